@@ -1,0 +1,102 @@
+"""Run every benchmark, print a table, write bench/results/latest.json.
+
+Each module in MODULES has `run(ctx: BenchContext) -> Result`. Modules run one at a time in
+a fresh subprocess each, so one's memory figures are not polluted by another's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import multiprocessing
+import sys
+import tempfile
+import traceback
+import uuid
+from pathlib import Path
+
+from duban_common.embedded_broker import EmbeddedBroker
+
+from bench.common import BenchContext, Result
+
+MODULES = [
+    "bench.kafka_baseline",
+    "duban_planparse.bench",
+]
+
+OUT = Path(__file__).parent / "results" / "latest.json"
+
+
+def _child(module: str, ctx: BenchContext, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    try:
+        queue.put(("ok", importlib.import_module(module).run(ctx)))
+    except BaseException:
+        queue.put(("error", traceback.format_exc()))
+
+
+def _run_module(module: str, ctx: BenchContext) -> Result:
+    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    proc = multiprocessing.get_context("fork").Process(target=_child, args=(module, ctx, queue))
+    proc.start()
+    status, value = queue.get()
+    proc.join()
+    if status != "ok":
+        print(f"!! {module} failed:\n{value}", file=sys.stderr)
+        return {}
+    return value
+
+
+def _postgres() -> str | None:
+    try:
+        import psycopg
+
+        name = f"duban_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+    except Exception as exc:
+        print(f"PostgreSQL unavailable, PostgreSQL figures skipped: {exc}", file=sys.stderr)
+        return None
+
+
+def _drop(url: str | None) -> None:
+    if url:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    only = sys.argv[1:]
+    results: Result = {}
+    pg = _postgres()
+    try:
+        with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
+            ctx = BenchContext(broker.bootstrap_servers, pg, tmp, {})
+            baseline = _run_module("bench.kafka_baseline", ctx)
+            results.update(baseline)
+            ctx = BenchContext(broker.bootstrap_servers, pg, tmp, baseline)
+            for module in MODULES[1:]:
+                if only and not any(o in module for o in only):
+                    continue
+                print(f".. {module}", file=sys.stderr, flush=True)
+                results.update(_run_module(module, ctx))
+    finally:
+        _drop(pg)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    width = max((len(k) for k in results), default=10)
+    print(f"{'benchmark':<{width}}  {'value':>14}  {'unit':<8}  {'ratio':>7}  baseline")
+    for name, r in results.items():
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
+        base = r["baseline"] or ""
+        print(f"{name:<{width}}  {r['value']:>14,.3f}  {r['unit']:<8}  {ratio:>7}  {base}")
+    print(f"\nwritten to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""Events the three services publish. Past tense; one class per fact."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from duban_contracts.base import Event
+from duban_contracts.topics import (
+    DIRECTORY_EVENTS,
+    NOTIFICATION_EVENTS,
+    SUPERVISION_EVENTS,
+    TASK_EVENTS,
+)
+from duban_contracts.vocabulary import (
+    Channel,
+    Decision,
+    EscalationLevel,
+    JurisdictionLevel,
+    ReminderKind,
+    Role,
+    TaskStatus,
+)
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+
+# --- ledger: task lifecycle -------------------------------------------------------------
+
+
+class _TaskEvent(Event):
+    TOPIC: ClassVar[str] = TASK_EVENTS.name
+    task_id: Id
+    actor_id: Id | None = None
+
+
+class TaskRegistered(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.registered"
+    plan_id: Id
+    plan_title: ShortText
+    measure_id: Id
+    parent_task_id: Id | None = None
+    title: ShortText
+    lead_department_ids: tuple[Id, ...] = Field(min_length=1)
+    supporting_department_ids: tuple[Id, ...] = ()
+    due_on: date | None
+    status: TaskStatus = TaskStatus.DRAFT
+
+
+class TaskDispatched(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.dispatched"
+    due_on: date | None
+
+
+class TaskAcknowledged(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.acknowledged"
+    department_id: Id
+
+
+class TaskDecomposed(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.decomposed"
+    child_task_ids: tuple[Id, ...] = Field(min_length=1)
+
+
+class TaskStatusChanged(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.status_changed"
+    from_status: TaskStatus
+    to_status: TaskStatus
+    reason: Text | None = None
+
+
+class ProgressReported(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.progress_reported"
+    report_id: Id
+    department_id: Id
+    percent: Percent
+    period: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")] | None = None
+    done_work: Text = ""
+    next_steps: Text = ""
+    problems: Text = ""
+    coordination_needed: Text = ""
+
+
+class DueDateChanged(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.due_date_changed"
+    original_due_on: date | None
+    previous_due_on: date | None
+    due_on: date
+    reason: Text | None = None
+
+
+class ExtensionRequested(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.extension_requested"
+    request_id: Id
+    requested_due_on: date
+    reason: Text
+
+
+class ExtensionDecided(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.extension_decided"
+    request_id: Id
+    decision: Decision
+    due_on: date | None
+    comment: Text | None = None
+
+
+class CompletionRequested(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.completion_requested"
+    request_id: Id
+    summary: Text
+    evidence: tuple[ShortText, ...] = ()
+
+
+class CompletionDecided(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.completion_decided"
+    request_id: Id
+    decision: Decision
+    comment: Text | None = None
+
+
+class TaskClosed(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "task.closed"
+
+
+class SupervisionNoticeIssued(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "supervision.notice_issued"
+    notice_id: Id
+    department_id: Id
+    level: EscalationLevel
+    requirements: Text
+    reply_due_on: date
+
+
+class SupervisionNoticeAnswered(_TaskEvent):
+    EVENT_TYPE: ClassVar[str] = "supervision.notice_answered"
+    notice_id: Id
+    department_id: Id
+    answer: Text
+
+
+# --- deadline-watcher: time ---------------------------------------------------------------
+
+
+class _SupervisionEvent(Event):
+    TOPIC: ClassVar[str] = SUPERVISION_EVENTS.name
+    scheduled_for: AwareDatetime
+    late: bool = False
+    dedupe_key: ShortText
+
+
+class ReminderDue(_SupervisionEvent):
+    EVENT_TYPE: ClassVar[str] = "reminder.due"
+    task_id: Id
+    task_title: ShortText
+    plan_id: Id
+    kind: ReminderKind
+    due_on: date
+    working_days_left: int
+    department_ids: tuple[Id, ...] = Field(min_length=1)
+
+
+class TaskOverdue(_SupervisionEvent):
+    EVENT_TYPE: ClassVar[str] = "task.overdue"
+    task_id: Id
+    task_title: ShortText
+    plan_id: Id
+    due_on: date
+    working_days_late: int = Field(ge=1)
+    department_ids: tuple[Id, ...] = Field(min_length=1)
+
+
+class EscalationRaised(_SupervisionEvent):
+    EVENT_TYPE: ClassVar[str] = "escalation.raised"
+    task_id: Id
+    task_title: ShortText
+    plan_id: Id
+    level: EscalationLevel
+    due_on: date
+    working_days_late: int
+    department_ids: tuple[Id, ...] = Field(min_length=1)
+    reason: Text
+
+
+class ReportRequested(_SupervisionEvent):
+    EVENT_TYPE: ClassVar[str] = "report.requested"
+    KEY_FIELD: ClassVar[str] = "department_id"
+    department_id: Id
+    period: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    report_due_on: date
+    open_task_ids: tuple[Id, ...] = ()
+
+
+class ReportMissing(_SupervisionEvent):
+    EVENT_TYPE: ClassVar[str] = "report.missing"
+    KEY_FIELD: ClassVar[str] = "department_id"
+    department_id: Id
+    period: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    report_due_on: date
+    consecutive_misses: int = Field(ge=1)
+    escalation_level: EscalationLevel | None = None
+
+
+# --- notifier: delivery ------------------------------------------------------------------
+
+
+class _NotificationEvent(Event):
+    TOPIC: ClassVar[str] = NOTIFICATION_EVENTS.name
+    KEY_FIELD: ClassVar[str] = "key"
+    # task id when the notification is about one task, else the recipient id (digests).
+    key: Id
+    notification_id: Id
+    source_event_ids: tuple[Id, ...] = Field(min_length=1)
+    task_ids: tuple[Id, ...] = ()
+    recipient_id: Id
+    channel: Channel
+    attempt: int = Field(ge=1)
+    at: AwareDatetime
+
+
+class NotificationSent(_NotificationEvent):
+    EVENT_TYPE: ClassVar[str] = "notification.sent"
+    subject: ShortText
+    # The rendered message, so the ledger's in-app inbox can show it.
+    body: Text | None = None
+    link: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class NotificationFailed(_NotificationEvent):
+    EVENT_TYPE: ClassVar[str] = "notification.failed"
+    error: Text
+    final: bool
+
+
+# --- ledger: directory -------------------------------------------------------------------
+
+
+class DepartmentUpserted(Event):
+    TOPIC: ClassVar[str] = DIRECTORY_EVENTS.name
+    EVENT_TYPE: ClassVar[str] = "directory.department_upserted"
+    KEY_FIELD: ClassVar[str] = "department_id"
+    department_id: Id
+    name: ShortText
+    jurisdiction: ShortText
+    level: JurisdictionLevel
+    parent_department_id: Id | None = None
+
+
+class DepartmentRemoved(Event):
+    TOPIC: ClassVar[str] = DIRECTORY_EVENTS.name
+    EVENT_TYPE: ClassVar[str] = "directory.department_removed"
+    KEY_FIELD: ClassVar[str] = "department_id"
+    department_id: Id
+
+
+class UserUpserted(Event):
+    TOPIC: ClassVar[str] = DIRECTORY_EVENTS.name
+    EVENT_TYPE: ClassVar[str] = "directory.user_upserted"
+    KEY_FIELD: ClassVar[str] = "user_id"
+    user_id: Id
+    display_name: ShortText
+    role: Role
+    department_id: Id | None = None
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    wecom_webhook: Annotated[str, StringConstraints(max_length=500)] | None = None
+    dingtalk_webhook: Annotated[str, StringConstraints(max_length=500)] | None = None
+    channels: tuple[Channel, ...] = (Channel.INBOX,)
+    active: bool = True
+
+
+class UserRemoved(Event):
+    TOPIC: ClassVar[str] = DIRECTORY_EVENTS.name
+    EVENT_TYPE: ClassVar[str] = "directory.user_removed"
+    KEY_FIELD: ClassVar[str] = "user_id"
+    user_id: Id
