@@ -1,0 +1,25 @@
+"""Duban plan importer: action-plan documents → measures, departments, deadlines, targets.
+
+A pure library: ``parse_file``/``parse_bytes``/``parse_text`` return a ``ParseResult`` whose
+``to_dict()`` is the JSON shape the ledger imports.
+"""
+
+from .errors import PlanParseError
+from .models import Milestone, ParsedDocument, ParsedMeasure, ParseResult, Target
+from .parser import parse_bytes, parse_file, parse_text
+from .registry import Department, DepartmentRegistry, default_registry
+
+__all__ = [
+    "Department",
+    "DepartmentRegistry",
+    "Milestone",
+    "ParseResult",
+    "ParsedDocument",
+    "ParsedMeasure",
+    "PlanParseError",
+    "Target",
+    "default_registry",
+    "parse_bytes",
+    "parse_file",
+    "parse_text",
+]

@@ -1,0 +1,144 @@
+"""Bytes to text: plain text in UTF-8/UTF-16/GB18030 (detected), .docx and PDF text layers."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from .errors import PlanParseError
+
+# Larger inputs are refused outright: no plan is this long, and parsing stays bounded.
+MAX_BYTES = 64 * 1024 * 1024
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DETECT_SAMPLE = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedText:
+    text: str
+    format: str
+    encoding: str | None
+
+
+def decode(data: bytes, filename: str) -> DecodedText:
+    if not data or not data.strip():
+        raise PlanParseError(f"文件为空：{filename}")
+    if len(data) > MAX_BYTES:
+        raise PlanParseError(f"文件过大（{len(data) // 1024 // 1024} MB）：{filename}")
+    lower = filename.lower()
+    if data.startswith(b"%PDF-"):
+        return DecodedText(_pdf_text(data, filename), "pdf", None)
+    if data.startswith(b"PK\x03\x04"):
+        return DecodedText(_docx_text(data, filename), "docx", None)
+    if data.startswith(_OLE_MAGIC):
+        raise PlanParseError(
+            f"不支持旧版 Office 二进制格式（.doc/.wps），请另存为 .docx：{filename}"
+        )
+    if lower.endswith(".pdf"):
+        raise PlanParseError(f"不是有效的 PDF 文件（缺少 %PDF 文件头）：{filename}")
+    if lower.endswith(".docx"):
+        raise PlanParseError(f"不是有效的 .docx 文件（不是 ZIP 容器）：{filename}")
+    text, encoding = _decode_text(data, filename)
+    fmt = "markdown" if lower.endswith((".md", ".markdown")) else "text"
+    return DecodedText(text, fmt, encoding)
+
+
+def _decode_text(data: bytes, filename: str) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _checked(data[3:].decode("utf-8", errors="replace"), filename), "utf-8-sig"
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return _checked(data[2:].decode(codec, errors="replace"), filename), codec
+    if b"\x00" in data[:8192]:
+        raise PlanParseError(f"文件疑似二进制内容，无法作为文本读取：{filename}")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return _checked(data.decode(codec), filename), codec
+        except UnicodeDecodeError:
+            continue
+    encoding = _guess_encoding(data[:_DETECT_SAMPLE])
+    if encoding is None:
+        raise PlanParseError(f"无法识别文件编码（既不是 UTF-8 也不是 GB18030）：{filename}")
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise PlanParseError(f"无法识别文件编码（{encoding} 解码失败）：{filename}") from exc
+    return _checked(text, filename), encoding
+
+
+def _guess_encoding(sample: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None or best.encoding is None:
+        return None
+    return str(best.encoding)
+
+
+def _checked(text: str, filename: str) -> str:
+    """Reject text that decoded but is mostly control characters (binary data)."""
+    sample = text[:200_000]
+    if not sample.strip():
+        raise PlanParseError(f"文件为空：{filename}")
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f\v")
+    if controls > max(8, len(sample) // 100):
+        raise PlanParseError(f"文件疑似二进制内容，无法作为文本读取：{filename}")
+    return text
+
+
+def _pdf_text(data: bytes, filename: str) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise PlanParseError(f"PDF 文件已加密，无法读取：{filename}")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except PlanParseError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise PlanParseError(f"无法读取 PDF 文件：{filename}（{exc}）") from exc
+    # A blank line between pages lets page breaks be rejoined like in text extractions.
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise PlanParseError(f"PDF 没有可提取的文本层（可能是扫描件）：{filename}")
+    return text
+
+
+def _docx_text(data: bytes, filename: str) -> str:
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError as exc:  # pragma: no cover - dependency declared
+        raise PlanParseError(f"缺少 python-docx，无法读取：{filename}") from exc
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise PlanParseError(f"无法读取 Word 文件（不是有效的 .docx）：{filename}") from exc
+    from .tables import table_lines
+
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+        elif tag == "tbl":
+            rows = []
+            for tr in child.iter():
+                if not tr.tag.endswith("}tr"):
+                    continue
+                cells = []
+                for tc in tr.iterchildren():
+                    if tc.tag.endswith("}tc"):
+                        cells.append(
+                            "".join(t.text or "" for t in tc.iter() if t.tag.endswith("}t"))
+                        )
+                rows.append(cells)
+            lines.extend(table_lines(rows))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise PlanParseError(f"Word 文件没有文字内容：{filename}")
+    return text

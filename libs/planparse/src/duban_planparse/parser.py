@@ -1,0 +1,197 @@
+"""From text to documents and measures; the entry points of the package."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from . import dates
+from .decode import decode
+from .errors import PlanParseError
+from .header import Header, read_header, split_documents
+from .models import Milestone, ParsedDocument, ParsedMeasure, ParseResult, Target
+from .parties import PROVINCES, is_collective
+from .registry import NATIONAL, DepartmentRegistry, default_registry
+from .responsibility import ClauseRules
+from .structure import Node, analyse, build_tree, leaves
+from .targets import contradictions, find_targets
+from .text_lines import Line, classify_all
+
+MAX_WARNINGS = 200
+_NATIONAL_NUMBER = re.compile(r"^(?:国|国办|中办|人社部|发改|财|教|工信部|民发|农|商)")
+_PLACE_IN_TITLE = re.compile(r"([\u4e00-\u9fff]{2,6}?(?:自治区|省|市|县|区|州|盟|旗))")
+
+
+def parse_file(path: str | Path, registry: DepartmentRegistry | None = None) -> ParseResult:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError as exc:
+        raise PlanParseError(f"文件不存在：{p}") from exc
+    except IsADirectoryError as exc:
+        raise PlanParseError(f"不是文件而是目录：{p}") from exc
+    except PermissionError as exc:
+        raise PlanParseError(f"无权读取文件：{p}") from exc
+    except OSError as exc:
+        raise PlanParseError(f"无法读取文件：{p}（{exc.strerror or exc}）") from exc
+    return parse_bytes(data, str(p), registry)
+
+
+def parse_bytes(
+    data: bytes, filename: str, registry: DepartmentRegistry | None = None
+) -> ParseResult:
+    decoded = decode(data, filename)
+    result = parse_text(decoded.text, filename, registry)
+    return ParseResult(result.source, result.documents, decoded.format, decoded.encoding)
+
+
+def parse_text(
+    text: str, source: str = "<text>", registry: DepartmentRegistry | None = None
+) -> ParseResult:
+    if not text or not text.strip():
+        raise PlanParseError(f"文件为空：{source}")
+    registry = registry or default_registry()
+    lines = classify_all(text)
+    documents = [_document(doc, registry) for doc in split_documents(lines)]
+    if not documents:
+        raise PlanParseError(f"文件没有可识别的文字内容：{source}")
+    return ParseResult(source, tuple(documents))
+
+
+def _jurisdiction(header: Header, front_text: str, registry: DepartmentRegistry) -> str | None:
+    found = registry.detect_jurisdiction(header.issuers)
+    if found:
+        return found
+    haystack = header.title + front_text[:3000]
+    for j in registry.jurisdictions():
+        if j.name != NATIONAL and j.name in haystack:
+            return j.name
+    if header.doc_number:
+        if _NATIONAL_NUMBER.match(header.doc_number):
+            return NATIONAL
+        for j in registry.jurisdictions():
+            abbreviation = {"广东省": "粤", "内蒙古自治区": "内"}.get(j.name)
+            if abbreviation and header.doc_number.startswith(abbreviation):
+                return j.name
+    place = _PLACE_IN_TITLE.search(header.title)
+    if place and not place.group(1).startswith(("关于", "印发")):
+        return place.group(1)
+    for province in PROVINCES:
+        if province in header.title:
+            return province
+    return None
+
+
+def _ref_year(header: Header) -> int | None:
+    if header.issued_on:
+        return header.issued_on.year
+    for text in (header.doc_number or "", header.title):
+        match = re.search(r"(20\d\d)", text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument:
+    header = read_header(lines)
+    warnings = list(header.warnings)
+    first_heading = next((i for i, ln in enumerate(lines) if ln.kind == "heading"), len(lines))
+    front_text = "\n".join(ln.text for ln in lines[:first_heading] if ln.kind == "text")
+    jurisdiction = _jurisdiction(header, front_text, registry)
+    ref_year = _ref_year(header)
+
+    rules = ClauseRules()
+    tree = build_tree(lines[first_heading:])
+    for node in tree:
+        analyse(node, rules)
+    nodes = list(leaves(tree))
+
+    # The plan horizon comes from the parts that assign nobody: preamble and goal sections.
+    general = [header.title, front_text] + [n.text for n in nodes if not n.resp.parties]
+    doc_due = dates.latest_deadline(
+        [m for text in general for m in dates.find_mentions(text, ref_year)]
+    )
+
+    measures: list[ParsedMeasure] = []
+    unknown: dict[str, None] = {}
+    all_targets: list[Target] = []
+    for node in nodes:
+        measure = _measure(node, doc_due, ref_year, jurisdiction, registry)
+        measures.append(measure)
+        all_targets.extend(measure.targets)
+        for name in measure.unknown_departments:
+            unknown.setdefault(name)
+    warnings.extend(f"未识别的部门：{name}" for name in unknown)
+    warnings.extend(contradictions(all_targets))
+    if not measures:
+        warnings.append("未识别到任何条目（一、（一）、1. 等编号）")
+    elif not any(m.departments or m.leaders for m in measures):
+        warnings.append("未找到任何责任单位条款")
+    if len(warnings) > MAX_WARNINGS:
+        extra = len(warnings) - MAX_WARNINGS
+        warnings = [*warnings[:MAX_WARNINGS], f"……另有 {extra} 条警告未列出"]
+    return ParsedDocument(
+        title=header.title,
+        doc_number=header.doc_number,
+        issuers=tuple(header.issuers),
+        issued_on=header.issued_on,
+        due=doc_due,
+        measures=tuple(measures),
+        warnings=tuple(warnings),
+        jurisdiction=jurisdiction,
+        cites=tuple(header.cites),
+    )
+
+
+def _measure(
+    node: Node,
+    doc_due: date | None,
+    ref_year: int | None,
+    jurisdiction: str | None,
+    registry: DepartmentRegistry,
+) -> ParsedMeasure:
+    resp = node.resp
+    text = node.text
+    mentions = dates.find_mentions(text, ref_year)
+    own_due = None
+    if resp.due_text:
+        own_due = dates.latest_deadline(dates.find_mentions(resp.due_text, ref_year))
+    own_due = own_due or dates.latest_deadline(mentions)
+    due = own_due or doc_due
+
+    phases = dates.milestones(text, mentions) if mentions else []
+    spans = dates.sentence_spans(text) if mentions else []
+
+    def due_for(pos: int) -> date | None:
+        for lo, hi in spans:
+            if lo <= pos < hi:
+                found, _ = dates.sentence_due(mentions, lo, hi)
+                return found or due
+        return due
+
+    collective = [p for p in resp.parties if is_collective(p)]
+    canonical: list[str | None] = []
+    unknown: list[str] = []
+    for party in resp.parties:
+        name = None if party in collective else registry.canonical(party, jurisdiction)
+        canonical.append(name)
+        if name is None and party not in collective:
+            unknown.append(party)
+    return ParsedMeasure(
+        label=node.label,
+        path=node.path,
+        title=node.title,
+        text=text,
+        departments=tuple(resp.parties),
+        lead=tuple(resp.lead),
+        supporting=tuple(resp.supporting),
+        leaders=tuple(resp.leaders),
+        due=due,
+        targets=tuple(find_targets(text, due_for)),
+        milestones=tuple(Milestone(d, t) for d, t in phases),
+        collective=tuple(collective),
+        canonical=tuple(canonical),
+        unknown_departments=tuple(unknown),
+        responsibility="；".join(resp.raw) or None,
+    )

@@ -1,0 +1,95 @@
+"""Names of responsible parties: collectives, own prefixes and elided-prefix restoration."""
+
+from __future__ import annotations
+
+import re
+
+from .text_lines import ORG_SUFFIX_CHARS
+
+PROVINCES = (
+    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
+    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆",
+    "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "香港", "澳门",
+    "台湾",
+)  # fmt: skip
+_PROVINCE_FULL = re.compile(
+    "^(?:" + "|".join(PROVINCES) + r")(?:[\u4e00-\u9fff]{0,4}?(?:特别行政区|自治区|省|市))?"
+)
+# Names that are complete on their own: central bodies and vertically managed branches.
+_OWN = re.compile(
+    r"^(?:中国|中华|中央|中共|国家|国务院|全国|人民银行|人行|银保监|证监|银监|保监|共青团|团中央|"
+    r"海关|税务总局|[\u4e00-\u9fff]{2,8}海关)"
+)
+_BAD_PLACE_TAIL = ("城市", "城区", "社区", "园区", "地区", "景区", "小区", "市区", "城乡", "保护区")
+_PLACE = re.compile(
+    r"^([\u4e00-\u9fff]{1,7}?(?:特别行政区|自治区|自治州|自治县|自治旗|新区|省|市|县|区|州|盟|旗))"
+    r"(?=[\u4e00-\u9fff]{2})"
+)
+_SINGLE = re.compile(r"^(自治区|省|市(?!场|政)|县|区(?!域)|州|盟|旗|镇(?!街)|乡(?!村|镇)|街道)")
+_COLLECTIVE = re.compile(r"^(?:各|相关|有关|其他|其它|全省|全市|全区|全县|所属|所辖)")
+_TRAILING_ETC = re.compile(r"(?:等(?:\d+个|[一二三四五六七八九十]+个)?(?:相关)?(?:部门|单位)?|等)$")
+
+
+def is_collective(name: str) -> bool:
+    """各部门, 各地, 各县市区人民政府, 相关乡镇办…: parties that are not one department."""
+    if len(name) > 16 or not _COLLECTIVE.match(name):
+        return False
+    core = re.sub(r"[（(][^（()）]{0,10}[）)]$", "", name)
+    return len(core) >= 2 and (core[-1] in ORG_SUFFIX_CHARS or core[-1] in "地级")
+
+
+def clean_name(name: str) -> str:
+    name = re.sub(r"\s+", "", name).strip("，,、；;。：:")
+    return _TRAILING_ETC.sub("", name)
+
+
+def looks_like_party(name: str) -> bool:
+    if not 2 <= len(name) <= 40 or any(ch in name for ch in "。！？“”《》：:\"'"):
+        return False
+    if is_collective(name):
+        return True
+    core = re.sub(r"[（(][^（()）]{0,20}[）)]$", "", name)
+    return bool(core) and core[-1] in ORG_SUFFIX_CHARS
+
+
+def restorable_prefix(name: str) -> str | None:
+    """The jurisdiction prefix a name prints (省, 自治区, 广州市…) that later names may elide."""
+    if _OWN.match(name):
+        return None
+    province = _PROVINCE_FULL.match(name)
+    if province:
+        full = province.group(0)
+        return full if full[-1] in "省市区" and len(full) < len(name) else None
+    place = _PLACE.match(name)
+    if place and not place.group(1).endswith(_BAD_PLACE_TAIL):
+        return place.group(1)
+    single = _SINGLE.match(name)
+    return single.group(1) if single else None
+
+
+def has_own_prefix(name: str) -> bool:
+    return bool(_OWN.match(name) or _PROVINCE_FULL.match(name) or restorable_prefix(name))
+
+
+def restore_prefixes(names: list[str]) -> list[str]:
+    """（自治区发展改革委、工业和信息化厅） → 自治区发展改革委, 自治区工业和信息化厅."""
+    carried: str | None = None
+    out: list[str] = []
+    for name in names:
+        if is_collective(name):
+            out.append(name)
+            continue
+        prefix = restorable_prefix(name)
+        if prefix:
+            carried = prefix
+            out.append(name)
+        elif has_own_prefix(name) or carried is None:
+            out.append(name)
+        else:
+            out.append(carried + name)
+    return out
+
+
+def split_parties(text: str) -> list[str]:
+    parts = re.split(r"[、，,；;/／\s]+|和(?=各)", text)
+    return [n for n in (clean_name(p) for p in parts) if n]

@@ -1,0 +1,120 @@
+"""Heading tree (一、/（一）/1./（1）) and the paragraphs that belong to each heading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .responsibility import ClauseRules, Responsibility, find_clauses, parse_line
+from .text_lines import Line
+
+_SENTENCE_END = set("。！？；：!?;:”’）)〕】」』")
+# A heading line without 。 and at most this long is a title; the body starts on a new line.
+_TITLE_ONLY = 40
+
+
+@dataclass(slots=True)
+class Node:
+    level: int
+    label: str
+    path: tuple[str, ...]
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    closed: bool = True
+    resp: Responsibility = field(default_factory=Responsibility)
+    text: str = ""
+    title: str = ""
+
+    def add_text(self, s: str) -> None:
+        if self.paragraphs and not self.closed and self.paragraphs[-1][-1] not in _SENTENCE_END:
+            self.paragraphs[-1] += s  # a page break in mid-sentence
+        else:
+            self.paragraphs.append(s)
+        self.closed = False
+
+    @property
+    def has_body(self) -> bool:
+        return any("。" in p for p in self.paragraphs)
+
+
+def build_tree(lines: list[Line]) -> list[Node]:
+    root = Node(0, "", (), "")
+    stack = [root]
+    for line in lines:
+        if line.kind == "heading":
+            while len(stack) > 1 and stack[-1].level >= line.level:
+                stack.pop()
+            parent = stack[-1]
+            key = line.label.rstrip("、") if line.level == 1 else line.label
+            node = Node(line.level, line.label, (*parent.path, key), line.rest.strip())
+            if node.heading:
+                node.paragraphs.append(node.heading)
+                node.closed = "。" not in node.heading and len(node.heading) <= _TITLE_ONLY
+            parent.children.append(node)
+            stack.append(node)
+        elif line.kind in ("text", "attachlist", "org") and len(stack) > 1:
+            stack[-1].add_text(line.text)
+    return root.children
+
+
+def _strip_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def analyse(node: Node, rules: ClauseRules) -> None:
+    """Fill responsibility, text and title of ``node`` and its subtree, in document order."""
+    kept: list[str] = []
+    for paragraph in node.paragraphs:
+        standalone = parse_line(paragraph, rules)
+        if standalone is not None:
+            node.resp.merge(standalone)
+            continue
+        found, spans = find_clauses(paragraph, rules)
+        node.resp.merge(found)
+        cleaned = _strip_spans(paragraph, spans).strip()
+        if cleaned:
+            kept.append(cleaned)
+    node.text = "\n".join(kept)
+    heading = node.heading
+    if heading:
+        _, spans = find_clauses(heading, ClauseRules(rules.comma_lead))
+        heading = _strip_spans(heading, spans).strip()
+    source = heading or (kept[0] if kept else "")
+    node.title = source.split("。", 1)[0].strip(" ：:，,；;") if source else ""
+    for child in node.children:
+        analyse(child, rules)
+    _lift_sub_points(node)
+
+
+def _lift_sub_points(node: Node) -> None:
+    """A measure with sub-points whose only clause closes the last sub-point owns that clause.
+
+    ``1. 做好X。（1）…（2）…（A、B负责）`` is one measure of A and B, not two measures.
+    """
+    if not node.children or node.resp or not node.has_body:
+        return
+    with_resp = [c for c in node.children if c.resp or c.children]
+    if with_resp != [node.children[-1]] or node.children[-1].children:
+        return
+    node.resp = node.children[-1].resp
+    parts = [node.text] + [f"{c.label}{c.text}" for c in node.children]
+    node.text = "\n".join(p for p in parts if p)
+    node.children = []
+
+
+def leaves(nodes: list[Node], inherited: Responsibility | None = None):
+    """Measures in document order; sections pass their clause down to unassigned children."""
+    for node in nodes:
+        if node.children:
+            yield from leaves(node.children, node.resp if node.resp else inherited)
+        else:
+            if not node.resp and inherited:
+                node.resp = inherited
+            yield node
