@@ -75,24 +75,27 @@ class ClauseRules:
     comma_lead: bool = False
 
 
+_BRACKET = re.compile(r"[（(〔【\[［）)〕】\]］]|(?<=[。！？])\n")
+_ANY_OPENER = re.compile(r"[（(〔【\[［]")
+
+
 def bracket_groups(text: str) -> list[tuple[int, int]]:
     """Top-level bracket groups as (open, close) indices; unbalanced brackets are skipped."""
     groups: list[tuple[int, int]] = []
     depth = 0
     start = -1
-    for index, ch in enumerate(text):
+    for match in _BRACKET.finditer(text):
+        ch = match.group()
         if ch in OPENERS:
             if depth == 0:
-                start = index
+                start = match.start()
             depth += 1
-        elif ch in CLOSERS and depth:
+        elif ch == "\n":
+            depth = 0  # a bracket left open at a paragraph end was never closed
+        elif depth:
             depth -= 1
             if depth == 0:
-                groups.append((start, index))
-        elif ch == "\n" and depth:
-            # A bracket left open at a paragraph end (after a sentence) was never closed.
-            if index and text[index - 1] in "。！？":
-                depth = 0
+                groups.append((start, match.start()))
     return groups
 
 
@@ -100,7 +103,7 @@ def find_clauses(text: str, rules: ClauseRules) -> tuple[Responsibility, list[tu
     """Responsibility clauses in ``text`` and the spans they occupy (brackets included)."""
     found = Responsibility()
     spans: list[tuple[int, int]] = []
-    if not any(ch in OPENERS for ch in text):
+    if not _ANY_OPENER.search(text):
         return found, spans
     for open_, close in bracket_groups(text):
         if close - open_ > MAX_CLAUSE:
@@ -125,10 +128,7 @@ def parse_clause(content: str, rules: ClauseRules) -> Responsibility | None:
             rules.comma_lead = True
         c = c[: note.start()].strip("。；;，,")
     key = KEY.match(c)
-    if key:
-        result = _keyed(c, comma_lead)
-    else:
-        result = _free(c)
+    result = _keyed(c, comma_lead) if key else _free(c)
     if result is None:
         return None
     result.raw.append(content.strip())

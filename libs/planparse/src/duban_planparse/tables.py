@@ -54,8 +54,8 @@ def table_lines(rows: list[list[str]]) -> list[str]:
                     lines.append(joined)
             continue
 
-        def cell(role: str, cells: list[str] = cells) -> str:
-            index = roles.get(role) if roles else None
+        def cell(role: str, cells: list[str] = cells, roles: dict[str, int] = roles) -> str:
+            index = roles.get(role)
             return _clean(cells[index]) if index is not None and index < len(cells) else ""
 
         task = cell("task")

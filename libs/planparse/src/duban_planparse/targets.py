@@ -14,6 +14,7 @@ _NUMBER = re.compile(
     r"户|期|批|条|支|座|套|亩|公里|吨|倍|类|种|处|篇|间)"
     r"(?!月|部门|单位|工作日|小时|方面|要素|环节|号|级|左右的)"
 )
+_DIGIT = re.compile(r"\d")
 _CLAUSE_SPLIT = re.compile(r"[，,。；;！？!?：:\n]")
 _TARGET_VERB = re.compile(
     r"培育|打造|新增|建成|建设|达到|达|实现|力争|完成|创建|认定|培训|吸纳|带动|提升|提高|增长|超过|"
@@ -35,7 +36,7 @@ def _value(text: str) -> int | float:
 
 def find_targets(text: str, due_for: Callable[[int], date | None] | None = None) -> list[Target]:
     """Targets in ``text``; ``due_for`` gives the due date that applies at an offset."""
-    if not any(ch.isdigit() for ch in text):
+    if not _DIGIT.search(text):
         return []
     targets: list[Target] = []
     begin = 0
@@ -43,7 +44,7 @@ def find_targets(text: str, due_for: Callable[[int], date | None] | None = None)
         clause = text[begin : match.start()]
         start = begin
         begin = match.end()
-        if not any(ch.isdigit() for ch in clause) or not _TARGET_VERB.search(clause):
+        if not _DIGIT.search(clause) or not _TARGET_VERB.search(clause):
             continue
         if _RATE_CONTEXT.search(clause):
             continue

@@ -73,8 +73,13 @@ class Line:
     rest: str = ""
 
 
+_NEEDS_TRANSLATE = re.compile("[０-９\u3000\u00a0\u200b-\u200d\ufeff\x0b\x0c\u2028\u2029]")
+
+
 def normalize(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TRANSLATE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _NEEDS_TRANSLATE.search(text):
+        text = text.translate(_TRANSLATE)
     if "**" in text or "__" in text:
         text = _BOLD.sub("", text)
     return pipe_tables_to_lines(text)
