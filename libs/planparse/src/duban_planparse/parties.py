@@ -62,7 +62,12 @@ def restorable_prefix(name: str) -> str | None:
         return full if full[-1] in "省市区" and len(full) < len(name) else None
     place = _PLACE.match(name)
     if place and not place.group(1).endswith(_BAD_PLACE_TAIL):
-        return place.group(1)
+        prefix = place.group(1)
+        # 广州市: the lazy match stops at 州; the place goes on to 市.
+        nxt = name[len(prefix) : len(prefix) + 2]
+        if nxt[:1] in ("市", "县", "区", "盟", "旗") and nxt != "市场":
+            prefix += nxt[0]
+        return prefix
     single = _SINGLE.match(name)
     return single.group(1) if single else None
 

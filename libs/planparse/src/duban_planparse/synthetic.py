@@ -54,7 +54,8 @@ def generate_plan(pages: int = 1000, chars_per_page: int = 1000, seed: int = 7) 
             parts.append(f"{_cn_number(section % 99 or 1)}、主要措施第{section}部分\n\n")
         measure += 1
         body = "".join(rng.choice(_SENTENCES) for _ in range(rng.randint(2, 6)))
-        text = f"（{_cn_number(measure % 12 or 12)}）推进第{measure}项工作。{body}{_clause(rng, measure)}\n\n"
+        label = _cn_number(measure % 12 or 12)
+        text = f"（{label}）推进第{measure}项工作。{body}{_clause(rng, measure)}\n\n"
         while size + len(text) > next_break:
             cut = next_break - size
             # Page breaks fall wherever the page ends, mid-sentence included.
