@@ -45,6 +45,52 @@ def docs(out: Annotated[Path, typer.Option(help="输出目录")] = Path("docs/ge
         typer.echo(str(path))
 
 
+@app.command("run")
+def run(
+    data_dir: Annotated[Path, typer.Option(help="数据目录（SQLite 库、日志、邮件）")] = Path("data"),
+    kafka: Annotated[
+        str | None, typer.Option(help="外部 Kafka 地址；不填则启动内置消息代理")
+    ] = None,
+) -> None:
+    """启动整个系统：内置消息代理 + 台账、时限监控、通知三个服务。Ctrl-C 停止。"""
+    import signal
+    import time
+
+    from duban.launcher import LaunchError, SystemLauncher
+
+    launcher = SystemLauncher(data_dir=data_dir, kafka_bootstrap=kafka)
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    typer.echo("正在启动督办系统……")
+    try:
+        launcher.start()
+        from duban.first_start import first_start
+
+        summary = first_start(launcher)
+    except LaunchError as exc:
+        launcher.stop()
+        typer.echo(f"启动失败：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(summary)
+    try:
+        while not stop:
+            dead = launcher.check_alive()
+            if dead:
+                typer.echo(f"服务 {dead} 意外退出，正在停止全部服务", err=True)
+                break
+            time.sleep(0.5)
+    finally:
+        typer.echo("正在停止……")
+        launcher.stop()
+        typer.echo("已停止。数据保存在 " + str(data_dir.resolve()))
+
+
 @app.command("broker")
 def broker(port: Annotated[int, typer.Option(help="监听端口")] = 9092) -> None:
     """Run the embedded Kafka-protocol broker on loopback until Ctrl-C."""
