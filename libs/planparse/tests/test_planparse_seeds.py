@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from duban_planparse import parse_file
 
 pytestmark = pytest.mark.unit

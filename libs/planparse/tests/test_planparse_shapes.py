@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from duban_planparse import parse_text
 
 pytestmark = pytest.mark.unit
