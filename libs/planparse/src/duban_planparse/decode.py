@@ -64,6 +64,11 @@ def _decode_text(data: bytes, filename: str) -> tuple[str, str]:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise PlanParseError(f"无法识别文件编码（{encoding} 解码失败）：{filename}") from exc
+    # A guess that yields no Chinese (e.g. a Cyrillic code page) is not a plan; refuse it.
+    sample = [ch for ch in text[:20000] if not ch.isspace()]
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    if cjk < len(sample) // 10:
+        raise PlanParseError(f"无法识别文件编码（既不是 UTF-8 也不是 GB18030）：{filename}")
     return _checked(text, filename), encoding
 
 
