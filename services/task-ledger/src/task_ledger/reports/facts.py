@@ -1,0 +1,68 @@
+"""Plain facts a report is computed from, independent of the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from duban_contracts.vocabulary import EscalationLevel, Light, TaskStatus
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFacts:
+    id: str
+    seq: int
+    title: str
+    measure_id: str
+    measure_label: str
+    measure_title: str
+    lead: tuple[str, ...]  # department names
+    supporting: tuple[str, ...]
+    original_due_on: date | None
+    due_on: date | None
+    status: TaskStatus
+    progress: int
+    light: Light
+    completed_on: date | None = None
+    latest_progress: str = ""
+    problems: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeFacts:
+    task_id: str
+    task_title: str
+    department: str
+    level: EscalationLevel
+    issued_on: date
+    reply_due_on: date
+    requirements: str
+    answer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationFacts:
+    task_id: str
+    task_title: str
+    level: EscalationLevel
+    on: date
+    departments: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MissingReportFacts:
+    department: str
+    period: str
+    consecutive_misses: int
+
+
+@dataclass
+class MonthActivity:
+    """What happened in the report month, from the timeline and the supervision tables."""
+
+    reminders_by_task: dict[str, int] = field(default_factory=dict)
+    reminders_by_department: dict[str, int] = field(default_factory=dict)
+    escalations: list[EscalationFacts] = field(default_factory=list)
+    missing_reports: list[MissingReportFacts] = field(default_factory=list)
+    notices: list[NoticeFacts] = field(default_factory=list)
+    reports_by_department: dict[str, int] = field(default_factory=dict)

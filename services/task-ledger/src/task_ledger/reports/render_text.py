@@ -1,0 +1,70 @@
+"""The monthly report as HTML (printable, with charts) and as Markdown."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from duban_contracts.vocabulary import EscalationLevel, Light, TaskStatus
+from task_ledger.reports.charts import LIGHT_COLOURS, bar_chart, line_chart
+from task_ledger.reports.monthly import SCORE_RULE, MonthlyReport
+
+HTML_OVERDUE_LIMIT = 500  # longer lists live in the Excel ledger
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _markdown_cell(value: object) -> object:
+    """Keep table cells in one piece: no raw pipes or line breaks from user text."""
+    if isinstance(value, str):
+        return value.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return value
+
+
+def _env(markdown: bool = False) -> Environment:
+    env = Environment(
+        loader=PackageLoader("task_ledger.reports", "templates"),
+        autoescape=select_autoescape(["html.j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_markdown_cell if markdown else None,
+    )
+    env.filters["pct"] = pct
+    env.filters["names"] = lambda names: "、".join(names)
+    return env
+
+
+def _context(report: MonthlyReport) -> dict[str, object]:
+    lights = [(lt.label, float(report.overall.lights[lt]), LIGHT_COLOURS[lt.value]) for lt in Light]
+    ranking = [(d.name, d.score, "#1565c0") for d in report.departments[:15] if d.as_lead.tasks]
+    months = [p.month[2:] for p in report.trend]
+    trend = line_chart(
+        months,
+        [
+            ("累计办结", [float(p.completed) for p in report.trend], "#2e7d32"),
+            ("逾期未办结", [float(p.overdue) for p in report.trend], "#c62828"),
+        ],
+    )
+    return {
+        "r": report,
+        "statuses": [(s.label, report.status_counts[s]) for s in TaskStatus],
+        "lights": [(lt.label, report.overall.lights[lt]) for lt in Light],
+        "light_chart": bar_chart(lights),
+        "ranking_chart": bar_chart(ranking, unit="分"),
+        "trend_chart": trend,
+        "overdue_shown": report.overdue[:HTML_OVERDUE_LIMIT],
+        "score_rule": SCORE_RULE,
+        "level_label": lambda level: EscalationLevel(level).label,
+        "generated_on": date.today(),
+    }
+
+
+def render_html(report: MonthlyReport) -> str:
+    return _env().get_template("monthly.html.j2").render(**_context(report))
+
+
+def render_markdown(report: MonthlyReport) -> str:
+    return _env(markdown=True).get_template("monthly.md.j2").render(**_context(report))
