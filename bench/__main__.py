@@ -15,9 +15,8 @@ import traceback
 import uuid
 from pathlib import Path
 
-from duban_common.embedded_broker import EmbeddedBroker
-
 from bench.common import BenchContext, Result
+from duban_common.embedded_broker import EmbeddedBroker
 
 MODULES = [
     "bench.kafka_baseline",

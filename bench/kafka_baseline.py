@@ -8,10 +8,10 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from duban_contracts import Envelope
-from duban_contracts.examples import examples
 
 from bench.common import BenchContext, Result, entry
+from duban_contracts import Envelope
+from duban_contracts.examples import examples
 
 N = 50_000
 PARTITIONS = 12

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+
 from duban_contracts import REGISTRY, ContractError, Envelope
 from duban_contracts.envelope import UPCASTERS, upcast, upcaster
 from duban_contracts.events import ProgressReported, TaskRegistered
 from duban_contracts.examples import examples
-from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
 

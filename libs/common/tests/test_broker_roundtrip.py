@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from duban_common.kafka import record_headers
 from duban_contracts import ALL_TOPICS, Envelope
 from duban_contracts.examples import examples

@@ -4,6 +4,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from duban_common.clock import CHINA, FileClock, ManualClock, today
 
 pytestmark = pytest.mark.unit

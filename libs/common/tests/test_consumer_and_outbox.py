@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from sqlalchemy import MetaData, func, select
+
 from duban_common import inbox, outbox
 from duban_common.db import make_engine
 from duban_common.kafka import envelope_subscriber, make_broker, publish_envelope
@@ -14,7 +16,6 @@ from duban_common.settings import ServiceSettings
 from duban_contracts import DEAD_LETTER, Envelope, Message
 from duban_contracts.events import TaskClosed, TaskDispatched
 from duban_contracts.topics import HEADER_DLQ_REASON, TASK_EVENTS
-from sqlalchemy import MetaData, func, select
 
 pytestmark = pytest.mark.integration
 

@@ -13,13 +13,6 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from duban_contracts import DEAD_LETTER, ContractError, Envelope, Message
-from duban_contracts.topics import (
-    HEADER_DLQ_REASON,
-    HEADER_DLQ_SOURCE,
-    HEADER_EVENT_TYPE,
-    HEADER_SCHEMA_VERSION,
-)
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaBroker as CurrentBroker
@@ -28,6 +21,13 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
 from duban_common.logging import get_logger
 from duban_common.settings import ServiceSettings
+from duban_contracts import DEAD_LETTER, ContractError, Envelope, Message
+from duban_contracts.topics import (
+    HEADER_DLQ_REASON,
+    HEADER_DLQ_SOURCE,
+    HEADER_EVENT_TYPE,
+    HEADER_SCHEMA_VERSION,
+)
 
 log = get_logger(__name__)
 

@@ -15,7 +15,6 @@ import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from duban_contracts import Envelope
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
 from sqlalchemy import (
@@ -40,6 +39,7 @@ from duban_common.db import is_postgres
 from duban_common.kafka import record_headers
 from duban_common.logging import get_logger
 from duban_common.telemetry import context_from
+from duban_contracts import Envelope
 
 log = get_logger(__name__)
 tracer = trace.get_tracer("duban.outbox")
