@@ -60,15 +60,19 @@ _QUARTER = {"一": 3, "二": 6, "三": 9, "四": 12, "1": 3, "2": 6, "3": 9, "4"
 _SKIP_BEFORE = set("比较同与较")
 
 
+_GUILLEMET = re.compile(r"[《》]")
+
+
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """Spans inside 《…》: cited titles carry years that are not deadlines."""
     spans: list[tuple[int, int]] = []
     start = -1
-    for index, ch in enumerate(text):
-        if ch == "《" and start < 0:
-            start = index
-        elif ch == "》" and start >= 0:
-            spans.append((start, index))
+    for match in _GUILLEMET.finditer(text):
+        if match.group() == "《":
+            if start < 0:
+                start = match.start()
+        elif start >= 0:
+            spans.append((start, match.start()))
             start = -1
     return spans
 

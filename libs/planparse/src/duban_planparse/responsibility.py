@@ -156,15 +156,20 @@ def _free(c: str) -> Responsibility | None:
             return None
         # Restore prefixes across the whole clause, not per part.
         names = restore_prefixes([*lead, *support])
-        lead, support = names[: len(lead)], names[len(lead) :]
-        return Responsibility(names, lead, support)
+        return _split_roles(names[: len(lead)], names[len(lead) :])
     verb = _VERB.search(c)
     if not verb:
         return None
     names = _parties(c[: verb.start()])
     if not names:
         return None
-    return Responsibility(names, names[:1], names[1:])
+    return _split_roles(names[:1], names[1:])
+
+
+def _split_roles(lead: list[str], support: list[str]) -> Responsibility:
+    lead = _dedupe(lead)
+    support = [n for n in _dedupe(support) if n not in lead]
+    return Responsibility(lead + support, lead, support)
 
 
 def _keyed(c: str, comma_lead: bool) -> Responsibility | None:

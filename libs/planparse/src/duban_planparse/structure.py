@@ -70,17 +70,18 @@ def _strip_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 def analyse(node: Node, rules: ClauseRules) -> None:
     """Fill responsibility, text and title of ``node`` and its subtree, in document order."""
-    kept: list[str] = []
+    remaining: list[str] = []
     for paragraph in node.paragraphs:
         standalone = parse_line(paragraph, rules)
         if standalone is not None:
             node.resp.merge(standalone)
-            continue
-        found, spans = find_clauses(paragraph, rules)
-        node.resp.merge(found)
-        cleaned = _strip_spans(paragraph, spans).strip()
-        if cleaned:
-            kept.append(cleaned)
+        else:
+            remaining.append(paragraph)
+    # Clauses are looked for across paragraphs: a page break may fall inside one.
+    joined = "\n".join(remaining)
+    found, spans = find_clauses(joined, rules)
+    node.resp.merge(found)
+    kept = [p.strip() for p in _strip_spans(joined, spans).split("\n") if p.strip()]
     node.text = "\n".join(kept)
     heading = node.heading
     if heading:
