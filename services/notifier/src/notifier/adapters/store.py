@@ -1,0 +1,400 @@
+"""Queries on the notifier's tables. Every function runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import uuid6
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from duban_contracts import events as e
+from duban_contracts.vocabulary import Channel, Role
+from notifier.adapters.tables import (
+    dead_letters,
+    deliveries,
+    delivery_items,
+    departments,
+    dispatch_records,
+    tasks,
+    users,
+)
+from notifier.domain.model import Audience, DeliveryStatus, Kind, Notice, Recipient
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; everything stored is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _insert(conn: AsyncConnection, table: Any) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+# --- directory ------------------------------------------------------------------------------
+
+
+async def upsert_department(conn: AsyncConnection, m: e.DepartmentUpserted) -> None:
+    values = {"department_id": m.department_id, "name": m.name, "active": True}
+    stmt = _insert(conn, departments).values(values)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["department_id"], set_=values))
+
+
+async def remove_department(conn: AsyncConnection, department_id: str) -> None:
+    await conn.execute(
+        update(departments).where(departments.c.department_id == department_id).values(active=False)
+    )
+
+
+async def upsert_user(conn: AsyncConnection, m: e.UserUpserted) -> None:
+    values = {
+        "user_id": m.user_id,
+        "display_name": m.display_name,
+        "role": m.role.value,
+        "department_id": m.department_id,
+        "email": m.email,
+        "wecom_webhook": m.wecom_webhook,
+        "dingtalk_webhook": m.dingtalk_webhook,
+        "channels": ",".join(ch.value for ch in m.channels),
+        "active": m.active,
+    }
+    stmt = _insert(conn, users).values(values)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
+
+
+async def remove_user(conn: AsyncConnection, user_id: str) -> None:
+    await conn.execute(delete(users).where(users.c.user_id == user_id))
+
+
+def _recipient(row: Any) -> Recipient:
+    return Recipient(
+        user_id=row.user_id,
+        display_name=row.display_name,
+        role=Role(row.role),
+        department_id=row.department_id,
+        email=row.email,
+        wecom_webhook=row.wecom_webhook,
+        dingtalk_webhook=row.dingtalk_webhook,
+        channels=tuple(Channel(ch) for ch in row.channels.split(",") if ch),
+        active=row.active,
+    )
+
+
+async def recipients(conn: AsyncConnection, audience: Audience) -> list[Recipient]:
+    """Active users the audience names, in a stable order. Removed departments reach nobody."""
+    dept_roles = [r.value for r in audience.department_roles]
+    global_roles = [r.value for r in audience.global_roles]
+    live_departments = select(departments.c.department_id).where(departments.c.active)
+    conditions = []
+    if dept_roles and audience.departments:
+        conditions.append(
+            and_(
+                users.c.role.in_(dept_roles),
+                users.c.department_id.in_(audience.departments),
+                users.c.department_id.in_(live_departments),
+            )
+        )
+    if global_roles:
+        conditions.append(users.c.role.in_(global_roles))
+    if not conditions:
+        return []
+    rows = await conn.execute(
+        select(users).where(users.c.active, or_(*conditions)).order_by(users.c.user_id)
+    )
+    return [_recipient(row) for row in rows]
+
+
+async def recipient(conn: AsyncConnection, user_id: str) -> Recipient | None:
+    row = (await conn.execute(select(users).where(users.c.user_id == user_id))).first()
+    return _recipient(row) if row else None
+
+
+async def department_names(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
+    rows = await conn.execute(
+        select(departments.c.department_id, departments.c.name).where(
+            departments.c.department_id.in_(list(ids))
+        )
+    )
+    return {row.department_id: row.name for row in rows}
+
+
+async def remember_task(conn: AsyncConnection, task_id: str, title: str) -> None:
+    values = {"task_id": task_id, "title": title}
+    stmt = _insert(conn, tasks).values(values)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["task_id"], set_=values))
+
+
+async def task_titles(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
+    rows = await conn.execute(
+        select(tasks.c.task_id, tasks.c.title).where(tasks.c.task_id.in_(list(ids)))
+    )
+    return {row.task_id: row.title for row in rows}
+
+
+# --- enqueueing -----------------------------------------------------------------------------
+
+
+def dedupe_key(source_key: str, recipient_id: str, channel: Channel) -> str:
+    """One per (source event, recipient, channel): the same fact never reaches anyone twice."""
+    return hashlib.sha256(f"{source_key}\x1f{recipient_id}\x1f{channel.value}".encode()).hexdigest()
+
+
+async def enqueue(
+    conn: AsyncConnection,
+    notice: Notice,
+    person: Recipient,
+    channel: Channel,
+    now: datetime,
+    digest_window: timedelta,
+) -> bool:
+    """Queue the notice for one person on one channel. False if it was already queued."""
+    key = dedupe_key(notice.source_key, person.user_id, channel)
+    seen = await conn.scalar(select(delivery_items.c.id).where(delivery_items.c.dedupe_key == key))
+    if seen is not None:
+        return False
+    notification_id = None
+    if notice.digested:
+        notification_id = await _open_digest(conn, person.user_id, channel, now)
+    if notification_id is None:
+        notification_id = str(uuid6.uuid7())
+        status = DeliveryStatus.COLLECTING if notice.digested else DeliveryStatus.PENDING
+        await conn.execute(
+            deliveries.insert().values(
+                notification_id=notification_id,
+                recipient_id=person.user_id,
+                channel=channel.value,
+                kind=notice.kind.value,
+                urgent=notice.urgent,
+                status=status.value,
+                attempts=0,
+                next_attempt_at=now + digest_window if notice.digested else now,
+                created_at=now,
+            )
+        )
+    # The unique dedupe key is the safety net if two consumers race on one event.
+    await conn.execute(
+        delivery_items.insert().values(
+            notification_id=notification_id,
+            dedupe_key=key,
+            source_event_id=notice.source_event_id,
+            kind=notice.kind.value,
+            task_id=notice.task_id,
+            facts=notice.facts,
+        )
+    )
+    return True
+
+
+async def _open_digest(
+    conn: AsyncConnection, recipient_id: str, channel: Channel, now: datetime
+) -> str | None:
+    """The digest still collecting for this person and channel, locked against flushing."""
+    candidate = await conn.scalar(
+        select(deliveries.c.notification_id)
+        .where(
+            deliveries.c.recipient_id == recipient_id,
+            deliveries.c.channel == channel.value,
+            deliveries.c.status == DeliveryStatus.COLLECTING.value,
+        )
+        .order_by(deliveries.c.created_at)
+        .limit(1)
+    )
+    if candidate is None:
+        return None
+    # Conditional update: if the delivery loop flushed it meanwhile, this touches no row.
+    touched = await conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.notification_id == candidate,
+            deliveries.c.status == DeliveryStatus.COLLECTING.value,
+        )
+        .values(status=DeliveryStatus.COLLECTING.value)
+        .returning(deliveries.c.notification_id)
+    )
+    return candidate if touched.first() is not None else None
+
+
+# --- delivering -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    notification_id: str
+    recipient_id: str
+    channel: Channel
+    kind: Kind
+    urgent: bool
+    status: DeliveryStatus
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Item:
+    source_event_id: str
+    kind: Kind
+    task_id: str | None
+    facts: dict[str, Any]
+
+
+async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[DueDelivery]:
+    rows = await conn.execute(
+        select(deliveries)
+        .where(
+            deliveries.c.status.in_(
+                [DeliveryStatus.PENDING.value, DeliveryStatus.COLLECTING.value]
+            ),
+            deliveries.c.next_attempt_at <= now,
+        )
+        .order_by(deliveries.c.next_attempt_at)
+        .limit(limit)
+    )
+    return [
+        DueDelivery(
+            notification_id=row.notification_id,
+            recipient_id=row.recipient_id,
+            channel=Channel(row.channel),
+            kind=Kind(row.kind),
+            urgent=row.urgent,
+            status=DeliveryStatus(row.status),
+            attempts=row.attempts,
+        )
+        for row in rows
+    ]
+
+
+async def postpone(conn: AsyncConnection, ids: Sequence[str], until: datetime) -> None:
+    """Move the next attempt without counting one (quiet hours, robot rate limit)."""
+    if ids:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.notification_id.in_(list(ids)))
+            .values(next_attempt_at=until)
+        )
+
+
+async def claim(
+    conn: AsyncConnection, ids: Sequence[str], now: datetime, lease_until: datetime
+) -> list[str]:
+    """Take due deliveries for one attempt. A crash mid-attempt retries after the lease."""
+    if not ids:
+        return []
+    rows = await conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.notification_id.in_(list(ids)),
+            deliveries.c.status.in_(
+                [DeliveryStatus.PENDING.value, DeliveryStatus.COLLECTING.value]
+            ),
+            deliveries.c.next_attempt_at <= now,
+        )
+        .values(
+            status=DeliveryStatus.PENDING.value,
+            next_attempt_at=lease_until,
+            attempts=deliveries.c.attempts + 1,
+        )
+        .returning(deliveries.c.notification_id)
+    )
+    return [row.notification_id for row in rows]
+
+
+async def items(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, list[Item]]:
+    found: dict[str, list[Item]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = await conn.execute(
+        select(delivery_items)
+        .where(delivery_items.c.notification_id.in_(list(ids)))
+        .order_by(delivery_items.c.id)
+    )
+    for row in rows:
+        found[row.notification_id].append(
+            Item(row.source_event_id, Kind(row.kind), row.task_id, dict(row.facts))
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    notification_id: str
+    recipient_id: str
+    channel: Channel
+    attempt: int
+    at: datetime
+    error: str | None  # None: delivered
+    final: bool  # for failures: no more attempts
+    retry_at: datetime | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None
+
+
+async def record(conn: AsyncConnection, results: Sequence[AttemptResult]) -> None:
+    """Store each attempt as a dispatch record and move its delivery to its next state."""
+    if not results:
+        return
+    await conn.execute(
+        dispatch_records.insert(),
+        [
+            {
+                "notification_id": r.notification_id,
+                "recipient_id": r.recipient_id,
+                "channel": r.channel.value,
+                "attempt": r.attempt,
+                "at": r.at,
+                "succeeded": r.succeeded,
+                "error": r.error,
+                "final": r.succeeded or r.final,
+            }
+            for r in results
+        ],
+    )
+    sent = [r.notification_id for r in results if r.succeeded]
+    if sent:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.notification_id.in_(sent))
+            .values(status=DeliveryStatus.SENT.value, finished_at=results[0].at, last_error=None)
+        )
+    for r in results:
+        if r.succeeded:
+            continue
+        values: dict[str, Any] = {"last_error": r.error}
+        if r.final:
+            values |= {"status": DeliveryStatus.FAILED.value, "finished_at": r.at}
+        else:
+            values |= {"next_attempt_at": r.retry_at or r.at}
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.notification_id == r.notification_id)
+            .values(**values)
+        )
+
+
+async def add_dead_letter(
+    conn: AsyncConnection, key: str, body: bytes, reason: str, source: str
+) -> None:
+    await conn.execute(
+        dead_letters.insert().values(key=key, body=body, reason=reason, source=source)
+    )
+
+
+async def unpublished_dead_letters(conn: AsyncConnection, limit: int = 100) -> list[Any]:
+    rows = await conn.execute(
+        select(dead_letters)
+        .where(dead_letters.c.published_at.is_(None))
+        .order_by(dead_letters.c.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def mark_dead_letter_published(conn: AsyncConnection, row_id: int, at: datetime) -> None:
+    await conn.execute(
+        update(dead_letters).where(dead_letters.c.id == row_id).values(published_at=at)
+    )

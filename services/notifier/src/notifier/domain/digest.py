@@ -1,0 +1,58 @@
+"""Group the reminders of one digest: due today, due within N working days, overdue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from duban_contracts.vocabulary import ReminderKind
+from notifier.domain.model import Kind
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    kind: Kind
+    task_id: str | None
+    facts: dict[str, Any]
+
+
+@dataclass
+class Digest:
+    due_today: list[DigestLine] = field(default_factory=list)
+    due_soon: list[DigestLine] = field(default_factory=list)
+    overdue: list[DigestLine] = field(default_factory=list)
+
+    @property
+    def soon_days(self) -> int:
+        """The N in "N个工作日内到期": the furthest reminder in the group."""
+        return max(
+            (int(line.facts.get("working_days_left", 0)) for line in self.due_soon), default=0
+        )
+
+    @property
+    def total(self) -> int:
+        return len(self.due_today) + len(self.due_soon) + len(self.overdue)
+
+
+def build_digest(lines: list[DigestLine]) -> Digest:
+    """One line per task (the latest wins), sorted by due date within each group."""
+    latest: dict[str | None, DigestLine] = {}
+    for n, line in enumerate(lines):
+        latest[line.task_id if line.task_id is not None else f"#{n}"] = line
+    digest = Digest()
+    for line in latest.values():
+        digest_group(digest, line).append(line)
+    for group in (digest.due_today, digest.due_soon, digest.overdue):
+        group.sort(key=lambda line: (str(line.facts.get("due_on", "")), str(line.task_id)))
+    return digest
+
+
+def digest_group(digest: Digest, line: DigestLine) -> list[DigestLine]:
+    if line.kind is Kind.OVERDUE:
+        return digest.overdue
+    if (
+        line.facts.get("reminder_kind") == ReminderKind.DUE_TODAY.value
+        or int(line.facts.get("working_days_left", 0)) <= 0
+    ):
+        return digest.due_today
+    return digest.due_soon

@@ -1,0 +1,102 @@
+"""What the notifier knows: recipients, the notices events turn into, and delivery states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from duban_contracts.vocabulary import Channel, Role
+
+
+class Kind(StrEnum):
+    """The kinds of message; channels are configured per kind."""
+
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    REPORT_REQUESTED = "report_requested"
+    REPORT_MISSING = "report_missing"
+    NOTICE_ISSUED = "notice_issued"
+    NOTICE_ANSWERED = "notice_answered"
+    MANUAL = "manual"
+
+
+# Reminders are collected per recipient and channel and sent as one digest.
+DIGESTED_KINDS = frozenset({Kind.REMINDER, Kind.OVERDUE})
+
+
+class DeliveryStatus(StrEnum):
+    COLLECTING = "collecting"  # a digest still accepting reminders until its window closes
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENT = "sent"
+    FAILED = "failed"  # gave up: dead-lettered and NotificationFailed(final=True) published
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: str
+    display_name: str
+    role: Role
+    department_id: str | None = None
+    email: str | None = None
+    wecom_webhook: str | None = None
+    dingtalk_webhook: str | None = None
+    channels: tuple[Channel, ...] = (Channel.INBOX,)
+    active: bool = True
+
+    def address(self, channel: Channel) -> str | None:
+        """Where this channel reaches the person; the inbox needs no address."""
+        return {
+            Channel.EMAIL: self.email,
+            Channel.WECOM: self.wecom_webhook,
+            Channel.DINGTALK: self.dingtalk_webhook,
+            Channel.INBOX: self.user_id,
+        }[channel]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Department-scoped roles (liaison, head) for these departments, plus global roles."""
+
+    departments: tuple[str, ...] = ()
+    department_roles: frozenset[Role] = frozenset()
+    global_roles: frozenset[Role] = frozenset()
+
+    def includes(self, person: Recipient) -> bool:
+        if not person.active:
+            return False
+        if person.role in self.global_roles:
+            return True
+        return person.role in self.department_roles and person.department_id in self.departments
+
+    def __or__(self, other: Audience) -> Audience:
+        if other.departments and self.departments and other.departments != self.departments:
+            raise ValueError("cannot merge audiences for different departments")
+        return Audience(
+            departments=self.departments or other.departments,
+            department_roles=self.department_roles | other.department_roles,
+            global_roles=self.global_roles | other.global_roles,
+        )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one inbound event asks the notifier to tell people.
+
+    `source_key` identifies the fact (the watcher's natural dedupe key when there is one, else
+    the event id), so a re-emitted event dedupes like a redelivered one. `facts` are the
+    template variables; they are stored with the delivery and rendered when it is sent.
+    """
+
+    kind: Kind
+    source_key: str
+    source_event_id: str
+    audience: Audience
+    task_id: str | None
+    facts: dict[str, Any] = field(default_factory=dict)
+    urgent: bool = False
+
+    @property
+    def digested(self) -> bool:
+        return self.kind in DIGESTED_KINDS and not self.urgent

@@ -1,0 +1,212 @@
+"""Turn an inbound event into a Notice: who is told, how urgently, with which facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from duban_contracts import Message
+from duban_contracts import commands as c
+from duban_contracts import events as e
+from duban_contracts.vocabulary import EscalationLevel, ReminderKind, Role
+from notifier.domain.model import Audience, Kind, Notice
+
+HANDLED_EVENT_TYPES = frozenset(
+    cls.EVENT_TYPE
+    for cls in (
+        e.ReminderDue,
+        e.TaskOverdue,
+        e.EscalationRaised,
+        e.ReportRequested,
+        e.ReportMissing,
+        e.SupervisionNoticeIssued,
+        e.SupervisionNoticeAnswered,
+        c.SendManualReminder,
+    )
+)
+
+
+def liaisons(departments: tuple[str, ...]) -> Audience:
+    return Audience(departments=departments, department_roles=frozenset({Role.LIAISON}))
+
+
+def escalation_audience(level: EscalationLevel, departments: tuple[str, ...]) -> Audience:
+    """蓝 → the departments' liaisons; 橙 → their heads and the supervisors; 红 → leadership."""
+    if level is EscalationLevel.BLUE:
+        return liaisons(departments)
+    if level is EscalationLevel.ORANGE:
+        return Audience(
+            departments=departments,
+            department_roles=frozenset({Role.DEPARTMENT_HEAD}),
+            global_roles=frozenset({Role.SUPERVISOR}),
+        )
+    return Audience(global_roles=frozenset({Role.LEADERSHIP, Role.SUPERVISOR}))
+
+
+def notice_for(message: Message, event_id: str) -> Notice | None:
+    """The notice for a message, or None for messages the notifier does not deliver.
+
+    Facts name departments by id (`department_ids`) and may lack the task title (notices
+    carry only the task id); the handler fills in names from its directory.
+    """
+    builder = _BUILDERS.get(type(message))
+    return builder(message, event_id) if builder else None
+
+
+def _reminder(m: e.ReminderDue, event_id: str) -> Notice:
+    overdue = m.kind is ReminderKind.OVERDUE or m.working_days_left < 0
+    return Notice(
+        kind=Kind.OVERDUE if overdue else Kind.REMINDER,
+        source_key=m.dedupe_key,
+        source_event_id=event_id,
+        audience=liaisons(m.department_ids),
+        task_id=m.task_id,
+        facts={
+            "task_title": m.task_title,
+            "due_on": m.due_on.isoformat(),
+            "working_days_left": max(m.working_days_left, 0),
+            "working_days_late": max(-m.working_days_left, 0),
+            "reminder_kind": m.kind.value,
+        },
+    )
+
+
+def _overdue(m: e.TaskOverdue, event_id: str) -> Notice:
+    return Notice(
+        kind=Kind.OVERDUE,
+        source_key=m.dedupe_key,
+        source_event_id=event_id,
+        audience=liaisons(m.department_ids),
+        task_id=m.task_id,
+        facts={
+            "task_title": m.task_title,
+            "due_on": m.due_on.isoformat(),
+            "working_days_late": m.working_days_late,
+        },
+    )
+
+
+def _escalation(m: e.EscalationRaised, event_id: str) -> Notice:
+    return Notice(
+        kind=Kind.ESCALATION,
+        source_key=m.dedupe_key,
+        source_event_id=event_id,
+        audience=escalation_audience(m.level, m.department_ids),
+        task_id=m.task_id,
+        urgent=True,
+        facts={
+            "task_title": m.task_title,
+            "due_on": m.due_on.isoformat(),
+            "working_days_late": m.working_days_late,
+            "level": m.level.value,
+            "level_label": m.level.label,
+            "reason": m.reason,
+            "department_ids": list(m.department_ids),
+        },
+    )
+
+
+def _report_requested(m: e.ReportRequested, event_id: str) -> Notice:
+    return Notice(
+        kind=Kind.REPORT_REQUESTED,
+        source_key=m.dedupe_key,
+        source_event_id=event_id,
+        audience=liaisons((m.department_id,)),
+        task_id=None,
+        facts={
+            "period": m.period,
+            "report_due_on": m.report_due_on.isoformat(),
+            "open_task_count": len(m.open_task_ids),
+        },
+    )
+
+
+def _report_missing(m: e.ReportMissing, event_id: str) -> Notice:
+    departments = (m.department_id,)
+    audience = liaisons(departments)
+    if m.escalation_level is not None:
+        audience = audience | escalation_audience(m.escalation_level, departments)
+    return Notice(
+        kind=Kind.REPORT_MISSING,
+        source_key=m.dedupe_key,
+        source_event_id=event_id,
+        audience=audience,
+        task_id=None,
+        urgent=m.escalation_level is not None,
+        facts={
+            "period": m.period,
+            "report_due_on": m.report_due_on.isoformat(),
+            "consecutive_misses": m.consecutive_misses,
+            "level_label": m.escalation_level.label if m.escalation_level else None,
+            "department_ids": [m.department_id],
+        },
+    )
+
+
+def _notice_issued(m: e.SupervisionNoticeIssued, event_id: str) -> Notice:
+    return Notice(
+        kind=Kind.NOTICE_ISSUED,
+        source_key=event_id,
+        source_event_id=event_id,
+        audience=Audience(
+            departments=(m.department_id,),
+            department_roles=frozenset({Role.LIAISON, Role.DEPARTMENT_HEAD}),
+        ),
+        task_id=m.task_id,
+        urgent=True,
+        facts={
+            "task_title": None,
+            "level_label": m.level.label,
+            "requirements": m.requirements,
+            "reply_due_on": m.reply_due_on.isoformat(),
+            "department_ids": [m.department_id],
+        },
+    )
+
+
+def _notice_answered(m: e.SupervisionNoticeAnswered, event_id: str) -> Notice:
+    return Notice(
+        kind=Kind.NOTICE_ANSWERED,
+        source_key=event_id,
+        source_event_id=event_id,
+        audience=Audience(global_roles=frozenset({Role.SUPERVISOR})),
+        task_id=m.task_id,
+        urgent=True,
+        facts={
+            "task_title": None,
+            "answer": m.answer,
+            "department_ids": [m.department_id],
+        },
+    )
+
+
+def _manual(m: c.SendManualReminder, event_id: str) -> Notice:
+    audience = liaisons(m.department_ids)
+    if m.level is not None:
+        audience = audience | escalation_audience(m.level, m.department_ids)
+    return Notice(
+        kind=Kind.MANUAL,
+        source_key=event_id,
+        source_event_id=event_id,
+        audience=audience,
+        task_id=m.task_id,
+        urgent=True,  # a person pressed 催办: deliver now
+        facts={
+            "task_title": m.task_title,
+            "message": m.message,
+            "level_label": m.level.label if m.level else None,
+            "requested_by": m.requested_by,
+        },
+    )
+
+
+_BUILDERS: dict[type[Any], Callable[[Any, str], Notice]] = {
+    e.ReminderDue: _reminder,
+    e.TaskOverdue: _overdue,
+    e.EscalationRaised: _escalation,
+    e.ReportRequested: _report_requested,
+    e.ReportMissing: _report_missing,
+    e.SupervisionNoticeIssued: _notice_issued,
+    e.SupervisionNoticeAnswered: _notice_answered,
+    c.SendManualReminder: _manual,
+}

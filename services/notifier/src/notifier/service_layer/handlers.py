@@ -1,0 +1,114 @@
+"""Inbound events: keep the directory, and queue deliveries for the events that tell people.
+
+Each event is handled in one transaction together with its inbox claim, so a redelivered
+event changes nothing; each (source event, recipient, channel) is queued at most once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from duban_common import inbox
+from duban_common.clock import Clock
+from duban_common.logging import get_logger
+from duban_contracts import Envelope, Message
+from duban_contracts import events as e
+from notifier.adapters import store, tables
+from notifier.domain.model import Notice
+from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for
+from notifier.domain.policies import channels_for
+from notifier.settings import Settings
+
+log = get_logger(__name__)
+
+CONSUMER = "notifier"
+
+DIRECTORY_EVENT_TYPES = frozenset(
+    cls.EVENT_TYPE
+    for cls in (e.DepartmentUpserted, e.DepartmentRemoved, e.UserUpserted, e.UserRemoved)
+)
+ACCEPTED_EVENT_TYPES = HANDLED_EVENT_TYPES | DIRECTORY_EVENT_TYPES | {e.TaskRegistered.EVENT_TYPE}
+
+
+def accepts(event_type: str) -> bool:
+    """Event types worth opening; the rest of a shared topic is committed untouched."""
+    return event_type in ACCEPTED_EVENT_TYPES
+
+
+class EventHandler:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        clock: Clock,
+        on_urgent: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.on_urgent = on_urgent  # wakes the delivery loop
+
+    async def __call__(self, envelope: Envelope, message: Message) -> None:
+        async with self.engine.begin() as conn:
+            if not await inbox.claim(conn, tables.inbox, CONSUMER, str(envelope.event_id)):
+                return
+            urgent = await self._apply(conn, envelope, message)
+        if urgent:
+            self.on_urgent()
+
+    async def _apply(self, conn: AsyncConnection, envelope: Envelope, message: Message) -> bool:
+        match message:
+            case e.DepartmentUpserted():
+                await store.upsert_department(conn, message)
+            case e.DepartmentRemoved():
+                await store.remove_department(conn, message.department_id)
+            case e.UserUpserted():
+                await store.upsert_user(conn, message)
+            case e.UserRemoved():
+                await store.remove_user(conn, message.user_id)
+            case e.TaskRegistered():
+                await store.remember_task(conn, message.task_id, message.title)
+            case _:
+                notice = notice_for(message, str(envelope.event_id))
+                if notice is not None:
+                    queued = await self.queue(conn, notice, envelope)
+                    return queued > 0 and notice.urgent
+        return False
+
+    async def queue(self, conn: AsyncConnection, notice: Notice, envelope: Envelope) -> int:
+        notice = await self._with_names(conn, notice)
+        people = await store.recipients(conn, notice.audience)
+        if not people:
+            log.warning(
+                "no_recipients",
+                event_id=str(envelope.event_id),
+                event_type=envelope.event_type,
+                departments=list(notice.audience.departments),
+            )
+            return 0
+        now = self.clock.now().astimezone(UTC)
+        window = timedelta(seconds=self.settings.digest_window_seconds)
+        allowed = self.settings.channels_for(notice.kind)
+        log_robots = self.settings.environment != "production"
+        queued = 0
+        for person in people:
+            for channel in channels_for(person, allowed, unaddressed_robots=log_robots):
+                queued += await store.enqueue(conn, notice, person, channel, now, window)
+        return queued
+
+    async def _with_names(self, conn: AsyncConnection, notice: Notice) -> Notice:
+        """Fill in the task title and department names the event itself does not carry."""
+        facts = dict(notice.facts)
+        if notice.task_id and not facts.get("task_title"):
+            titles = await store.task_titles(conn, [notice.task_id])
+            facts["task_title"] = titles.get(notice.task_id, f"任务 {notice.task_id}")
+        ids = facts.get("department_ids")
+        if ids:
+            names = await store.department_names(conn, ids)
+            facts["departments"] = "、".join(names.get(i, i) for i in ids)
+            facts["department"] = names.get(ids[0], ids[0])
+        return dataclasses.replace(notice, facts=facts)
