@@ -1,0 +1,43 @@
+"""(Re)plan a task's timers from what the watcher knows about it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from deadline_watcher.adapters import store
+from deadline_watcher.domain.timers import TimerSpec, plan_task_timers, red_check_timer
+from deadline_watcher.service_layer.context import WatcherContext
+from duban_contracts.vocabulary import TaskStatus
+
+
+def is_active(status: str) -> bool:
+    """Reminders run from dispatch (交办) until the task is completed or closed."""
+    s = TaskStatus(status)
+    return s.is_open and s is not TaskStatus.DRAFT
+
+
+def task_timers(ctx: WatcherContext, task: Any, now: datetime) -> list[TimerSpec]:
+    if task.due_on is None or not is_active(task.status):
+        return []
+    policy = ctx.policies.for_plan(task.plan_id)
+    specs = plan_task_timers(
+        task.task_id, task.due_on, policy, ctx.calendar, ctx.fire, now, task.escalation_level
+    )
+    if task.escalation_level == "orange" and task.red_check_on is not None:
+        specs.append(
+            red_check_timer(task.task_id, task.due_on, task.red_check_on, 0, ctx.calendar, ctx.fire)
+        )
+    return specs
+
+
+async def replan(conn: AsyncConnection, ctx: WatcherContext, task: Any, now: datetime) -> None:
+    """Delete the task's pending timers and plan them again.
+
+    Fired timers stay (their dedupe keys are never reused); a changed due date makes new keys,
+    so nothing stale survives and nothing already said is said again.
+    """
+    await store.delete_pending_task_timers(conn, task.task_id)
+    await store.add_timers(conn, task_timers(ctx, task, now))
