@@ -138,9 +138,23 @@ def read_header(lines: list[Line]) -> Header:
     seen = {header.doc_number}
     for line in lines:
         if line.kind in ("text", "attachlist", "heading") and "号" in line.text:
-            for match in DOC_NUMBER.finditer(line.text):
-                number = normalize_doc_number(match)
+            for number in cited_numbers(line.text):
                 if number not in seen:
                     seen.add(number)
                     header.cites.append(number)
     return header
+
+
+_NUMBER_TAIL = re.compile(r"[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d{1,5}\s*号")
+
+
+def cited_numbers(text: str) -> list[str]:
+    """文号 cited inline, e.g. （人社部发〔2021〕66 号）."""
+    found = []
+    # Anchor on the rare 〔2021〕N号 tail, then read the issuer code just before it.
+    for tail in _NUMBER_TAIL.finditer(text):
+        start = max(0, tail.start() - 16)
+        match = DOC_NUMBER.search(text, start, tail.end())
+        if match:
+            found.append(normalize_doc_number(match))
+    return found
