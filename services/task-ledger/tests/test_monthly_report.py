@@ -194,7 +194,7 @@ def test_xlsx_ledger(tmp_path: Path) -> None:
         "状态",
         "亮灯",
     ]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I1"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I6"
     assert ws.max_row == 1 + len(TASKS)
     assert ws["I4"].value == "红灯" and ws["I4"].fill.fgColor.rgb.endswith("FFCDD2")
     overdue = wb["逾期事项"]

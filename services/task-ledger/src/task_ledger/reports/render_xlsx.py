@@ -1,7 +1,7 @@
 """The Excel work ledger 工作台账.xlsx: a sheet per plan, overdue items, a summary.
 
-Written in openpyxl's write-only mode so memory stays flat however many tasks there are;
-tasks are streamed from an iterator (each plan's iterator is consumed once).
+Written with XlsxWriter in constant-memory mode: rows go to disk as they are written, so
+memory stays flat however many tasks there are; each plan's tasks are streamed once.
 """
 
 from __future__ import annotations
@@ -10,10 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 
 from duban_contracts.vocabulary import Light
 from task_ledger.reports.facts import TaskFacts
@@ -40,14 +37,20 @@ OVERDUE_COLUMNS = (
     ("进度", 8),
     ("本月催办", 10),
 )
-LIGHT_FILLS = {
-    Light.GREEN: PatternFill("solid", fgColor="C8E6C9"),
-    Light.YELLOW: PatternFill("solid", fgColor="FFF59D"),
-    Light.RED: PatternFill("solid", fgColor="FFCDD2"),
-}
-HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
-BOLD = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
+SUMMARY_COLUMNS = (
+    ("方案", 40),
+    ("月份", 10),
+    ("任务总数", 10),
+    ("已办结", 10),
+    ("办结率", 10),
+    ("按期办结率", 12),
+    ("逾期", 8),
+    ("绿灯", 8),
+    ("黄灯", 8),
+    ("红灯", 8),
+    ("本月催办", 10),
+)
+LIGHT_COLOURS = {Light.GREEN: "#C8E6C9", Light.YELLOW: "#FFF59D", Light.RED: "#FFCDD2"}
 MAX_SHEET_TITLE = 31
 INVALID_TITLE_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
@@ -62,25 +65,29 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def _header(ws: Worksheet, columns: tuple[tuple[str, int], ...]) -> None:
-    for i, (_, width) in enumerate(columns):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{chr(ord('A') + len(columns) - 1)}1"
-    cells = []
-    for title, _ in columns:
-        c = WriteOnlyCell(ws, value=title)
-        c.font, c.fill = BOLD, HEADER_FILL
-        cells.append(c)
-    ws.append(cells)
+class _Book:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.wb = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.header = self.wb.add_format({"bold": True, "bg_color": "#DDDDDD", "border": 1})
+        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        self.lights = {lt: self.wb.add_format({"bg_color": c}) for lt, c in LIGHT_COLOURS.items()}
 
-
-def _cell(ws: Worksheet, value: Any, fill: PatternFill | None = None) -> WriteOnlyCell:
-    c = WriteOnlyCell(ws, value=value)
-    c.alignment = WRAP
-    if fill is not None:
-        c.fill = fill
-    return c
+    def sheet(self, title: str, columns: tuple[tuple[str, int], ...]) -> Any:
+        ws = self.wb.add_worksheet(title)
+        for i, (name, width) in enumerate(columns):
+            ws.set_column(i, i, width)
+            ws.write_string(0, i, name, self.header)
+        ws.freeze_panes(1, 0)
+        return ws
 
 
 def write_ledger_xlsx(
@@ -88,68 +95,40 @@ def write_ledger_xlsx(
     plans: Iterable[tuple[MonthlyReport, Callable[[], Iterable[TaskFacts]]]],
 ) -> Path:
     """One sheet per plan (tasks streamed from the callable), then 逾期事项 and 汇总."""
-    wb = Workbook(write_only=True)
+    book = _Book(path)
     used: set[str] = {"逾期事项", "汇总"}
     reports: list[MonthlyReport] = []
     for report, tasks in plans:
         reports.append(report)
-        ws = wb.create_sheet(_sheet_title(report.plan_title, used))
-        _header(ws, LEDGER_COLUMNS)
-        for t in tasks():
-            ws.append(
-                [
-                    t.seq,
-                    t.title,
-                    "、".join(t.lead),
-                    "、".join(t.supporting),
-                    t.due_on.isoformat() if t.due_on else "",
-                    _cell(
-                        ws,
-                        f"{t.progress}%；{t.latest_progress}"
-                        if t.latest_progress
-                        else f"{t.progress}%",
-                    ),
-                    t.problems,
-                    t.status.label,
-                    _cell(ws, t.light.label, LIGHT_FILLS[t.light]),
-                ]
+        ws = book.sheet(_sheet_title(report.plan_title, used), LEDGER_COLUMNS)
+        row = 0
+        for row, t in enumerate(tasks(), start=1):
+            progress = (
+                f"{t.progress}%；{t.latest_progress}" if t.latest_progress else f"{t.progress}%"
             )
+            due = t.due_on.isoformat() if t.due_on else ""
+            ws.write_row(row, 0, (t.seq, t.title, "、".join(t.lead), "、".join(t.supporting), due))
+            ws.write_string(row, 5, progress, book.wrap)
+            ws.write_row(row, 6, (t.problems, t.status.label))
+            ws.write_string(row, 8, t.light.label, book.lights[t.light])
+        ws.autofilter(0, 0, row, len(LEDGER_COLUMNS) - 1)
 
-    ws = wb.create_sheet("逾期事项")
-    _header(ws, OVERDUE_COLUMNS)
-    red = LIGHT_FILLS[Light.RED]
+    ws = book.sheet("逾期事项", OVERDUE_COLUMNS)
+    row = 0
     for report in reports:
         for o in report.overdue:
-            ws.append(
-                [
-                    o.seq,
-                    o.title,
-                    "、".join(o.lead),
-                    o.due_on.isoformat(),
-                    _cell(ws, o.days_late, red),
-                    f"{o.progress}%",
-                    o.reminders,
-                ]
-            )
+            row += 1
+            ws.write_row(row, 0, [o.seq, o.title, "、".join(o.lead), o.due_on.isoformat()])
+            ws.write_number(row, 4, o.days_late, book.lights[Light.RED])
+            ws.write_row(row, 5, [f"{o.progress}%", o.reminders])
+    ws.autofilter(0, 0, row, len(OVERDUE_COLUMNS) - 1)
 
-    ws = wb.create_sheet("汇总")
-    summary_cols = (
-        ("方案", 40),
-        ("月份", 10),
-        ("任务总数", 10),
-        ("已办结", 10),
-        ("办结率", 10),
-        ("按期办结率", 12),
-        ("逾期", 8),
-        ("绿灯", 8),
-        ("黄灯", 8),
-        ("红灯", 8),
-        ("本月催办", 10),
-    )
-    _header(ws, summary_cols)
-    for r in reports:
+    ws = book.sheet("汇总", SUMMARY_COLUMNS)
+    for row, r in enumerate(reports, start=1):
         o = r.overall
-        ws.append(
+        ws.write_row(
+            row,
+            0,
             [
                 r.plan_title,
                 r.month,
@@ -162,8 +141,8 @@ def write_ledger_xlsx(
                 o.lights[Light.YELLOW],
                 o.lights[Light.RED],
                 r.reminders_total,
-            ]
+            ],
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    ws.autofilter(0, 0, len(reports), len(SUMMARY_COLUMNS) - 1)
+    book.wb.close()
     return path
