@@ -1,0 +1,291 @@
+"""Database tables (SQLModel), in the ledger's own MetaData so other services' models never mix in.
+
+Repositories use the tables through SQLAlchemy Core (`Row.__table__`) on one connection per
+unit of work, which is also where the outbox and inbox rows are written.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, Table
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from duban_common.inbox import inbox_table
+from duban_common.outbox import outbox_table
+
+
+class LedgerBase(SQLModel, registry=registry()):
+    pass
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(JSON, **kw))
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
+    )
+
+
+class DepartmentRow(LedgerBase, table=True):
+    __tablename__ = "department"
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200, index=True)
+    jurisdiction: str = Field(max_length=100)
+    level: str = Field(max_length=20)
+    parent_id: str | None = Field(default=None, max_length=64)
+
+
+class UserRow(LedgerBase, table=True):
+    __tablename__ = "ledger_user"
+    id: str = Field(primary_key=True, max_length=64)
+    username: str = Field(max_length=100, unique=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=30)
+    department_id: str | None = Field(default=None, max_length=64, index=True)
+    email: str | None = Field(default=None, max_length=254)
+    password_hash: str = Field(max_length=300)
+    active: bool = True
+
+
+class PlanRow(LedgerBase, table=True):
+    __tablename__ = "plan"
+    id: str = Field(primary_key=True, max_length=64)
+    title: str = Field(max_length=500)
+    doc_number: str | None = Field(default=None, max_length=100)
+    jurisdiction: str | None = Field(default=None, max_length=100)
+    issuers: list[str] | None = _json()
+    issued_on: date | None = None
+    due_on: date | None = None
+    created_at: datetime | None = _ts()
+
+
+class MeasureRow(LedgerBase, table=True):
+    __tablename__ = "measure"
+    id: str = Field(primary_key=True, max_length=64)
+    plan_id: str = Field(max_length=64, index=True)
+    position: int = 0
+    label: str = Field(max_length=50)
+    path: list[str] | None = _json()
+    title: str = Field(max_length=500)
+    text: str
+    due_on: date | None = None
+    targets: list[dict[str, Any]] | None = _json()
+    milestones: list[dict[str, Any]] | None = _json()
+
+
+class TaskRow(LedgerBase, table=True):
+    __tablename__ = "task"
+    id: str = Field(primary_key=True, max_length=64)
+    plan_id: str = Field(max_length=64, index=True)
+    measure_id: str = Field(max_length=64, index=True)
+    parent_task_id: str | None = Field(default=None, max_length=64, index=True)
+    title: str = Field(max_length=500)
+    lead_department_ids: list[str] | None = _json()
+    supporting_department_ids: list[str] | None = _json()
+    status: str = Field(max_length=30, index=True)
+    due_on: date | None = Field(default=None, index=True)
+    original_due_on: date | None = None
+    start_on: date | None = None
+    progress: int = 0
+    escalation_level: str | None = Field(default=None, max_length=10)
+    version: int = 0
+    created_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts()
+
+
+class TaskDepartmentRow(LedgerBase, table=True):
+    """Which departments take part in a task, for the department filter and authorization."""
+
+    __tablename__ = "task_department"
+    task_id: str = Field(primary_key=True, max_length=64)
+    department_id: str = Field(primary_key=True, max_length=64, index=True)
+    role: str = Field(max_length=20)
+
+
+class ProgressReportRow(LedgerBase, table=True):
+    __tablename__ = "progress_report"
+    id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(max_length=64, index=True)
+    department_id: str = Field(max_length=64)
+    author_id: str = Field(max_length=64)
+    percent: int
+    done_work: str = ""
+    next_steps: str = ""
+    problems: str = ""
+    coordination_needed: str = ""
+    period: str | None = Field(default=None, max_length=7)
+    created_at: datetime | None = _ts()
+
+
+class AttachmentRow(LedgerBase, table=True):
+    __tablename__ = "attachment"
+    id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(max_length=64, index=True)
+    report_id: str = Field(max_length=64, index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime | None = _ts()
+
+
+class ExtensionRequestRow(LedgerBase, table=True):
+    __tablename__ = "extension_request"
+    id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(max_length=64, index=True)
+    requested_by: str = Field(max_length=64)
+    requested_due_on: date
+    previous_due_on: date | None = None
+    reason: str
+    decision: str | None = Field(default=None, max_length=20)
+    decided_by: str | None = Field(default=None, max_length=64)
+    comment: str | None = None
+    created_at: datetime | None = _ts()
+    decided_at: datetime | None = _ts(nullable=True)
+
+
+class CompletionRequestRow(LedgerBase, table=True):
+    __tablename__ = "completion_request"
+    id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(max_length=64, index=True)
+    requested_by: str = Field(max_length=64)
+    summary: str
+    evidence: list[str] | None = _json()
+    decision: str | None = Field(default=None, max_length=20)
+    decided_by: str | None = Field(default=None, max_length=64)
+    comment: str | None = None
+    created_at: datetime | None = _ts()
+    decided_at: datetime | None = _ts(nullable=True)
+
+
+class SupervisionNoticeRow(LedgerBase, table=True):
+    __tablename__ = "supervision_notice"
+    id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(max_length=64, index=True)
+    department_id: str = Field(max_length=64, index=True)
+    level: str = Field(max_length=10)
+    requirements: str
+    reply_due_on: date
+    issued_by: str = Field(max_length=64)
+    issued_at: datetime | None = _ts()
+    answer: str | None = None
+    answered_by: str | None = Field(default=None, max_length=64)
+    answered_at: datetime | None = _ts(nullable=True)
+
+
+class TimelineRow(LedgerBase, table=True):
+    __tablename__ = "timeline"
+    __table_args__ = (Index("ix_timeline_task_order", "task_id", "id"),)
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    task_id: str = Field(max_length=64)
+    at: datetime | None = _ts()
+    kind: str = Field(max_length=40)
+    summary: str
+    actor_id: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] | None = _json()
+    # Inbound events: (event id, task id) is unique, so a redelivery adds nothing.
+    source_event_id: str | None = Field(default=None, max_length=36)
+
+
+Index(
+    "ux_timeline_source",
+    TimelineRow.__table__.c.source_event_id,  # type: ignore[attr-defined]
+    TimelineRow.__table__.c.task_id,  # type: ignore[attr-defined]
+    unique=True,
+)
+
+
+class AuditRow(LedgerBase, table=True):
+    """Append-only, hash-chained: `hash` covers this record and the previous record's hash."""
+
+    __tablename__ = "audit_log"
+    seq: int = Field(
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+        )
+    )
+    at: datetime | None = _ts()
+    actor_id: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=64, index=True)
+    before: dict[str, Any] | None = _json()
+    after: dict[str, Any] | None = _json()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class InboxMessageRow(LedgerBase, table=True):
+    """The in-app inbox (站内信), fed by NotificationSent events on the inbox channel."""
+
+    __tablename__ = "inbox_message"
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(max_length=64, index=True)
+    notification_id: str = Field(max_length=64)
+    subject: str = Field(max_length=500)
+    body: str | None = None
+    link: str | None = Field(default=None, max_length=500)
+    task_ids: list[str] | None = _json()
+    at: datetime | None = _ts()
+    read_at: datetime | None = _ts(nullable=True)
+
+
+class MonthlyReportRow(LedgerBase, table=True):
+    """Monthly dispatch (月度调度) per department and period, from the watcher's events."""
+
+    __tablename__ = "monthly_report"
+    department_id: str = Field(primary_key=True, max_length=64)
+    period: str = Field(primary_key=True, max_length=7)
+    report_due_on: date
+    requested_at: datetime | None = _ts(nullable=True)
+    missing: bool = False
+    consecutive_misses: int = 0
+    escalation_level: str | None = Field(default=None, max_length=10)
+
+
+class PlanImportRow(LedgerBase, table=True):
+    __tablename__ = "plan_import"
+    id: str = Field(primary_key=True, max_length=64)
+    filename: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)
+    created_by: str = Field(max_length=64)
+    created_at: datetime | None = _ts()
+    preview: dict[str, Any] | None = _json()
+    status: str = Field(default="previewed", max_length=20)
+    plan_ids: list[str] | None = _json()
+
+
+metadata: MetaData = LedgerBase.metadata
+outbox: Table = outbox_table(metadata, "outbox")
+consumer_inbox: Table = inbox_table(metadata, "consumer_inbox")
+
+
+def table(row: type[LedgerBase]) -> Table:
+    return row.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+departments = table(DepartmentRow)
+users = table(UserRow)
+plans = table(PlanRow)
+measures = table(MeasureRow)
+tasks = table(TaskRow)
+task_departments = table(TaskDepartmentRow)
+progress_reports = table(ProgressReportRow)
+attachments = table(AttachmentRow)
+extension_requests = table(ExtensionRequestRow)
+completion_requests = table(CompletionRequestRow)
+supervision_notices = table(SupervisionNoticeRow)
+timeline = table(TimelineRow)
+audit_log = table(AuditRow)
+inbox_messages = table(InboxMessageRow)
+monthly_reports = table(MonthlyReportRow)
+plan_imports = table(PlanImportRow)

@@ -1,0 +1,19 @@
+"""Domain errors. Their message is Chinese because people read it."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule refused the change; `str(error)` says why, in Chinese."""
+
+
+class InvalidTransition(DomainError):
+    pass
+
+
+class NotAllowed(DomainError):
+    """The user may see the object but not perform this action on it."""
+
+
+class NotFound(DomainError):
+    pass

@@ -1,0 +1,37 @@
+"""The traffic light (亮灯): one function, used by the API, the pages and the reports alike."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from duban_contracts.vocabulary import Light, TaskStatus
+
+DEFAULT_WARNING_DAYS = 3
+
+
+class HasSchedule(Protocol):
+    status: TaskStatus
+    due_on: date | None
+    start_on: date | None
+    progress: int
+
+
+def light(task: HasSchedule, today: date, warning_days: int = DEFAULT_WARNING_DAYS) -> Light:
+    """Green on track; yellow when due within the warning window or progress lags the elapsed
+    share of the time; red when overdue. Finished tasks are green."""
+    if task.status in (TaskStatus.COMPLETED, TaskStatus.CLOSED) or task.due_on is None:
+        return Light.GREEN
+    if today > task.due_on:
+        return Light.RED
+    if (task.due_on - today).days <= warning_days:
+        return Light.YELLOW
+    if task.start_on is not None and task.due_on > task.start_on and today > task.start_on:
+        elapsed = (today - task.start_on).days / (task.due_on - task.start_on).days
+        if task.progress < elapsed * 100:
+            return Light.YELLOW
+    return Light.GREEN
+
+
+def is_overdue(task: HasSchedule, today: date) -> bool:
+    return task.status.is_open and task.due_on is not None and today > task.due_on

@@ -1,0 +1,173 @@
+"""Entities of the ledger: departments, users, plans, measures, tasks and what hangs off tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from duban_contracts.vocabulary import (
+    Decision,
+    EscalationLevel,
+    JurisdictionLevel,
+    Role,
+    TaskStatus,
+)
+
+# Higher rank = higher jurisdiction; decomposition goes strictly downwards.
+LEVEL_RANK = {
+    JurisdictionLevel.NATIONAL: 4,
+    JurisdictionLevel.PROVINCE: 3,
+    JurisdictionLevel.CITY: 2,
+    JurisdictionLevel.COUNTY: 1,
+    JurisdictionLevel.TOWN: 0,
+}
+
+
+@dataclass
+class Department:
+    id: str
+    name: str
+    jurisdiction: str
+    level: JurisdictionLevel
+    parent_id: str | None = None
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    department_id: str | None = None
+    email: str | None = None
+    active: bool = True
+
+
+@dataclass
+class Plan:
+    id: str
+    title: str
+    doc_number: str | None = None
+    jurisdiction: str | None = None
+    issuers: tuple[str, ...] = ()
+    issued_on: date | None = None
+    due_on: date | None = None
+
+
+@dataclass
+class Measure:
+    id: str
+    plan_id: str
+    label: str
+    path: tuple[str, ...]
+    title: str
+    text: str
+    due_on: date | None = None
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    milestones: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Task:
+    id: str
+    plan_id: str
+    measure_id: str
+    title: str
+    lead_department_ids: tuple[str, ...]
+    supporting_department_ids: tuple[str, ...] = ()
+    status: TaskStatus = TaskStatus.DRAFT
+    due_on: date | None = None
+    original_due_on: date | None = None
+    start_on: date | None = None
+    progress: int = 0
+    parent_task_id: str | None = None
+    escalation_level: EscalationLevel | None = None
+    version: int = 0
+
+    @property
+    def department_ids(self) -> tuple[str, ...]:
+        return self.lead_department_ids + tuple(
+            d for d in self.supporting_department_ids if d not in self.lead_department_ids
+        )
+
+    def role_of(self, department_id: str | None) -> str | None:
+        if department_id in self.lead_department_ids:
+            return "lead"
+        if department_id in self.supporting_department_ids:
+            return "supporting"
+        return None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class ProgressReport:
+    id: str
+    task_id: str
+    department_id: str
+    author_id: str
+    percent: int
+    done_work: str = ""
+    next_steps: str = ""
+    problems: str = ""
+    coordination_needed: str = ""
+    period: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    created_at: datetime | None = None
+
+
+@dataclass
+class ExtensionRequest:
+    id: str
+    task_id: str
+    requested_by: str
+    requested_due_on: date
+    previous_due_on: date | None
+    reason: str
+    decision: Decision | None = None
+    decided_by: str | None = None
+    comment: str | None = None
+
+
+@dataclass
+class CompletionRequest:
+    id: str
+    task_id: str
+    requested_by: str
+    summary: str
+    evidence: tuple[str, ...] = ()
+    decision: Decision | None = None
+    decided_by: str | None = None
+    comment: str | None = None
+
+
+@dataclass
+class SupervisionNotice:
+    id: str
+    task_id: str
+    department_id: str
+    level: EscalationLevel
+    requirements: str
+    reply_due_on: date
+    issued_by: str
+    answer: str | None = None
+    answered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    task_id: str
+    at: datetime
+    kind: str
+    summary: str
+    actor_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    source_event_id: str | None = None

@@ -1,0 +1,146 @@
+"""HTTP API of the ledger: `create_app(settings=None, clock=None)`.
+
+Every task route loads the task through `handlers.load_task`/`read_task`, which refuses tasks
+of other departments (404) and has the refusal audited; the route-walking test enforces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import text
+
+from duban_common.clock import Clock, clock_from_file_setting
+from duban_common.logging import get_logger
+from task_ledger.adapters import repository as repo
+from task_ledger.domain.model import User
+from task_ledger.entrypoints import problems, routes_admin, routes_tasks
+from task_ledger.entrypoints.limits import BodySizeLimit
+from task_ledger.entrypoints.problems import ApiError
+from task_ledger.service_layer.handlers import AccessDenied
+from task_ledger.service_layer.uow import Ledger
+from task_ledger.settings import Settings
+
+log = get_logger(__name__)
+TOKEN_SALT = "task-ledger-token"
+bearer = HTTPBearer(auto_error=False)
+
+
+def token_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt=TOKEN_SALT)
+
+
+async def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    ledger: Ledger = request.app.state.ledger
+    if credentials is None:
+        raise ApiError(401, "请先登录")
+    try:
+        data = token_serializer(ledger.settings).loads(
+            credentials.credentials, max_age=ledger.settings.token_lifetime_seconds
+        )
+    except SignatureExpired:
+        raise ApiError(401, "登录已过期，请重新登录") from None
+    except BadSignature:
+        raise ApiError(401, "登录凭证无效") from None
+    async with ledger.reading() as conn:
+        user = await repo.get_user(conn, str(data.get("uid")))
+    if user is None or not user.active:
+        raise ApiError(401, "账号不存在或已停用")
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def audit_denied(user: User | None, exc: AccessDenied, request: Request) -> None:
+    """Write the refused attempt to the audit trail (its own transaction: the request failed)."""
+    ledger: Ledger = request.app.state.ledger
+    async with ledger.transaction() as tx:
+        tx.audit(
+            user.id if user else None,
+            "access.denied",
+            "task",
+            exc.task_id,
+            None,
+            {
+                "action": exc.action,
+                "method": request.method,
+                "path": request.url.path,
+                "department_id": user.department_id if user else None,
+            },
+        )
+    log.warning(
+        "access_denied", task_id=exc.task_id, action=exc.action, user_id=user.id if user else None
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    ledger: Ledger | None = None,
+    background: bool = True,
+) -> FastAPI:
+    """The ledger's ASGI app. With `background`, the lifespan migrates, seeds, and runs the
+    Kafka broker (consumers + publisher) and the outbox relay."""
+    settings = settings or Settings()
+    ledger = ledger or Ledger(settings, clock or clock_from_file_setting(settings.clock_file))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from task_ledger.runtime import Runtime
+
+        runtime = Runtime(ledger, background=background)
+        await runtime.start()
+        app.state.runtime = runtime
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            await runtime.stop()
+
+    app = FastAPI(
+        title="督办台账 Task Ledger",
+        version="0.1.0",
+        description="工作台账：方案、措施、任务、进展、督办与审计",
+        lifespan=lifespan,
+    )
+    app.state.ledger = ledger
+    app.state.ledger_audit_denied = audit_denied
+    app.state.ready = False
+    problems.install(app)
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+
+    @app.get("/health/live", tags=["health"])
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["health"])
+    async def ready() -> Any:
+        try:
+            async with ledger.reading() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+        except Exception:
+            return problems.problem(503, "数据库不可用")
+        if not app.state.ready:
+            return problems.problem(503, "服务正在启动")
+        return {"status": "ready"}
+
+    app.include_router(routes_admin.router(current_user, token_serializer))
+    app.include_router(routes_tasks.router(current_user))
+    return app

@@ -1,0 +1,106 @@
+"""Request and response models of the HTTP API. Requests forbid unknown fields: protected
+fields (departments, due dates, status) can only change through the explicit actions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from duban_contracts.vocabulary import Decision, EscalationLevel, JurisdictionLevel, Role
+
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+IdStr = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginRequest(Request):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class CompletionRequestBody(Request):
+    summary: Text
+    evidence: list[Short] = Field(default_factory=list, max_length=50)
+
+
+class DecisionBody(Request):
+    decision: Decision
+    comment: Text | None = None
+
+
+class ExtensionRequestBody(Request):
+    requested_due_on: date
+    reason: Text
+
+
+class NoticeBody(Request):
+    department_id: IdStr
+    level: EscalationLevel
+    requirements: Text
+    reply_due_on: date
+
+
+class AnswerBody(Request):
+    answer: Text
+
+
+class ReminderBody(Request):
+    message: Text
+    level: EscalationLevel | None = None
+
+
+class ChildTaskBody(Request):
+    title: Short
+    lead_department_ids: list[IdStr] = Field(min_length=1, max_length=20)
+    supporting_department_ids: list[IdStr] = Field(default_factory=list, max_length=50)
+    due_on: date | None = None
+
+
+class DecomposeBody(Request):
+    children: list[ChildTaskBody] = Field(min_length=1, max_length=100)
+
+
+class DepartmentBody(Request):
+    name: Short
+    jurisdiction: Short
+    level: JurisdictionLevel
+    parent_id: IdStr | None = None
+
+
+class UserCreateBody(Request):
+    username: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    ]
+    display_name: Short
+    role: Role
+    department_id: IdStr | None = None
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=200)]
+
+
+class UserUpdateBody(Request):
+    display_name: Short | None = None
+    role: Role | None = None
+    department_id: IdStr | None = None
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    active: bool | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int

@@ -1,0 +1,230 @@
+"""Departments and users: seeding, admin changes, and the directory events the notifier reads."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from duban_contracts import events as ev
+from duban_contracts.vocabulary import Channel, JurisdictionLevel, Role
+from task_ledger.adapters import repository as repo
+from task_ledger.adapters import tables as t
+from task_ledger.domain.errors import DomainError
+from task_ledger.domain.model import Department, User
+from task_ledger.service_layer.uow import Ledger, Transaction
+from task_ledger.settings import Settings
+
+REGISTRY_LEVELS = {
+    "国家": JurisdictionLevel.NATIONAL,
+    "省": JurisdictionLevel.PROVINCE,
+    "自治区": JurisdictionLevel.PROVINCE,
+    "直辖市": JurisdictionLevel.PROVINCE,
+    "市": JurisdictionLevel.CITY,
+    "县": JurisdictionLevel.COUNTY,
+    "区": JurisdictionLevel.COUNTY,
+}
+SUPERVISOR_ID = "user-supervisor"
+ADMIN_ID = "user-admin"
+
+
+def department_id(jurisdiction: str, name: str) -> str:
+    """Stable id of a department: the same name in the same jurisdiction is one department."""
+    digest = hashlib.sha1(f"{jurisdiction}/{name}".encode()).hexdigest()[:12]
+    return f"dep-{digest}"
+
+
+def liaison_username(dep_id: str) -> str:
+    return f"liaison-{dep_id.removeprefix('dep-')}"
+
+
+def password_hasher(settings: Settings) -> PasswordHasher:
+    kwargs: dict[str, int] = {}
+    if settings.argon2_time_cost:
+        kwargs["time_cost"] = settings.argon2_time_cost
+    if settings.argon2_memory_cost:
+        kwargs["memory_cost"] = settings.argon2_memory_cost
+    return PasswordHasher(**kwargs)
+
+
+def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _department_event(tx: Transaction, dep: Department, actor_id: str | None) -> None:
+    tx.emit(
+        ev.DepartmentUpserted(
+            department_id=dep.id,
+            name=dep.name[:500],
+            jurisdiction=dep.jurisdiction[:500],
+            level=dep.level,
+            parent_department_id=dep.parent_id,
+        )
+    )
+    tx.audit(
+        actor_id,
+        "department.upsert",
+        "department",
+        dep.id,
+        None,
+        {
+            "name": dep.name,
+            "jurisdiction": dep.jurisdiction,
+            "level": dep.level.value,
+            "parent_id": dep.parent_id,
+        },
+    )
+
+
+def _user_event(tx: Transaction, user: User, actor_id: str | None) -> None:
+    channels = (Channel.INBOX, Channel.EMAIL) if user.email else (Channel.INBOX,)
+    tx.emit(
+        ev.UserUpserted(
+            user_id=user.id,
+            display_name=user.display_name[:500],
+            role=user.role,
+            department_id=user.department_id,
+            email=user.email,
+            channels=channels,
+            active=user.active,
+        )
+    )
+    tx.audit(
+        actor_id,
+        "user.upsert",
+        "user",
+        user.id,
+        None,
+        {
+            "username": user.username,
+            "role": user.role.value,
+            "department_id": user.department_id,
+            "active": user.active,
+        },
+    )
+
+
+async def upsert_department(tx: Transaction, dep: Department, actor_id: str | None) -> bool:
+    if dep.parent_id is not None and await repo.get_department(tx.conn, dep.parent_id) is None:
+        raise DomainError("上级单位不存在")
+    changed = await repo.upsert_department(tx.conn, dep)
+    if changed:
+        _department_event(tx, dep, actor_id)
+    return changed
+
+
+def registry_departments() -> list[Department]:
+    from duban_planparse import default_registry
+
+    return [
+        Department(
+            department_id(d.jurisdiction, d.name),
+            d.name,
+            d.jurisdiction,
+            REGISTRY_LEVELS.get(d.level, JurisdictionLevel.PROVINCE),
+        )
+        for d in default_registry().departments()
+    ]
+
+
+async def seed(ledger: Ledger) -> dict[str, int]:
+    """First start: departments from the registry, demo users. Safe to run again."""
+    s = ledger.settings
+    counts = {"departments": 0, "users": 0}
+    async with ledger.transaction() as tx:
+        deps = registry_departments() if s.seed_departments else []
+        for dep in deps:
+            counts["departments"] += await upsert_department(tx, dep, None)
+        if s.seed_demo_users:
+            has_users = await tx.conn.scalar(select(func.count()).select_from(t.users))
+            if not has_users:
+                counts["users"] = await _seed_users(tx, s, await repo.list_departments(tx.conn))
+    return counts
+
+
+async def _seed_users(tx: Transaction, s: Settings, deps: list[Department]) -> int:
+    hasher = password_hasher(s)
+    # One hash per demo password: all demo liaisons share the password from the settings.
+    liaison_hash = hasher.hash(s.demo_liaison_password.get_secret_value())
+    users = [
+        (
+            User(
+                SUPERVISOR_ID,
+                "supervisor",
+                "督查室督办员",
+                Role.SUPERVISOR,
+                email=f"supervisor@{s.demo_email_domain}",
+            ),
+            hasher.hash(s.demo_supervisor_password.get_secret_value()),
+        ),
+        (
+            User(ADMIN_ID, "admin", "系统管理员", Role.ADMIN, email=f"admin@{s.demo_email_domain}"),
+            hasher.hash(s.demo_admin_password.get_secret_value()),
+        ),
+    ]
+    for dep in deps:
+        username = liaison_username(dep.id)
+        users.append(
+            (
+                User(
+                    f"user-{username}",
+                    username,
+                    f"{dep.name}联络员",
+                    Role.LIAISON,
+                    dep.id,
+                    f"{username}@{s.demo_email_domain}",
+                ),
+                liaison_hash,
+            )
+        )
+    for user, password_hash in users:
+        await repo.insert_user(tx.conn, user, password_hash)
+        _user_event(tx, user, None)
+    return len(users)
+
+
+async def create_department(ledger: Ledger, actor: User, dep: Department) -> Department:
+    async with ledger.transaction() as tx:
+        if await repo.get_department(tx.conn, dep.id) is not None:
+            raise DomainError("单位已存在")
+        await upsert_department(tx, dep, actor.id)
+    return dep
+
+
+async def create_user(ledger: Ledger, actor: User, user: User, password: str) -> User:
+    async with ledger.transaction() as tx:
+        await _check_user(tx, user)
+        if await repo.get_user_credentials(tx.conn, user.username) is not None:
+            raise DomainError("用户名已存在")
+        await repo.insert_user(tx.conn, user, password_hasher(ledger.settings).hash(password))
+        _user_event(tx, user, actor.id)
+    return user
+
+
+async def update_user(
+    ledger: Ledger, actor: User, user_id: str, changes: dict[str, object], password: str | None
+) -> User:
+    async with ledger.transaction() as tx:
+        current = await repo.get_user(tx.conn, user_id)
+        if current is None:
+            raise DomainError("用户不存在")
+        user = replace(current, **changes)  # type: ignore[arg-type]
+        await _check_user(tx, user)
+        new_hash = password_hasher(ledger.settings).hash(password) if password else None
+        await repo.update_user(tx.conn, user, new_hash)
+        _user_event(tx, user, actor.id)
+    return user
+
+
+async def _check_user(tx: Transaction, user: User) -> None:
+    if user.role in (Role.LIAISON, Role.DEPARTMENT_HEAD):
+        if not user.department_id:
+            raise DomainError("联络员和部门负责人必须属于一个单位")
+        if await repo.get_department(tx.conn, user.department_id) is None:
+            raise DomainError("单位不存在")

@@ -1,0 +1,53 @@
+"""Settings of the task-ledger service (env `DUBAN_<FIELD>`)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from duban_common.settings import ServiceSettings
+
+DEFAULT_ATTACHMENT_TYPES = (
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "image/jpeg",
+    "image/png",
+    "text/plain",
+)
+
+
+class Settings(ServiceSettings):
+    service_name: str = "task-ledger"
+    database_url: str = "sqlite:///./data/ledger.db"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    consumer_group: str = "task-ledger"
+    # Demo accounts seeded on first start: one liaison per department, a supervisor, an admin.
+    seed_demo_users: bool = True
+    seed_departments: bool = True
+    demo_liaison_password: SecretStr = SecretStr("liaison-demo")
+    demo_supervisor_password: SecretStr = SecretStr("supervisor-demo")
+    demo_admin_password: SecretStr = SecretStr("admin-demo")
+    demo_email_domain: str = "duban.example"
+    # Traffic light: yellow this many days before the due date.
+    warning_days: int = Field(default=3, ge=0, le=60)
+    token_lifetime_seconds: int = Field(default=8 * 3600, ge=60)
+    # Request limits: JSON/form bodies, whole multipart uploads, one attachment, count.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    max_attachments_per_report: int = Field(default=5, ge=0)
+    attachment_types: tuple[str, ...] = DEFAULT_ATTACHMENT_TYPES
+    upload_dir: str = "./data/ledger-uploads"
+    # Largest plan document accepted by the importer.
+    max_plan_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Kafka consumer batching (the inbound timeline path).
+    consumer_batch_size: int = Field(default=1000, ge=1)
+    consumer_batch_timeout_ms: int = Field(default=50, ge=1)
+    outbox_batch_size: int = Field(default=500, ge=1)
+    # Optional cheaper argon2 parameters (tests); production keeps argon2-cffi's defaults.
+    argon2_time_cost: int | None = None
+    argon2_memory_cost: int | None = None
+    run_consumers: bool = True
