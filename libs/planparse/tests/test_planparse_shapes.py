@@ -364,3 +364,78 @@ def test_attachment_marker_after_measures_starts_an_annex_document():
     )
     documents = parse_text(text).documents
     assert [d.title for d in documents] == ["某市方案", "某市重点项目清单"]
+
+
+def test_lead_marked_inside_the_list():
+    doc = one(
+        "四川省方案\n\n一、任务\n\n（一）甲。（责任单位：省人力资源社会保障厅（牵头）、省财政厅、省教育厅）\n"
+        "（二）乙。（省发展改革委、省商务厅（牵头））\n"
+    )
+    first, second = doc.measures
+    assert first.lead == ("省人力资源社会保障厅",)
+    assert first.supporting == ("省财政厅", "省教育厅")
+    assert second.lead == ("省商务厅",)
+    assert second.supporting == ("省发展改革委",)
+
+
+def test_lead_then_others_with_deng():
+    doc = one(
+        "四川省方案\n\n一、任务\n\n（一）甲。（省人力资源社会保障厅牵头，省发展改革委、省财政厅等按职责分工负责）\n"
+        "（二）乙。（各地各有关部门负责）\n（三）丙。（省人力资源社会保障厅等部门负责）\n"
+    )
+    first, second, third = doc.measures
+    assert first.lead == ("省人力资源社会保障厅",)
+    assert first.supporting == ("省发展改革委", "省财政厅")
+    assert second.collective == ("各地各有关部门",)
+    assert third.departments == ("省人力资源社会保障厅",)
+
+
+def test_deadline_inside_the_clause():
+    doc = one(
+        "山东省方案\n\n一、任务\n\n（一）健全政策。（省财政厅、省人力资源社会保障厅负责，2022年底前完成）\n"
+    )
+    measure = doc.measures[0]
+    assert measure.lead == ("省财政厅",)
+    assert measure.supporting == ("省人力资源社会保障厅",)
+    assert measure.due == date(2022, 12, 31)
+    assert measure.text == "健全政策。"
+
+
+def test_county_livelihood_task_split():
+    doc = one(
+        "某县人民政府办公室关于印发某县2023年民生实事分工方案的通知\n\n某政办发〔2023〕12号\n\n"
+        "各乡镇人民政府、街道办事处，县直各单位：\n\n现将方案印发给你们。\n\n某县人民政府办公室\n2023年3月1日\n\n"
+        "某县2023年民生实事分工方案\n\n一、教育\n\n"
+        "1.新建幼儿园3所，新增学位900个。（责任领导：李副县长；牵头单位：县教育局；"
+        "责任单位：县财政局、县自然资源局，相关乡镇办；完成时限：2023年8月底）\n\n二、医疗\n\n"
+        "2.完成村卫生室标准化建设20个。\n牵头单位：县卫生健康局\n配合单位：各乡镇人民政府\n完成时限：2023年年底前\n"
+    )
+    assert doc.doc_number == "某政办发〔2023〕12号"
+    assert doc.issuers == ("某县人民政府办公室",)
+    assert doc.issued_on == date(2023, 3, 1)
+    assert doc.jurisdiction == "某县"
+    first, second = doc.measures
+    assert first.leaders == ("李副县长",)
+    assert first.lead == ("县教育局",)
+    assert first.supporting == ("县财政局", "县自然资源局", "相关乡镇办")
+    assert first.due == date(2023, 8, 31)
+    assert [(t.value, t.unit) for t in first.targets] == [(3, "所"), (900, "个")]
+    assert second.supporting == ("各乡镇人民政府",)
+    assert second.due == date(2023, 12, 31)
+    assert [(t.value, t.unit) for t in second.targets] == [(20, "个")]
+    # The county is not in the registry: its departments are reported, one warning each.
+    assert "未识别的部门：县教育局" in doc.warnings
+
+
+def test_unregistered_province_is_still_named():
+    doc = one(
+        "山东省劳务品牌建设行动方案\n\n鲁人社字〔2022〕10号\n\n一、工作目标\n\n"
+        "到2025年，全省打造省级劳务品牌100个以上，带动就业50万人。\n\n二、重点任务\n\n"
+        "（一）摸清底数。2022年6月底前完成调查。（省人力资源社会保障厅牵头，各市按职责分工负责）\n"
+    )
+    assert doc.jurisdiction == "山东省"
+    assert doc.due == date(2025, 12, 31)
+    goal, first = doc.measures
+    assert [(t.value, t.unit) for t in goal.targets] == [(100, "个"), (50, "万人")]
+    assert first.due == date(2022, 6, 30)
+    assert first.supporting == ("各市",)

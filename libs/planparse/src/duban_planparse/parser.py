@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from .decode import decode
 from .errors import PlanParseError
 from .header import Header, read_header, split_documents
 from .models import Milestone, ParsedDocument, ParsedMeasure, ParseResult, Target
-from .parties import PROVINCES, is_collective
+from .parties import is_collective, restorable_prefix
 from .registry import NATIONAL, DepartmentRegistry, default_registry
 from .responsibility import ClauseRules
 from .structure import Node, analyse, build_tree, leaves
@@ -20,7 +21,8 @@ from .text_lines import Line, classify_all
 
 MAX_WARNINGS = 200
 _NATIONAL_NUMBER = re.compile(r"^(?:国|国办|中办|人社部|发改|财|教|工信部|民发|农|商)")
-_PLACE_IN_TITLE = re.compile(r"([\u4e00-\u9fff]{2,6}?(?:自治区|省|市|县|区|州|盟|旗))")
+_TITLE_LEAD = re.compile(r"^(?:关于)?(?:印发|转发)?[《“]?")
+_ABBREVIATIONS = {"广东省": "粤", "内蒙古自治区": "内"}
 
 
 def parse_file(path: str | Path, registry: DepartmentRegistry | None = None) -> ParseResult:
@@ -70,17 +72,16 @@ def _jurisdiction(header: Header, front_text: str, registry: DepartmentRegistry)
     if header.doc_number:
         if _NATIONAL_NUMBER.match(header.doc_number):
             return NATIONAL
-        for j in registry.jurisdictions():
-            abbreviation = {"广东省": "粤", "内蒙古自治区": "内"}.get(j.name)
-            if abbreviation and header.doc_number.startswith(abbreviation):
-                return j.name
-    place = _PLACE_IN_TITLE.search(header.title)
-    if place and not place.group(1).startswith(("关于", "印发")):
-        return place.group(1)
-    for province in PROVINCES:
-        if province in header.title:
-            return province
-    return None
+        for name, abbreviation in _ABBREVIATIONS.items():
+            if header.doc_number.startswith(abbreviation) and registry.jurisdiction(name):
+                return name
+    # A place the registry does not know (山东省, 某县): still worth naming.
+    places = Counter(p for p in map(restorable_prefix, header.issuers) if p and len(p) > 1)
+    if places:
+        return places.most_common(1)[0][0]
+    title = _TITLE_LEAD.sub("", header.title)
+    place = restorable_prefix(title)
+    return place if place and len(place) > 1 else None
 
 
 def _ref_year(header: Header) -> int | None:

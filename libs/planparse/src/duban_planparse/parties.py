@@ -38,8 +38,12 @@ def is_collective(name: str) -> bool:
     return len(core) >= 2 and (core[-1] in ORG_SUFFIX_CHARS or core[-1] in "地级")
 
 
+_BRACKETED_VERB = re.compile(r"[（(](?:按职责分工|按职责)?(?:负责|配合|落实)[）)]$")
+
+
 def clean_name(name: str) -> str:
     name = re.sub(r"\s+", "", name).strip("，,、；;。：:")
+    name = _BRACKETED_VERB.sub("", name)
     return _TRAILING_ETC.sub("", name)
 
 

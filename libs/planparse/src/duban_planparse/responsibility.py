@@ -38,6 +38,11 @@ _VERB = re.compile(
     r"(?:按(?:照)?职责分工负责|按职责分工落实|按职责分工|按职责负责|按职能分工负责|分工负责|共同负责|"
     r"负责落实|按职责落实|负责)$"
 )
+# （A、B负责，2022年底前完成）: a deadline after the parties.
+_TRAILING_DUE = re.compile(
+    r"[，,；;]\s*((?:\d{4}年|年内|年底|今年|长期|持续|每年|每季度|每月|\d{1,2}月)[^，,；;]{0,30})$"
+)
+_LEAD_MARK = re.compile(r"[（(]牵头(?:单位|部门)?[）)]")
 _LEAD_SPLIT = re.compile(r"^(?P<lead>[^，,；;]+?)牵头(?:负责)?(?:[，,；;]\s*(?P<rest>.+))?$")
 _SUPPORT_VERB = re.compile(
     r"(?:按(?:照)?职责分工(?:负责|落实|配合)?|分工负责|配合落实|配合|参与|协助|协同|共同推进|负责)$"
@@ -127,10 +132,18 @@ def parse_clause(content: str, rules: ClauseRules) -> Responsibility | None:
         if note.group("same"):
             rules.comma_lead = True
         c = c[: note.start()].strip("。；;，,")
+    due_text = None
+    trailing = _TRAILING_DUE.search(c)
+    if trailing and not KEY.match(c):
+        due_text, c = trailing.group(1), c[: trailing.start()]
     key = KEY.match(c)
-    result = _keyed(c, comma_lead) if key else _free(c)
+    if _LEAD_MARK.search(c) and not any(k in c for k in _LEADER_KEYS | _LEAD_KEYS):
+        result = _marked(c)
+    else:
+        result = _keyed(c, comma_lead) if key else _free(c)
     if result is None:
         return None
+    result.due_text = result.due_text or due_text
     result.raw.append(content.strip())
     return result
 
@@ -164,6 +177,19 @@ def _free(c: str) -> Responsibility | None:
     if not names:
         return None
     return _split_roles(names[:1], names[1:])
+
+
+def _marked(c: str) -> Responsibility | None:
+    """A（牵头）、B、C: the lead is marked in the list itself."""
+    body = _VERB.sub("", KEY.sub("", c))
+    names = split_parties(body)
+    marked = [bool(_LEAD_MARK.search(n)) for n in names]
+    names = [_LEAD_MARK.sub("", n) for n in names]
+    if not names or not all(looks_like_party(n) for n in names):
+        return None
+    names = restore_prefixes(names)
+    lead = [n for n, m in zip(names, marked, strict=True) if m]
+    return _split_roles(lead, [n for n, m in zip(names, marked, strict=True) if not m])
 
 
 def _split_roles(lead: list[str], support: list[str]) -> Responsibility:

@@ -21,7 +21,7 @@ _TARGET_VERB = re.compile(
     r"不少于|不低于|以上|累计|覆盖|拥有|确保|争取|新建|改造|招聘|安置|帮扶|举办|开展|引进|输出|转移|"
     r"扶持|认证|评选|选树|发放|组建|形成"
 )
-_RATE_CONTEXT = re.compile(r"给予|补贴|补助|奖励|标准|比例为|费率|利率")
+_RATE_CONTEXT = re.compile(r"给予|补贴|补助|奖励|标准为|比例为|费率|利率|按\d")
 # Words removed when comparing what two targets count.
 _SUBJECT_NOISE = re.compile(
     r"力争|培育|打造|新增|累计|达到|实现|建成|创建|认定|以上|左右|不少于|不低于|超过|确保|争取|共|约|"
