@@ -9,7 +9,6 @@ from pathlib import Path
 
 import docx
 import pytest
-from planparse_pdf import build_pdf
 
 from duban_planparse import PlanParseError, parse_bytes, parse_file
 
@@ -119,7 +118,7 @@ def test_docx_task_table():
     assert second.due == date(2023, 3, 31)
 
 
-def test_pdf_text_layer_with_page_break_mid_sentence():
+def test_pdf_text_layer_with_page_break_mid_sentence(make_pdf):
     pages = [
         [
             "关于推进家政服务劳务品牌建设的实施方案",
@@ -133,7 +132,7 @@ def test_pdf_text_layer_with_page_break_mid_sentence():
             "- 2 -",
         ],
     ]
-    result = parse_bytes(build_pdf(pages), "plan.pdf")
+    result = parse_bytes(make_pdf(pages), "plan.pdf")
     assert result.format == "pdf"
     _check_plan(result)
     assert "培育省级家政劳务品牌10个" in result.documents[0].measures[0].text
@@ -189,9 +188,9 @@ def test_corrupt_pdf():
         parse_bytes(b"%PDF-1.7\n" + b"garbage " * 100, "broken.pdf")
 
 
-def test_pdf_without_text_layer():
+def test_pdf_without_text_layer(make_pdf):
     with pytest.raises(PlanParseError, match=r"文本层.*scan\.pdf"):
-        parse_bytes(build_pdf([[]]), "scan.pdf")
+        parse_bytes(make_pdf([[]]), "scan.pdf")
 
 
 def test_undecodable_text():

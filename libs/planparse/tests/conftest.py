@@ -1,10 +1,13 @@
-"""A minimal PDF writer with a CJK text layer (Type0 font, Identity-H, ToUnicode CMap).
+"""Shared test helpers for planparse.
 
-No font program is embedded: the file is for text extraction, which only needs the CMap.
-Kept dependency-free so the tests do not need reportlab.
+``make_pdf``: a minimal PDF writer with a CJK text layer (Type0 font, Identity-H, ToUnicode
+CMap). No font program is embedded: the file is for text extraction, which only needs the
+CMap. Kept dependency-free so the tests do not need reportlab.
 """
 
 from __future__ import annotations
+
+import pytest
 
 
 def _cmap(chars: list[str]) -> bytes:
@@ -87,3 +90,8 @@ def build_pdf(pages: list[list[str]]) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+@pytest.fixture
+def make_pdf():
+    return build_pdf
