@@ -41,7 +41,6 @@ class Renderer:
             autoescape=False,  # Markdown and plain text, never HTML
             undefined=StrictUndefined,  # a missing fact is a bug, not an empty string
             keep_trailing_newline=False,
-            trim_blocks=True,
         )
         self.env.filters["cn_date"] = cn_date
         self.env.filters["cn_period"] = cn_period

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +52,18 @@ def notice_for(message: Message, event_id: str) -> Notice | None:
     """
     builder = _BUILDERS.get(type(message))
     return builder(message, event_id) if builder else None
+
+
+def with_names(notice: Notice, titles: dict[str, str], departments: dict[str, str]) -> Notice:
+    """Fill in the task title and department names the event itself does not carry."""
+    facts = dict(notice.facts)
+    if notice.task_id and not facts.get("task_title"):
+        facts["task_title"] = titles.get(notice.task_id, f"任务 {notice.task_id}")
+    ids = facts.get("department_ids")
+    if ids:
+        facts["departments"] = "、".join(departments.get(i, i) for i in ids)
+        facts["department"] = departments.get(ids[0], ids[0])
+    return dataclasses.replace(notice, facts=facts)
 
 
 def _reminder(m: e.ReminderDue, event_id: str) -> Notice:

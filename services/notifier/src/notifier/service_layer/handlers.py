@@ -6,7 +6,6 @@ event changes nothing; each (source event, recipient, channel) is queued at most
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import UTC, timedelta
 
@@ -19,7 +18,7 @@ from duban_contracts import Envelope, Message
 from duban_contracts import events as e
 from notifier.adapters import store, tables
 from notifier.domain.model import Notice
-from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for
+from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for, with_names
 from notifier.domain.policies import channels_for
 from notifier.settings import Settings
 
@@ -101,14 +100,10 @@ class EventHandler:
         return queued
 
     async def _with_names(self, conn: AsyncConnection, notice: Notice) -> Notice:
-        """Fill in the task title and department names the event itself does not carry."""
-        facts = dict(notice.facts)
-        if notice.task_id and not facts.get("task_title"):
+        """Look up the task title and department names the event does not carry."""
+        titles: dict[str, str] = {}
+        if notice.task_id and not notice.facts.get("task_title"):
             titles = await store.task_titles(conn, [notice.task_id])
-            facts["task_title"] = titles.get(notice.task_id, f"任务 {notice.task_id}")
-        ids = facts.get("department_ids")
-        if ids:
-            names = await store.department_names(conn, ids)
-            facts["departments"] = "、".join(names.get(i, i) for i in ids)
-            facts["department"] = names.get(ids[0], ids[0])
-        return dataclasses.replace(notice, facts=facts)
+        ids = notice.facts.get("department_ids") or []
+        departments = await store.department_names(conn, ids) if ids else {}
+        return with_names(notice, titles, departments)
