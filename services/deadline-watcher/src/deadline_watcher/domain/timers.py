@@ -8,7 +8,7 @@ due date makes new keys (the old, unfired ones are deleted as stale).
 from __future__ import annotations
 
 import calendar as gregorian
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -113,7 +113,8 @@ def plan_task_timers(
         if fire.on(day) < now and (kind, day) != reached[-1]:
             continue  # a higher level is already due: skip straight to it
         timers.append(spec(kind, f"{task_id}:escalation:{kind.level}:{due}", day))
-    return timers
+    # Kept from the past: due now, as they were only just planned (not late).
+    return [replace(t, fire_at=max(t.fire_at, now)) for t in timers]
 
 
 def current_overdue_step(
