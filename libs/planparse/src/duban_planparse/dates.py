@@ -171,7 +171,7 @@ def milestones(text: str, mentions: list[Mention]) -> list[tuple[date, str]]:
     if len({m.due for m in mentions}) < 2:
         return []
     groups: list[tuple[date, list[str]]] = []
-    for lo, hi in sentence_spans(text):
+    for lo, hi in _phase_spans(text):
         sentence = text[lo:hi].strip()
         due, _ = sentence_due(mentions, lo, hi)
         if due is not None:
@@ -184,6 +184,21 @@ def milestones(text: str, mentions: list[Mention]) -> list[tuple[date, str]]:
     if len({due for due, _ in groups}) < 2:
         return []
     return [(due, "".join(parts)) for due, parts in groups]
+
+
+_PHASE_BREAK = re.compile(r"[，,；;](?=(?:到|至|力争|在|于|从)?\d{4}年)")
+
+
+def _phase_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences, further cut where a clause opens with a year (…，2023年底前…)."""
+    spans: list[tuple[int, int]] = []
+    for lo, hi in sentence_spans(text):
+        start = lo
+        for match in _PHASE_BREAK.finditer(text, lo, hi):
+            spans.append((start, match.end()))
+            start = match.end()
+        spans.append((start, hi))
+    return spans
 
 
 @dataclass(frozen=True, slots=True)
