@@ -70,7 +70,7 @@ def router(current_user: Callable[..., Any], serializer: Callable[..., Any]) -> 
                 "body": r.body,
                 "link": r.link,
                 "task_ids": r.task_ids or [],
-                "at": r.at,
+                "at": views.aware(r.at),
                 "read": r.read_at is not None,
             }
             for r in rows

@@ -80,10 +80,15 @@ def request_view(request: ExtensionRequest | CompletionRequest | SupervisionNoti
     return data
 
 
+def aware(at: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC datetimes; the API always says which zone it means."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
 def timeline_view(row: Any) -> dict[str, Any]:
     return {
         "id": row.id,
-        "at": row.at,
+        "at": aware(row.at),
         "kind": row.kind,
         "summary": row.summary,
         "actor_id": row.actor_id,

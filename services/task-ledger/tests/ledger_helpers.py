@@ -1,0 +1,80 @@
+"""Helpers of the task-ledger's tests (a uniquely named module: `conftest` is taken)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from duban_common.clock import ManualClock
+from task_ledger.adapters import tables as t
+from task_ledger.service_layer.directory import liaison_username
+from task_ledger.service_layer.uow import Ledger
+from task_ledger.settings import Settings
+
+SEEDS = Path("/work/shared/seeds")
+SEED_FILE = SEEDS / "000_9108b65ab0af5f8f.txt"
+START = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
+
+
+def ledger_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "upload_dir": str(tmp_path / "uploads"),
+        "argon2_time_cost": 1,
+        "argon2_memory_cost": 1024,
+        "environment": "test",
+        "max_body_bytes": 64 * 1024,
+        "max_upload_bytes": 2 * 1024 * 1024,
+        "max_attachment_bytes": 1024 * 1024,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    ledger: Ledger
+    clock: ManualClock
+
+    async def login(self, username: str, password: str | None = None) -> dict[str, str]:
+        s = self.ledger.settings
+        if password is None:
+            password = {
+                "supervisor": s.demo_supervisor_password,
+                "admin": s.demo_admin_password,
+            }.get(username, s.demo_liaison_password).get_secret_value()
+        r = await self.client.post(
+            "/api/auth/login", json={"username": username, "password": password}
+        )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    async def liaison_of(self, department_id: str) -> dict[str, str]:
+        return await self.login(liaison_username(department_id))
+
+    async def import_seed(self, path: Path = SEED_FILE) -> dict[str, Any]:
+        sup = await self.login("supervisor")
+        r = await self.client.post(
+            "/api/imports",
+            files={"file": (path.name, await asyncio.to_thread(path.read_bytes), "text/plain")},
+            headers=sup,
+        )
+        assert r.status_code == 201, r.text
+        preview = r.json()
+        r = await self.client.post(f"/api/imports/{preview['import_id']}/confirm", headers=sup)
+        assert r.status_code == 200, r.text
+        return {"preview": preview, "result": r.json()}
+
+    async def outbox(self, event_type: str | None = None) -> list[Any]:
+        query = select(t.outbox).order_by(t.outbox.c.id)
+        if event_type:
+            query = query.where(t.outbox.c.event_type == event_type)
+        async with self.ledger.reading() as conn:
+            return list((await conn.execute(query)).all())
