@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts.vocabulary import (
@@ -265,7 +265,7 @@ def task_query(f: TaskFilter) -> Any:
         conds.append(t.tasks.c.parent_task_id == f.parent_task_id)
     return (
         select(t.tasks)
-        .where(and_(*conds))
+        .where(and_(true(), *conds))
         .order_by(t.tasks.c.due_on.is_(None), t.tasks.c.due_on, t.tasks.c.id)
     )
 
