@@ -439,3 +439,39 @@ def test_unregistered_province_is_still_named():
     assert [(t.value, t.unit) for t in goal.targets] == [(100, "个"), (50, "万人")]
     assert first.due == date(2022, 6, 30)
     assert first.supporting == ("各市",)
+
+
+def test_unbracketed_clause_closing_the_paragraph():
+    doc = one(
+        "某市方案\n\n一、任务\n\n1.加强统筹。建立工作专班。责任单位：市人力资源社会保障局、市财政局。\n"
+        "2.强化督办。定期通报。牵头单位：市政府督查室；配合单位：市直各单位。\n"
+    )
+    first, second = doc.measures
+    assert first.lead == ("市人力资源社会保障局",)
+    assert first.supporting == ("市财政局",)
+    assert first.text == "加强统筹。建立工作专班。"
+    assert second.lead == ("市政府督查室",)
+    assert second.collective == ("市直各单位",)
+
+
+def test_city_collectives_with_a_place_prefix():
+    doc = one(
+        "某市方案\n\n一、任务\n\n（一）甲。（市发展改革委牵头，市各有关部门按职责分工负责）\n"
+    )
+    measure = doc.measures[0]
+    assert measure.lead == ("市发展改革委",)
+    assert measure.supporting == ("市各有关部门",)
+    assert measure.collective == ("市各有关部门",)
+
+
+def test_red_header_grid_and_colophon_do_not_pollute():
+    doc = one(
+        "某\t省\t人\t力\t资\t源\t社\t会\t保\t障\t厅\n某\t省\t财\t政\t厅\t厅\t厅\n\n文件\n\n某人社发〔2022〕8号\n\n"
+        "关于某事的通知\n\n各市人力资源社会保障局：\n\n一、任务\n\n（一）甲。做好甲。（省财政厅负责）\n\n"
+        "（此件主动公开）\n\n（联系人：王某，电话：12345678）\n\n抄送：省政府办公厅。\n\n"
+        "某省人力资源和社会保障厅办公室 2022年5月6日印发\n"
+    )
+    assert doc.doc_number == "某人社发〔2022〕8号"
+    assert doc.title == "关于某事的通知"
+    assert doc.measures[0].text == "甲。做好甲。"
+    assert doc.issued_on == date(2022, 5, 6)

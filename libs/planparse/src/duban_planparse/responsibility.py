@@ -19,13 +19,14 @@ from .text_lines import CLOSERS, OPENERS
 MAX_CLAUSE = 600
 
 KEY = re.compile(
-    r"(牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门|配合单位|配合部门|协办单位|协助单位|"
+    r"(牵头单位|牵头部门|主责单位|主责部门|主办单位|承办单位|负责单位|责任主体|责任单位|责任部门|"
+    r"配合单位|配合部门|协办单位|协办部门|协助单位|"
     r"参与单位|协同单位|责任领导|分管领导|牵头领导|联系领导|牵头市领导|完成时限|完成时间|时间节点|"
     r"时限要求|部门分工|责任分工|任务分工)\s*[：:]"
 )
-_LEAD_KEYS = {"牵头单位", "牵头部门", "主责单位", "主办单位"}
-_SUPPORT_KEYS = {"配合单位", "配合部门", "协办单位", "协助单位", "参与单位", "协同单位"}
-_RESP_KEYS = {"责任单位", "责任部门"}
+_LEAD_KEYS = {"牵头单位", "牵头部门", "主责单位", "主责部门", "主办单位", "承办单位"}
+_SUPPORT_KEYS = {"配合单位", "配合部门", "协办单位", "协办部门", "协助单位", "参与单位", "协同单位"}
+_RESP_KEYS = {"责任单位", "责任部门", "负责单位", "责任主体"}
 _LEADER_KEYS = {"责任领导", "分管领导", "牵头领导", "联系领导", "牵头市领导"}
 _DUE_KEYS = {"完成时限", "完成时间", "时间节点", "时限要求"}
 _FREE_KEYS = {"部门分工", "责任分工", "任务分工"}
@@ -275,6 +276,30 @@ def parse_line(line: str, rules: ClauseRules) -> Responsibility | None:
     if s.endswith(("负责", "配合", "参与", "分工负责", "牵头")):
         return parse_clause(s, rules)
     return None
+
+
+_INLINE_KEY = re.compile(r"[。；;]\s*(?=" + KEY.pattern + ")")
+
+
+def split_inline(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibility | None]:
+    """``加强统筹。责任单位：A、B。``: an unbracketed clause closing a paragraph."""
+    if "：" not in paragraph and ":" not in paragraph:
+        return paragraph, None
+    match = None
+    for candidate in _INLINE_KEY.finditer(paragraph):
+        head = paragraph[: candidate.start()]
+        if sum(head.count(c) for c in OPENERS) <= sum(head.count(c) for c in CLOSERS):
+            match = candidate  # outside any bracket
+            break
+    if match is None:
+        return paragraph, None
+    tail = paragraph[match.end() :]
+    if any(ch in tail for ch in OPENERS):
+        return paragraph, None  # leave bracketed text to find_clauses
+    parsed = parse_clause(tail, rules)
+    if parsed is None:
+        return paragraph, None
+    return paragraph[: match.start() + 1], parsed
 
 
 def collective_of(names: list[str]) -> list[str]:

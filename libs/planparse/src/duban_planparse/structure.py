@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .responsibility import ClauseRules, Responsibility, find_clauses, parse_line
+from .responsibility import (
+    ClauseRules,
+    Responsibility,
+    find_clauses,
+    parse_line,
+    split_inline,
+)
 from .text_lines import Line
 
 _SENTENCE_END = set("。！？；：!?;:”’）)〕】」』")
@@ -75,8 +81,11 @@ def analyse(node: Node, rules: ClauseRules) -> None:
         standalone = parse_line(paragraph, rules)
         if standalone is not None:
             node.resp.merge(standalone)
-        else:
-            remaining.append(paragraph)
+            continue
+        paragraph, inline = split_inline(paragraph, rules)
+        if inline is not None:
+            node.resp.merge(inline)
+        remaining.append(paragraph)
     # Clauses are looked for across paragraphs: a page break may fall inside one.
     joined = "\n".join(remaining)
     found, spans = find_clauses(joined, rules)
