@@ -23,4 +23,4 @@ async def api(db_url: str, tmp_path: Path) -> AsyncIterator[Api]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
-            yield Api(client, ledger, clock)
+            yield Api(client, ledger, clock, app)

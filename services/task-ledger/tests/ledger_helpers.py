@@ -42,6 +42,7 @@ class Api:
     client: httpx.AsyncClient
     ledger: Ledger
     clock: ManualClock
+    app: Any = None
 
     async def login(self, username: str, password: str | None = None) -> dict[str, str]:
         s = self.ledger.settings

@@ -1,0 +1,133 @@
+"""Every task route, walked as another department's liaison: refused (404) and audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from ledger_helpers import Api
+from sqlalchemy import select
+
+from task_ledger.adapters import tables as t
+from task_ledger.entrypoints.problems import NOT_VISIBLE
+
+pytestmark = pytest.mark.integration
+
+# A request each task route accepts, so validation passes and authorization is what refuses.
+SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/tasks/{task_id}"): {},
+    ("GET", "/api/tasks/{task_id}/timeline"): {},
+    ("POST", "/api/tasks/{task_id}/dispatch"): {},
+    ("POST", "/api/tasks/{task_id}/acknowledge"): {},
+    ("POST", "/api/tasks/{task_id}/start"): {},
+    ("POST", "/api/tasks/{task_id}/close"): {},
+    ("POST", "/api/tasks/{task_id}/decompose"): {
+        "json": {"children": [{"title": "分解", "lead_department_ids": ["dep-x"]}]}
+    },
+    ("GET", "/api/tasks/{task_id}/progress-reports"): {},
+    ("POST", "/api/tasks/{task_id}/progress-reports"): {"data": {"percent": "10"}},
+    ("GET", "/api/tasks/{task_id}/attachments/{attachment_id}"): {},
+    ("POST", "/api/tasks/{task_id}/completion-requests"): {"json": {"summary": "完成"}},
+    ("POST", "/api/tasks/{task_id}/completion-requests/{request_id}/decision"): {
+        "json": {"decision": "approved"}
+    },
+    ("GET", "/api/tasks/{task_id}/extension-requests"): {},
+    ("POST", "/api/tasks/{task_id}/extension-requests"): {
+        "json": {"requested_due_on": "2030-01-01", "reason": "理由"}
+    },
+    ("POST", "/api/tasks/{task_id}/extension-requests/{request_id}/decision"): {
+        "json": {"decision": "approved"}
+    },
+    ("GET", "/api/tasks/{task_id}/supervision-notices"): {},
+    ("POST", "/api/tasks/{task_id}/supervision-notices"): {
+        "json": {
+            "department_id": "dep-x",
+            "level": "blue",
+            "requirements": "要求",
+            "reply_due_on": "2030-01-01",
+        }
+    },
+    ("POST", "/api/tasks/{task_id}/supervision-notices/{notice_id}/answer"): {
+        "json": {"answer": "答复"}
+    },
+    ("POST", "/api/tasks/{task_id}/reminders"): {"json": {"message": "催办"}},
+}
+
+
+def task_routes(app: Any) -> list[tuple[str, str]]:
+    """Every route of the app with a task in its path (included routers too, via OpenAPI)."""
+    app.openapi_schema = None  # rebuild: routes may have been added after the first build
+    found = []
+    for path, operations in app.openapi()["paths"].items():
+        if "{task_id}" in path:
+            found += [(method.upper(), path) for method in sorted(operations)]
+    hidden = [
+        r
+        for r in app.routes
+        if isinstance(r, APIRoute) and not r.include_in_schema and "{task_id}" in r.path
+    ]
+    assert not hidden, "task routes must be in the schema so this walk sees them"
+    return found
+
+
+async def test_every_task_route_refuses_another_departments_liaison(api: Api) -> None:
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    tasks = (await api.client.get("/api/tasks", params={"page_size": 200}, headers=sup)).json()
+    target = tasks["items"][0]
+    involved = set(target["lead_department_ids"] + target["supporting_department_ids"])
+    departments = (await api.client.get("/api/departments", headers=sup)).json()
+    outsider = next(d["id"] for d in departments if d["id"] not in involved)
+    stranger = await api.liaison_of(outsider)
+    await api.client.post(f"/api/tasks/{target['id']}/dispatch", headers=sup)
+
+    routes = task_routes(api.app)
+    assert set(routes) == set(SAMPLES), "a new task route needs a sample request here"
+    outbox_before = len(await api.outbox())
+    for method, template in routes:
+        path = template.format(
+            task_id=target["id"], attachment_id="att-1", request_id="req-1", notice_id="ntc-1"
+        )
+        r = await api.client.request(method, path, headers=stranger, **SAMPLES[(method, template)])
+        assert r.status_code == 404, (method, path, r.status_code, r.text)
+        assert r.json()["detail"] == NOT_VISIBLE, (method, path)
+
+    async with api.ledger.reading() as conn:
+        denied = (
+            await conn.execute(
+                select(t.audit_log)
+                .where(t.audit_log.c.action == "access.denied")
+                .order_by(t.audit_log.c.seq)
+            )
+        ).all()
+    assert [(d.after["method"], d.after["path"]) for d in denied] == [
+        (
+            m,
+            p.format(
+                task_id=target["id"], attachment_id="att-1", request_id="req-1", notice_id="ntc-1"
+            ),
+        )
+        for m, p in routes
+    ]
+    assert {d.actor_id for d in denied} == {f"user-liaison-{outsider.removeprefix('dep-')}"}
+    assert {d.entity_id for d in denied} == {target["id"]}
+    assert len(await api.outbox()) == outbox_before  # nothing happened to the task
+    after = (await api.client.get(f"/api/tasks/{target['id']}", headers=sup)).json()
+    assert (after["status"], after["version"]) == ("dispatched", 1)
+
+    # The same requests from the lead department pass authorization (the refusal was not
+    # caused by a malformed request): whatever they answer, it is not "not visible".
+    lead = await api.liaison_of(target["lead_department_ids"][0])
+    for method, template in routes:
+        path = template.format(
+            task_id=target["id"], attachment_id="att-1", request_id="req-1", notice_id="ntc-1"
+        )
+        r = await api.client.request(method, path, headers=lead, **SAMPLES[(method, template)])
+        assert r.status_code != 422 or "请求参数不合法" not in r.json()["detail"], (method, path)
+        if r.status_code == 404:
+            assert r.json()["detail"] != NOT_VISIBLE, (method, path)
+
+    # Lists never show another department's task either.
+    mine = (await api.client.get("/api/tasks", params={"page_size": 200}, headers=stranger)).json()
+    assert target["id"] not in {x["id"] for x in mine["items"]}
