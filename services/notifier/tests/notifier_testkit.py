@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from duban_contracts import events as e
+from duban_contracts.topics import ALL_TOPICS
 from duban_contracts.vocabulary import (
     Channel,
     EscalationLevel,
@@ -117,15 +118,14 @@ async def eventually(
 async def read_topic(
     bootstrap: str, topic: str, want: Callable[[Any], bool], n: int, timeout: float = 30
 ) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=uid("reader"),
-        auto_offset_reset="earliest",
-    )
+    """Records of `topic` matching `want`, read from the start without joining a group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     got: list[Any] = []
     try:
+        partitions = range(next(t.partitions for t in ALL_TOPICS if t.name == topic))
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        await consumer.seek_to_beginning()
         async with asyncio.timeout(timeout):
             while len(got) < n:
                 for records in (await consumer.getmany(timeout_ms=300)).values():

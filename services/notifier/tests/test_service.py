@@ -1,0 +1,287 @@
+"""The running notifier on the real broker, into a real SMTP server and robot webhooks.
+
+One service (consumer, delivery loop, outbox relay) serves the whole module: joining a
+consumer group takes seconds. Every test uses ids of its own because topics are shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from faststream.kafka import KafkaBroker
+from notifier_testkit import department, escalation, eventually, person, read_topic, reminder, uid
+from sqlalchemy import func, select
+
+from duban_common.kafka import make_broker, publish_envelope
+from duban_contracts import Envelope, Message
+from duban_contracts import commands as c
+from duban_contracts.events import NotificationFailed, NotificationSent
+from duban_contracts.topics import DEAD_LETTER, HEADER_DLQ_REASON, NOTIFICATION_EVENTS
+from duban_contracts.vocabulary import Channel, EscalationLevel, Role
+from notifier.adapters import tables
+from notifier.bootstrap import NotifierService
+from notifier.settings import RetryPolicy, Settings
+from notifier.sinks import SmtpSink, WebhookSink
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def webhooks() -> AsyncIterator[WebhookSink]:
+    sink = await WebhookSink().start()
+    yield sink
+    await sink.stop()
+
+
+@dataclass
+class Running:
+    service: NotifierService
+    producer: KafkaBroker
+    bootstrap: str
+
+    async def publish(self, *messages: Message) -> list[Envelope]:
+        envelopes = [Envelope.wrap(m, producer="test") for m in messages]
+        for envelope in envelopes:
+            await publish_envelope(self.producer, envelope)
+        return envelopes
+
+    async def knows(self, user_ids: list[str]) -> None:
+        """Wait until the notifier's own directory has these people."""
+
+        async def known() -> bool:
+            async with self.service.engine.connect() as conn:
+                n = await conn.scalar(
+                    select(func.count())
+                    .select_from(tables.users)
+                    .where(tables.users.c.user_id.in_(user_ids))
+                )
+            return n == len(user_ids)
+
+        await eventually(known, what="directory events")
+
+    async def records(self, key: str, n: int) -> list[NotificationSent | NotificationFailed]:
+        got = await read_topic(
+            self.bootstrap, NOTIFICATION_EVENTS.name, lambda r: r.key == key.encode(), n
+        )
+        return [Envelope.from_bytes(r.value).open() for r in got]  # type: ignore[misc]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def running(
+    kafka_bootstrap: str, smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Running]:
+    settings = Settings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=f"sqlite:///{tmp_path_factory.mktemp('notifier') / 'notifier.db'}",
+        consumer_group=uid("notifier"),
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        digest_window_seconds=2.0,
+        quiet_hours_start="00:00",
+        quiet_hours_end="00:00",
+        retry_default=RetryPolicy(max_attempts=3, base_seconds=0.05, max_seconds=0.2),
+        delivery_poll_seconds=0.1,
+        public_base_url="https://duban.example.gov.cn",
+    )
+    service = NotifierService(settings)
+    producer = make_broker(settings)
+    async with producer:
+        await producer.start()
+        async with service:
+            yield Running(service, producer, kafka_bootstrap)
+
+
+@dataclass
+class Office:
+    """One department with its liaison and head, plus a supervisor and a leader."""
+
+    dept: str
+    liaison: str
+    head: str
+    supervisor: str
+    leader: str
+
+    def email(self, user_id: str) -> str:
+        return f"{user_id}@example.org"
+
+
+async def office(running: Running, webhooks: WebhookSink) -> Office:
+    o = Office(uid("d"), uid("liaison"), uid("head"), uid("sup"), uid("lead"))
+    webhooks.dingtalk_secrets[f"/ding/{o.head}"] = "SEC-head"
+    await running.publish(
+        department(o.dept),
+        person(
+            o.liaison,
+            Role.LIAISON,
+            o.dept,
+            (Channel.EMAIL, Channel.WECOM, Channel.INBOX),
+            email=o.email(o.liaison),
+            wecom_webhook=webhooks.url(f"/wecom/{o.liaison}"),
+        ),
+        person(
+            o.head,
+            Role.DEPARTMENT_HEAD,
+            o.dept,
+            (Channel.EMAIL, Channel.DINGTALK),
+            email=o.email(o.head),
+            dingtalk_webhook=webhooks.url(f"/ding/{o.head}?access_token=t&secret=SEC-head"),
+        ),
+        person(
+            o.supervisor,
+            Role.SUPERVISOR,
+            None,
+            (Channel.EMAIL, Channel.INBOX),
+            email=o.email(o.supervisor),
+        ),
+        person(
+            o.leader,
+            Role.LEADERSHIP,
+            None,
+            (Channel.WECOM,),
+            wecom_webhook=webhooks.url(f"/wecom/{o.leader}"),
+        ),
+    )
+    await running.knows([o.liaison, o.head, o.supervisor, o.leader])
+    return o
+
+
+def channels(records: list[Any], recipient: str) -> list[Channel]:
+    return sorted(r.channel for r in records if r.recipient_id == recipient)
+
+
+async def test_escalation_reaches_the_right_people_on_the_right_channels(
+    running: Running, smtp: SmtpSink, webhooks: WebhookSink
+) -> None:
+    o = await office(running, webhooks)
+    task = uid("t")
+    await running.publish(escalation(task, (o.dept,), EscalationLevel.ORANGE))
+    # 橙: the department head (e-mail + DingTalk) and the supervisors (e-mail + inbox).
+    sent = await running.records(task, 4)
+    assert all(isinstance(r, NotificationSent) for r in sent)
+    assert channels(sent, o.head) == [Channel.DINGTALK, Channel.EMAIL]
+    assert channels(sent, o.supervisor) == [Channel.EMAIL, Channel.INBOX]
+    (head_mail,) = smtp.to(o.email(o.head))
+    assert str(head_mail["Subject"]) == "【橙色督办】开展劳务品牌调查摸底 已逾期10个工作日"
+    assert f"https://duban.example.gov.cn/tasks/{task}" in head_mail.get_content()
+    (ding,) = webhooks.to(f"/ding/{o.head}")
+    assert ding.signature_ok is True  # the receiver verified DingTalk's HMAC signature
+    inbox = next(r for r in sent if r.channel is Channel.INBOX)
+    assert inbox.body and "省人力资源社会保障厅" in inbox.body and inbox.link
+
+    task_red = uid("t")
+    await running.publish(escalation(task_red, (o.dept,), EscalationLevel.RED))
+    sent_red = await running.records(task_red, 3)
+    assert channels(sent_red, o.leader) == [Channel.WECOM]
+    assert channels(sent_red, o.supervisor) == [Channel.EMAIL, Channel.INBOX]
+    (wecom,) = webhooks.to(f"/wecom/{o.leader}")
+    assert "红色督办" in wecom.body["markdown"]["content"]
+    # Liaisons hear of neither escalation.
+    assert smtp.to(o.email(o.liaison)) == [] and webhooks.to(f"/wecom/{o.liaison}") == []
+
+
+async def test_a_duplicate_event_sends_once(
+    running: Running, smtp: SmtpSink, webhooks: WebhookSink
+) -> None:
+    o = await office(running, webhooks)
+    task = uid("t")
+    (envelope,) = await running.publish(escalation(task, (o.dept,), EscalationLevel.BLUE))
+    await publish_envelope(running.producer, envelope)  # the same record delivered again
+    await running.publish(escalation(task, (o.dept,), EscalationLevel.BLUE))  # re-emitted
+    # A later event on the same key (same partition) proves the duplicates were consumed.
+    await running.publish(escalation(task, (o.dept,), EscalationLevel.ORANGE))
+    await eventually(lambda: len(smtp.to(o.email(o.head))) == 1, what="the sentinel mail")
+    await eventually(lambda: len(smtp.to(o.email(o.liaison))) == 1, what="the blue mail")
+    assert len(webhooks.to(f"/wecom/{o.liaison}")) == 1
+    records = await running.records(task, 7)  # liaison 3 + head 2 + supervisor 2
+    assert channels(records, o.liaison) == [Channel.EMAIL, Channel.INBOX, Channel.WECOM]
+    assert all(r.source_event_ids for r in records)
+
+
+async def test_a_webhook_failing_twice_is_retried_and_recorded(
+    running: Running, webhooks: WebhookSink
+) -> None:
+    o = await office(running, webhooks)
+    task = uid("t")
+    webhooks.failures[f"/wecom/{o.liaison}"] = [500, 503]
+    await running.publish(escalation(task, (o.dept,), EscalationLevel.BLUE))
+    records = await running.records(task, 5)  # e-mail, inbox, and three WeCom attempts
+    wecom = sorted((r for r in records if r.channel is Channel.WECOM), key=lambda r: r.attempt)
+    assert [(type(r).__name__, r.attempt) for r in wecom] == [
+        ("NotificationFailed", 1),
+        ("NotificationFailed", 2),
+        ("NotificationSent", 3),
+    ]
+    assert [call.status for call in webhooks.to(f"/wecom/{o.liaison}")] == [500, 503, 200]
+    assert len({r.notification_id for r in wecom}) == 1  # one delivery, three attempts
+
+
+async def test_a_permanently_failing_channel_ends_in_the_dead_letter_topic(
+    running: Running, webhooks: WebhookSink
+) -> None:
+    o = await office(running, webhooks)
+    task = uid("t")
+    webhooks.always[f"/wecom/{o.liaison}"] = 502
+    await running.publish(escalation(task, (o.dept,), EscalationLevel.BLUE))
+    dead = await read_topic(
+        running.bootstrap, DEAD_LETTER.name, lambda r: r.key == task.encode(), 1
+    )
+    reason = dict(dead[0].headers)[HEADER_DLQ_REASON].decode()
+    assert "企业微信" in reason and "HTTP 502" in reason and "3次" in reason
+    letter = Envelope.from_bytes(dead[0].value).open()
+    assert isinstance(letter, NotificationFailed) and letter.final
+    records = await running.records(task, 5)
+    failed = [r for r in records if isinstance(r, NotificationFailed)]
+    assert [(r.attempt, r.final) for r in sorted(failed, key=lambda r: r.attempt)] == [
+        (1, False),
+        (2, False),
+        (3, True),
+    ]
+
+
+async def test_thirty_reminders_become_one_digest(
+    running: Running, smtp: SmtpSink, webhooks: WebhookSink
+) -> None:
+    o = await office(running, webhooks)
+    reminders = [reminder(uid("t"), (o.dept,), days_left=n % 3) for n in range(30)]
+    await running.publish(*reminders)
+    await eventually(lambda: smtp.to(o.email(o.liaison)) != [], what="the digest")
+    (mail,) = smtp.to(o.email(o.liaison))
+    assert "30项" in str(mail["Subject"])
+    assert all(r.task_title in mail.get_content() for r in reminders)
+    (robot,) = webhooks.to(f"/wecom/{o.liaison}")
+    assert "今日到期（10项）" in robot.body["markdown"]["content"]
+    digest = await running.records(o.liaison, 3)
+    assert channels(digest, o.liaison) == [Channel.EMAIL, Channel.INBOX, Channel.WECOM]
+    assert all(len(r.task_ids) == 30 for r in digest)
+
+
+async def test_a_manual_reminder_is_delivered_now(
+    running: Running, smtp: SmtpSink, webhooks: WebhookSink
+) -> None:
+    o = await office(running, webhooks)
+    task = uid("t")
+    await running.publish(
+        c.SendManualReminder(
+            task_id=task,
+            task_title="建立劳务品牌培育名录",
+            department_ids=(o.dept,),
+            message="请于本周五前报送进展",
+            requested_by=o.supervisor,
+        )
+    )
+    records = await running.records(task, 3)
+    assert channels(records, o.liaison) == [Channel.EMAIL, Channel.INBOX, Channel.WECOM]
+    (mail,) = smtp.to(o.email(o.liaison))
+    assert str(mail["Subject"]) == "【催办】建立劳务品牌培育名录"
+    assert "请于本周五前报送进展" in mail.get_content()
