@@ -9,6 +9,7 @@ record never blocks its partition. Handlers must therefore be idempotent (see `i
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,6 +43,9 @@ def make_broker(settings: ServiceSettings, **kwargs: Any) -> KafkaBroker:
         acks="all",
         enable_idempotence=False,
         middlewares=[KafkaTelemetryMiddleware()],
+        # Through our structlog handlers; per-message access lines only at DEBUG.
+        logger=logging.getLogger("duban.kafka"),
+        log_level=logging.DEBUG,
         **kwargs,
     )
 
