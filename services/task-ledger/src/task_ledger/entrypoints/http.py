@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from duban_common.clock import Clock, clock_from_file_setting
 from duban_common.logging import get_logger
+from task_ledger import web
 from task_ledger.adapters import repository as repo
 from task_ledger.domain.model import User
 from task_ledger.entrypoints import problems, routes_admin, routes_reports, routes_tasks
@@ -144,4 +145,5 @@ def create_app(
     app.include_router(routes_admin.router(current_user, token_serializer))
     app.include_router(routes_tasks.router(current_user))
     app.include_router(routes_reports.router(current_user))
+    web.install(app)
     return app

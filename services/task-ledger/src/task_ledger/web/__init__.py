@@ -1,0 +1,36 @@
+"""Server-rendered pages of the ledger (Jinja2, plain forms), in Chinese, for liaisons and
+supervisors. `install(app)` mounts them on the API's FastAPI app.
+
+The pages use the same service layer and object-level authorization as the API: tasks are
+read through `handlers.read_task` / `repo.TaskFilter(visible_to_department=...)` and changed
+through the handlers, so a page never shows or changes another department's task.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from task_ledger.service_layer.uow import Ledger
+from task_ledger.web import pages_admin, pages_auth, pages_tasks
+from task_ledger.web.common import HERE
+from task_ledger.web.session import SessionMiddleware, WebConfig
+from task_ledger.web.throttle import LoginThrottle
+
+
+def install(app: FastAPI) -> None:
+    ledger: Ledger = app.state.ledger
+    settings = ledger.settings
+    config = WebConfig(absolute_timeout=settings.token_lifetime_seconds)
+    app.state.web = config
+    app.state.web_throttle = LoginThrottle(config)
+    app.add_middleware(
+        SessionMiddleware,
+        secret=settings.secret_key.get_secret_value(),
+        config=config,
+        secure=settings.public_base_url.startswith("https://"),
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    app.include_router(pages_auth.router())
+    app.include_router(pages_tasks.router())
+    app.include_router(pages_admin.router())

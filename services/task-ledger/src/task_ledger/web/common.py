@@ -1,0 +1,248 @@
+"""What every page shares: templates, the signed-in user, CSRF-checked forms, redirects, and
+one route class turning refusals into pages (the API turns the same ones into problem+json)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from duban_contracts.vocabulary import Light
+from task_ledger.adapters import repository as repo
+from task_ledger.domain import authz
+from task_ledger.domain.errors import DomainError, NotAllowed, NotFound
+from task_ledger.domain.model import User
+from task_ledger.service_layer.handlers import AccessDenied
+from task_ledger.service_layer.uow import Ledger
+from task_ledger.web.session import Session, WebConfig, get_session
+
+HERE = Path(__file__).parent
+CHINA = ZoneInfo("Asia/Shanghai")
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+LIGHT_ORDER = {Light.RED.value: 0, Light.YELLOW.value: 1, Light.GREEN.value: 2}
+
+
+def local_time(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    if at.tzinfo is None:  # SQLite hands back naive UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def filesize(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+templates.env.filters["local_time"] = local_time
+templates.env.filters["filesize"] = filesize
+templates.env.globals["isoformat"] = lambda d: d.isoformat() if isinstance(d, date) else ""
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    """The page exists but not for this role (e.g. a liaison opening the import page)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def ledger_of(request: Request) -> Ledger:
+    return request.app.state.ledger  # type: ignore[no-any-return]
+
+
+def config_of(request: Request) -> WebConfig:
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+async def current_user(request: Request) -> User | None:
+    session = get_session(request)
+    if session.user_id is None:
+        return None
+    async with ledger_of(request).reading() as conn:
+        user = await repo.get_user(conn, session.user_id)
+        if user is not None:
+            request.state.unread = len(await repo.list_inbox(conn, user.id, True))
+    if user is None or not user.active:
+        session.user_id = None
+        session.modified = True
+        return None
+    request.state.user = user  # the audit of refusals names the user
+    return user
+
+
+async def page_user(request: Request) -> User:
+    """Dependency of every signed-in page."""
+    user = await current_user(request)
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def require_overseer(user: User, what: str) -> None:
+    if user.role not in authz.OVERSEERS:
+        raise Forbidden(f"只有督查人员可以{what}")
+
+
+def require_decider(user: User, what: str) -> None:
+    if not authz.is_decider(user):
+        raise Forbidden(f"只有督查人员可以{what}")
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after the CSRF token matched the session's."""
+    session = get_session(request)
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
+        raise CsrfRefused
+    form = await request.form(max_files=20, max_fields=200)
+    token = form.get("csrf_token")
+    if not session.check_csrf(token if isinstance(token, str) else None):
+        raise CsrfRefused
+    return form
+
+
+def text(form: FormData, name: str, limit: int = 20_000) -> str:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    if len(value) > limit:
+        raise DomainError(f"“{name}”内容过长（上限 {limit} 字）")
+    return value
+
+
+def integer(form: FormData, name: str, label: str, low: int, high: int) -> int:
+    try:
+        value = int(text(form, name, 20))
+    except ValueError:
+        raise DomainError(f"请填写{label}") from None
+    if not low <= value <= high:
+        raise DomainError(f"{label}须在 {low} 到 {high} 之间")
+    return value
+
+
+def a_date(form: FormData, name: str, label: str) -> date:
+    try:
+        return date.fromisoformat(text(form, name, 20))
+    except ValueError:
+        raise DomainError(f"请填写正确的{label}") from None
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """Only local paths: a crafted `next` never sends people to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def act(
+    request: Request, back: str, action: Coroutine[Any, Any, Any], done: str
+) -> RedirectResponse:
+    """Run one service-layer command; its refusal (in Chinese) is shown on the page."""
+    session = get_session(request)
+    try:
+        await action
+    except DomainError as exc:
+        session.flash(str(exc), "error")
+    else:
+        session.flash(done, "success")
+    return redirect(back)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    session: Session = get_session(request)
+    user = getattr(request.state, "user", None)
+    base = {
+        "request": request,
+        "me": user,
+        "csrf_token": session.csrf,
+        "flashes": session.pop_flashes(),
+        "is_overseer": user is not None and user.role in authz.OVERSEERS,
+        "is_decider": user is not None and authz.is_decider(user),
+        "unread": getattr(request.state, "unread", 0),
+    }
+    response = templates.TemplateResponse(
+        request, template, {**base, **context}, status_code=status_code
+    )
+    no_store(response)
+    return response
+
+
+def no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
+def security_headers(response: Response, inline_styles: bool = False) -> None:
+    style = "'self' 'unsafe-inline'" if inline_styles else "'self'"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; img-src 'self' data:; style-src {style}; script-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+
+
+class PageRoute(APIRoute):
+    """Refusals become pages: not signed in → login; another department's task → the same
+    404 as a missing one (audited, like the API); a bad CSRF token → 403."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                response = await original(request)
+            except LoginRequired:
+                path = request.url.path
+                target = "/login" + (f"?next={path}" if request.method == "GET" else "")
+                response = redirect(target)
+            except CsrfRefused:
+                response = render(
+                    request,
+                    "error.html",
+                    403,
+                    title="请求被拒绝",
+                    message="表单已失效或来源不明（CSRF 校验未通过），请刷新页面后重试。",
+                )
+            except Forbidden as exc:
+                response = render(request, "error.html", 403, title="无权访问", message=exc.message)
+            except AccessDenied as exc:
+                if exc.exists:
+                    user = getattr(request.state, "user", None)
+                    await request.app.state.ledger_audit_denied(user, exc, request)
+                response = render(
+                    request, "error.html", 404, title="不存在", message="任务不存在或无权访问。"
+                )
+            except NotFound as exc:
+                response = render(request, "error.html", 404, title="不存在", message=str(exc))
+            except NotAllowed as exc:
+                response = render(request, "error.html", 403, title="无权操作", message=str(exc))
+            except DomainError as exc:
+                response = render(request, "error.html", 422, title="出错了", message=str(exc))
+            security_headers(response, inline_styles=request.url.path == "/reports/view")
+            return response
+
+        return handler

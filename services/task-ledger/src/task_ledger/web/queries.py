@@ -1,0 +1,130 @@
+"""Read-only queries the pages need beyond the repository: dashboards of supervisors (who see
+every task) and a liaison's own department. Task visibility itself always goes through
+`repo.TaskFilter(visible_to_department=...)` or `handlers.read_task`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from task_ledger.adapters import tables as t
+
+
+async def plans(conn: AsyncConnection) -> list[Any]:
+    return list((await conn.execute(select(t.plans).order_by(t.plans.c.created_at))).all())
+
+
+async def plan(conn: AsyncConnection, plan_id: str) -> Any:
+    return (await conn.execute(select(t.plans).where(t.plans.c.id == plan_id))).first()
+
+
+async def measure(conn: AsyncConnection, measure_id: str) -> Any:
+    return (await conn.execute(select(t.measures).where(t.measures.c.id == measure_id))).first()
+
+
+async def department_names(conn: AsyncConnection) -> dict[str, str]:
+    rows = await conn.execute(select(t.departments.c.id, t.departments.c.name))
+    return {r.id: r.name for r in rows}
+
+
+async def user_names(conn: AsyncConnection, ids: Iterable[str | None]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(t.users.c.id, t.users.c.display_name).where(t.users.c.id.in_(wanted))
+    )
+    return {r.id: r.display_name for r in rows}
+
+
+async def reported_task_ids(conn: AsyncConnection, department_id: str, period: str) -> set[str]:
+    """Tasks my department has already reported on this period."""
+    rows = await conn.execute(
+        select(t.progress_reports.c.task_id).where(
+            t.progress_reports.c.department_id == department_id,
+            t.progress_reports.c.period == period,
+        )
+    )
+    return {r.task_id for r in rows}
+
+
+async def monthly_request(conn: AsyncConnection, department_id: str, period: str) -> Any:
+    return (
+        await conn.execute(
+            select(t.monthly_reports).where(
+                t.monthly_reports.c.department_id == department_id,
+                t.monthly_reports.c.period == period,
+            )
+        )
+    ).first()
+
+
+# --- supervisors only (callers check the role) ----------------------------------------------
+async def pending_completions(conn: AsyncConnection) -> list[Any]:
+    c = t.completion_requests
+    query = (
+        select(c, t.tasks.c.title.label("task_title"))
+        .join(t.tasks, t.tasks.c.id == c.c.task_id)
+        .where(c.c.decision.is_(None))
+        .order_by(c.c.created_at)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def pending_extensions(conn: AsyncConnection) -> list[Any]:
+    e = t.extension_requests
+    query = (
+        select(e, t.tasks.c.title.label("task_title"), t.tasks.c.due_on.label("task_due_on"))
+        .join(t.tasks, t.tasks.c.id == e.c.task_id)
+        .where(e.c.decision.is_(None))
+        .order_by(e.c.created_at)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def escalations(conn: AsyncConnection, limit: int = 30) -> list[Any]:
+    """Escalations from the deadline-watcher and overdue notices, newest first."""
+    query = (
+        select(t.timeline, t.tasks.c.title.label("task_title"))
+        .join(t.tasks, t.tasks.c.id == t.timeline.c.task_id)
+        .where(t.timeline.c.kind.in_(["escalation", "overdue"]))
+        .order_by(t.timeline.c.id.desc())
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def open_notices(conn: AsyncConnection) -> list[Any]:
+    n = t.supervision_notices
+    query = (
+        select(n, t.tasks.c.title.label("task_title"))
+        .join(t.tasks, t.tasks.c.id == n.c.task_id)
+        .where(n.c.answer.is_(None))
+        .order_by(n.c.reply_due_on)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def missing_reports(conn: AsyncConnection, limit: int = 50) -> list[Any]:
+    m = t.monthly_reports
+    query = (
+        select(m)
+        .where(m.c.missing.is_(True))
+        .order_by(m.c.period.desc(), m.c.consecutive_misses.desc())
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def notices_for_department(conn: AsyncConnection, department_id: str) -> list[Any]:
+    n = t.supervision_notices
+    query = (
+        select(n, t.tasks.c.title.label("task_title"))
+        .join(t.tasks, t.tasks.c.id == n.c.task_id)
+        .where(n.c.department_id == department_id, n.c.answer.is_(None))
+        .order_by(n.c.reply_due_on)
+    )
+    return list((await conn.execute(query)).all())
