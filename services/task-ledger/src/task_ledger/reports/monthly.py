@@ -144,49 +144,49 @@ class MonthlyReport:
         return sum(self.activity.reminders_by_task.values())
 
 
-def build_monthly_report(
-    plan_id: str,
-    plan_title: str,
-    month: str,
-    tasks: Iterable[TaskFacts],
-    activity: MonthActivity,
-    today: date,
-) -> MonthlyReport:
-    """`today` caps the report date: the report of the current month is as of today."""
-    _, month_end = month_bounds(month)
-    as_of = min(month_end, today)
-    trend_months = [m for m in previous_months(month, TREND_MONTHS)]
-    trend_ends = [min(month_bounds(m)[1], today) for m in trend_months]
-    trend_completed = [0] * len(trend_months)
-    trend_overdue = [0] * len(trend_months)
+class ReportBuilder:
+    """Accumulates tasks one at a time (`add`), so any number of tasks fits in memory."""
 
-    overall = Tally()
-    statuses: Counter[TaskStatus] = Counter()
-    measures: dict[str, MeasureLine] = {}
-    departments: dict[str, DepartmentLine] = {}
-    overdue: list[OverdueLine] = []
+    def __init__(
+        self, plan_id: str, plan_title: str, month: str, activity: MonthActivity, today: date
+    ) -> None:
+        _, month_end = month_bounds(month)
+        self.plan_id, self.plan_title, self.month = plan_id, plan_title, month
+        self.activity = activity
+        # The report of the current month is as of today.
+        self.as_of = min(month_end, today)
+        self.trend_months = previous_months(month, TREND_MONTHS)
+        self.trend_ends = [min(month_bounds(m)[1], today) for m in self.trend_months]
+        self.trend_completed = [0] * len(self.trend_months)
+        self.trend_overdue = [0] * len(self.trend_months)
+        self.overall = Tally()
+        self.statuses: Counter[TaskStatus] = Counter()
+        self.measures: dict[str, MeasureLine] = {}
+        self.departments: dict[str, DepartmentLine] = {}
+        self.overdue: list[OverdueLine] = []
 
-    def dept(name: str) -> DepartmentLine:
-        line = departments.get(name)
+    def _dept(self, name: str) -> DepartmentLine:
+        line = self.departments.get(name)
         if line is None:
-            line = departments[name] = DepartmentLine(name)
+            line = self.departments[name] = DepartmentLine(name)
         return line
 
-    for t in tasks:
+    def add(self, t: TaskFacts) -> None:
+        as_of = self.as_of
         done_by_as_of = t.completed_on is not None and t.completed_on <= as_of
         is_overdue = t.due_on is not None and t.due_on < as_of and not done_by_as_of
-        overall.add(t, is_overdue, as_of)
-        statuses[t.status] += 1
-        m = measures.get(t.measure_id)
+        self.overall.add(t, is_overdue, as_of)
+        self.statuses[t.status] += 1
+        m = self.measures.get(t.measure_id)
         if m is None:
-            m = measures[t.measure_id] = MeasureLine(t.measure_label, t.measure_title)
+            m = self.measures[t.measure_id] = MeasureLine(t.measure_label, t.measure_title)
         m.tally.add(t, is_overdue, as_of)
         for name in t.lead:
-            dept(name).as_lead.add(t, is_overdue, as_of)
+            self._dept(name).as_lead.add(t, is_overdue, as_of)
         for name in t.supporting:
-            dept(name).as_supporting.add(t, is_overdue, as_of)
+            self._dept(name).as_supporting.add(t, is_overdue, as_of)
         if is_overdue and t.due_on is not None:
-            overdue.append(
+            self.overdue.append(
                 OverdueLine(
                     t.seq,
                     t.id,
@@ -195,45 +195,64 @@ def build_monthly_report(
                     t.due_on,
                     (as_of - t.due_on).days,
                     t.progress,
-                    activity.reminders_by_task.get(t.id, 0),
+                    self.activity.reminders_by_task.get(t.id, 0),
                 )
             )
-        for i, end in enumerate(trend_ends):
+        for i, end in enumerate(self.trend_ends):
             done = t.completed_on is not None and t.completed_on <= end
-            trend_completed[i] += done
-            trend_overdue[i] += t.due_on is not None and t.due_on < end and not done
+            self.trend_completed[i] += done
+            self.trend_overdue[i] += t.due_on is not None and t.due_on < end and not done
 
-    for name, n in activity.reminders_by_department.items():
-        dept(name).reminders += n
-    for e in activity.escalations:
-        for name in e.departments:
-            dept(name).escalations += 1
-    for miss in activity.missing_reports:
-        dept(miss.department).missing_reports += 1
-    for notice in activity.notices:
-        d = dept(notice.department)
-        d.notices += 1
-        d.notices_answered += notice.answer is not None
-    for name, n in activity.reports_by_department.items():
-        dept(name).reports += n
+    def finish(self) -> MonthlyReport:
+        activity = self.activity
+        for name, n in activity.reminders_by_department.items():
+            self._dept(name).reminders += n
+        for e in activity.escalations:
+            for name in e.departments:
+                self._dept(name).escalations += 1
+        for miss in activity.missing_reports:
+            self._dept(miss.department).missing_reports += 1
+        for notice in activity.notices:
+            d = self._dept(notice.department)
+            d.notices += 1
+            d.notices_answered += notice.answer is not None
+        for name, n in activity.reports_by_department.items():
+            self._dept(name).reports += n
+        self.overdue.sort(key=lambda o: (-o.days_late, o.seq))
+        ranked = sorted(
+            self.departments.values(), key=lambda d: (-d.score, -d.as_lead.tasks, d.name)
+        )
+        total = self.overall.tasks
+        trend = [
+            TrendPoint(m, c, o, c / total if total else 0.0)
+            for m, c, o in zip(
+                self.trend_months, self.trend_completed, self.trend_overdue, strict=True
+            )
+        ]
+        return MonthlyReport(
+            plan_id=self.plan_id,
+            plan_title=self.plan_title,
+            month=self.month,
+            as_of=self.as_of,
+            overall=self.overall,
+            status_counts=self.statuses,
+            measures=list(self.measures.values()),
+            departments=ranked,
+            overdue=self.overdue,
+            activity=activity,
+            trend=trend,
+        )
 
-    overdue.sort(key=lambda o: (-o.days_late, o.seq))
-    ranked = sorted(departments.values(), key=lambda d: (-d.score, -d.as_lead.tasks, d.name))
-    total = overall.tasks
-    trend = [
-        TrendPoint(m, c, o, c / total if total else 0.0)
-        for m, c, o in zip(trend_months, trend_completed, trend_overdue, strict=True)
-    ]
-    return MonthlyReport(
-        plan_id=plan_id,
-        plan_title=plan_title,
-        month=month,
-        as_of=as_of,
-        overall=overall,
-        status_counts=statuses,
-        measures=list(measures.values()),
-        departments=ranked,
-        overdue=overdue,
-        activity=activity,
-        trend=trend,
-    )
+
+def build_monthly_report(
+    plan_id: str,
+    plan_title: str,
+    month: str,
+    tasks: Iterable[TaskFacts],
+    activity: MonthActivity,
+    today: date,
+) -> MonthlyReport:
+    builder = ReportBuilder(plan_id, plan_title, month, activity, today)
+    for t in tasks:
+        builder.add(t)
+    return builder.finish()

@@ -1,0 +1,73 @@
+"""Produce a monthly report file for a plan: the one entry point for the CLI and the API."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import or_, select
+
+from task_ledger.adapters import tables as t
+from task_ledger.reports.render_text import render_html, render_markdown
+from task_ledger.reports.render_xlsx import write_ledger_xlsx
+from task_ledger.reports.source import UnknownPlan, monthly_report
+from task_ledger.service_layer.uow import Ledger
+
+FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+async def resolve_plan(ledger: Ledger, plan: str) -> str:
+    """A plan id, or a unique part of a plan's title."""
+    async with ledger.reading() as conn:
+        rows = (
+            await conn.execute(
+                select(t.plans.c.id, t.plans.c.title).where(
+                    or_(t.plans.c.id == plan, t.plans.c.title.contains(plan))
+                )
+            )
+        ).all()
+    exact = [r for r in rows if r.id == plan]
+    if exact:
+        return exact[0].id
+    if len(rows) == 1:
+        return rows[0].id
+    if not rows:
+        raise UnknownPlan(f"找不到方案：{plan}")
+    titles = "；".join(r.title for r in rows[:5])
+    raise UnknownPlan(f"“{plan}”对应多个方案，请写得更具体：{titles}")
+
+
+async def monthly_report_file(ledger: Ledger, plan: str, month: str, fmt: str) -> ReportFile:
+    if fmt not in FORMATS:
+        raise ValueError(f"不支持的格式：{fmt}（可选 html、md、xlsx）")
+    plan_id = await resolve_plan(ledger, plan)
+    async with ledger.reading() as conn:
+        report, facts = await monthly_report(
+            conn, plan_id, month, ledger.today(), ledger.settings.warning_days
+        )
+    if fmt == "html":
+        return ReportFile(f"{month}-月度调度报告.html", FORMATS[fmt], render_html(report).encode())
+    if fmt == "md":
+        return ReportFile(
+            f"{month}-月度调度报告.md", FORMATS[fmt], render_markdown(report).encode()
+        )
+
+    def _xlsx() -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_ledger_xlsx(Path(tmp) / "ledger.xlsx", [(report, lambda: facts)])
+            return path.read_bytes()
+
+    return ReportFile(f"{month}-工作台账.xlsx", FORMATS[fmt], await asyncio.to_thread(_xlsx))

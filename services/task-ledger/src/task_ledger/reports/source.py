@@ -1,0 +1,275 @@
+"""Read a plan's report facts from the ledger's database."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from duban_common.clock import CHINA
+from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
+from task_ledger.adapters import repository as repo
+from task_ledger.adapters import tables as t
+from task_ledger.domain.light import light
+from task_ledger.reports.facts import (
+    EscalationFacts,
+    MissingReportFacts,
+    MonthActivity,
+    NoticeFacts,
+    TaskFacts,
+)
+from task_ledger.reports.monthly import MonthlyReport, ReportBuilder, month_bounds
+
+REMINDER_KINDS = ("reminder", "overdue", "manual_reminder")
+CHUNK = 5_000
+
+
+class UnknownPlan(LookupError):
+    pass
+
+
+def _window(month: str) -> tuple[datetime, datetime]:
+    first, last = month_bounds(month)
+    start = datetime.combine(first, time.min, CHINA).astimezone(UTC)
+    end = datetime.combine(last, time.max, CHINA).astimezone(UTC)
+    return start, end
+
+
+def _local_date(value: datetime | None) -> date | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CHINA).date()
+
+
+class PlanReportSource:
+    """Facts for one plan and month. Department ids are shown by name."""
+
+    def __init__(self, conn: AsyncConnection, plan_id: str, month: str, warning_days: int) -> None:
+        self.conn, self.plan_id, self.month = conn, plan_id, month
+        self.warning_days = warning_days
+        self.names: dict[str, str] = {}
+        self.plan_title = ""
+
+    async def load_context(self) -> None:
+        plan = (
+            await self.conn.execute(select(t.plans).where(t.plans.c.id == self.plan_id))
+        ).first()
+        if plan is None:
+            raise UnknownPlan(f"方案不存在：{self.plan_id}")
+        self.plan_title = plan.title
+        self.names = {d.id: d.name for d in await repo.list_departments(self.conn)}
+
+    def _names(self, ids: Any) -> tuple[str, ...]:
+        return tuple(self.names.get(i, i) for i in ids or ())
+
+    async def activity(self) -> MonthActivity:
+        start, end = _window(self.month)
+        plan_tasks = select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
+        act = MonthActivity()
+        task_rows = {
+            r.id: r
+            for r in await self.conn.execute(
+                select(
+                    t.tasks.c.id,
+                    t.tasks.c.title,
+                    t.tasks.c.lead_department_ids,
+                    t.tasks.c.supporting_department_ids,
+                ).where(t.tasks.c.plan_id == self.plan_id)
+            )
+        }
+        timeline = await self.conn.execute(
+            select(t.timeline.c.task_id, t.timeline.c.kind, t.timeline.c.at, t.timeline.c.data)
+            .where(
+                t.timeline.c.task_id.in_(plan_tasks),
+                t.timeline.c.at.between(start, end),
+                t.timeline.c.kind.in_((*REMINDER_KINDS, "escalation")),
+            )
+            .order_by(t.timeline.c.at)
+        )
+        by_task: Counter[str] = Counter()
+        by_dept: Counter[str] = Counter()
+        for row in timeline:
+            task = task_rows.get(row.task_id)
+            if task is None:
+                continue
+            if row.kind == "escalation":
+                level = (row.data or {}).get("level", EscalationLevel.BLUE.value)
+                act.escalations.append(
+                    EscalationFacts(
+                        row.task_id,
+                        task.title,
+                        EscalationLevel(level),
+                        _local_date(row.at) or start.date(),
+                        self._names(task.lead_department_ids),
+                    )
+                )
+                continue
+            by_task[row.task_id] += 1
+            for name in self._names(
+                [*(task.lead_department_ids or ()), *(task.supporting_department_ids or ())]
+            ):
+                by_dept[name] += 1
+        act.reminders_by_task = dict(by_task)
+        act.reminders_by_department = dict(by_dept)
+
+        plan_departments = {
+            d
+            for r in task_rows.values()
+            for d in [*(r.lead_department_ids or ()), *(r.supporting_department_ids or ())]
+        }
+        for row in await self.conn.execute(
+            select(t.monthly_reports).where(
+                t.monthly_reports.c.period == self.month, t.monthly_reports.c.missing.is_(True)
+            )
+        ):
+            if row.department_id in plan_departments:
+                act.missing_reports.append(
+                    MissingReportFacts(
+                        self.names.get(row.department_id, row.department_id),
+                        row.period,
+                        row.consecutive_misses,
+                    )
+                )
+        for row in await self.conn.execute(
+            select(t.supervision_notices)
+            .where(
+                t.supervision_notices.c.task_id.in_(plan_tasks),
+                t.supervision_notices.c.issued_at.between(start, end),
+            )
+            .order_by(t.supervision_notices.c.issued_at)
+        ):
+            task = task_rows.get(row.task_id)
+            act.notices.append(
+                NoticeFacts(
+                    row.task_id,
+                    task.title if task else row.task_id,
+                    self.names.get(row.department_id, row.department_id),
+                    EscalationLevel(row.level),
+                    _local_date(row.issued_at) or start.date(),
+                    row.reply_due_on,
+                    row.requirements,
+                    row.answer,
+                )
+            )
+        reports: Counter[str] = Counter()
+        for row in await self.conn.execute(
+            select(t.progress_reports.c.department_id).where(
+                t.progress_reports.c.task_id.in_(plan_tasks),
+                t.progress_reports.c.created_at.between(start, end),
+            )
+        ):
+            reports[self.names.get(row.department_id, row.department_id)] += 1
+        act.reports_by_department = dict(reports)
+        return act
+
+    async def tasks(self, as_of: date) -> AsyncIterator[TaskFacts]:
+        """Every task of the plan in ledger order, streamed in chunks."""
+        measures = {
+            m.id: m
+            for m in await self.conn.execute(
+                select(
+                    t.measures.c.id, t.measures.c.label, t.measures.c.title, t.measures.c.position
+                ).where(t.measures.c.plan_id == self.plan_id)
+            )
+        }
+        approved = {
+            r.task_id: _local_date(r.decided_at)
+            for r in await self.conn.execute(
+                select(t.completion_requests.c.task_id, t.completion_requests.c.decided_at).where(
+                    t.completion_requests.c.task_id.in_(
+                        select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
+                    ),
+                    t.completion_requests.c.decision == Decision.APPROVED.value,
+                )
+            )
+        }
+        latest: dict[str, tuple[str, str]] = {}
+        for r in await self.conn.execute(
+            select(
+                t.progress_reports.c.task_id,
+                t.progress_reports.c.done_work,
+                t.progress_reports.c.problems,
+            )
+            .where(
+                t.progress_reports.c.task_id.in_(
+                    select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
+                )
+            )
+            .order_by(t.progress_reports.c.created_at)
+        ):
+            latest[r.task_id] = (r.done_work, r.problems)
+        order = sorted(measures.values(), key=lambda m: (m.position, m.id))
+        seq = 0
+        for measure in order:
+            offset = 0
+            while True:
+                rows = (
+                    await self.conn.execute(
+                        select(t.tasks)
+                        .where(
+                            and_(
+                                t.tasks.c.plan_id == self.plan_id,
+                                t.tasks.c.measure_id == measure.id,
+                            )
+                        )
+                        .order_by(t.tasks.c.created_at, t.tasks.c.id)
+                        .offset(offset)
+                        .limit(CHUNK)
+                    )
+                ).all()
+                if not rows:
+                    break
+                offset += len(rows)
+                for row in rows:
+                    seq += 1
+                    task = repo.task_from(row)
+                    done_work, problems = latest.get(task.id, ("", ""))
+                    yield TaskFacts(
+                        id=task.id,
+                        seq=seq,
+                        title=task.title,
+                        measure_id=measure.id,
+                        measure_label=measure.label,
+                        measure_title=measure.title,
+                        lead=self._names(task.lead_department_ids),
+                        supporting=self._names(task.supporting_department_ids),
+                        original_due_on=task.original_due_on,
+                        due_on=task.due_on,
+                        status=task.status,
+                        progress=task.progress,
+                        light=light(task, as_of, self.warning_days),
+                        completed_on=approved.get(task.id)
+                        if task.status in (TaskStatus.COMPLETED, TaskStatus.CLOSED)
+                        else None,
+                        latest_progress=done_work,
+                        problems=problems,
+                    )
+
+
+async def monthly_report(
+    conn: AsyncConnection, plan_id: str, month: str, today: date, warning_days: int
+) -> tuple[MonthlyReport, list[TaskFacts]]:
+    """The report and the plan's task facts (the Excel ledger needs both)."""
+    source = PlanReportSource(conn, plan_id, month, warning_days)
+    await source.load_context()
+    builder = ReportBuilder(plan_id, source.plan_title, month, await source.activity(), today)
+    facts = []
+    async for fact in source.tasks(builder.as_of):
+        builder.add(fact)
+        facts.append(fact)
+    return builder.finish(), facts
+
+
+async def plan_ids(conn: AsyncConnection) -> list[tuple[str, str]]:
+    return [
+        (r.id, r.title)
+        for r in await conn.execute(
+            select(t.plans.c.id, t.plans.c.title).order_by(t.plans.c.created_at, t.plans.c.id)
+        )
+    ]
