@@ -11,6 +11,19 @@ import typer
 app = typer.Typer(help="督办 Duban：跨部门任务台账与督办系统", no_args_is_help=True)
 plan_app = typer.Typer(help="行动方案：解析与导入", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
+report_app = typer.Typer(help="月度调度报告与工作台账", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+def _wire_ledger_commands() -> None:
+    """`duban audit verify` and `duban plan import` live with the ledger that they serve."""
+    from task_ledger import cli as ledger_cli
+
+    app.add_typer(ledger_cli.audit_app, name="audit")
+    plan_app.command("import")(ledger_cli.plan_import)
+
+
+_wire_ledger_commands()
 
 
 @plan_app.command("parse")
@@ -35,6 +48,46 @@ def plan_parse(
         raise typer.BadParameter("--format 只能是 json 或 table")
 
 
+@report_app.command("monthly")
+def report_monthly(
+    plan: Annotated[str, typer.Option(help="方案编号或方案名称的一部分")],
+    month: Annotated[str, typer.Option(help="月份 YYYY-MM")],
+    format: Annotated[str, typer.Option("--format", help="html、md 或 xlsx")] = "html",
+    out: Annotated[Path | None, typer.Option(help="输出文件（默认按报告名写到当前目录）")] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="台账数据库（默认取 DUBAN_DATABASE_URL）")
+    ] = None,
+) -> None:
+    """生成某方案某月的月度调度报告（html / md）或工作台账（xlsx）。"""
+    import asyncio
+
+    from duban_common.clock import clock_from_file_setting
+    from task_ledger.reports.service import monthly_report_file
+    from task_ledger.reports.source import UnknownPlan
+    from task_ledger.service_layer.uow import Ledger
+    from task_ledger.settings import Settings
+
+    settings = Settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+
+    async def produce():  # type: ignore[no-untyped-def]
+        ledger = Ledger(settings, clock_from_file_setting(settings.clock_file))
+        try:
+            return await monthly_report_file(ledger, plan, month, format)
+        finally:
+            await ledger.dispose()
+
+    try:
+        report = asyncio.run(produce())
+    except (UnknownPlan, ValueError) as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+    target = out or Path(report.filename)
+    target.write_bytes(report.content)
+    typer.echo(str(target))
+
+
 @app.command("docs")
 def docs(out: Annotated[Path, typer.Option(help="输出目录")] = Path("docs/generated")) -> None:
     """Write JSON Schema for every contract and an AsyncAPI document per service."""
@@ -47,7 +100,9 @@ def docs(out: Annotated[Path, typer.Option(help="输出目录")] = Path("docs/ge
 
 @app.command("run")
 def run(
-    data_dir: Annotated[Path, typer.Option(help="数据目录（SQLite 库、日志、邮件）")] = Path("data"),
+    data_dir: Annotated[Path, typer.Option(help="数据目录（SQLite 库、日志、邮件）")] = Path(
+        "data"
+    ),
     kafka: Annotated[
         str | None, typer.Option(help="外部 Kafka 地址；不填则启动内置消息代理")
     ] = None,

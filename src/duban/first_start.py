@@ -22,8 +22,15 @@ class LedgerClient:
         self.base_url = base_url.rstrip("/")
         self.token: str | None = None
 
-    def request(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
-                content_type: str = "application/json") -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> Any:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.base_url + path, data=data, method=method)
         if data is not None:
@@ -46,11 +53,16 @@ class LedgerClient:
     def upload(self, path: str, file: Path) -> Any:
         boundary = uuid.uuid4().hex
         body = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"{file.name}\"\r\nContent-Type: text/plain\r\n\r\n"
-        ).encode() + file.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
-        return self.request("POST", path, raw=body,
-                            content_type=f"multipart/form-data; boundary={boundary}")
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{file.name}"\r\nContent-Type: text/plain\r\n\r\n'
+            ).encode()
+            + file.read_bytes()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return self.request(
+            "POST", path, raw=body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
 
 
 def import_plans(client: LedgerClient, files: list[Path]) -> int:
@@ -89,6 +101,8 @@ def first_start(launcher: SystemLauncher) -> str:
             f"  联络员  {u['username']} / {settings.demo_liaison_password.get_secret_value()}"
             f"（{u.get('display_name', '')}）"
         )
-    lines.append(f"  每个单位各有一名联络员，共 {sum(u.get('role') == 'liaison' for u in users)} 个账号。")
+    lines.append(
+        f"  每个单位各有一名联络员，共 {sum(u.get('role') == 'liaison' for u in users)} 个账号。"
+    )
     lines.append("按 Ctrl-C 停止。")
     return "\n".join(lines)
