@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .text_lines import ORG_SUFFIX_CHARS
 
@@ -33,32 +34,40 @@ _COLLECTIVE = re.compile(
 _TRAILING_ETC = re.compile(r"(?:等(?:\d+个|[一二三四五六七八九十]+个)?(?:相关)?(?:部门|单位)?|等)$")
 
 
+@lru_cache(maxsize=4096)
 def is_collective(name: str) -> bool:
     """各部门, 各地, 各县市区人民政府, 相关乡镇办…: parties that are not one department."""
     if len(name) > 16 or not _COLLECTIVE.match(name):
         return False
-    core = re.sub(r"[（(][^（()）]{0,10}[）)]$", "", name)
+    core = _TRAILING_GROUP.sub("", name)
     return len(core) >= 2 and (core[-1] in ORG_SUFFIX_CHARS or core[-1] in "地级")
 
 
 _BRACKETED_VERB = re.compile(r"[（(](?:按职责分工|按职责)?(?:负责|配合|落实)[）)]$")
 
 
+_SPACE = re.compile(r"\s+")
+_TRAILING_GROUP = re.compile(r"[（(][^（()）]{0,20}[）)]$")
+_SEPARATORS = re.compile(r"[、，,；;/／\s]+|和(?=各)")
+
+
 def clean_name(name: str) -> str:
-    name = re.sub(r"\s+", "", name).strip("，,、；;。：:")
+    name = _SPACE.sub("", name).strip("，,、；;。：:")
     name = _BRACKETED_VERB.sub("", name)
     return _TRAILING_ETC.sub("", name)
 
 
+@lru_cache(maxsize=4096)
 def looks_like_party(name: str) -> bool:
     if not 2 <= len(name) <= 40 or any(ch in name for ch in "。！？“”《》：:\"'"):
         return False
     if is_collective(name):
         return True
-    core = re.sub(r"[（(][^（()）]{0,20}[）)]$", "", name)
+    core = _TRAILING_GROUP.sub("", name)
     return bool(core) and core[-1] in ORG_SUFFIX_CHARS
 
 
+@lru_cache(maxsize=4096)
 def restorable_prefix(name: str) -> str | None:
     """The jurisdiction prefix a name prints (省, 自治区, 广州市…) that later names may elide."""
     if _OWN.match(name):
@@ -103,5 +112,5 @@ def restore_prefixes(names: list[str]) -> list[str]:
 
 
 def split_parties(text: str) -> list[str]:
-    parts = re.split(r"[、，,；;/／\s]+|和(?=各)", text)
+    parts = _SEPARATORS.split(text)
     return [n for n in (clean_name(p) for p in parts) if n]

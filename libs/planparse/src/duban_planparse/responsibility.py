@@ -31,6 +31,11 @@ _LEADER_KEYS = {"责任领导", "分管领导", "牵头领导", "联系领导", 
 _DUE_KEYS = {"完成时限", "完成时间", "时间节点", "时限要求"}
 _FREE_KEYS = {"部门分工", "责任分工", "任务分工"}
 
+_SPACE = re.compile(r"\s+")
+# Every responsibility clause names a role or a verb of responsibility; other brackets are skipped.
+_ROLE_HINT = re.compile(
+    r"负责|牵头|配合|参与|协助|协同|单位|部门|领导|分工|时限|时间|节点|责任|主体"
+)
 _NOTE = re.compile(
     r"[。；;，,]?\s*(?:逗号前(?:的)?为牵头(?:单位|部门)|排(?:在|名)?(?:第一|首位)(?:位)?的?为牵头(?:单位|部门)|"
     r"第一(?:个|家)?(?:单位)?为牵头(?:单位|部门))(?P<same>[，,、；;]?\s*下同)?[。；;]?\s*$"
@@ -43,6 +48,7 @@ _VERB = re.compile(
 _TRAILING_DUE = re.compile(
     r"[，,；;]\s*((?:\d{4}年|年内|年底|今年|长期|持续|每年|每季度|每月|\d{1,2}月)[^，,；;]{0,30})$"
 )
+_COMMAS = re.compile(r"[,；;]")
 _LEAD_MARK = re.compile(r"[（(]牵头(?:单位|部门)?[）)]")
 _LEAD_SPLIT = re.compile(r"^(?P<lead>[^，,；;]+?)牵头(?:负责)?(?:[，,；;]\s*(?P<rest>.+))?$")
 _SUPPORT_VERB = re.compile(
@@ -60,6 +66,8 @@ class Responsibility:
     raw: list[str] = field(default_factory=list)
 
     def merge(self, other: Responsibility) -> None:
+        if not other.raw and not other.parties and not other.leaders:
+            return
         for mine, theirs in (
             (self.parties, other.parties),
             (self.lead, other.lead),
@@ -123,8 +131,10 @@ def find_clauses(text: str, rules: ClauseRules) -> tuple[Responsibility, list[tu
 
 def parse_clause(content: str, rules: ClauseRules) -> Responsibility | None:
     """Parse the inside of one clause; None when it is not a responsibility clause."""
-    c = re.sub(r"\s+", "", content).strip("。；;，,")
-    if not c or len(c) > MAX_CLAUSE:
+    if len(content) > MAX_CLAUSE or not _ROLE_HINT.search(content):
+        return None
+    c = _SPACE.sub("", content).strip("。；;，,")
+    if not c:
         return None
     comma_lead = rules.comma_lead
     note = _NOTE.search(c) if "牵头" in c else None
@@ -236,7 +246,7 @@ def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
         else:  # 责任单位 without a 牵头 key
             value = _VERB.sub("", value)
             if comma_lead:
-                head, _, tail = re.sub(r"[,；;]", "，", value).partition("，")
+                head, _, tail = _COMMAS.sub("，", value).partition("，")
                 head_names = _parties(head)
                 tail_names = _parties(tail) if tail else []
                 if head_names is None or tail_names is None:

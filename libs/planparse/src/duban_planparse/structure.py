@@ -92,12 +92,9 @@ def analyse(node: Node, rules: ClauseRules) -> None:
     node.resp.merge(found)
     kept = [p.strip() for p in _strip_spans(joined, spans).split("\n") if p.strip()]
     node.text = "\n".join(kept)
-    heading = node.heading
-    if heading:
-        _, spans = find_clauses(heading, ClauseRules(rules.comma_lead))
-        heading = _strip_spans(heading, spans).strip()
-    source = heading or (kept[0] if kept else "")
-    node.title = source.split("。", 1)[0].strip(" ：:，,；;") if source else ""
+    # The heading line is the first paragraph, so the title is the text up to the first 。.
+    first = kept[0] if kept else ""
+    node.title = first.split("。", 1)[0].strip(" ：:，,；;")
     for child in node.children:
         analyse(child, rules)
     _lift_sub_points(node)

@@ -36,7 +36,7 @@ def _value(text: str) -> int | float:
 
 def find_targets(text: str, due_for: Callable[[int], date | None] | None = None) -> list[Target]:
     """Targets in ``text``; ``due_for`` gives the due date that applies at an offset."""
-    if not _DIGIT.search(text):
+    if not _NUMBER.search(text):
         return []
     targets: list[Target] = []
     begin = 0
@@ -57,7 +57,7 @@ def find_targets(text: str, due_for: Callable[[int], date | None] | None = None)
 
 def subject(target: Target) -> str:
     """What a target counts: 力争培育打造国家级劳务品牌15个 → 国家级劳务品牌."""
-    text = re.sub(r"\d+(?:\.\d+)?\s*" + re.escape(target.unit), "", target.text, count=1)
+    text = _NUMBER.sub("", target.text, count=1)
     return _SUBJECT_NOISE.sub("", text)
 
 
