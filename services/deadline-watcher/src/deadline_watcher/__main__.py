@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from deadline_watcher.entrypoints.service import serve
+from deadline_watcher.entrypoints.service import WatcherService
 from deadline_watcher.migrations import migrate
 from deadline_watcher.settings import Settings
 from duban_common.logging import configure_logging
@@ -17,7 +17,7 @@ async def _main(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(settings, stop)
+    await WatcherService(settings).run(stop)
 
 
 def main() -> None:

@@ -20,44 +20,53 @@ from duban_common.outbox import OutboxRelay
 log = get_logger(__name__)
 
 
-async def serve(settings: Settings, stop: asyncio.Event, *, clock: Clock | None = None) -> None:
-    """Run until `stop` is set, then stop consuming, finish the current batch and close."""
-    ctx = WatcherContext.from_settings(settings, clock=clock)
-    broker = build_broker(settings, context=ctx)
-    relay = OutboxRelay(ctx.engine, outbox, broker)
-    scheduler = Scheduler(ctx)
-    ctx.on_commit = relay.wake
+class WatcherService:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.ctx = WatcherContext.from_settings(settings, clock=clock)
+        self.broker = build_broker(settings, context=self.ctx)
+        self.relay = OutboxRelay(self.ctx.engine, outbox, self.broker)
+        self.scheduler = Scheduler(self.ctx)
+        self.ctx.on_commit = self.relay.wake
+        self.health = HealthServer(settings.http_host, settings.http_port, self.ready)
+        self._stop = asyncio.Event()
+        self._workers: list[asyncio.Task[None]] = []
 
-    async def ready() -> dict[str, bool]:
+    async def ready(self) -> dict[str, bool]:
         checks = {"database": False, "broker": False}
         with contextlib.suppress(Exception):
-            async with ctx.engine.connect() as conn:
+            async with self.ctx.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             checks["database"] = True
         with contextlib.suppress(Exception):
-            checks["broker"] = bool(await broker.ping(timeout=2))
+            checks["broker"] = bool(await self.broker.ping(timeout=2))
         return checks
 
-    health = HealthServer(settings.http_host, settings.http_port, ready)
-    await health.start()
-    try:
-        await broker.start()
-        await scheduler.ensure_monthly_dispatch()
-        log.info("watcher_started", database=ctx.engine.url.get_backend_name())
-        workers = [
-            asyncio.create_task(scheduler.run(stop), name="scheduler"),
-            asyncio.create_task(relay.run(stop), name="outbox-relay"),
+    async def start(self) -> None:
+        await self.health.start()
+        await self.broker.start()
+        await self.scheduler.ensure_monthly_dispatch()
+        self._workers = [
+            asyncio.create_task(self.scheduler.run(self._stop), name="scheduler"),
+            asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"),
         ]
-        await stop.wait()
-        await asyncio.gather(*workers, return_exceptions=True)
-    finally:
-        await broker.stop()
-        # Whatever was committed but not yet relayed goes out now (or on the next start).
+        log.info("watcher_started", database=self.ctx.engine.url.get_backend_name())
+
+    async def stop(self) -> None:
+        """Stop consuming, let the current batch finish, relay what is committed, close."""
+        self._stop.set()
+        await asyncio.gather(*self._workers, return_exceptions=True)
         with contextlib.suppress(Exception):
-            await broker.start()
-            while await relay.relay_once():
+            while await self.relay.relay_once():
                 pass
-            await broker.stop()
-        await health.stop()
-        await ctx.engine.dispose()
+        await self.broker.stop()
+        await self.health.stop()
+        await self.ctx.engine.dispose()
         log.info("watcher_stopped")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()

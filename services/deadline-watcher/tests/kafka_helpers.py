@@ -1,0 +1,50 @@
+"""Reading the session's shared topics in the background, filtered by the tests' own ids."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+
+class TopicReader:
+    """Collects every record of a topic from the beginning, until stopped."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.records: list[Any] = []
+        self._consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=f"reader-{uuid.uuid4().hex}",
+            auto_offset_reset="earliest",
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> TopicReader:
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._loop())
+        return self
+
+    async def _loop(self) -> None:
+        while True:
+            for batch in (await self._consumer.getmany(timeout_ms=200)).values():
+                self.records.extend(batch)
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    async def wait_for(
+        self, want: Callable[[Any], bool], n: int = 1, timeout: float = 30
+    ) -> list[Any]:
+        async with asyncio.timeout(timeout):
+            while len(found := [r for r in self.records if want(r)]) < n:
+                await asyncio.sleep(0.05)
+        return found
