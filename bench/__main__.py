@@ -19,8 +19,12 @@ from bench.common import BenchContext, Result
 from duban_common.embedded_broker import EmbeddedBroker
 
 MODULES = [
-    "bench.kafka_baseline",
-    "duban_planparse.bench",
+    "bench.kafka_baseline",  # first: every other figure is compared with it
+    "bench.planparse",
+    "task_ledger.bench",
+    "task_ledger.reports.bench",
+    "deadline_watcher.bench",
+    "notifier.bench",
 ]
 
 OUT = Path(__file__).parent / "results" / "latest.json"
