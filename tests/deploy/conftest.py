@@ -58,7 +58,14 @@ MERGE_KEYS = {
     "imagePullSecrets": "name",
     "topologySpreadConstraints": "topologyKey",
 }
-BUILTIN_GROUPS = {"v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1"}
+BUILTIN_GROUPS = {
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "autoscaling/v2",
+    "networking.k8s.io/v1",
+}
 
 
 class KustomizeError(Exception):
@@ -247,8 +254,8 @@ def compose() -> Doc:
 # Settings
 
 
-def settings_class(package: str) -> type:
-    return importlib.import_module(f"{package}.settings").Settings  # type: ignore[no-any-return]
+def settings_class(package: str) -> Any:
+    return importlib.import_module(f"{package}.settings").Settings
 
 
 def setting_env_names(package: str) -> set[str]:

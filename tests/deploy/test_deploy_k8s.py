@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import ast
 import copy
-import importlib
-import inspect
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+
 from duban_contracts.topics import ALL_TOPICS, NOTIFICATION_EVENTS, SUPERVISION_EVENTS, TASK_EVENTS
 
 KUBERNETES_VERSION = "1.37.0"
@@ -172,19 +172,28 @@ def test_autoscaling_stays_within_partitions_and_connections(overlay: str, rende
     docs = render(overlay)
     hpas = by_kind(docs, "HorizontalPodAutoscaler")
     deployments = by_kind(docs, "Deployment")
-    topics = {d["spec"]["topicName"]: d["spec"]["partitions"] for d in by_kind(docs, "KafkaTopic").values()}
+    topics = {
+        d["spec"]["topicName"]: d["spec"]["partitions"]
+        for d in by_kind(docs, "KafkaTopic").values()
+    }
     event_partitions = min(
         topics[t.name] for t in (TASK_EVENTS, SUPERVISION_EVENTS, NOTIFICATION_EVENTS)
     )
     clusters = by_kind(docs, "Cluster")
     for name in SERVICES:  # every service consumes events: each has an HPA
         hpa = hpas[name]["spec"]
-        assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert hpa["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": name,
+        }
         assert hpa["minReplicas"] <= deployments[name]["spec"]["replicas"] <= hpa["maxReplicas"]
         # More group members than partitions would sit idle.
         assert hpa["maxReplicas"] <= event_partitions, name
         # Every replica's connection pool (+ the migration Job) fits the database's budget.
-        max_connections = int(clusters[DB_OF[name]]["spec"]["postgresql"]["parameters"]["max_connections"])
+        max_connections = int(
+            clusters[DB_OF[name]]["spec"]["postgresql"]["parameters"]["max_connections"]
+        )
         assert (hpa["maxReplicas"] + 1) * CONNECTIONS_PER_REPLICA <= max_connections - 10, name
 
 
@@ -230,7 +239,7 @@ def test_references_resolve(overlay: str, render: Any) -> None:
     secrets = set(by_kind(docs, "Secret")) | {f"{name}-app" for name in by_kind(docs, "Cluster")}
     pvcs = by_kind(docs, "PersistentVolumeClaim")
     accounts = by_kind(docs, "ServiceAccount")
-    for owner, template in pod_specs(docs):
+    for _owner, template in pod_specs(docs):
         spec = template["spec"]
         assert spec["serviceAccountName"] in accounts
         for c in spec["containers"]:
@@ -273,19 +282,34 @@ def test_migration_jobs_call_the_services_own_migrations(overlay: str, render: A
         container = jobs[f"{name}-migrate"]["spec"]["template"]["spec"]["containers"][0]
         assert container["command"][:2] == ["python", "-c"]
         tree = ast.parse(container["command"][2])
-        imported = {}
+        # Resolved statically (find the module, parse it) to keep this test fast: no import.
+        imported: dict[str, ast.FunctionDef | ast.ClassDef] = {}
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
-                module = importlib.import_module(node.module or "")
+                spec = importlib.util.find_spec(node.module or "")
+                assert spec and spec.origin, node.module
+                module = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+                defs = {
+                    d.name: d for d in module.body if isinstance(d, ast.FunctionDef | ast.ClassDef)
+                }
                 for alias in node.names:
-                    imported[alias.asname or alias.name] = getattr(module, alias.name)
-        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
-        migrate = imported[calls[0].func.id]  # the outer call: migrate(Settings().database_url)
-        assert callable(migrate) and len(inspect.signature(migrate).parameters) >= 1
-        assert "Settings" in imported and imported["Settings"].__module__.endswith(".settings")
-        assert container["envFrom"] == by_kind(render(overlay), "Deployment")[name]["spec"][
-            "template"
-        ]["spec"]["containers"][0]["envFrom"]
+                    assert alias.name in defs, f"{node.module}.{alias.name} does not exist"
+                    imported[alias.asname or alias.name] = defs[alias.name]
+        # The outer call: migrate(Settings().database_url).
+        called = [
+            n.func.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        ]
+        migrate = imported[called[0]]
+        assert isinstance(migrate, ast.FunctionDef) and migrate.args.args, "takes the URL"
+        assert isinstance(imported["Settings"], ast.ClassDef)
+        assert (
+            container["envFrom"]
+            == by_kind(render(overlay), "Deployment")[name]["spec"]["template"]["spec"][
+                "containers"
+            ][0]["envFrom"]
+        )
 
 
 def test_renderer_refuses_unsupported_kustomize_features(tmp_path: Path, deploy: Any) -> None:
