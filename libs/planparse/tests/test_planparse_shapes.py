@@ -475,3 +475,15 @@ def test_red_header_grid_and_colophon_do_not_pollute():
     assert doc.title == "关于某事的通知"
     assert doc.measures[0].text == "甲。做好甲。"
     assert doc.issued_on == date(2022, 5, 6)
+
+
+def test_bracketed_place_list_inside_a_name():
+    doc = one(
+        "某市方案\n\n一、任务\n\n1.甲。（责任单位：市财政局、各县（市、区）人民政府）\n"
+        "2.乙。\n\n市人力资源社会保障局、市教育局按职责分工负责。\n"
+    )
+    first, second = doc.measures
+    assert first.departments == ("市财政局", "各县（市、区）人民政府")
+    assert first.collective == ("各县（市、区）人民政府",)
+    assert second.lead == ("市人力资源社会保障局",)  # unbracketed clause on its own line
+    assert second.supporting == ("市教育局",)

@@ -112,5 +112,20 @@ def restore_prefixes(names: list[str]) -> list[str]:
 
 
 def split_parties(text: str) -> list[str]:
-    parts = _SEPARATORS.split(text)
+    """Split a list of names on 、，； but never inside brackets: 各县（市、区）人民政府."""
+    if not any(ch in "（(" for ch in text):
+        parts = _SEPARATORS.split(text)
+    else:
+        parts, current, depth = [], [], 0
+        for ch in text:
+            if ch in "（(":
+                depth += 1
+            elif ch in "）)" and depth:
+                depth -= 1
+            elif depth == 0 and ch in "、，,；;/／ \t\n":
+                parts.append("".join(current))
+                current = []
+                continue
+            current.append(ch)
+        parts.append("".join(current))
     return [n for n in (clean_name(p) for p in parts) if n]
