@@ -116,7 +116,9 @@ def split_parties(text: str) -> list[str]:
     if not any(ch in "（(" for ch in text):
         parts = _SEPARATORS.split(text)
     else:
-        parts, current, depth = [], [], 0
+        parts: list[str] = []
+        current: list[str] = []
+        depth = 0
         for ch in text:
             if ch in "（(":
                 depth += 1

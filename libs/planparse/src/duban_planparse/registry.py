@@ -117,7 +117,7 @@ class DepartmentRegistry:
 
     def detect_jurisdiction(self, names: Iterable[str]) -> str | None:
         """The jurisdiction most of ``names`` (issuers, departments) belong to."""
-        votes = Counter()
+        votes: Counter[str] = Counter()
         for name in names:
             found = self.lookup(name)
             if found:

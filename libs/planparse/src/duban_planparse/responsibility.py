@@ -184,10 +184,10 @@ def _free(c: str) -> Responsibility | None:
     verb = _VERB.search(c)
     if not verb:
         return None
-    names = _parties(c[: verb.start()])
-    if not names:
+    listed = _parties(c[: verb.start()])
+    if not listed:
         return None
-    return _split_roles(names[:1], names[1:])
+    return _split_roles(listed[:1], listed[1:])
 
 
 def _marked(c: str) -> Responsibility | None:
