@@ -113,10 +113,11 @@ def restore_prefixes(names: list[str]) -> list[str]:
 
 def split_parties(text: str) -> list[str]:
     """Split a list of names on 、，； but never inside brackets: 各县（市、区）人民政府."""
+    parts: list[str]
     if not any(ch in "（(" for ch in text):
         parts = _SEPARATORS.split(text)
     else:
-        parts: list[str] = []
+        parts = []
         current: list[str] = []
         depth = 0
         for ch in text:
