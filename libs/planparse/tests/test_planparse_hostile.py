@@ -127,3 +127,50 @@ def test_corrupted_pdf_and_zip_headers_give_plan_parse_error(tail):
     for head, name in ((b"%PDF-1.4\n", "x.pdf"), (b"PK\x03\x04", "x.docx")):
         with contextlib.suppress(PlanParseError):
             parse_bytes(head + tail, name)
+
+
+GUANGDONG_NAMES = [
+    "省人力资源社会保障厅", "省发展改革委", "省教育厅", "省财政厅", "省工业和信息化厅", "省民政厅",
+    "省住房城乡建设厅", "省农业农村厅", "省商务厅", "省文化和旅游厅", "省市场监管局", "省乡村振兴局",
+    "人民银行广州分行", "广东银保监局", "广东证监局", "省委宣传部",
+]  # fmt: skip
+
+
+def _clause(shape: int, lead: str, rest: list[str]) -> str:
+    if shape == 0:
+        return f"（{'、'.join([lead, *rest])}按职责分工负责）"
+    if shape == 1:
+        return f"（牵头单位：{lead}；责任单位：{'、'.join(rest)}）" if rest else f"（{lead}负责）"
+    if shape == 2:
+        return f"（{lead}牵头，{'、'.join(rest)}配合）" if rest else f"（{lead}牵头）"
+    if shape == 3:
+        return f"\n牵头单位：{lead}\n" + (f"责任单位：{'、'.join(rest)}\n" if rest else "")
+    return f"\n\n{'、'.join([lead, *rest])}按职责分工负责。\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),
+            st.lists(st.sampled_from(GUANGDONG_NAMES), min_size=1, max_size=6, unique=True),
+            st.sampled_from(
+                ["推进工作。", "到2025年底，培育品牌30个。", "加强统筹，\n\n- 2 -\n\n做好服务。"]
+            ),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_generated_plans_recover_every_clause(items):
+    body = "".join(
+        f"（{'一二三四五六七八'[i]}）措施{i}。{text}{_clause(shape, names[0], names[1:])}\n"
+        for i, (shape, names, text) in enumerate(items)
+    )
+    (document,) = parse_text(f"广东省某行动方案\n\n一、主要措施\n\n{body}").documents
+    assert len(document.measures) == len(items)
+    for measure, (_, names, _) in zip(document.measures, items, strict=True):
+        assert measure.lead == (names[0],)
+        assert measure.supporting == tuple(names[1:])
+        assert None not in measure.canonical
+        assert "牵头" not in measure.text and "负责" not in measure.text

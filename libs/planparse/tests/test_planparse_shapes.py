@@ -487,3 +487,24 @@ def test_bracketed_place_list_inside_a_name():
     assert first.collective == ("各县（市、区）人民政府",)
     assert second.lead == ("市人力资源社会保障局",)  # unbracketed clause on its own line
     assert second.supporting == ("市教育局",)
+
+
+def test_guizhou_style_plan_with_bracketed_place_names():
+    doc = one(
+        "黔人社发〔2022〕7号\n\n贵州省人力资源和社会保障厅等部门关于印发《贵州省劳务品牌建设实施方案》的通知\n\n"
+        "各市（州）人力资源社会保障局：\n\n现将方案印发给你们。\n\n贵州省劳务品牌建设实施方案\n\n"
+        "一、重点任务\n\n（一）实施劳务品牌培育工程。到2025年，全省培育省级劳务品牌50个。"
+        "（责任单位：省人力资源社会保障厅、省乡村振兴局，各市〔州〕人民政府）\n"
+        "（二）完善服务体系。（各市（州）、县（市、区）人民政府负责）\n"
+    )
+    assert doc.doc_number == "黔人社发〔2022〕7号"
+    assert (
+        doc.title == "贵州省人力资源和社会保障厅等部门关于印发《贵州省劳务品牌建设实施方案》的通知"
+    )
+    assert doc.issuers == ("贵州省人力资源和社会保障厅",)
+    assert doc.jurisdiction == "贵州省"
+    first, second = doc.measures
+    assert first.departments == ("省人力资源社会保障厅", "省乡村振兴局", "各市〔州〕人民政府")
+    assert first.collective == ("各市〔州〕人民政府",)
+    assert [(t.value, t.unit, t.due) for t in first.targets] == [(50, "个", date(2025, 12, 31))]
+    assert second.departments == ("各市（州）", "县（市、区）人民政府")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .text_lines import ORG_SUFFIX_CHARS
+from .text_lines import CLOSERS, OPENERS, ORG_SUFFIX_CHARS
 
 PROVINCES = (
     "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
@@ -47,7 +47,7 @@ _BRACKETED_VERB = re.compile(r"[（(](?:按职责分工|按职责)?(?:负责|配
 
 
 _SPACE = re.compile(r"\s+")
-_TRAILING_GROUP = re.compile(r"[（(][^（()）]{0,20}[）)]$")
+_TRAILING_GROUP = re.compile(r"[（(〔][^（()）〔〕]{0,20}[）)〕]$")
 _SEPARATORS = re.compile(r"[、，,；;/／\s]+|和(?=各)")
 
 
@@ -114,16 +114,16 @@ def restore_prefixes(names: list[str]) -> list[str]:
 def split_parties(text: str) -> list[str]:
     """Split a list of names on 、，； but never inside brackets: 各县（市、区）人民政府."""
     parts: list[str]
-    if not any(ch in "（(" for ch in text):
+    if not any(ch in OPENERS for ch in text):
         parts = _SEPARATORS.split(text)
     else:
         parts = []
         current: list[str] = []
         depth = 0
         for ch in text:
-            if ch in "（(":
+            if ch in OPENERS:
                 depth += 1
-            elif ch in "）)" and depth:
+            elif ch in CLOSERS and depth:
                 depth -= 1
             elif depth == 0 and ch in "、，,；;/／ \t\n":
                 parts.append("".join(current))
