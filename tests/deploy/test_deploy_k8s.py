@@ -33,6 +33,7 @@ CUSTOM_KINDS = {
     ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
     ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
     ("postgresql.cnpg.io/v1", "Cluster"),
+    ("external-secrets.io/v1", "ExternalSecret"),
 }
 DB_OF = {"task-ledger": "ledger-db", "deadline-watcher": "watcher-db", "notifier": "notifier-db"}
 # duban_common.db.make_engine: pool_size 10 + max_overflow 10 per process.
@@ -128,6 +129,7 @@ def test_validators_reject_mistakes(render: Any) -> None:
         ("Kafka", "duban", ("spec", "kafka", "listeners")),
         ("Cluster", "ledger-db", ("spec", "instances")),
         ("KafkaTopic", "duban.commands", ("metadata", "labels")),
+        ("ExternalSecret", "notifier-secrets", ("spec", "secretStoreRef")),
     ]:
         doc = copy.deepcopy(by_kind(docs, kind)[name])
         node = doc
@@ -236,7 +238,11 @@ def test_references_resolve(overlay: str, render: Any) -> None:
     secret CloudNativePG makes for a rendered Cluster)."""
     docs = render(overlay)
     configmaps = by_kind(docs, "ConfigMap")
-    secrets = set(by_kind(docs, "Secret")) | {f"{name}-app" for name in by_kind(docs, "Cluster")}
+    secrets = (
+        set(by_kind(docs, "Secret"))
+        | {e["spec"]["target"]["name"] for e in by_kind(docs, "ExternalSecret").values()}
+        | {f"{name}-app" for name in by_kind(docs, "Cluster")}
+    )
     pvcs = by_kind(docs, "PersistentVolumeClaim")
     accounts = by_kind(docs, "ServiceAccount")
     for _owner, template in pod_specs(docs):
