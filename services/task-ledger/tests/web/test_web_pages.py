@@ -1,0 +1,398 @@
+"""The ledger's pages in a real browser (Debian's Chromium through Playwright): liaisons,
+supervisors, plan import, reports, and the security rules of the pages."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from duban_contracts.vocabulary import TaskStatus
+from task_ledger.adapters import tables as t
+from task_ledger.adapters.files import FileStore
+from task_ledger.domain.model import Attachment
+from task_ledger.service_layer import handlers as h
+
+pytestmark = pytest.mark.e2e
+IMPORT_SEED = Path("/work/shared/seeds/003_719c3a43df115ca9.txt")
+LOGIN_URL = re.compile(r"/login(\?.*)?$")
+
+
+def csrf_of(page) -> str:  # type: ignore[no-untyped-def]
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    assert token
+    return str(token)
+
+
+def test_liaison_reports_progress_and_sees_it_in_the_timeline(
+    ledger_server, browsers, shot, tmp_path
+) -> None:
+    task = ledger_server.fresh_task()
+    lead = ledger_server.liaison_username(task.lead_department_ids[0])
+    page = browsers.new()
+    page.goto("/")
+    expect(page).to_have_url(LOGIN_URL)
+    shot(page, "01-login")
+    page.get_by_label("用户名").fill(lead)
+    page.get_by_label("密码").fill("liaison-demo")
+    page.get_by_role("button", name="登录").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("我的任务")
+    expect(page.locator("#needs-report")).to_contain_text(task.title)
+    expect(page.locator(f'#my-tasks tr[data-task-id="{task.id}"]')).to_contain_text("已签收")
+    shot(page, "02-liaison-home")
+
+    page.locator("#needs-report").get_by_role("link", name=task.title).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(task.title)
+    expect(page.get_by_test_id("lead")).to_contain_text("广东省人力资源和社会保障厅")
+    expect(page.get_by_test_id("due")).to_contain_text("2025-12-31")
+    expect(page.get_by_test_id("measure-text")).not_to_be_empty()
+    evidence = tmp_path / "调查摸底情况.txt"
+    evidence.write_text("全省劳务品牌清单（第一批）", encoding="utf-8")
+    form = page.locator("#report form")
+    form.get_by_label("完成进度").fill("40")
+    form.get_by_label("已完成工作").fill("完成全省劳务品牌调查摸底，建立品牌清单。")
+    form.get_by_label("下一步计划").fill("6月底前印发一品一策工作方案。")
+    form.get_by_label("存在问题").fill("部分地市摸底数据不全。")
+    form.get_by_label("附件").set_input_files(str(evidence))
+    form.get_by_role("button", name="提交进展").click()
+
+    expect(page.locator(".flash-success")).to_contain_text("已填报进展 40%")
+    expect(page.locator("#timeline li").first).to_contain_text("填报进展 40%")
+    expect(page.locator("#timeline")).to_contain_text("由方案导入立项")
+    reports = page.locator("#reports")
+    expect(reports).to_contain_text("完成全省劳务品牌调查摸底，建立品牌清单。")
+    expect(reports).to_contain_text("部分地市摸底数据不全。")
+    with page.expect_download() as download:
+        reports.get_by_role("link", name="调查摸底情况.txt").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8") == "全省劳务品牌清单（第一批）"
+    shot(page, "03-task-page")
+
+    stored = ledger_server.task(task.id)
+    assert (stored.progress, stored.status) == (40, TaskStatus.IN_PROGRESS)
+    page.goto("/")
+    expect(page.locator("#needs-report")).not_to_contain_text(task.title)
+
+    phone = browsers.login(lead, mobile=True)
+    expect(phone.locator(f'#my-tasks tr[data-task-id="{task.id}"]')).to_contain_text("40%")
+    shot(phone, "04-liaison-home-phone")
+    phone.goto(f"/tasks/{task.id}")
+    expect(phone.locator("#timeline")).to_contain_text("填报进展 40%")
+    shot(phone, "05-task-page-phone")
+
+
+def test_another_department_sees_nothing_of_the_task(ledger_server, browsers) -> None:
+    task = ledger_server.fresh_task()
+    lead_user = ledger_server.liaison(task.lead_department_ids[0])
+    store = FileStore(ledger_server.ledger.settings.upload_dir)
+    sha, size = store.save([b"internal figures"])
+    attachment = Attachment(h.new_id("att"), "内部数据.txt", "text/plain", size, sha)
+    ledger_server.call(
+        h.report_progress(
+            ledger_server.ledger,
+            lead_user,
+            task.id,
+            h.ReportInput(30, done_work="只给本任务的单位看的进展"),
+            [attachment],
+        )
+    )
+    outsider_dep = ledger_server.department_id("广东省市场监督管理局")
+    assert outsider_dep not in task.department_ids
+    outsider = ledger_server.liaison(outsider_dep)
+    page = browsers.login(outsider.username)
+
+    # Lists: the home and every filter of the task list leave the task out.
+    expect(page.locator("#my-tasks")).to_contain_text("加强规范保护")  # their own task
+    for url in ("/", "/tasks", f"/tasks?plan={ledger_server.plan_id}", "/tasks?light=green"):
+        page.goto(url)
+        expect(page.locator("main")).not_to_contain_text(task.title)
+        assert page.locator(f'[data-task-id="{task.id}"]').count() == 0
+
+    # The task, its attachment, and its forms answer like a task that does not exist.
+    response = page.goto(f"/tasks/{task.id}")
+    assert response is not None and response.status == 404
+    expect(page.locator("main")).to_contain_text("任务不存在或无权访问")
+    expect(page.locator("main")).not_to_contain_text(task.title)
+    response = page.goto(f"/tasks/{task.id}/attachments/{attachment.id}")
+    assert response is not None and response.status == 404
+    expect(page.locator("main")).not_to_contain_text("internal figures")
+    page.goto("/")
+    r = page.request.post(
+        f"/tasks/{task.id}/progress", multipart={"csrf_token": csrf_of(page), "percent": "99"}
+    )
+    assert r.status == 404
+    assert "只给本任务的单位看的进展" not in r.text()
+    assert ledger_server.task(task.id).progress == 30
+    # Plan-wide reports are for supervisors.
+    response = page.goto(f"/reports/view?plan={ledger_server.plan_id}&month=2025-06")
+    assert response is not None and response.status == 403
+
+    denied = ledger_server.rows(
+        select(t.audit_log).where(
+            t.audit_log.c.action == "access.denied",
+            t.audit_log.c.entity_id == task.id,
+            t.audit_log.c.actor_id == outsider.id,
+        )
+    )
+    assert {row.after["action"] for row in denied} == {
+        "read",
+        "download_attachment",
+        "report_progress",
+    }
+
+
+def test_supervisor_issues_a_notice_and_approves_a_completion(
+    ledger_server, browsers, shot
+) -> None:
+    task = ledger_server.fresh_task(to="in_progress")
+    supporting = task.supporting_department_ids[0]
+    sup = browsers.login("supervisor")
+    expect(sup.get_by_role("heading", level=1)).to_contain_text("调度总览")
+    expect(sup.locator("#by-plan")).to_contain_text("关于加强劳务品牌建设的行动方案")
+    shot(sup, "06-supervisor-home")
+
+    sup.goto(f"/tasks/{task.id}")
+    sup.locator("#notice-form summary").click()
+    notice = sup.locator("#notice-form form")
+    notice.get_by_label("督办单位").select_option(supporting)
+    notice.get_by_label("督办等级").select_option("orange")
+    notice.get_by_label("督办要求").fill("请于一周内报送本单位劳务品牌调查清单。")
+    notice.get_by_label("回复时限").fill("2025-06-09")
+    notice.get_by_role("button", name="下发").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已下发橙色督办单")
+    expect(sup.locator("#timeline li").first).to_contain_text("下发橙色督办单，2025-06-09 前回复")
+    expect(sup.locator("#notices")).to_contain_text("请于一周内报送本单位劳务品牌调查清单。")
+    shot(sup, "07-task-notice")
+
+    # The department the notice went to sees it on its home and answers it.
+    dep = browsers.login(ledger_server.liaison_username(supporting))
+    expect(dep.locator("#reminders")).to_contain_text(task.title)
+    dep.goto(f"/tasks/{task.id}")
+    dep.locator("#notices").get_by_label("回复").fill("已报送调查清单。")
+    dep.get_by_role("button", name="回复督办单").click()
+    expect(dep.locator("#notices")).to_contain_text("回复：已报送调查清单。")
+
+    # The lead department asks to close the task.
+    lead = browsers.login(ledger_server.liaison_username(task.lead_department_ids[0]))
+    lead.goto(f"/tasks/{task.id}")
+    lead.locator("#completion-form summary").click()
+    lead.get_by_label("办理情况").fill("一品一策方案已印发，品牌清单已建立。")
+    lead.get_by_label("佐证材料").fill("粤人社函〔2025〕1号")
+    lead.get_by_role("button", name="提交办结申请").click()
+    expect(lead.locator(".flash-success")).to_contain_text("办结申请已提交")
+    expect(lead.locator(".badges")).to_contain_text("申请办结")
+
+    # The supervisor approves it from the home page.
+    sup.goto("/")
+    request = sup.locator("#approvals .request", has_text=task.title)
+    expect(request).to_contain_text("一品一策方案已印发")
+    request.get_by_role("button", name="同意办结").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已同意办结")
+    expect(sup.locator("#approvals")).not_to_contain_text(task.title)
+    sup.goto(f"/tasks/{task.id}")
+    expect(sup.locator(".badges")).to_contain_text("已办结")
+    expect(sup.locator("#timeline li").first).to_contain_text("办结审核：批准")
+    assert ledger_server.task(task.id).status == TaskStatus.COMPLETED
+
+
+def test_supervisor_returns_a_completion_and_approves_an_extension(ledger_server, browsers) -> None:
+    task = ledger_server.fresh_task(to="in_progress")
+    lead = browsers.login(ledger_server.liaison_username(task.lead_department_ids[0]))
+    lead.goto(f"/tasks/{task.id}")
+    lead.locator("#extension-form summary").click()
+    lead.get_by_label("新的完成时限").fill("2026-03-31")
+    lead.get_by_label("延期理由").fill("需等待国家评选结果。")
+    lead.get_by_role("button", name="提交延期申请").click()
+    expect(lead.locator(".flash-success")).to_contain_text("延期申请已提交")
+    lead.locator("#completion-form summary").click()
+    lead.get_by_label("办理情况").fill("已基本完成。")
+    lead.get_by_role("button", name="提交办结申请").click()
+    expect(lead.locator(".flash-success")).to_contain_text("办结申请已提交")
+
+    sup = browsers.login("supervisor")
+    completion = sup.locator("#approvals .request", has_text="已基本完成。")
+    completion.get_by_role("button", name="退回").click()  # a return needs a reason
+    expect(sup.locator(".flash-error")).to_contain_text("退回须说明理由")
+    completion = sup.locator("#approvals .request", has_text="已基本完成。")
+    completion.get_by_label("审核意见").fill("缺少佐证材料。")
+    completion.get_by_role("button", name="退回").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已退回")
+
+    extension = sup.locator("#approvals .request", has_text="需等待国家评选结果。")
+    expect(extension).to_contain_text("2025-12-31")
+    extension.get_by_role("button", name="同意延期").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已同意延期")
+
+    lead.goto(f"/tasks/{task.id}")
+    expect(lead.locator(".badges")).to_contain_text("退回")
+    expect(lead.get_by_test_id("due")).to_contain_text("2026-03-31")
+    expect(lead.get_by_test_id("original-due")).to_contain_text("2025-12-31")
+    expect(lead.locator("#timeline")).to_contain_text("完成时限由 2025-12-31 调整为 2026-03-31")
+    expect(lead.locator("#timeline")).to_contain_text("缺少佐证材料。")
+
+
+def test_plan_import_page_imports_a_document(ledger_server, browsers, shot) -> None:
+    sup = browsers.login("supervisor")
+    sup.get_by_role("link", name="方案导入").click()
+    sup.get_by_label("方案文件").set_input_files(str(IMPORT_SEED))
+    sup.get_by_role("button", name="上传并解析").click()
+    expect(sup).to_have_url(re.compile(r"/imports/imp-"))
+    doc = sup.locator(".doc").first
+    expect(doc).to_contain_text("内蒙古自治区劳务品牌建设实施方案")
+    expect(doc.locator("table.measures")).to_contain_text("分类型发现劳务品牌")
+    expect(doc.locator("table.measures")).to_contain_text("内蒙古自治区市场监督管理局")
+    expect(doc.get_by_test_id("unknown")).to_contain_text("各部门")
+    shot(sup, "08-import-review")
+
+    # “各部门” is not a department: point it at the lead department of the plan.
+    correct = doc.locator(".correct form")
+    correct.get_by_label("文中的单位").select_option(label="各部门（未登记）")
+    correct.get_by_label("更正为").select_option(label="内蒙古自治区人力资源和社会保障厅")
+    correct.get_by_role("button", name="更正").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已更正 1 处责任单位")
+    expect(sup.get_by_test_id("unknown")).to_have_count(0)
+
+    sup.get_by_role("button", name="确认导入并立项").click()
+    expect(sup.locator(".flash-success")).to_contain_text(
+        "导入完成：方案 1 个，措施 16 项，任务 14 项，新增单位 0 个"
+    )
+    plan_id = sup.locator(".doc").first.get_attribute("data-plan-id")
+    sup.get_by_role("link", name="查看本方案的任务").click()
+    expect(sup.locator("tr[data-task-id]")).to_have_count(14)
+    expect(sup.locator("main")).to_contain_text("加强组织领导")
+
+    tasks = ledger_server.rows(select(t.tasks).where(t.tasks.c.plan_id == plan_id))
+    assert len(tasks) == 14
+    leadership = next(x for x in tasks if x.title.startswith("加强组织领导"))
+    assert leadership.lead_department_ids == [
+        ledger_server.department_id("内蒙古自治区人力资源和社会保障厅")
+    ]
+
+
+def test_reports_page_shows_the_report_and_downloads_the_ledger(
+    ledger_server, browsers, shot
+) -> None:
+    sup = browsers.login("supervisor")
+    sup.get_by_role("link", name="月度报告").click()
+    sup.get_by_label("方案").select_option(ledger_server.plan_id)
+    sup.get_by_label("月份").fill("2025-06")
+    sup.get_by_role("button", name="选择").click()
+    sup.get_by_test_id("view-report").click()
+    expect(sup.locator("h1")).to_contain_text("2025-06 月度调度报告")
+    expect(sup.locator("body")).to_contain_text("关于加强劳务品牌建设的行动方案")
+    shot(sup, "09-monthly-report")
+    sup.go_back()
+
+    with sup.expect_download() as xlsx:
+        sup.get_by_test_id("download-xlsx").click()
+    assert xlsx.value.suggested_filename == "2025-06-工作台账.xlsx"
+    book = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()), read_only=True)
+    assert {"逾期事项", "汇总"} <= set(book.sheetnames)
+    ledger_sheet = book[book.sheetnames[0]]
+    header = next(ledger_sheet.iter_rows(values_only=True))
+    assert header[:3] == ("序号", "任务", "牵头单位")
+    assert ledger_sheet.max_row - 1 == 9  # the plan's nine tasks
+    with sup.expect_download() as md:
+        sup.get_by_test_id("download-md").click()
+    text = Path(md.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# 关于加强劳务品牌建设的行动方案 — 2025-06 月度调度报告")
+
+    liaison = browsers.login(
+        ledger_server.liaison_username(ledger_server.department_id("广东省教育厅"))
+    )
+    response = liaison.goto("/reports")
+    assert response is not None and response.status == 403
+    expect(liaison.locator("main")).to_contain_text("只有督查人员可以查看月度报告")
+
+
+def test_a_post_without_the_csrf_token_is_refused(ledger_server, browsers) -> None:
+    task = ledger_server.fresh_task()
+    page = browsers.login(ledger_server.liaison_username(task.lead_department_ids[0]))
+    page.goto(f"/tasks/{task.id}")
+    token = csrf_of(page)
+    url = f"/tasks/{task.id}/progress"
+    other = browsers.new()
+    other.goto("/login")
+    foreign = csrf_of(other)
+    assert foreign != token
+    attempts = [
+        ({"percent": "55"}, {}),
+        ({"csrf_token": "forged", "percent": "55"}, {}),
+        ({"csrf_token": foreign, "percent": "55"}, {}),
+        ({"csrf_token": token, "percent": "55"}, {"Origin": "http://evil.example"}),
+    ]
+    for form, headers in attempts:
+        r = page.request.post(url, form=form, headers=headers)
+        assert r.status == 403, form
+        assert "CSRF" in r.text()
+    r = page.request.post("/login", form={"username": "supervisor", "password": "supervisor-demo"})
+    assert r.status == 403
+    reports = ledger_server.rows(
+        select(t.progress_reports).where(t.progress_reports.c.task_id == task.id)
+    )
+    assert reports == []
+
+    r = page.request.post(url, form={"csrf_token": token, "percent": "55"})
+    assert r.ok and "已填报进展 55%" in r.text()
+    assert ledger_server.task(task.id).progress == 55
+
+
+def test_login_is_throttled_after_repeated_failures(ledger_server, browsers) -> None:
+    username = ledger_server.liaison_username(ledger_server.department_id("广东省教育厅"))
+    page = browsers.new()
+    page.goto("/login")
+    for _ in range(5):
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill("wrong-password")
+        page.get_by_role("button", name="登录").click()
+        expect(page.locator(".flash-error")).to_contain_text("用户名或密码错误")
+    # Locked: even the right password is refused for now.
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("liaison-demo")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".flash-error")).to_contain_text("登录失败次数过多，请 15 分钟后再试")
+    expect(page).to_have_url(LOGIN_URL)
+
+    # Per address: a spray over many usernames locks the address for everyone.
+    token = csrf_of(page)
+    for i in range(15):
+        r = page.request.post(
+            "/login", form={"csrf_token": token, "username": f"nobody-{i}", "password": "x"}
+        )
+        assert r.status == 401
+    page.get_by_label("用户名").fill("supervisor")
+    page.get_by_label("密码").fill("supervisor-demo")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".flash-error")).to_contain_text("登录失败次数过多")
+
+    ledger_server.app.state.web_throttle.reset()  # the lock-out ends: logins work again
+    login_ok = browsers.login(username)
+    expect(login_ok.get_by_role("heading", level=1)).to_contain_text("我的任务")
+
+
+def test_session_cookie_times_out_and_ends_at_logout(ledger_server, browsers) -> None:
+    username = ledger_server.liaison_username(ledger_server.department_id("广东省教育厅"))
+    page = browsers.login(username)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "duban_session")
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
+
+    ledger_server.app.state.web.idle_timeout = 1.0
+    page.wait_for_timeout(1500)
+    page.goto("/tasks")
+    expect(page).to_have_url(LOGIN_URL)
+    expect(page.locator(".flash-warning")).to_contain_text("登录已超时")
+    ledger_server.app.state.web.idle_timeout = 1800
+
+    page = browsers.login(username)
+    stolen = page.context.cookies()
+    page.get_by_role("button", name="退出").click()
+    expect(page).to_have_url(LOGIN_URL)
+    replay = browsers.new()
+    replay.context.add_cookies(stolen)
+    replay.goto("/")
+    expect(replay).to_have_url(LOGIN_URL)
