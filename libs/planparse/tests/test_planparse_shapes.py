@@ -508,3 +508,15 @@ def test_guizhou_style_plan_with_bracketed_place_names():
     assert first.collective == ("各市〔州〕人民政府",)
     assert [(t.value, t.unit, t.due) for t in first.targets] == [(50, "个", date(2025, 12, 31))]
     assert second.departments == ("各市（州）", "县（市、区）人民政府")
+
+
+def test_red_header_of_full_names_between_two_documents():
+    text = (
+        "某省实施方案\n\n一、任务\n\n（一）甲。做好甲工作。（省财政厅负责）\n\n"
+        "人力资源社会保障部   国家发展改革委\n教育部   科技部   民政部\n\n文件\n\n人社部发〔2021〕9号\n\n"
+        "人力资源社会保障部等部门关于某事的意见\n\n一、任务\n\n（一）乙。（人力资源社会保障部负责）\n"
+    )
+    first, second = parse_text(text).documents
+    assert first.measures[0].text == "甲。做好甲工作。"
+    assert second.doc_number == "人社部发〔2021〕9号"
+    assert second.measures[0].lead == ("人力资源社会保障部",)

@@ -58,7 +58,10 @@ def build_tree(lines: list[Line]) -> list[Node]:
                 node.closed = "。" not in node.heading and len(node.heading) <= _TITLE_ONLY
             parent.children.append(node)
             stack.append(node)
-        elif line.kind in ("text", "attachlist", "org") and len(stack) > 1:
+        elif line.kind in ("text", "attachlist") and len(stack) > 1:
+            stack[-1].add_text(line.text)
+        elif line.kind == "org" and len(stack) > 1 and " " not in line.text:
+            # One name alone may be part of a clause broken by a page; rows of names are a grid.
             stack[-1].add_text(line.text)
     return root.children
 
