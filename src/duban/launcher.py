@@ -46,7 +46,7 @@ class SystemLauncher:
     host: str = "127.0.0.1"
     broker_port: int = 9092
     kafka_bootstrap: str | None = None  # external Kafka: no embedded broker
-    port_offset: int = 0
+    ports: dict[str, int] = field(default_factory=dict)  # service name -> port override
     extra_env: dict[str, str] = field(default_factory=dict)
     quiet: bool = False
     _broker: EmbeddedBroker | None = field(default=None, init=False)
@@ -59,9 +59,12 @@ class SystemLauncher:
         assert self._broker is not None
         return self._broker.bootstrap_servers
 
+    def port(self, spec: ServiceSpec) -> int:
+        return self.ports.get(spec.name, spec.port)
+
     def url(self, service: str) -> str:
         spec = next(s for s in SERVICES if s.name == service)
-        return f"http://{self.host}:{spec.port + self.port_offset}"
+        return f"http://{self.host}:{self.port(spec)}"
 
     @property
     def clock_file(self) -> Path:
@@ -96,11 +99,10 @@ class SystemLauncher:
             "DUBAN_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
             "DUBAN_DATABASE_URL": f"sqlite:///{self.data_dir / spec.database}",
             "DUBAN_HTTP_HOST": self.host,
-            "DUBAN_HTTP_PORT": str(spec.port + self.port_offset),
+            "DUBAN_HTTP_PORT": str(self.port(spec)),
             "DUBAN_PUBLIC_BASE_URL": self.url("task-ledger"),
-            "DUBAN_DATA_DIR": str(self.data_dir),
-            "DUBAN_MAIL_DIR": str(self.data_dir / "mail"),
-            "DUBAN_ATTACHMENT_DIR": str(self.data_dir / "attachments"),
+            "DUBAN_MAILDIR": str(self.data_dir / "mail"),
+            "DUBAN_UPLOAD_DIR": str(self.data_dir / "uploads"),
             "PYTHONUNBUFFERED": "1",
         }
         if self.clock_file.exists():
@@ -121,8 +123,8 @@ class SystemLauncher:
         )
         log.close()
 
-    def _wait_ready(self, spec: ServiceSpec, timeout: float = 90) -> None:
-        url = f"http://{self.host}:{spec.port + self.port_offset}/health/ready"
+    def _wait_ready(self, spec: ServiceSpec, timeout: float = 180) -> None:
+        url = f"{self.url(spec.name)}/health/ready"
         deadline = time.monotonic() + timeout
         proc = self._procs[spec.name]
         while time.monotonic() < deadline:

@@ -1,0 +1,134 @@
+"""The whole system, started by the same launcher `make run` uses, on the embedded broker.
+
+Import the seed plans, work a task, jump the shared clock past the due date, and check that
+the watcher's reminders and escalations, delivered by the notifier, reach the ledger's
+timeline, and that the monthly report's numbers match the ledger's.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from duban.first_start import LedgerClient, first_start
+from duban.launcher import SERVICES, SystemLauncher
+from duban_common.clock import CHINA, FileClock
+from duban_common.embedded_broker import free_port
+
+pytestmark = pytest.mark.e2e
+
+START = datetime(2025, 12, 1, 9, 30, tzinfo=CHINA)  # the seeds' tasks are due 2025-12-31
+AFTER_DUE = datetime(2026, 1, 20, 10, 0, tzinfo=CHINA)
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemLauncher]:
+    data = tmp_path_factory.mktemp("duban") / "data"
+    FileClock.write(data / "clock.json", START)
+    launcher = SystemLauncher(
+        data_dir=data,
+        broker_port=free_port(),
+        ports={s.name: free_port() for s in SERVICES},
+        extra_env={"DUBAN_ARGON2_TIME_COST": "1", "DUBAN_ARGON2_MEMORY_COST": "1024",
+                   "DUBAN_DIGEST_WINDOW_SECONDS": "1"},
+    )
+    with launcher:
+        summary = first_start(launcher)
+        assert "首次启动：已导入种子方案" in summary
+        yield launcher
+    assert launcher.check_alive() is None
+
+
+def _client(system: SystemLauncher, username: str, password: str) -> LedgerClient:
+    client = LedgerClient(system.url("task-ledger"))
+    client.login(username, password)
+    return client
+
+
+def _wait_for(predicate, what: str, timeout: float = 120):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"超时：{what}")
+
+
+def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
+    sup = _client(system, "supervisor", "supervisor-demo")
+    plans = sup.request("GET", "/api/plans")
+    gd = next(p for p in plans if "劳务品牌建设的行动方案" in p["title"])
+    tasks = sup.request("GET", f"/api/tasks?plan_id={gd['id']}&page_size=200")["items"]
+    assert len(tasks) == 9
+    task = tasks[0]
+    tid = task["id"]
+    sup.request("POST", f"/api/tasks/{tid}/dispatch")
+    lead = _client(system, f"liaison-{task['lead_department_ids'][0].removeprefix('dep-')}",
+                   "liaison-demo")
+    lead.request("POST", f"/api/tasks/{tid}/acknowledge")
+    boundary = "b0undary"
+    form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"percent\"\r\n\r\n40\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"done_work\"\r\n\r\n"
+            f"完成全省摸底\r\n--{boundary}--\r\n").encode()
+    lead.request("POST", f"/api/tasks/{tid}/progress-reports", raw=form,
+                 content_type=f"multipart/form-data; boundary={boundary}")
+
+    # Before the due date: reminders 5, 3 and 1 working days ahead arrive on the timeline.
+    FileClock.write(system.clock_file, datetime(2025, 12, 31, 10, 0, tzinfo=CHINA))
+    _wait_for(
+        lambda: sum(e["kind"] == "reminder" for e in sup.request(
+            "GET", f"/api/tasks/{tid}/timeline")) >= 3,
+        "到期前提醒写入时间线",
+    )
+    # Past the due date: overdue reminders and an escalation, delivered by the notifier.
+    FileClock.write(system.clock_file, AFTER_DUE)
+
+    def escalated() -> list[dict]:
+        timeline = sup.request("GET", f"/api/tasks/{tid}/timeline")
+        kinds = {e["kind"] for e in timeline}
+        return timeline if {"overdue", "escalation", "delivered"} <= kinds else []
+
+    timeline = _wait_for(escalated, "逾期、升级督办与送达记录写入时间线")
+    assert any(e["kind"] == "progress" for e in timeline)
+    mails = list((system.data_dir / "mail").rglob("*.eml"))
+    assert mails, "notifier wrote no e-mail to the development maildir"
+
+    # The monthly report of January agrees with the ledger.
+    overdue = sup.request("GET", f"/api/tasks?plan_id={gd['id']}&overdue=true&page_size=200")
+    raw = _fetch(system, sup, f"/api/reports/monthly?plan={gd['id']}&month=2026-01&format=md")
+    assert f"| {len(tasks)} | 0 | 0.0% |" in raw
+    overdue_rows = re.findall(r"^\| \d+ \| .+ \| \d{4}-\d{2}-\d{2} \| (\d+) \|", raw, re.M)
+    assert len(overdue_rows) == overdue["total"] == len(tasks)
+    reminders_in_january = 0
+    for t in tasks:
+        for e in sup.request("GET", f"/api/tasks/{t['id']}/timeline"):
+            at = datetime.fromisoformat(e["at"]).astimezone(CHINA)
+            if e["kind"] in ("reminder", "overdue", "manual_reminder") and (at.year, at.month) == (2026, 1):
+                reminders_in_january += 1
+    assert reminders_in_january > 0
+    assert f"本月共发出催办提醒 {reminders_in_january} 次" in raw
+
+
+def _fetch(system: SystemLauncher, client: LedgerClient, path: str) -> str:
+    import urllib.request
+
+    req = urllib.request.Request(system.url("task-ledger") + path)
+    req.add_header("Authorization", f"Bearer {client.token}")
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return resp.read().decode()
+
+
+def test_restart_keeps_the_data(system: SystemLauncher) -> None:
+    sup = _client(system, "supervisor", "supervisor-demo")
+    before = sup.request("GET", "/api/tasks?page_size=1")["total"]
+    system.stop()
+    system.start()
+    summary = first_start(system)
+    assert "首次启动" not in summary  # nothing imported twice
+    sup = _client(system, "supervisor", "supervisor-demo")
+    assert sup.request("GET", "/api/tasks?page_size=1")["total"] == before
