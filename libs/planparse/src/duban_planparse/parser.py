@@ -162,9 +162,11 @@ def _measure(
     due = own_due or doc_due
 
     phases = dates.milestones(text, mentions) if mentions else []
-    spans = dates.sentence_spans(text) if mentions else []
+    spans: list[tuple[int, int]] = []
 
     def due_for(pos: int) -> date | None:
+        if mentions and not spans:
+            spans.extend(dates.sentence_spans(text))
         for lo, hi in spans:
             if lo <= pos < hi:
                 found, _ = dates.sentence_due(mentions, lo, hi)

@@ -37,6 +37,9 @@ HEADING_PATTERNS = (
     (5, re.compile(r"^([①-⑳])\s*")),
 )
 
+_HEADING_START = set("一二三四五六七八九十百零〇（(0123456789") | {
+    chr(c) for c in range(0x2460, 0x2474)
+}
 DOC_NUMBER = re.compile(
     r"([\u4e00-\u9fff]{1,15}?)\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*第?\s*(\d{1,5})\s*号"
 )
@@ -129,10 +132,12 @@ def classify(raw: str) -> Line:
             return Line("date", s)
         if _ATTACH_MARK.match(s):
             return Line("attach", s)
-    for level, pattern in HEADING_PATTERNS:
-        match = pattern.match(s)
-        if match:
-            return Line("heading", s, level, norm_label(level, match.group(1)), s[match.end() :])
+    if s[0] in _HEADING_START:
+        for level, pattern in HEADING_PATTERNS:
+            match = pattern.match(s)
+            if match:
+                label = norm_label(level, match.group(1))
+                return Line("heading", s, level, label, s[match.end() :])
     if len(s) <= 160 and all(is_org_name(t) for t in s.split()):
         return Line("org", s)
     return Line("text", s)
