@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -42,6 +43,10 @@ def test_kafka_is_kraft_and_topics_come_from_the_contracts(
     assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
     assert "zookeeper" not in json.dumps(compose).lower()
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    # kafka-storage format needs a valid Uuid: 16 bytes, base64url without padding.
+    cluster_id = deploy.interpolate(env["CLUSTER_ID"])
+    assert len(cluster_id) == 22
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
     init = compose["services"]["kafka-init"]
     assert init["depends_on"] == {"kafka": {"condition": "service_healthy"}}
     specs = dict(s.split(":") for s in init["environment"]["TOPICS"].split())
@@ -66,6 +71,13 @@ def test_services_start_after_topics_and_database_with_health_checks(
         env = {k: deploy.interpolate(str(v)) for k, v in svc["environment"].items()}
         assert env.get("DUBAN_HTTP_PORT") == str(port)
         assert env["DUBAN_OTLP_ENDPOINT"] == "http://otel-collector:4318/v1/traces"
+        # The probed endpoints exist in the service's code.
+        package = name.replace("-", "_")
+        source = "".join(
+            p.read_text(encoding="utf-8")
+            for p in (deploy.ROOT / "services" / name / "src" / package).rglob("*.py")
+        )
+        assert "/health/ready" in source and "/health/live" in source, name
     assert "healthcheck" in services["postgres"] and "healthcheck" in services["kafka"]
     assert services["task-ledger"]["ports"] == ["8000:8000"]
 
