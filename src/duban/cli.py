@@ -146,6 +146,17 @@ def run(
         typer.echo("已停止。数据保存在 " + str(data_dir.resolve()))
 
 
+@app.command("demo")
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="演示数据目录（每次重建）")] = Path("data/demo"),
+    seed: Annotated[int, typer.Option(help="随机种子，同一种子结果相同")] = 2025,
+) -> None:
+    """用加速的模拟时钟演示三个月的督办工作，最后生成月度报告和工作台账。"""
+    from duban.demo import run_demo
+
+    run_demo(data_dir, seed)
+
+
 @app.command("broker")
 def broker(port: Annotated[int, typer.Option(help="监听端口")] = 9092) -> None:
     """Run the embedded Kafka-protocol broker on loopback until Ctrl-C."""
