@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 
 class TopicReader:
-    """Collects every record of a topic from the beginning, until stopped."""
+    """Collects every record of a topic from the beginning, until stopped.
+
+    No consumer group (partitions assigned directly), so it starts without a group join.
+    """
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.records: list[Any] = []
+        self.topic = topic
         self._consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=f"reader-{uuid.uuid4().hex}",
-            auto_offset_reset="earliest",
+            bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
         )
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> TopicReader:
         await self._consumer.start()
+        partitions = self._consumer.partitions_for_topic(self.topic)
+        if not partitions:
+            await self._consumer.force_metadata_update()  # type: ignore[no-untyped-call]
+            partitions = self._consumer.partitions_for_topic(self.topic) or set()
+        assigned = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        self._consumer.assign(assigned)
+        await self._consumer.seek_to_beginning(*assigned)
         self._task = asyncio.create_task(self._loop())
         return self
 

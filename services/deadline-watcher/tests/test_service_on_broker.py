@@ -94,11 +94,13 @@ async def running(
     )
     service = WatcherService(settings, clock=clock)
     publisher = make_broker(settings_for(url, kafka_bootstrap_servers=kafka_bootstrap))
-    await publisher.start()
-    await service.start()
     env = Running(service, clock, publisher)
-    env.supervision = await TopicReader(kafka_bootstrap, SUPERVISION_EVENTS.name).start()
-    env.dead = await TopicReader(kafka_bootstrap, DEAD_LETTER.name).start()
+    env.supervision = TopicReader(kafka_bootstrap, SUPERVISION_EVENTS.name)
+    env.dead = TopicReader(kafka_bootstrap, DEAD_LETTER.name)
+    await asyncio.gather(
+        publisher.start(), service.start(), env.supervision.start(), env.dead.start()
+    )
+    await service.wait_consuming()
     yield env
     await env.supervision.stop()
     await env.dead.stop()
@@ -207,5 +209,5 @@ async def test_health_endpoints(running: Running) -> None:
         missing = await client.get("/nope")
     assert live.status_code == 200 and live.json() == {"status": "ok"}
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": True, "broker": True}
+    assert ready.json()["checks"] == {"database": True, "broker": True, "consuming": True}
     assert missing.status_code == 404

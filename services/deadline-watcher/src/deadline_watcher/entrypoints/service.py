@@ -31,9 +31,11 @@ class WatcherService:
         self.health = HealthServer(settings.http_host, settings.http_port, self.ready)
         self._stop = asyncio.Event()
         self._workers: list[asyncio.Task[None]] = []
+        self._consumer: asyncio.Task[None] | None = None
+        self.consuming = False
 
     async def ready(self) -> dict[str, bool]:
-        checks = {"database": False, "broker": False}
+        checks = {"database": False, "broker": False, "consuming": self.consuming}
         with contextlib.suppress(Exception):
             async with self.ctx.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -43,23 +45,41 @@ class WatcherService:
         return checks
 
     async def start(self) -> None:
+        """Timers and the relay start at once; the consumer joins its group meanwhile.
+
+        A group join can take long after a crash (the dead member must time out first);
+        timers that came due during the downtime must not wait for it.
+        """
         await self.health.start()
-        await self.broker.start()
+        await self.broker.connect()
         await self.scheduler.ensure_monthly_dispatch()
         self._workers = [
             asyncio.create_task(self.scheduler.run(self._stop), name="scheduler"),
             asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"),
         ]
+        self._consumer = asyncio.create_task(self._start_consuming(), name="consumer-start")
         log.info("watcher_started", database=self.ctx.engine.url.get_backend_name())
+
+    async def _start_consuming(self) -> None:
+        await self.broker.start()
+        self.consuming = True
+        log.info("watcher_consuming", group=self.settings.consumer_group)
+
+    async def wait_consuming(self) -> None:
+        if self._consumer is not None:
+            await self._consumer
 
     async def stop(self) -> None:
         """Stop consuming, let the current batch finish, relay what is committed, close."""
         self._stop.set()
+        if self._consumer is not None and not self._consumer.done():
+            self._consumer.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         with contextlib.suppress(Exception):
             while await self.relay.relay_once():
                 pass
-        await self.broker.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.broker.stop()
         await self.health.stop()
         await self.ctx.engine.dispose()
         log.info("watcher_stopped")
