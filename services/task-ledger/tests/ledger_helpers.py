@@ -79,3 +79,37 @@ class Api:
             query = query.where(t.outbox.c.event_type == event_type)
         async with self.ledger.reading() as conn:
             return list((await conn.execute(query)).all())
+
+
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    keep: Any,
+    done: Any,
+    timeout: float = 60.0,
+) -> list[Any]:
+    """Read `topic` from the beginning (no group: no join delay) keeping records for which
+    `keep(record)` holds, until `done(kept)` or the timeout."""
+    import time
+
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    kept: list[Any] = []
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for p in consumer.partitions_for_topic(topic)
+            or (await consumer._client.fetch_all_metadata()).partitions_for_topic(topic)
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not done(kept):
+            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+            for records in batches.values():
+                kept.extend(r for r in records if keep(r))
+    finally:
+        await consumer.stop()
+    return kept

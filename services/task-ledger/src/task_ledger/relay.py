@@ -8,11 +8,12 @@ import asyncio
 import contextlib
 import signal
 
+from sqlalchemy import MetaData
+
 from duban_common.db import make_engine
 from duban_common.kafka import make_broker
 from duban_common.logging import configure_logging
-from duban_common.outbox import OutboxRelay
-from task_ledger.adapters import tables as t
+from duban_common.outbox import OutboxRelay, outbox_table
 from task_ledger.settings import Settings
 
 
@@ -26,7 +27,10 @@ async def run(settings: Settings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        relay = OutboxRelay(engine, t.outbox, broker, batch_size=settings.outbox_batch_size)
+        # Same table as `adapters.tables.outbox`, without importing the ORM models: this
+        # process starts fast, which matters when it is restarted after a crash.
+        table = outbox_table(MetaData(), "outbox")
+        relay = OutboxRelay(engine, table, broker, batch_size=settings.outbox_batch_size)
         await relay.run(stop)
     finally:
         await broker.stop()
