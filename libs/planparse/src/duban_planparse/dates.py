@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date
 
@@ -154,13 +154,30 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def sentence_due(mentions: list[Mention], lo: int, hi: int) -> tuple[date | None, bool]:
-    """Latest deadline in [lo, hi); falls back to a start marker (phase start → year end)."""
-    inside = [m for m in mentions if lo <= m.start < hi]
+    """Latest deadline in [lo, hi); falls back to a start marker (phase start → year end).
+
+    ``mentions`` are in text order, so the ones inside are found by bisection.
+    """
+    starts = [m.start for m in mentions] if len(mentions) < 64 else _starts(mentions)
+    inside = mentions[bisect_left(starts, lo) : bisect_left(starts, hi)]
     deadline = latest_deadline(inside)
     if deadline:
         return deadline, False
-    starts = [m.due for m in inside if m.kind == "start"]
-    return (max(starts), True) if starts else (None, False)
+    begins = [m.due for m in inside if m.kind == "start"]
+    return (max(begins), True) if begins else (None, False)
+
+
+_STARTS_CACHE: dict[int, tuple[list[Mention], list[int]]] = {}
+
+
+def _starts(mentions: list[Mention]) -> list[int]:
+    """Start offsets of a long mention list, computed once per list."""
+    cached = _STARTS_CACHE.get(id(mentions))
+    if cached is None or cached[0] is not mentions:
+        _STARTS_CACHE.clear()
+        cached = (mentions, [m.start for m in mentions])
+        _STARTS_CACHE[id(mentions)] = cached
+    return cached[1]
 
 
 def milestones(text: str, mentions: list[Mention]) -> list[tuple[date, str]]:

@@ -20,6 +20,7 @@ from .targets import contradictions, find_targets
 from .text_lines import Line, classify_all
 
 MAX_WARNINGS = 200
+SCAN_LIMIT = 100_000  # characters of one measure searched for dates and targets
 _NATIONAL_NUMBER = re.compile(r"^(?:国|国办|中办|人社部|发改|财|教|工信部|民发|农|商)")
 _TITLE_LEAD = re.compile(r"^(?:关于)?(?:印发|转发)?[《“]?")
 _ABBREVIATIONS = {"广东省": "粤", "内蒙古自治区": "内"}
@@ -109,7 +110,8 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
     nodes = list(leaves(tree))
 
     # The plan horizon comes from the parts that assign nobody: preamble and goal sections.
-    general = [header.title, front_text] + [n.text for n in nodes if not n.resp.parties]
+    general = [header.title, front_text[:SCAN_LIMIT]]
+    general += [n.text[:SCAN_LIMIT] for n in nodes if not n.resp.parties]
     doc_due = dates.latest_deadline(
         [m for text in general for m in dates.find_mentions(text, ref_year)]
     )
@@ -154,19 +156,21 @@ def _measure(
 ) -> ParsedMeasure:
     resp = node.resp
     text = node.text
-    mentions = dates.find_mentions(text, ref_year)
+    # Real measures are a few thousand characters; a runaway one (noise) is only skimmed.
+    scanned = text[:SCAN_LIMIT]
+    mentions = dates.find_mentions(scanned, ref_year)
     own_due = None
     if resp.due_text:
         own_due = dates.latest_deadline(dates.find_mentions(resp.due_text, ref_year))
     own_due = own_due or dates.latest_deadline(mentions)
     due = own_due or doc_due
 
-    phases = dates.milestones(text, mentions) if mentions else []
+    phases = dates.milestones(scanned, mentions) if mentions else []
     spans: list[tuple[int, int]] = []
 
     def due_for(pos: int) -> date | None:
         if mentions and not spans:
-            spans.extend(dates.sentence_spans(text))
+            spans.extend(dates.sentence_spans(scanned))
         for lo, hi in spans:
             if lo <= pos < hi:
                 found, _ = dates.sentence_due(mentions, lo, hi)
@@ -191,7 +195,7 @@ def _measure(
         supporting=tuple(resp.supporting),
         leaders=tuple(resp.leaders),
         due=due,
-        targets=tuple(find_targets(text, due_for)),
+        targets=tuple(find_targets(scanned, due_for)),
         milestones=tuple(Milestone(d, t) for d, t in phases),
         collective=tuple(collective),
         canonical=tuple(canonical),

@@ -296,9 +296,12 @@ def split_inline(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibilit
     if "：" not in paragraph and ":" not in paragraph:
         return paragraph, None
     match = None
+    depth = position = 0
     for candidate in _INLINE_KEY.finditer(paragraph):
-        head = paragraph[: candidate.start()]
-        if sum(head.count(c) for c in OPENERS) <= sum(head.count(c) for c in CLOSERS):
+        segment = paragraph[position : candidate.start()]
+        depth += sum(segment.count(c) for c in OPENERS) - sum(segment.count(c) for c in CLOSERS)
+        position = candidate.start()
+        if depth <= 0:
             match = candidate  # outside any bracket
             break
     if match is None:

@@ -24,7 +24,8 @@ class Node:
     label: str
     path: tuple[str, ...]
     heading: str
-    paragraphs: list[str] = field(default_factory=list)
+    # Each paragraph is a list of line fragments, joined once at the end (no quadratic +=).
+    parts: list[list[str]] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
     closed: bool = True
     resp: Responsibility = field(default_factory=Responsibility)
@@ -32,15 +33,19 @@ class Node:
     title: str = ""
 
     def add_text(self, s: str) -> None:
-        if self.paragraphs and not self.closed and self.paragraphs[-1][-1] not in _SENTENCE_END:
-            self.paragraphs[-1] += s  # a page break in mid-sentence
+        if self.parts and not self.closed and self.parts[-1][-1][-1] not in _SENTENCE_END:
+            self.parts[-1].append(s)  # a page break in mid-sentence
         else:
-            self.paragraphs.append(s)
+            self.parts.append([s])
         self.closed = False
 
     @property
+    def paragraphs(self) -> list[str]:
+        return ["".join(p) for p in self.parts]
+
+    @property
     def has_body(self) -> bool:
-        return any("。" in p for p in self.paragraphs)
+        return any("。" in fragment for p in self.parts for fragment in p)
 
 
 def build_tree(lines: list[Line]) -> list[Node]:
@@ -54,7 +59,7 @@ def build_tree(lines: list[Line]) -> list[Node]:
             key = line.label.rstrip("、") if line.level == 1 else line.label
             node = Node(line.level, line.label, (*parent.path, key), line.rest.strip())
             if node.heading:
-                node.paragraphs.append(node.heading)
+                node.parts.append([node.heading])
                 node.closed = "。" not in node.heading and len(node.heading) <= _TITLE_ONLY
             parent.children.append(node)
             stack.append(node)

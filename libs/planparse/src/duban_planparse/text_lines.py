@@ -121,16 +121,23 @@ def classify(raw: str) -> Line:
         s = _MD_PREFIX.sub("", s).strip()
     if not s:
         return Line("blank", "")
+    last = s[-1]
     if len(s) <= 120:
-        if _PAGE_NUMBER.match(s) or is_grid(s) or _COLOPHON.match(s):
+        # Cheap guards first: most lines are prose and fail on their first or last character.
+        if (last.isdigit() or last in "-—–－~～_页") and _PAGE_NUMBER.match(s):
             return Line("furniture", s)
-        if s == "文件" or (len(s) <= 40 and _RED_HEADER_ORG.search(s) and " " not in s):
+        if (" " in s or "\t" in s) and is_grid(s):
             return Line("furniture", s)
-        if _DOC_NUMBER_LINE.match(s):
+        if s[0] in "（(公抄主信" and _COLOPHON.match(s):
+            return Line("furniture", s)
+        if last == "件" and (s == "文件" or (_RED_HEADER_ORG.search(s) and len(s) <= 40)):
+            if " " not in s:
+                return Line("furniture", s)
+        if last == "号" and _DOC_NUMBER_LINE.match(s):
             return Line("docnum", s)
-        if "年" in s and DATE_LINE.match(s):
+        if last in "日发布印" and "年" in s and DATE_LINE.match(s):
             return Line("date", s)
-        if _ATTACH_MARK.match(s):
+        if s[0] == "附" and _ATTACH_MARK.match(s):
             return Line("attach", s)
     if s[0] in _HEADING_START:
         for level, pattern in HEADING_PATTERNS:
@@ -138,7 +145,11 @@ def classify(raw: str) -> Line:
             if match:
                 label = norm_label(level, match.group(1))
                 return Line("heading", s, level, label, s[match.end() :])
-    if len(s) <= 160 and all(is_org_name(t) for t in s.split()):
+    if (
+        len(s) <= 160
+        and (last in ORG_SUFFIX_CHARS or last in "）)员")
+        and all(is_org_name(t) for t in s.split())
+    ):
         return Line("org", s)
     return Line("text", s)
 
