@@ -221,11 +221,16 @@ def _fresh_security_state(ledger_server: LedgerServer) -> Iterator[None]:
 
 @dataclass
 class Browsers:
+    """Browser contexts of one test. Signed-in sessions are reused across tests (storage
+    state) because a login through the form costs seconds in a software-rendered browser;
+    tests of login, logout and timeouts sign in afresh."""
+
     browser: Browser
     server: LedgerServer
+    states: dict[str, Any]
     contexts: list[BrowserContext] = field(default_factory=list)
 
-    def new(self, mobile: bool = False) -> Page:
+    def new(self, mobile: bool = False, state: Any = None) -> Page:
         viewport = {"width": 390, "height": 844} if mobile else {"width": 1280, "height": 900}
         context = self.browser.new_context(
             base_url=self.server.base_url,
@@ -234,14 +239,23 @@ class Browsers:
             accept_downloads=True,
             is_mobile=mobile,
             has_touch=mobile,
+            storage_state=state,
         )
         context.set_default_timeout(15_000)
         self.contexts.append(context)
         return context.new_page()
 
-    def login(self, username: str, password: str | None = None, mobile: bool = False) -> Page:
+    def login(
+        self, username: str, password: str | None = None, mobile: bool = False, fresh: bool = False
+    ) -> Page:
+        if not fresh and username in self.states:
+            page = self.new(mobile, self.states[username])
+            page.goto("/")
+            return page
         page = self.new(mobile)
         login(page, username, password)
+        if not fresh:
+            self.states[username] = page.context.storage_state()
         return page
 
 
@@ -255,9 +269,16 @@ def login(page: Page, username: str, password: str | None = None) -> None:
     page.wait_for_url(re.compile(r"/(\?.*)?$"))
 
 
+@pytest.fixture(scope="session")
+def login_states() -> dict[str, Any]:
+    return {}
+
+
 @pytest.fixture
-def browsers(browser: Browser, ledger_server: LedgerServer) -> Iterator[Browsers]:
-    b = Browsers(browser, ledger_server)
+def browsers(
+    browser: Browser, ledger_server: LedgerServer, login_states: dict[str, Any]
+) -> Iterator[Browsers]:
+    b = Browsers(browser, ledger_server, login_states)
     yield b
     for context in b.contexts:
         context.close()

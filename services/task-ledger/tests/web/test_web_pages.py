@@ -43,6 +43,7 @@ def test_liaison_reports_progress_and_sees_it_in_the_timeline(
     page.get_by_role("button", name="登录").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("我的任务")
+    browsers.states[lead] = page.context.storage_state()
     expect(page.locator("#needs-report")).to_contain_text(task.title)
     expect(page.locator(f'#my-tasks tr[data-task-id="{task.id}"]')).to_contain_text("已签收")
     shot(page, "02-liaison-home")
@@ -371,13 +372,13 @@ def test_login_is_throttled_after_repeated_failures(ledger_server, browsers) -> 
     expect(page.locator(".flash-error")).to_contain_text("登录失败次数过多")
 
     ledger_server.app.state.web_throttle.reset()  # the lock-out ends: logins work again
-    login_ok = browsers.login(username)
+    login_ok = browsers.login(username, fresh=True)
     expect(login_ok.get_by_role("heading", level=1)).to_contain_text("我的任务")
 
 
 def test_session_cookie_times_out_and_ends_at_logout(ledger_server, browsers) -> None:
     username = ledger_server.liaison_username(ledger_server.department_id("广东省教育厅"))
-    page = browsers.login(username)
+    page = browsers.login(username, fresh=True)
     cookie = next(c for c in page.context.cookies() if c["name"] == "duban_session")
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
 
@@ -388,7 +389,7 @@ def test_session_cookie_times_out_and_ends_at_logout(ledger_server, browsers) ->
     expect(page.locator(".flash-warning")).to_contain_text("登录已超时")
     ledger_server.app.state.web.idle_timeout = 1800
 
-    page = browsers.login(username)
+    page = browsers.login(username, fresh=True)
     stolen = page.context.cookies()
     page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(LOGIN_URL)
