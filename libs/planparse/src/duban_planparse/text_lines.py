@@ -130,9 +130,9 @@ def classify(raw: str) -> Line:
             return Line("furniture", s)
         if s[0] in "（(公抄主信" and _COLOPHON.match(s):
             return Line("furniture", s)
-        if last == "件" and (s == "文件" or (_RED_HEADER_ORG.search(s) and len(s) <= 40)):
-            if " " not in s:
-                return Line("furniture", s)
+        red_header = s == "文件" or (len(s) <= 40 and " " not in s and _RED_HEADER_ORG.search(s))
+        if last == "件" and red_header:
+            return Line("furniture", s)
         if last == "号" and _DOC_NUMBER_LINE.match(s):
             return Line("docnum", s)
         if last in "日发布印" and "年" in s and DATE_LINE.match(s):
