@@ -75,8 +75,15 @@ class Demo:
             self.actors[username] = Actor(http, username)
         return self.actors[username]
 
-    def liaison(self, department_id: str) -> Actor:
-        return self.actor(f"liaison-{department_id.removeprefix('dep-')}", "liaison-demo")
+    def liaison(self, department_id: str) -> Actor | None:
+        """The department's liaison; collective parties (各部门) have none."""
+        if not hasattr(self, "_liaisons"):
+            users = self.actor("admin", "admin-demo").get("/api/users")
+            self._liaisons = {
+                u["department_id"]: u["username"] for u in users if u["role"] == "liaison"
+            }
+        username = self._liaisons.get(department_id)
+        return self.actor(username, "liaison-demo") if username else None
 
     def at(self, day: date, hour: int = 10) -> None:
         FileClock.write(
@@ -123,11 +130,16 @@ class Demo:
     def _dispatch(self, sup: Actor, tasks: list[dict], slack: set[str], day: date) -> None:
         for t in tasks:
             sup.post(f"/api/tasks/{t['id']}/dispatch")
-            self.liaison(t["lead_department_ids"][0]).post(f"/api/tasks/{t['id']}/acknowledge")
-            self.counts["交办并签收"] += 1
+            self.counts["交办"] += 1
+            lead = self.liaison(t["lead_department_ids"][0])
+            if lead is not None:
+                lead.post(f"/api/tasks/{t['id']}/acknowledge")
+                self.counts["签收"] += 1
 
     def _report(self, t: dict, day: date, step: int) -> None:
         who = self.liaison(t["lead_department_ids"][0])
+        if who is None:
+            return
         current = who.get(f"/api/tasks/{t['id']}")
         if current["status"] not in ("acknowledged", "in_progress", "returned"):
             return
@@ -158,9 +170,15 @@ class Demo:
         """Nothing to do: the watcher flags missing monthly reports by itself."""
 
     def _completions(self, sup: Actor, tasks: list[dict], slack: set[str], day: date) -> None:
-        diligent = [t for t in tasks if t["lead_department_ids"][0] not in slack]
+        diligent = [
+            t
+            for t in tasks
+            if t["lead_department_ids"][0] not in slack
+            and self.liaison(t["lead_department_ids"][0])
+        ]
         for i, t in enumerate(diligent[:4]):
             who = self.liaison(t["lead_department_ids"][0])
+            assert who is not None
             self._report(t, day, 100)
             req = who.post(
                 f"/api/tasks/{t['id']}/completion-requests",
@@ -185,8 +203,8 @@ class Demo:
                 self.counts["销号"] += 1
         # One slack department asks for more time before the due date; it is granted.
         for t in tasks:
-            if t["lead_department_ids"][0] in slack:
-                who = self.liaison(t["lead_department_ids"][0])
+            who = self.liaison(t["lead_department_ids"][0])
+            if t["lead_department_ids"][0] in slack and who is not None:
                 ext = who.post(
                     f"/api/tasks/{t['id']}/extension-requests",
                     json={"requested_due_on": "2026-03-31", "reason": "需协调跨部门资金"},
@@ -212,8 +230,9 @@ class Demo:
                 },
             )
             self.counts["督办单"] += 1
-            if dep not in slack:
-                self.liaison(dep).post(
+            answerer = self.liaison(dep)
+            if dep not in slack and answerer is not None:
+                answerer.post(
                     f"/api/tasks/{t['id']}/supervision-notices/{notice['id']}/answer",
                     json={"answer": "已召开专题会部署整改，月底前完成"},
                 )
