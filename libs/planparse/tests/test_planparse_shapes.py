@@ -520,3 +520,15 @@ def test_red_header_of_full_names_between_two_documents():
     assert first.measures[0].text == "甲。做好甲工作。"
     assert second.doc_number == "人社部发〔2021〕9号"
     assert second.measures[0].lead == ("人力资源社会保障部",)
+
+
+def test_lead_and_responsible_lines_closed_by_punctuation():
+    doc = one(
+        "某市方案\n\n一、任务\n\n1.甲。做好甲工作。\n牵头单位：市财政局；\n责任单位：市审计局、市税务局。\n"
+        "2.乙。（牵头单位：市商务局）（责任单位：市市场监管局）\n"
+    )
+    first, second = doc.measures
+    assert first.lead == ("市财政局",)
+    assert first.supporting == ("市审计局", "市税务局")
+    assert second.lead == ("市商务局",)
+    assert second.supporting == ("市市场监管局",)

@@ -64,17 +64,25 @@ class Responsibility:
     leaders: list[str] = field(default_factory=list)
     due_text: str | None = None
     raw: list[str] = field(default_factory=list)
+    # False when the lead is only "the first one listed" (no 牵头 marker).
+    explicit_lead: bool = False
 
     def merge(self, other: Responsibility) -> None:
         if not other.raw and not other.parties and not other.leaders:
             return
+        lead, supporting = other.lead, other.supporting
+        if self.lead and not other.explicit_lead:
+            # 牵头单位：A, then a separate 责任单位：B — B supports, it does not co-lead.
+            lead, supporting = [], other.lead + other.supporting
         for mine, theirs in (
-            (self.parties, other.parties),
-            (self.lead, other.lead),
-            (self.supporting, other.supporting),
+            (self.lead, lead),
+            (self.supporting, supporting),
             (self.leaders, other.leaders),
         ):
             mine.extend(x for x in theirs if x not in mine)
+        self.supporting[:] = [x for x in self.supporting if x not in self.lead]
+        self.parties[:] = self.lead + self.supporting
+        self.explicit_lead = self.explicit_lead or other.explicit_lead
         self.due_text = self.due_text or other.due_text
         self.raw.extend(other.raw)
 
@@ -180,7 +188,7 @@ def _free(c: str) -> Responsibility | None:
             return None
         # Restore prefixes across the whole clause, not per part.
         names = restore_prefixes([*lead, *support])
-        return _split_roles(names[: len(lead)], names[len(lead) :])
+        return _split_roles(names[: len(lead)], names[len(lead) :], explicit=True)
     verb = _VERB.search(c)
     if not verb:
         return None
@@ -200,13 +208,14 @@ def _marked(c: str) -> Responsibility | None:
         return None
     names = restore_prefixes(names)
     lead = [n for n, m in zip(names, marked, strict=True) if m]
-    return _split_roles(lead, [n for n, m in zip(names, marked, strict=True) if not m])
+    others = [n for n, m in zip(names, marked, strict=True) if not m]
+    return _split_roles(lead, others, explicit=bool(lead))
 
 
-def _split_roles(lead: list[str], support: list[str]) -> Responsibility:
+def _split_roles(lead: list[str], support: list[str], explicit: bool = False) -> Responsibility:
     lead = _dedupe(lead)
     support = [n for n in _dedupe(support) if n not in lead]
-    return Responsibility(lead + support, lead, support)
+    return Responsibility(lead + support, lead, support, explicit_lead=explicit)
 
 
 def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
@@ -259,6 +268,7 @@ def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
                 if names is None:
                     return None
                 responsible += names
+    result.explicit_lead = bool(lead)
     if responsible:
         lead, support = (lead or responsible[:1]), support + responsible[0 if lead else 1 :]
     names = restore_prefixes([*lead, *support])
