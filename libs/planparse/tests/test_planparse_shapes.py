@@ -532,3 +532,13 @@ def test_lead_and_responsible_lines_closed_by_punctuation():
     assert first.supporting == ("市审计局", "市税务局")
     assert second.lead == ("市商务局",)
     assert second.supporting == ("市市场监管局",)
+
+
+def test_document_number_listed_in_an_annex_does_not_split():
+    (document,) = parse_text(
+        "某省方案\n\n一、任务\n\n（一）甲。（省财政厅负责）\n\n二、政策依据\n\n"
+        "（一）国家政策。具体见下列文件：\n人社部发〔2021〕66号\n人社部发〔2022〕1号\n"
+    ).documents
+    assert [m.label for m in document.measures] == ["（一）", "（一）"]
+    assert document.measures[1].text.endswith("人社部发〔2021〕66号人社部发〔2022〕1号")
+    assert document.cites == ("人社部发〔2021〕66号", "人社部发〔2022〕1号")

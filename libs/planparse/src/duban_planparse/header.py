@@ -28,20 +28,39 @@ class Header:
 
 
 def split_documents(lines: list[Line]) -> list[list[Line]]:
-    """A new 文号 (or a 附件 marker) after a document has begun its measures starts another."""
+    """A new 文号 (or a 附件 marker) after a document has begun its measures starts another.
+
+    A 文号 line only opens a document when a title follows it; a number listed in an annex
+    (a table of cited policies) does not.
+    """
     docs: list[list[Line]] = [[]]
     has_heading = has_number = False
-    for line in lines:
-        starts_new = (line.kind == "docnum" and (has_heading or has_number)) or (
-            line.kind == "attach" and has_heading
-        )
+    for index, line in enumerate(lines):
+        starts_new = (
+            line.kind == "docnum" and (has_heading or has_number) and _title_follows(lines, index)
+        ) or (line.kind == "attach" and has_heading)
         if starts_new:
             docs.append([])
             has_heading = has_number = False
+        elif line.kind == "docnum" and has_heading:
+            line.kind = "text"  # a number cited in the body stays part of it
         docs[-1].append(line)
         has_heading = has_heading or line.kind == "heading"
         has_number = has_number or line.kind == "docnum"
     return [d for d in docs if any(x.kind not in ("blank", "furniture") for x in d)]
+
+
+def _title_follows(lines: list[Line], index: int) -> bool:
+    seen = 0
+    for line in lines[index + 1 : index + 12]:
+        if line.kind in ("blank", "furniture"):
+            continue
+        if line.kind in ("text", "org") and _title_like(line.text):
+            return True
+        seen += 1
+        if seen >= 2:
+            break
+    return False
 
 
 _NUMBER_PREFIX_NOISE = re.compile(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .responsibility import (
@@ -124,7 +125,7 @@ def _lift_sub_points(node: Node) -> None:
     node.children = []
 
 
-def leaves(nodes: list[Node], inherited: Responsibility | None = None):
+def leaves(nodes: list[Node], inherited: Responsibility | None = None) -> Iterator[Node]:
     """Measures in document order; sections pass their clause down to unassigned children."""
     for node in nodes:
         if node.children:
