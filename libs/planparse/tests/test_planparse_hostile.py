@@ -107,21 +107,21 @@ def test_random_plan_like_text_never_crashes(text):
             assert len(measure["canonical"]) == len(measure["departments"])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=2000))
 def test_random_unicode_never_crashes(text):
     with contextlib.suppress(PlanParseError):
         parse_text(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=4000), st.sampled_from(["a.txt", "a.md", "a.docx", "a.pdf", "a"]))
 def test_random_bytes_never_crash(data, filename):
     with contextlib.suppress(PlanParseError):
         parse_bytes(data, filename)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=3000))
 def test_corrupted_pdf_and_zip_headers_give_plan_parse_error(tail):
     for head, name in ((b"%PDF-1.4\n", "x.pdf"), (b"PK\x03\x04", "x.docx")):
@@ -148,7 +148,7 @@ def _clause(shape: int, lead: str, rest: list[str]) -> str:
     return f"\n\n{'、'.join([lead, *rest])}按职责分工负责。\n"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(
