@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import PlanParseError
 
@@ -112,6 +113,20 @@ def _pdf_text(data: bytes, filename: str) -> str:
     return text
 
 
+def _run_text(element: Any) -> str:
+    """Text of a w:p or w:tc element, keeping soft line breaks and tabs."""
+    parts = []
+    for node in element.iter():
+        tag = node.tag.rsplit("}", 1)[-1] if isinstance(node.tag, str) else ""
+        if tag == "t":
+            parts.append(node.text or "")
+        elif tag in ("br", "cr"):
+            parts.append("\n")
+        elif tag == "tab":
+            parts.append("\t")
+    return "".join(parts)
+
+
 def _docx_text(data: bytes, filename: str) -> str:
     try:
         import docx
@@ -126,22 +141,17 @@ def _docx_text(data: bytes, filename: str) -> str:
 
     lines: list[str] = []
     body = document.element.body
+    # Paragraphs and tables in document order (python-docx lists them separately).
     for child in body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+            lines.append(_run_text(child))
         elif tag == "tbl":
-            rows = []
-            for tr in child.iter():
-                if not tr.tag.endswith("}tr"):
-                    continue
-                cells = []
-                for tc in tr.iterchildren():
-                    if tc.tag.endswith("}tc"):
-                        cells.append(
-                            "".join(t.text or "" for t in tc.iter() if t.tag.endswith("}t"))
-                        )
-                rows.append(cells)
+            rows = [
+                [_run_text(tc) for tc in tr.iterchildren() if tc.tag.endswith("}tc")]
+                for tr in child.iter()
+                if tr.tag.endswith("}tr")
+            ]
             lines.extend(table_lines(rows))
     text = "\n".join(lines)
     if not text.strip():
