@@ -118,7 +118,9 @@ class LedgerServer:
 
         return self.call(get())
 
-    def fresh_task(self, to: str = "acknowledged", lead: str = "广东省人力资源和社会保障厅") -> Task:
+    def fresh_task(
+        self, to: str = "acknowledged", lead: str = "广东省人力资源和社会保障厅"
+    ) -> Task:
         """A draft task of the seeded plan led by `lead`, dispatched (and acknowledged, and
         started) for one test, so tests never share a task."""
         sup = self.supervisor

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,14 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from duban_contracts.vocabulary import TaskStatus
+from duban_contracts import Envelope
+from duban_contracts import events as ev
+from duban_contracts.vocabulary import Channel, EscalationLevel, TaskStatus
 from task_ledger.adapters import tables as t
 from task_ledger.adapters.files import FileStore
 from task_ledger.domain.model import Attachment
 from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer import inbound
 
 pytestmark = pytest.mark.e2e
 IMPORT_SEED = Path("/work/shared/seeds/003_719c3a43df115ca9.txt")
@@ -154,7 +158,10 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
     supporting = task.supporting_department_ids[0]
     sup = browsers.login("supervisor")
     expect(sup.get_by_role("heading", level=1)).to_contain_text("调度总览")
-    expect(sup.locator("#by-plan")).to_contain_text("关于加强劳务品牌建设的行动方案")
+    plan_row = sup.locator("#by-plan tr", has_text="关于加强劳务品牌建设的行动方案")
+    expect(plan_row.locator("td").nth(1)).to_have_text("9")  # the plan's nine tasks
+    dep_row = sup.locator("#by-department tr", has_text="广东省人力资源和社会保障厅")
+    expect(dep_row.locator("td").nth(2)).to_have_text("5")  # lead of five of them
     shot(sup, "06-supervisor-home")
 
     sup.goto(f"/tasks/{task.id}")
@@ -397,3 +404,71 @@ def test_session_cookie_times_out_and_ends_at_logout(ledger_server, browsers) ->
     replay.context.add_cookies(stolen)
     replay.goto("/")
     expect(replay).to_have_url(LOGIN_URL)
+
+
+def test_escalations_missing_reports_and_reminders_reach_the_pages(ledger_server, browsers) -> None:
+    """Events of the deadline-watcher and the notifier, through the ledger's inbound handler
+    (what its Kafka consumer calls), show up on both homes, the inbox and the timeline."""
+    task = ledger_server.fresh_task(to="in_progress", lead="广东省发展和改革委员会")
+    lead_dep = task.lead_department_ids[0]
+    liaison = ledger_server.liaison(lead_dep)
+    now = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
+    escalation = ev.EscalationRaised(
+        task_id=task.id,
+        task_title=task.title,
+        plan_id=task.plan_id,
+        level=EscalationLevel.ORANGE,
+        due_on=date(2025, 5, 30),
+        working_days_late=2,
+        department_ids=(lead_dep,),
+        reason="逾期 2 个工作日仍未办结",
+        scheduled_for=now,
+        dedupe_key=f"esc-{task.id}",
+    )
+    missing = ev.ReportMissing(
+        department_id=lead_dep,
+        period="2025-05",
+        report_due_on=date(2025, 5, 28),
+        consecutive_misses=2,
+        scheduled_for=now,
+        dedupe_key=f"miss-{lead_dep}",
+    )
+    escalation_env = Envelope.wrap(escalation, producer="deadline-watcher")
+    sent = ev.NotificationSent(
+        key=task.id,
+        notification_id=f"ntf-{task.id}",
+        source_event_ids=(str(escalation_env.event_id),),
+        task_ids=(task.id,),
+        recipient_id=liaison.id,
+        channel=Channel.INBOX,
+        attempt=1,
+        at=now,
+        subject="【督办提醒】任务已升级为橙色督办",
+        body="请尽快办理并填报进展。",
+    )
+    batch = [
+        (escalation_env, escalation),
+        (Envelope.wrap(missing, producer="deadline-watcher"), missing),
+        (Envelope.wrap(sent, producer="notifier"), sent),
+    ]
+    assert ledger_server.call(inbound.handle_batch(ledger_server.ledger, batch)) == 3
+
+    sup = browsers.login("supervisor")
+    expect(sup.locator("#escalations")).to_contain_text(task.title)
+    expect(sup.locator("#escalations")).to_contain_text("升级督办（橙）：逾期 2 个工作日仍未办结")
+    missing_row = sup.locator("#missing-reports tr", has_text="广东省发展和改革委员会")
+    expect(missing_row).to_contain_text("2025-05")
+    expect(missing_row.locator("td").nth(3)).to_have_text("2")
+
+    page = browsers.login(liaison.username)
+    expect(page.locator("#reminders")).to_contain_text("【督办提醒】任务已升级为橙色督办")
+    expect(page.get_by_test_id("unread")).to_have_text("1")
+    page.get_by_role("link", name="全部站内信").click()
+    message = page.locator(".messages li", has_text="【督办提醒】任务已升级为橙色督办")
+    expect(message).to_contain_text("请尽快办理并填报进展。")
+    message.get_by_role("button", name="标记已读").click()
+    expect(page.get_by_test_id("unread")).to_have_count(0)
+    page.locator(".messages li").first.get_by_role("link", name="查看任务").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(task.title)
+    expect(page.locator("#timeline")).to_contain_text("升级督办（橙）")
+    expect(page.locator(".badges")).to_contain_text("已下发督办单")

@@ -42,6 +42,12 @@ from task_ledger.web.session import get_session
 
 Me = Annotated[User, Depends(page_user)]
 PAGE_SIZE = 100
+COUNT_KEYS = ("total", "lead", "green", "yellow", "red", "done", "overdue")
+
+
+def counts(c: Counter[str]) -> dict[str, int]:
+    """Plain dict for the templates (a Counter's `.total` is a method)."""
+    return {k: c[k] for k in COUNT_KEYS}
 
 
 def router() -> APIRouter:
@@ -147,8 +153,11 @@ def router() -> APIRouter:
             plans=plans,
             plan_id=plan_id,
             plan_titles=plan_titles,
-            by_plan=sorted(by_plan.items(), key=lambda kv: plan_titles.get(kv[0], kv[0])),
-            departments=[(d, names.get(d, d), c) for d, c in departments],
+            by_plan=[
+                (p, counts(c))
+                for p, c in sorted(by_plan.items(), key=lambda kv: plan_titles.get(kv[0], kv[0]))
+            ],
+            departments=[(d, names.get(d, d), counts(c)) for d, c in departments],
             overdue=overdue[:100],
             overdue_total=len(overdue),
             completions=completions,
