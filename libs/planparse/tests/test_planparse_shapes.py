@@ -542,3 +542,20 @@ def test_document_number_listed_in_an_annex_does_not_split():
     assert [m.label for m in document.measures] == ["（一）", "（一）"]
     assert document.measures[1].text.endswith("人社部发〔2021〕66号人社部发〔2022〕1号")
     assert document.cites == ("人社部发〔2021〕66号", "人社部发〔2022〕1号")
+
+
+def test_provincial_work_report_responsibility_split():
+    doc = one(
+        "2024年省政府工作报告重点工作责任分工\n\n一、扎实推动高质量发展\n\n"
+        "1.地区生产总值增长6%左右。（省发展改革委牵头，省直有关部门和各市县政府按职责分工负责）\n"
+        "2.居民消费价格涨幅3%左右。（责任单位：省发展改革委、省统计局；配合单位：各市、县人民政府）\n"
+        "3.粮食产量稳定在1300万吨以上。（省农业农村厅牵头，省粮食和储备局配合）\n"
+    )
+    first, second, third = doc.measures
+    assert first.supporting == ("省直有关部门", "各市县政府")
+    assert first.collective == ("省直有关部门", "各市县政府")
+    assert second.lead == ("省发展改革委",)
+    assert second.supporting == ("省统计局", "各市、县人民政府")  # printed order kept
+    assert second.collective == ("各市、县人民政府",)
+    assert [(t.value, t.unit) for t in third.targets] == [(1300, "万吨")]
+    assert doc.due == date(2024, 12, 31)

@@ -111,11 +111,29 @@ def restore_prefixes(names: list[str]) -> list[str]:
     return out
 
 
+_EACH_LEVEL = re.compile(r"^各[省市县区州盟旗]{1,3}$")
+_LEVEL_GOVERNMENT = re.compile(
+    r"^[省市县区州盟旗乡镇](?:级|级以上)?(?:人民)?(?:政府|党委|党委和政府)$"
+)
+
+
+def _join_each_levels(names: list[str]) -> list[str]:
+    """各市、县人民政府 is one collective party (the governments of each city and county)."""
+    out: list[str] = []
+    for name in names:
+        if out and _EACH_LEVEL.match(out[-1]) and _LEVEL_GOVERNMENT.match(name):
+            out[-1] = f"{out[-1]}、{name}"
+        else:
+            out.append(name)
+    return out
+
+
 def split_parties(text: str) -> list[str]:
     """Split a list of names on 、，； but never inside brackets: 各县（市、区）人民政府."""
     parts: list[str]
     if not any(ch in OPENERS for ch in text):
         parts = _SEPARATORS.split(text)
+        return _join_each_levels([n for n in (clean_name(p) for p in parts) if n])
     else:
         parts = []
         current: list[str] = []
@@ -131,4 +149,4 @@ def split_parties(text: str) -> list[str]:
                 continue
             current.append(ch)
         parts.append("".join(current))
-    return [n for n in (clean_name(p) for p in parts) if n]
+    return _join_each_levels([n for n in (clean_name(p) for p in parts) if n])

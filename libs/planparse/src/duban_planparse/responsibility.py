@@ -269,8 +269,10 @@ def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
                     return None
                 responsible += names
     result.explicit_lead = bool(lead)
-    if responsible:
-        lead, support = (lead or responsible[:1]), support + responsible[0 if lead else 1 :]
+    if responsible and lead:
+        support = support + responsible
+    elif responsible:
+        lead, support = responsible[:1], responsible[1:] + support
     names = restore_prefixes([*lead, *support])
     result.lead = _dedupe(names[: len(lead)])
     result.supporting = [n for n in _dedupe(names[len(lead) :]) if n not in result.lead]
