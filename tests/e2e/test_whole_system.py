@@ -33,8 +33,11 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemLauncher]
         data_dir=data,
         broker_port=free_port(),
         ports={s.name: free_port() for s in SERVICES},
-        extra_env={"DUBAN_ARGON2_TIME_COST": "1", "DUBAN_ARGON2_MEMORY_COST": "1024",
-                   "DUBAN_DIGEST_WINDOW_SECONDS": "1"},
+        extra_env={
+            "DUBAN_ARGON2_TIME_COST": "1",
+            "DUBAN_ARGON2_MEMORY_COST": "1024",
+            "DUBAN_DIGEST_WINDOW_SECONDS": "1",
+        },
     )
     with launcher:
         summary = first_start(launcher)
@@ -68,21 +71,33 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     task = tasks[0]
     tid = task["id"]
     sup.request("POST", f"/api/tasks/{tid}/dispatch")
-    lead = _client(system, f"liaison-{task['lead_department_ids'][0].removeprefix('dep-')}",
-                   "liaison-demo")
+    lead = _client(
+        system, f"liaison-{task['lead_department_ids'][0].removeprefix('dep-')}", "liaison-demo"
+    )
     lead.request("POST", f"/api/tasks/{tid}/acknowledge")
     boundary = "b0undary"
-    form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"percent\"\r\n\r\n40\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"done_work\"\r\n\r\n"
-            f"完成全省摸底\r\n--{boundary}--\r\n").encode()
-    lead.request("POST", f"/api/tasks/{tid}/progress-reports", raw=form,
-                 content_type=f"multipart/form-data; boundary={boundary}")
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="percent"\r\n\r\n40\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="done_work"\r\n\r\n'
+        f"完成全省摸底\r\n--{boundary}--\r\n"
+    ).encode()
+    lead.request(
+        "POST",
+        f"/api/tasks/{tid}/progress-reports",
+        raw=form,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
+    # The clock only moves once the watcher has planned the task's timers (it plans from now
+    # on, so a clock that jumped first would make the early reminders moot).
+    _wait_for(lambda: _planned_timers(system, tid) >= 3, "时限监控服务为任务排定提醒")
     # Before the due date: reminders 5, 3 and 1 working days ahead arrive on the timeline.
     FileClock.write(system.clock_file, datetime(2025, 12, 31, 10, 0, tzinfo=CHINA))
     _wait_for(
-        lambda: sum(e["kind"] == "reminder" for e in sup.request(
-            "GET", f"/api/tasks/{tid}/timeline")) >= 3,
+        lambda: (
+            sum(e["kind"] == "reminder" for e in sup.request("GET", f"/api/tasks/{tid}/timeline"))
+            >= 3
+        ),
         "到期前提醒写入时间线",
     )
     # Past the due date: overdue reminders and an escalation, delivered by the notifier.
@@ -108,10 +123,22 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     for t in tasks:
         for e in sup.request("GET", f"/api/tasks/{t['id']}/timeline"):
             at = datetime.fromisoformat(e["at"]).astimezone(CHINA)
-            if e["kind"] in ("reminder", "overdue", "manual_reminder") and (at.year, at.month) == (2026, 1):
+            if e["kind"] in ("reminder", "overdue", "manual_reminder") and (at.year, at.month) == (
+                2026,
+                1,
+            ):
                 reminders_in_january += 1
     assert reminders_in_january > 0
     assert f"本月共发出催办提醒 {reminders_in_january} 次" in raw
+
+
+def _planned_timers(system: SystemLauncher, task_id: str) -> int:
+    """Peek (read-only) into the watcher's own store: how many timers it holds for the task."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{system.data_dir / 'watcher.db'}?mode=ro", uri=True) as db:
+        row = db.execute("SELECT count(*) FROM timers WHERE task_id = ?", (task_id,)).fetchone()
+    return int(row[0])
 
 
 def _fetch(system: SystemLauncher, client: LedgerClient, path: str) -> str:
