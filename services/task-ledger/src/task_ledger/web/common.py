@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
@@ -148,7 +148,14 @@ def a_date(form: FormData, name: str, label: str) -> date:
 
 def safe_next(value: str | None, default: str) -> str:
     """Only local paths: a crafted `next` never sends people to another site."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    # Browsers drop tabs and newlines from URLs ("/\t/evil" becomes "//evil"): refuse them.
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and not any(c.isspace() or ord(c) < 32 for c in value)
+    ):
         return value
     return default
 
@@ -216,7 +223,7 @@ class PageRoute(APIRoute):
             try:
                 response = await original(request)
             except LoginRequired:
-                path = request.url.path
+                path = quote(request.url.path)
                 target = "/login" + (f"?next={path}" if request.method == "GET" else "")
                 response = redirect(target)
             except CsrfRefused:

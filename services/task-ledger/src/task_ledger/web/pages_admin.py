@@ -87,6 +87,9 @@ def router() -> APIRouter:
         grouped: dict[str, list[Any]] = defaultdict(list)
         for d in sorted(deps, key=lambda d: (d.jurisdiction, d.name)):
             grouped[d.jurisdiction].append(d)
+        # The documents' own jurisdictions first: corrections almost always stay within them.
+        own = {doc.get("jurisdiction") for doc in data.get("documents", [])}
+        ordered = sorted(grouped.items(), key=lambda kv: (kv[0] not in own, kv[0]))
         mentioned = []
         for doc_index, doc in enumerate(data.get("documents", [])):
             seen: dict[str, dict[str, Any]] = {}
@@ -100,7 +103,7 @@ def router() -> APIRouter:
             request,
             "import_review.html",
             imp=data,
-            departments=sorted(grouped.items()),
+            departments=ordered,
             mentioned=mentioned,
         )
 

@@ -54,7 +54,8 @@ def router() -> APIRouter:
         throttle: LoginThrottle = request.app.state.web_throttle
         username = text(form, "username", 100)
         password = form.get("password")
-        password = password if isinstance(password, str) else ""
+        # Same bounds as the API's login: never run argon2 over megabytes.
+        password = password if isinstance(password, str) and len(password) <= 200 else ""
         nxt = safe_next(text(form, "next", 500) or None, "/")
         address = request.client.host if request.client else "unknown"
         wait = throttle.retry_after(username, address)

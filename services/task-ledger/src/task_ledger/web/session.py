@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "duban_session"
 SALT = "task-ledger-web-session"
+MAX_FLASHES = 4
+MAX_FLASH_CHARS = 200
 SCOPE_KEY = "duban.web.session"
 # Paths without a page session: the API (bearer tokens), health, docs, static files.
 SKIP_PREFIXES = ("/api/", "/health/", "/openapi.json", "/docs", "/redoc", "/static/")
@@ -64,7 +66,9 @@ class Session:
     cleared: bool = False
 
     def flash(self, text: str, level: str = "info") -> None:
-        self.flashes.append((level, text))
+        # The cookie must stay under the browsers' 4 KB: a few short messages at most.
+        if len(self.flashes) < MAX_FLASHES:
+            self.flashes.append((level, text[:MAX_FLASH_CHARS]))
         self.modified = True
 
     def pop_flashes(self) -> list[tuple[str, str]]:
