@@ -559,3 +559,12 @@ def test_provincial_work_report_responsibility_split():
     assert second.collective == ("各市、县人民政府",)
     assert [(t.value, t.unit) for t in third.targets] == [(1300, "万吨")]
     assert doc.due == date(2024, 12, 31)
+
+
+def test_signature_with_seal_note_after_the_last_measure():
+    doc = one(
+        "某方案\n\n一、任务\n\n1.甲。（省财政厅负责）\n\n某省财政厅\n（盖章）\n二〇二二年一月二日\n"
+    )
+    assert doc.issuers == ("某省财政厅",)
+    assert doc.issued_on == date(2022, 1, 2)
+    assert doc.measures[0].text == "甲。"

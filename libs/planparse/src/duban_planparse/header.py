@@ -136,7 +136,7 @@ def read_header(lines: list[Line]) -> Header:
             continue
         names: list[str] = []
         j = index - 1
-        while j >= 0 and lines[j].kind in ("signature", "blank"):
+        while j >= 0 and lines[j].kind in ("signature", "blank", "furniture"):
             if lines[j].kind == "signature":
                 names[:0] = lines[j].text.split()
             j -= 1

@@ -55,7 +55,8 @@ _PAGE_NUMBER = re.compile(
 )
 _COLOPHON = re.compile(
     r"^(?:[（(]\s*此件.{0,20}[）)]|[（(]\s*联系(?:人|单位|电话)[:：].*[）)]|公开方式[:：].*|"
-    r"抄送[:：].*|主题词[:：].*|信息公开(?:选项|方式)[:：].*|[（(]\s*本文有删减\s*[）)])$"
+    r"抄送[:：].*|主题词[:：].*|信息公开(?:选项|方式)[:：].*|[（(]\s*本文有删减\s*[）)]|"
+    r"[（(]\s*(?:盖章|公章|印章|代章|签章)\s*[）)])$"
 )
 _ATTACH_MARK = re.compile(r"^附\s*件\s*[:：]?\s*(\d{0,2})$")
 ATTACH_LIST = re.compile(r"^附\s*件\s*[:：]")
@@ -167,7 +168,7 @@ def _mark_signatures(lines: list[Line]) -> None:
         if line.kind != "date":
             continue
         j = index - 1
-        while j >= 0 and lines[j].kind in ("org", "blank"):
+        while j >= 0 and lines[j].kind in ("org", "blank", "furniture"):
             if lines[j].kind == "org":
                 lines[j].kind = "signature"
             j -= 1
