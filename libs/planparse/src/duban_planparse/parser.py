@@ -63,26 +63,28 @@ def parse_text(
 
 
 def _jurisdiction(header: Header, front_text: str, registry: DepartmentRegistry) -> str | None:
+    """Issuers first, then the title and 文号; the preamble only as a last resort."""
     found = registry.detect_jurisdiction(header.issuers)
     if found:
         return found
-    haystack = header.title + front_text[:3000]
-    for j in registry.jurisdictions():
-        if j.name != NATIONAL and j.name in haystack:
-            return j.name
+    known = [j.name for j in registry.jurisdictions() if j.name != NATIONAL]
+    for name in known:
+        if name in header.title:
+            return name
     if header.doc_number:
         if _NATIONAL_NUMBER.match(header.doc_number):
             return NATIONAL
         for name, abbreviation in _ABBREVIATIONS.items():
-            if header.doc_number.startswith(abbreviation) and registry.jurisdiction(name):
+            if header.doc_number.startswith(abbreviation) and name in known:
                 return name
-    # A place the registry does not know (山东省, 某县): still worth naming.
+    # A place the registry does not know (山东省, 某县) is still worth naming.
     places = Counter(p for p in map(restorable_prefix, header.issuers) if p and len(p) > 1)
     if places:
         return places.most_common(1)[0][0]
-    title = _TITLE_LEAD.sub("", header.title)
-    place = restorable_prefix(title)
-    return place if place and len(place) > 1 else None
+    place = restorable_prefix(_TITLE_LEAD.sub("", header.title))
+    if place and len(place) > 1:
+        return place
+    return next((name for name in known if name in front_text[:3000]), None)
 
 
 def _ref_year(header: Header) -> int | None:
