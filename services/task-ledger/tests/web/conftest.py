@@ -210,8 +210,8 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_security_state(ledger_server: LedgerServer) -> Iterator[None]:
+@pytest.fixture
+def fresh_security_state(ledger_server: LedgerServer) -> Iterator[None]:
     """Throttling counts per address and every test comes from 127.0.0.1: start clean."""
     web = ledger_server.app.state.web
     idle = web.idle_timeout
@@ -278,7 +278,10 @@ def login_states() -> dict[str, Any]:
 
 @pytest.fixture
 def browsers(
-    browser: Browser, ledger_server: LedgerServer, login_states: dict[str, Any]
+    browser: Browser,
+    ledger_server: LedgerServer,
+    login_states: dict[str, Any],
+    fresh_security_state: None,
 ) -> Iterator[Browsers]:
     b = Browsers(browser, ledger_server, login_states)
     yield b

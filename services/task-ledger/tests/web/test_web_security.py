@@ -1,0 +1,121 @@
+"""The pages' security helpers without a browser: redirects, throttling, signed sessions."""
+
+from __future__ import annotations
+
+import pytest
+from itsdangerous import URLSafeSerializer
+
+from task_ledger.web.common import safe_next
+from task_ledger.web.session import COOKIE, SALT, SessionMiddleware, WebConfig
+from task_ledger.web.throttle import LoginThrottle
+
+pytestmark = pytest.mark.unit
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example", "evil", ""],
+)
+def test_next_never_leaves_the_site(target: str) -> None:
+    assert safe_next(target, "/") == "/"
+
+
+def test_next_keeps_local_paths() -> None:
+    assert safe_next("/tasks/task-1?tab=reports", "/") == "/tasks/task-1?tab=reports"
+
+
+def test_throttle_locks_a_username_then_lets_it_go_after_the_lockout() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(WebConfig(now=clock, max_failures_per_user=3, lockout=600))
+    for _ in range(2):
+        throttle.failed("Liaison-A", "10.0.0.1")
+    assert throttle.retry_after("liaison-a", "10.0.0.2") == 0
+    throttle.failed("liaison-a ", "10.0.0.3")
+    assert throttle.retry_after("LIAISON-A", "10.0.0.9") == 600
+    assert throttle.retry_after("liaison-b", "10.0.0.9") == 0
+    clock.t += 601
+    assert throttle.retry_after("liaison-a", "10.0.0.9") == 0
+
+
+def test_throttle_counts_failures_in_a_window_and_per_address() -> None:
+    clock = Clock()
+    cfg = WebConfig(now=clock, max_failures_per_user=3, max_failures_per_address=4)
+    throttle = LoginThrottle(cfg)
+    throttle.failed("u", "1.1.1.1")
+    throttle.failed("u", "1.1.1.1")
+    clock.t += cfg.failure_window + 1  # old failures fall out of the window
+    throttle.failed("u", "1.1.1.1")
+    assert throttle.retry_after("u", "2.2.2.2") == 0
+    for name in ("v", "w", "x"):
+        throttle.failed(name, "3.3.3.3")
+    assert throttle.retry_after("anyone", "3.3.3.3") == 0
+    throttle.failed("y", "3.3.3.3")
+    assert throttle.retry_after("anyone", "3.3.3.3") > 0
+    assert throttle.retry_after("anyone", "4.4.4.4") == 0
+
+
+def _scope(cookie: str | None) -> dict:
+    headers = [(b"cookie", f"{COOKIE}={cookie}".encode())] if cookie else []
+    return {"type": "http", "path": "/", "headers": headers}
+
+
+def _middleware(clock: Clock, secret: str = "s3cret") -> SessionMiddleware:
+    cfg = WebConfig(now=clock, idle_timeout=60, absolute_timeout=3600)
+    return SessionMiddleware(lambda *a: None, secret=secret, config=cfg, secure=False)  # type: ignore[arg-type]
+
+
+def test_a_forged_or_foreign_cookie_gives_an_anonymous_session() -> None:
+    clock = Clock()
+    mw = _middleware(clock)
+    signed = URLSafeSerializer("s3cret", salt=SALT).dumps(
+        {"sid": "a", "csrf": "c", "created": clock.t, "seen": clock.t, "uid": "user-1"}
+    )
+    assert mw.load(_scope(signed)).user_id == "user-1"
+    foreign = URLSafeSerializer("other-secret", salt=SALT).dumps(
+        {"sid": "a", "csrf": "c", "created": clock.t, "seen": clock.t, "uid": "user-admin"}
+    )
+    assert mw.load(_scope(foreign)).user_id is None
+    assert mw.load(_scope(signed[:-2] + "xx")).user_id is None
+
+
+def test_sessions_expire_when_idle_too_long_or_too_old_and_when_revoked() -> None:
+    clock = Clock()
+    mw = _middleware(clock)
+    serializer = URLSafeSerializer("s3cret", salt=SALT)
+
+    def cookie(created: float, seen: float, sid: str = "a") -> str:
+        return serializer.dumps(
+            {"sid": sid, "csrf": "c", "created": created, "seen": seen, "uid": "user-1"}
+        )
+
+    idle = mw.load(_scope(cookie(clock.t - 100, clock.t - 61)))
+    assert idle.user_id is None
+    assert idle.flashes == [("warning", "登录已超时，请重新登录。")]
+    assert mw.load(_scope(cookie(clock.t - 3601, clock.t - 1, sid="b"))).user_id is None
+    mw.config.revoke("c-sid")
+    assert mw.load(_scope(cookie(clock.t, clock.t, sid="c-sid"))).user_id is None
+    assert mw.load(_scope(cookie(clock.t - 30, clock.t - 30, sid="d"))).user_id == "user-1"
+
+
+def test_the_cookie_is_httponly_and_samesite() -> None:
+    mw = _middleware(Clock())
+    assert mw.cookie("v") == "duban_session=v; Path=/; HttpOnly; SameSite=Lax"
+    secure = SessionMiddleware(lambda *a: None, secret="s", config=WebConfig(), secure=True)  # type: ignore[arg-type]
+    assert secure.cookie("v").endswith("; Secure")
+
+
+def test_csrf_tokens_are_compared_exactly() -> None:
+    mw = _middleware(Clock())
+    session = mw.load(_scope(None))
+    assert session.check_csrf(session.csrf)
+    assert not session.check_csrf(session.csrf + "x")
+    assert not session.check_csrf("")
+    assert not session.check_csrf(None)
