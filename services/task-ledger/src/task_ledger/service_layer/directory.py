@@ -189,6 +189,30 @@ async def _seed_users(tx: Transaction, s: Settings, deps: list[Department]) -> i
     return len(users)
 
 
+def demo_liaison(s: Settings, dep: Department) -> User:
+    username = liaison_username(dep.id)
+    return User(
+        f"user-{username}",
+        username,
+        f"{dep.name}联络员"[:200],
+        Role.LIAISON,
+        dep.id,
+        f"{username}@{s.demo_email_domain}",
+    )
+
+
+async def add_demo_liaisons(tx: Transaction, s: Settings, deps: list[Department]) -> int:
+    """Departments created after the first start (plan import) get their demo liaison too."""
+    if not s.seed_demo_users or not deps:
+        return 0
+    password_hash = password_hasher(s).hash(s.demo_liaison_password.get_secret_value())
+    for dep in deps:
+        user = demo_liaison(s, dep)
+        await repo.insert_user(tx.conn, user, password_hash)
+        _user_event(tx, user, None)
+    return len(deps)
+
+
 async def create_department(ledger: Ledger, actor: User, dep: Department) -> Department:
     async with ledger.transaction() as tx:
         if await repo.get_department(tx.conn, dep.id) is not None:

@@ -161,6 +161,7 @@ def _date(value: str | None) -> date | None:
 
 async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
     created = {"plans": 0, "measures": 0, "tasks": 0, "departments": 0}
+    new_departments: list[Department] = []
     async with ledger.transaction() as tx:
         row = (
             await tx.conn.execute(select(t.plan_imports).where(t.plan_imports.c.id == import_id))
@@ -220,9 +221,9 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
                             ref["jurisdiction"],
                             level or _level_of(doc.get("jurisdiction")),
                         )
-                        created["departments"] += await directory.upsert_department(
-                            tx, dep, actor.id
-                        )
+                        await directory.upsert_department(tx, dep, actor.id)
+                        new_departments.append(dep)
+                        created["departments"] += 1
                 due = _date(m["due"])
                 task = Task(
                     id=m["task_id"],
@@ -252,6 +253,7 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
                 )
                 tx.audit(actor.id, "task.create", "task", task.id, None, repo.task_snapshot(task))
                 created["tasks"] += 1
+        await directory.add_demo_liaisons(tx, ledger.settings, new_departments)
         plan_ids = [d["plan_id"] for d in preview.get("documents", [])]
         await tx.conn.execute(
             t.plan_imports.update()

@@ -1,0 +1,336 @@
+"""Benchmarks of the ledger (`make bench` calls `run(ctx)`).
+
+- HTTP: progress reports (multipart POST) against a real `python -m task_ledger` server in a
+  subprocess (uvicorn, SQLite, broker and relay running), driven by httpx from this process:
+  closed-loop throughput with p50/p99, then an open-loop run paced at 500 requests/s.
+- Kafka consumer path: watcher/notifier events through `build_broker`'s batch subscriber
+  into the timeline, inbox and dedupe tables, on SQLite and on PostgreSQL.
+Each throughput sits beside the raw aiokafka figure measured on the same broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HTTP_REQUESTS = 1500
+HTTP_CONCURRENCY = 16
+PACED_RATE = 500
+PACED_SECONDS = 4
+EVENTS = 20_000
+EVENT_KEYS = 64
+
+
+def _entry(value: float, unit: str, baseline: str | None = None, ctx: Any = None) -> dict:
+    base = None
+    if baseline and ctx is not None:
+        base = (ctx.baseline.get(baseline) or {}).get("value")
+    ratio = round(value / base, 3) if base else None
+    return {
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline": baseline if base else None,
+        "ratio": ratio,
+    }
+
+
+def _rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _prepare(client: httpx.AsyncClient) -> list[tuple[str, dict[str, str]]]:
+    """Import the seed plan, dispatch and acknowledge every task; return (task, lead login)."""
+    from task_ledger.service_layer.directory import liaison_username
+
+    async def login(user: str, password: str) -> dict[str, str]:
+        r = await client.post("/api/auth/login", json={"username": user, "password": password})
+        r.raise_for_status()
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    sup = await login("supervisor", "supervisor-demo")
+    data = _plan_bytes()
+    r = await client.post(
+        "/api/imports", files={"file": ("plan.txt", data, "text/plain")}, headers=sup
+    )
+    r.raise_for_status()
+    (
+        await client.post(f"/api/imports/{r.json()['import_id']}/confirm", headers=sup)
+    ).raise_for_status()
+    tasks = (await client.get("/api/tasks", params={"page_size": 200}, headers=sup)).json()
+    pairs = []
+    for task in tasks["items"]:
+        lead = await login(liaison_username(task["lead_department_ids"][0]), "liaison-demo")
+        await client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)
+        await client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)
+        pairs.append((task["id"], lead))
+    return pairs
+
+
+def _plan_bytes() -> bytes:
+    seed = Path("/work/shared/seeds/000_9108b65ab0af5f8f.txt")
+    return seed.read_bytes() if seed.exists() else _synthetic_plan()
+
+
+def _start_server(env: dict[str, str], workdir: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "task_ledger"],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "server.log").open("wb"),
+    )
+
+
+def _synthetic_plan() -> bytes:
+    lines = ["关于加强劳务品牌建设的行动方案", "", "一、重点任务"]
+    lines += [
+        f"（{n}）开展第{n}项工作。（省人力资源社会保障厅、省教育厅按职责分工负责）"
+        for n in range(1, 11)
+    ]
+    return "\n".join(lines).encode()
+
+
+async def _report(client: httpx.AsyncClient, task_id: str, headers: dict, n: int) -> float:
+    t0 = time.perf_counter()
+    r = await client.post(
+        f"/api/tasks/{task_id}/progress-reports",
+        data={"percent": str(n % 100), "done_work": "推进劳务品牌建设"},
+        headers=headers,
+    )
+    elapsed = time.perf_counter() - t0
+    if r.status_code != 201:
+        raise RuntimeError(f"progress report failed: {r.status_code} {r.text[:200]}")
+    return elapsed
+
+
+async def _http(ctx: Any) -> dict[str, Any]:
+    port = _free_port()
+    workdir = Path(ctx.workdir) / f"ledger-http-{uuid.uuid4().hex[:6]}"
+    workdir.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "DUBAN_DATABASE_URL": f"sqlite:///{workdir / 'ledger.db'}",
+        "DUBAN_HTTP_PORT": str(port),
+        "DUBAN_KAFKA_BOOTSTRAP_SERVERS": ctx.bootstrap_servers,
+        "DUBAN_UPLOAD_DIR": str(workdir / "uploads"),
+        "DUBAN_LOG_LEVEL": "WARNING",
+        "DUBAN_CONSUMER_GROUP": f"bench-ledger-{uuid.uuid4().hex[:6]}",
+    }
+    server = _start_server(env, workdir)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        limits = httpx.Limits(max_connections=HTTP_CONCURRENCY * 2)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if (await client.get("/health/ready")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("ledger server did not start")
+                await asyncio.sleep(0.3)
+            pairs = await _prepare(client)
+
+            latencies: list[float] = []
+            counter = iter(range(HTTP_REQUESTS))
+
+            async def worker() -> None:
+                for n in counter:
+                    task_id, headers = pairs[n % len(pairs)]
+                    latencies.append(await _report(client, task_id, headers, n))
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(HTTP_CONCURRENCY)))
+            wall = time.perf_counter() - t0
+
+        # Open loop: requests leave on schedule whatever the server does, so queueing shows up
+        # in the latencies instead of slowing the sender down.
+        paced_limits = httpx.Limits(max_connections=1000)
+        async with httpx.AsyncClient(base_url=base, timeout=120, limits=paced_limits) as client:
+            tasks = []
+            start = time.perf_counter()
+            for n in range(PACED_RATE * PACED_SECONDS):
+                delay = start + n / PACED_RATE - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                task_id, headers = pairs[n % len(pairs)]
+                tasks.append(asyncio.create_task(_report(client, task_id, headers, n)))
+            paced = list(await asyncio.gather(*tasks))
+            achieved = len(paced) / (time.perf_counter() - start)
+        rss = _rss_mb(server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    ms = 1000.0
+    return {
+        "ledger.http.progress_reports_per_s": _entry(HTTP_REQUESTS / wall, "req/s"),
+        "ledger.http.progress_report_p50": _entry(statistics.median(latencies) * ms, "ms"),
+        "ledger.http.progress_report_p99": _entry(_percentile(latencies, 0.99) * ms, "ms"),
+        "ledger.http.paced_rate": _entry(achieved, "req/s"),
+        "ledger.http.paced_p50": _entry(statistics.median(paced) * ms, "ms"),
+        "ledger.http.paced_p99": _entry(_percentile(paced, 0.99) * ms, "ms"),
+        "ledger.http.server_rss": _entry(rss, "MB"),
+    }
+
+
+# --- Kafka consumer path ------------------------------------------------------------------------
+def _events(run: str) -> tuple[list[Any], dict[str, str]]:
+    """Half reminders (supervision topic), half inbox deliveries (notification topic)."""
+    from duban_contracts import Envelope
+    from duban_contracts import events as ev
+    from duban_contracts.vocabulary import Channel, ReminderKind
+
+    now = datetime.now(UTC)
+    envelopes, last = [], {}
+    for n in range(EVENTS):
+        task_id = f"task-bench-{run}-{n % EVENT_KEYS}"
+        if n % 2:
+            message: Any = ev.ReminderDue(
+                task_id=task_id,
+                task_title="基准任务",
+                plan_id="plan-bench",
+                kind=ReminderKind.BEFORE_DUE,
+                due_on=date(2030, 1, 1),
+                working_days_left=5,
+                department_ids=("dep-bench",),
+                scheduled_for=now,
+                dedupe_key=f"{run}-{n}",
+            )
+        else:
+            message = ev.NotificationSent(
+                key=task_id,
+                notification_id=f"n-{run}-{n}",
+                source_event_ids=(f"e-{n}",),
+                task_ids=(task_id,),
+                recipient_id="user-bench",
+                channel=Channel.INBOX,
+                attempt=1,
+                at=now,
+                subject="督办提醒",
+                body="请及时填报进展",
+            )
+        envelope = Envelope.wrap(message, producer="bench")
+        envelopes.append(envelope)
+        last[f"{envelope.topic}/{task_id}"] = str(envelope.event_id)
+    return envelopes, last
+
+
+async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
+    from aiokafka import AIOKafkaProducer
+    from sqlalchemy import func, select
+
+    from task_ledger.adapters import tables as t
+    from task_ledger.entrypoints.messaging import build_broker
+    from task_ledger.migrate import upgrade_async
+    from task_ledger.service_layer.uow import Ledger
+    from task_ledger.settings import Settings
+
+    run = uuid.uuid4().hex[:8]
+    envelopes, last = _events(run)
+    producer = AIOKafkaProducer(bootstrap_servers=ctx.bootstrap_servers, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(e.topic, e.to_bytes(), key=e.key.encode()) for e in envelopes
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+    settings = Settings(
+        database_url=url,
+        kafka_bootstrap_servers=ctx.bootstrap_servers,
+        seed_demo_users=False,
+        seed_departments=False,
+    )
+    await upgrade_async(url)
+    ledger = Ledger(settings)
+    broker = build_broker(settings, ledger, group_id=f"bench-ledger-{run}")
+    sentinels = list(last.values())
+
+    async def handled() -> tuple[int, int]:
+        async with ledger.reading() as conn:
+            total = await conn.scalar(select(func.count()).select_from(t.consumer_inbox))
+            done = await conn.scalar(
+                select(func.count())
+                .select_from(t.consumer_inbox)
+                .where(t.consumer_inbox.c.event_id.in_(sentinels))
+            )
+        return int(total or 0), int(done or 0)
+
+    await broker.start()
+    try:
+        first: float | None = None
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            total, done = await handled()
+            if first is None and total:
+                first = time.perf_counter()  # exclude the group join, as the baseline does
+                first_total = total
+            if done == len(sentinels):
+                break
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - (first or time.perf_counter())
+        total, done = await handled()
+        if done != len(sentinels):
+            raise RuntimeError(f"consumer path on {label} did not finish")
+    finally:
+        await broker.stop()
+        await ledger.dispose()
+    rate = (total - first_total) / elapsed if elapsed > 0 else float(total)
+    return {
+        f"ledger.consume.{label}_events_per_s": _entry(
+            rate, "events/s", "kafka.raw_aiokafka.consume_per_s", ctx
+        )
+    }
+
+
+async def _run(ctx: Any) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    sqlite_url = f"sqlite:///{Path(ctx.workdir) / f'ledger-consume-{uuid.uuid4().hex[:6]}.db'}"
+    results.update(await _consumer_path(ctx, sqlite_url, "sqlite"))
+    if ctx.postgres_url:
+        results.update(await _consumer_path(ctx, ctx.postgres_url, "postgresql"))
+    results["ledger.consume.rss"] = _entry(_rss_mb(), "MB")
+    results.update(await _http(ctx))
+    rate = results["ledger.http.progress_reports_per_s"]["value"]
+    results["ledger.http.progress_reports_per_s"] = _entry(
+        rate, "req/s", "kafka.raw_aiokafka.produce_per_s", ctx
+    )
+    return results
+
+
+def run(ctx: Any) -> dict[str, Any]:
+    """`ctx`: any object with bootstrap_servers, postgres_url, workdir and baseline."""
+    return asyncio.run(_run(ctx))
