@@ -17,7 +17,7 @@ from notifier.adapters.render import Renderer
 from notifier.adapters.store import Item, dedupe_key
 from notifier.domain.digest import DigestLine, build_digest
 from notifier.domain.model import Kind, Recipient
-from notifier.domain.notices import escalation_audience, notice_for, with_names
+from notifier.domain.notices import escalation_audience, named_facts, notice_for
 from notifier.domain.policies import RobotRateLimiter, channels_for, quiet_until, retry_delay
 from notifier.settings import Settings
 
@@ -63,8 +63,10 @@ def test_every_deliverable_example_renders_in_chinese(message: e.Event) -> None:
     assert (notice is not None) == (type(message) in deliverable)
     if notice is None:
         return
-    notice = with_names(notice, {"task-0001": "开展劳务品牌调查摸底"}, {"gd-hrss": "省人社厅"})
-    item = Item(notice.source_event_id, notice.kind, notice.task_id, notice.facts)
+    facts = named_facts(
+        notice.facts, notice.task_id, {"task-0001": "开展劳务品牌调查摸底"}, {"gd-hrss": "省人社厅"}
+    )
+    item = Item(notice.source_event_id, notice.kind, notice.task_id, facts)
     rendered = Renderer("https://duban.example.gov.cn/").render(PEOPLE[0], [item])
     assert rendered.subject.startswith("【") and "人社联络员，您好" in rendered.body
     assert "{{" not in rendered.body and "None" not in rendered.body

@@ -115,9 +115,10 @@ class NotifierService:
         log.info("notifier_started", database=self.engine.url.render_as_string())
 
     async def stop(self) -> None:
-        """Stop consuming first, then let the loops finish their current pass."""
+        """Stop consuming, let the loops finish their pass (the relay still publishes), close."""
         self.started = False
-        await self.broker.stop()
+        for subscriber in self.broker.subscribers:
+            await subscriber.stop()
         self._stop.set()
         self.delivery.wake()
         self.relay.wake()
@@ -128,6 +129,7 @@ class NotifierService:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._tasks = []
+        await self.broker.stop()
         for sender in self.senders.values():
             await sender.close()
         await self.http.aclose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -109,9 +109,9 @@ async def recipients(conn: AsyncConnection, audience: Audience) -> list[Recipien
     return [_recipient(row) for row in rows]
 
 
-async def recipient(conn: AsyncConnection, user_id: str) -> Recipient | None:
-    row = (await conn.execute(select(users).where(users.c.user_id == user_id))).first()
-    return _recipient(row) if row else None
+async def recipients_by_id(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Recipient]:
+    rows = await conn.execute(select(users).where(users.c.user_id.in_(list(ids))))
+    return {row.user_id: _recipient(row) for row in rows}
 
 
 async def department_names(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
@@ -121,6 +121,21 @@ async def department_names(conn: AsyncConnection, ids: Sequence[str]) -> dict[st
         )
     )
     return {row.department_id: row.name for row in rows}
+
+
+async def names_for(
+    conn: AsyncConnection, contents: Iterable[Item]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Task titles and department names the items refer to, in two queries for a batch."""
+    task_ids: set[str] = set()
+    department_ids: set[str] = set()
+    for item in contents:
+        if item.task_id and not item.facts.get("task_title"):
+            task_ids.add(item.task_id)
+        department_ids.update(item.facts.get("department_ids") or ())
+    titles = await task_titles(conn, sorted(task_ids)) if task_ids else {}
+    names = await department_names(conn, sorted(department_ids)) if department_ids else {}
+    return titles, names
 
 
 async def remember_task(conn: AsyncConnection, task_id: str, title: str) -> None:
@@ -147,52 +162,68 @@ def dedupe_key(source_key: str, recipient_id: str, channel: Channel) -> str:
 async def enqueue(
     conn: AsyncConnection,
     notice: Notice,
-    person: Recipient,
-    channel: Channel,
+    targets: Sequence[tuple[Recipient, Channel]],
+    *,
     now: datetime,
     digest_window: timedelta,
-) -> bool:
-    """Queue the notice for one person on one channel. False if it was already queued."""
-    key = dedupe_key(notice.source_key, person.user_id, channel)
-    seen = await conn.scalar(select(delivery_items.c.id).where(delivery_items.c.dedupe_key == key))
-    if seen is not None:
-        return False
-    notification_id = None
-    if notice.digested:
-        notification_id = await _open_digest(conn, person.user_id, channel, now)
-    if notification_id is None:
-        notification_id = str(uuid6.uuid7())
-        status = DeliveryStatus.COLLECTING if notice.digested else DeliveryStatus.PENDING
-        await conn.execute(
-            deliveries.insert().values(
-                notification_id=notification_id,
-                recipient_id=person.user_id,
-                channel=channel.value,
-                kind=notice.kind.value,
-                urgent=notice.urgent,
-                status=status.value,
-                attempts=0,
-                next_attempt_at=now + digest_window if notice.digested else now,
-                created_at=now,
-            )
-        )
-    # The unique dedupe key is the safety net if two consumers race on one event.
-    await conn.execute(
-        delivery_items.insert().values(
-            notification_id=notification_id,
-            dedupe_key=key,
-            source_event_id=notice.source_event_id,
-            kind=notice.kind.value,
-            task_id=notice.task_id,
-            facts=notice.facts,
+) -> int:
+    """Queue the notice for each (person, channel) not queued before; returns how many.
+
+    Reminders join the person's open digest on that channel, or open one that collects
+    until `now + digest_window`; everything else becomes a delivery of its own.
+    """
+    keys = {dedupe_key(notice.source_key, p.user_id, ch): (p, ch) for p, ch in targets}
+    if not keys:
+        return 0
+    seen = set(
+        await conn.scalars(
+            select(delivery_items.c.dedupe_key).where(delivery_items.c.dedupe_key.in_(list(keys)))
         )
     )
-    return True
+    new_deliveries: list[dict[str, Any]] = []
+    new_items: list[dict[str, Any]] = []
+    for key, (person, channel) in keys.items():
+        if key in seen:
+            continue
+        notification_id = None
+        if notice.digested:
+            notification_id = await _open_digest(conn, person.user_id, channel)
+        if notification_id is None:
+            notification_id = str(uuid6.uuid7())
+            new_deliveries.append(
+                {
+                    "notification_id": notification_id,
+                    "recipient_id": person.user_id,
+                    "channel": channel.value,
+                    "kind": notice.kind.value,
+                    "urgent": notice.urgent,
+                    "status": (
+                        DeliveryStatus.COLLECTING if notice.digested else DeliveryStatus.PENDING
+                    ).value,
+                    "attempts": 0,
+                    "next_attempt_at": now + digest_window if notice.digested else now,
+                    "created_at": now,
+                }
+            )
+        new_items.append(
+            {
+                "notification_id": notification_id,
+                "dedupe_key": key,
+                "source_event_id": notice.source_event_id,
+                "kind": notice.kind.value,
+                "task_id": notice.task_id,
+                "facts": notice.facts,
+            }
+        )
+    if new_deliveries:
+        await conn.execute(deliveries.insert(), new_deliveries)
+    # The unique dedupe key is the safety net if two consumers race on one event.
+    if new_items:
+        await conn.execute(delivery_items.insert(), new_items)
+    return len(new_items)
 
 
-async def _open_digest(
-    conn: AsyncConnection, recipient_id: str, channel: Channel, now: datetime
-) -> str | None:
+async def _open_digest(conn: AsyncConnection, recipient_id: str, channel: Channel) -> str | None:
     """The digest still collecting for this person and channel, locked against flushing."""
     candidate = await conn.scalar(
         select(deliveries.c.notification_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -48,22 +47,27 @@ def notice_for(message: Message, event_id: str) -> Notice | None:
     """The notice for a message, or None for messages the notifier does not deliver.
 
     Facts name departments by id (`department_ids`) and may lack the task title (notices
-    carry only the task id); the handler fills in names from its directory.
+    carry only the task id); `named_facts` fills in names from the directory when sending.
     """
     builder = _BUILDERS.get(type(message))
     return builder(message, event_id) if builder else None
 
 
-def with_names(notice: Notice, titles: dict[str, str], departments: dict[str, str]) -> Notice:
-    """Fill in the task title and department names the event itself does not carry."""
-    facts = dict(notice.facts)
-    if notice.task_id and not facts.get("task_title"):
-        facts["task_title"] = titles.get(notice.task_id, f"任务 {notice.task_id}")
-    ids = facts.get("department_ids")
+def named_facts(
+    facts: dict[str, Any],
+    task_id: str | None,
+    titles: dict[str, str],
+    departments: dict[str, str],
+) -> dict[str, Any]:
+    """Facts with the task title and department names the event itself did not carry."""
+    named = dict(facts)
+    if task_id and not named.get("task_title"):
+        named["task_title"] = titles.get(task_id, f"任务 {task_id}")
+    ids = named.get("department_ids")
     if ids:
-        facts["departments"] = "、".join(departments.get(i, i) for i in ids)
-        facts["department"] = departments.get(ids[0], ids[0])
-    return dataclasses.replace(notice, facts=facts)
+        named["departments"] = "、".join(departments.get(i, i) for i in ids)
+        named["department"] = departments.get(ids[0], ids[0])
+    return named
 
 
 def _reminder(m: e.ReminderDue, event_id: str) -> Notice:

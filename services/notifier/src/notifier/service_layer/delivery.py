@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from notifier.adapters import store, tables
 from notifier.adapters.channels import DeliveryError, Sender, robot_id
 from notifier.adapters.render import Rendered, Renderer
 from notifier.domain.model import Recipient
+from notifier.domain.notices import named_facts
 from notifier.domain.policies import ROBOT_CHANNELS, RobotRateLimiter, quiet_until, retry_delay
 from notifier.settings import Settings
 
@@ -100,10 +102,7 @@ class DeliveryLoop:
             due = await store.due(conn, now, self.settings.delivery_batch_size)
             if not due:
                 return 0
-            people = {
-                d.recipient_id: await store.recipient(conn, d.recipient_id)
-                for d in {d.recipient_id: d for d in due}.values()
-            }
+            people = await store.recipients_by_id(conn, sorted({d.recipient_id for d in due}))
             ready: list[str] = []
             held: dict[datetime, list[str]] = {}
             for d in due:
@@ -117,6 +116,16 @@ class DeliveryLoop:
             lease = now + timedelta(seconds=self.settings.delivery_lease_seconds)
             claimed = set(await store.claim(conn, ready, now, lease))
             contents = await store.items(conn, list(claimed))
+            titles, departments = await store.names_for(
+                conn, (item for found in contents.values() for item in found)
+            )
+        for found in contents.values():
+            found[:] = [
+                dataclasses.replace(
+                    item, facts=named_facts(item.facts, item.task_id, titles, departments)
+                )
+                for item in found
+            ]
         work = [d for d in due if d.notification_id in claimed]
         results = await asyncio.gather(
             *(

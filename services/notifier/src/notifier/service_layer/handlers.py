@@ -18,7 +18,7 @@ from duban_contracts import Envelope, Message
 from duban_contracts import events as e
 from notifier.adapters import store, tables
 from notifier.domain.model import Notice
-from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for, with_names
+from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for
 from notifier.domain.policies import channels_for
 from notifier.settings import Settings
 
@@ -79,7 +79,6 @@ class EventHandler:
         return False
 
     async def queue(self, conn: AsyncConnection, notice: Notice, envelope: Envelope) -> int:
-        notice = await self._with_names(conn, notice)
         people = await store.recipients(conn, notice.audience)
         if not people:
             log.warning(
@@ -89,21 +88,17 @@ class EventHandler:
                 departments=list(notice.audience.departments),
             )
             return 0
-        now = self.clock.now().astimezone(UTC)
-        window = timedelta(seconds=self.settings.digest_window_seconds)
         allowed = self.settings.channels_for(notice.kind)
         log_robots = self.settings.environment != "production"
-        queued = 0
-        for person in people:
-            for channel in channels_for(person, allowed, unaddressed_robots=log_robots):
-                queued += await store.enqueue(conn, notice, person, channel, now, window)
-        return queued
-
-    async def _with_names(self, conn: AsyncConnection, notice: Notice) -> Notice:
-        """Look up the task title and department names the event does not carry."""
-        titles: dict[str, str] = {}
-        if notice.task_id and not notice.facts.get("task_title"):
-            titles = await store.task_titles(conn, [notice.task_id])
-        ids = notice.facts.get("department_ids") or []
-        departments = await store.department_names(conn, ids) if ids else {}
-        return with_names(notice, titles, departments)
+        targets = [
+            (person, channel)
+            for person in people
+            for channel in channels_for(person, allowed, unaddressed_robots=log_robots)
+        ]
+        return await store.enqueue(
+            conn,
+            notice,
+            targets,
+            now=self.clock.now().astimezone(UTC),
+            digest_window=timedelta(seconds=self.settings.digest_window_seconds),
+        )
