@@ -451,3 +451,28 @@ async def test_plan_import_of_the_second_seed(api: Api) -> None:
     done = await api.import_seed(seed)
     assert done["result"]["tasks"] == sum(d["task_count"] for d in done["preview"]["documents"])
     assert done["preview"]["documents"][0]["jurisdiction"] == "内蒙古自治区"
+
+
+async def test_outbox_rows_carry_the_http_requests_trace(api: Api) -> None:
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from duban_common.telemetry import setup_tracing
+
+    exporter = InMemorySpanExporter()
+    setup_tracing("task-ledger-test", extra=SimpleSpanProcessor(exporter))
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    tid = (await first_task(api, sup))["id"]
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    r = await api.client.post(
+        f"/api/tasks/{tid}/dispatch",
+        headers={**sup, "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
+    )
+    assert r.status_code == 200
+    dispatched = [Envelope.from_bytes(x.body) for x in await api.outbox("task.dispatched")]
+    assert [e.traceparent.split("-")[1] for e in dispatched if e.traceparent] == [trace_id]
+    server_spans = [
+        s for s in exporter.get_finished_spans() if s.context.trace_id == int(trace_id, 16)
+    ]
+    assert server_spans, "the request was traced"
