@@ -255,7 +255,8 @@ async def test_quiet_hours_hold_reminders_but_not_escalations(rig: Rig, smtp: Sm
     dept, liaison = uid("d"), uid("u")
     email = f"{liaison}@example.org"
     await rig.publish(
-        department(dept), person(liaison, Role.LIAISON, dept, (Channel.EMAIL,), email=email)
+        department(dept),
+        person(liaison, Role.LIAISON, dept, (Channel.EMAIL, Channel.INBOX), email=email),
     )
     rig.clock.set(at(22, 30))
     await rig.publish(
@@ -265,6 +266,12 @@ async def test_quiet_hours_hold_reminders_but_not_escalations(rig: Rig, smtp: Sm
     await rig.deliver()
     assert [str(m["Subject"]) for m in smtp.to(email)] == [
         "【蓝色督办】开展劳务品牌调查摸底 已逾期10个工作日"
+    ]
+    # The in-app inbox pushes nothing, so the reminder is already there.
+    inbox = [r for r in await rig.dispatch_records() if r.recipient_id == liaison]
+    assert sorted(r.subject[:7] for r in inbox if r.channel is Channel.INBOX) == [
+        "【督办提醒】开",
+        "【蓝色督办】开",
     ]
     rig.clock.set(at(7, 29, day=3))
     await rig.deliver()

@@ -137,15 +137,15 @@ class NotifierService:
         log.info("notifier_stopped")
 
     async def ready(self) -> bool:
-        """Ready when started, its loops alive and the database answering."""
+        """Ready when started, its loops alive, and the database and the broker answering."""
         if not self.started or any(t.done() for t in self._tasks):
             return False
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
+            return bool(await self.broker.ping(timeout=2.0))
         except Exception:
             return False
-        return True
 
     async def __aenter__(self) -> NotifierService:
         await self.start()

@@ -140,7 +140,8 @@ class DeliveryLoop:
         self, d: store.DueDelivery, person: Recipient | None, now: datetime
     ) -> datetime | None:
         """When a delivery must wait without an attempt: quiet hours, or its robot is full."""
-        if not d.urgent:
+        # The inbox pushes nothing to anyone's phone, so quiet hours do not hold it.
+        if not d.urgent and d.channel is not Channel.INBOX:
             quiet_end = quiet_until(
                 now, self.settings.quiet_hours_start, self.settings.quiet_hours_end
             )
