@@ -274,8 +274,22 @@ def test_plan_import_page_imports_a_document(ledger_server, browsers, shot) -> N
     expect(sup.locator("tr[data-task-id]")).to_have_count(14)
     expect(sup.locator("main")).to_contain_text("加强组织领导")
 
+    # 交办 the whole plan from the task list, then the lead department signs for one task.
+    sup.goto(f"/tasks?plan={plan_id}&status=draft")
+    sup.get_by_role("button", name="交办本方案全部待交办任务（14 项）").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已交办 14 项任务")
+    expect(sup.locator("tr[data-task-id]", has_text="待交办")).to_have_count(0)
+
     tasks = ledger_server.rows(select(t.tasks).where(t.tasks.c.plan_id == plan_id))
     assert len(tasks) == 14
+    assert {x.status for x in tasks} == {TaskStatus.DISPATCHED.value}
+    first = next(x for x in tasks if x.title.startswith("分类型发现劳务品牌"))
+    liaison = browsers.login(ledger_server.liaison_username(first.lead_department_ids[0]))
+    liaison.locator("#needs-report").get_by_role("link", name=first.title).click()
+    liaison.get_by_role("button", name="签收").click()
+    expect(liaison.locator(".flash-success")).to_contain_text("已签收")
+    expect(liaison.locator(".badges")).to_contain_text("已签收")
+    expect(liaison.locator("#report form")).to_be_visible()
     leadership = next(x for x in tasks if x.title.startswith("加强组织领导"))
     assert leadership.lead_department_ids == [
         ledger_server.department_id("内蒙古自治区人力资源和社会保障厅")
