@@ -198,3 +198,38 @@ def test_undecodable_text():
     data = bytes([0x80, 0xFF, 0x81, 0x20]) * 200
     with pytest.raises(PlanParseError, match=r"编码.*odd\.txt"):
         parse_bytes(data, "odd.txt")
+
+
+SEEDS = Path(__file__).parent / "fixtures"
+
+
+def _summary(result):
+    return [
+        [(m.path, m.title, m.lead, m.supporting, m.due) for m in d.measures]
+        for d in result.documents
+    ]
+
+
+@pytest.mark.parametrize("name", ["000_9108b65ab0af5f8f.txt", "003_719c3a43df115ca9.txt"])
+def test_seed_in_gb18030_equals_utf8(name):
+    text = (SEEDS / name).read_text(encoding="utf-8")
+    utf8 = parse_bytes(text.encode("utf-8"), name)
+    gbk = parse_bytes(text.encode("gb18030"), name)
+    assert gbk.encoding == "gb18030"
+    assert [d.to_dict() for d in gbk.documents] == [d.to_dict() for d in utf8.documents]
+
+
+@pytest.mark.parametrize("name", ["000_9108b65ab0af5f8f.txt", "003_719c3a43df115ca9.txt"])
+def test_seed_as_paginated_pdf_equals_text(make_pdf, name):
+    text = (SEEDS / name).read_text(encoding="utf-8")
+    lines = [line for line in text.split("\n") if line.strip()]
+    pages = [lines[i : i + 25] + [f"- {i // 25 + 1} -"] for i in range(0, len(lines), 25)]
+    pdf = parse_bytes(make_pdf(pages), name.replace(".txt", ".pdf"))
+    assert _summary(pdf) == _summary(parse_bytes(text.encode(), name))
+
+
+def test_seed_as_docx_equals_text():
+    text = (SEEDS / "003_719c3a43df115ca9.txt").read_text(encoding="utf-8")
+    result = parse_bytes(_docx_bytes(text.split("\n")), "003.docx")
+    assert _summary(result) == _summary(parse_bytes(text.encode(), "003.txt"))
+    assert sum(len(d.assigned_measures) for d in result.documents) == 14
