@@ -223,7 +223,7 @@ def test_seed_in_gb18030_equals_utf8(name):
 def test_seed_as_paginated_pdf_equals_text(make_pdf, name):
     text = (SEEDS / name).read_text(encoding="utf-8")
     lines = [line for line in text.split("\n") if line.strip()]
-    pages = [lines[i : i + 25] + [f"- {i // 25 + 1} -"] for i in range(0, len(lines), 25)]
+    pages = [[*lines[i : i + 25], f"- {i // 25 + 1} -"] for i in range(0, len(lines), 25)]
     pdf = parse_bytes(make_pdf(pages), name.replace(".txt", ".pdf"))
     assert _summary(pdf) == _summary(parse_bytes(text.encode(), name))
 
