@@ -19,7 +19,10 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 def test_import_contracts_hold() -> None:
     result = subprocess.run(
         [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Services never import each other KEPT" in result.stdout
@@ -51,7 +54,10 @@ def test_the_check_fails_when_a_service_imports_another(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [str(LINT_IMPORTS), "--config", "setup.cfg"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert result.returncode != 0
