@@ -176,6 +176,11 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
     expect(sup.locator("#timeline li").first).to_contain_text("下发橙色督办单，2025-06-09 前回复")
     expect(sup.locator("#notices")).to_contain_text("请于一周内报送本单位劳务品牌调查清单。")
     shot(sup, "07-task-notice")
+    sup.locator("summary", has_text="催办").click()
+    sup.get_by_label("催办内容").fill("请加快推进。")
+    sup.get_by_role("button", name="发送催办").click()
+    expect(sup.locator(".flash-success")).to_contain_text("催办已发出")
+    expect(sup.locator("#timeline li").first).to_contain_text("督查人员催办")
 
     # The department the notice went to sees it on its home and answers it.
     dep = browsers.login(ledger_server.liaison_username(supporting))

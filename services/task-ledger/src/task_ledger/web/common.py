@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from duban_common.logging import get_logger
 from duban_contracts.vocabulary import Light
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
@@ -25,6 +26,7 @@ from task_ledger.service_layer.handlers import AccessDenied
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.web.session import Session, WebConfig, get_session
 
+log = get_logger(__name__)
 HERE = Path(__file__).parent
 CHINA = ZoneInfo("Asia/Shanghai")
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -249,6 +251,10 @@ class PageRoute(APIRoute):
                 response = render(request, "error.html", 403, title="无权操作", message=str(exc))
             except DomainError as exc:
                 response = render(request, "error.html", 422, title="出错了", message=str(exc))
+            except Exception:
+                log.exception("page_failed", path=request.url.path)
+                message = "服务器内部错误，请稍后重试。"
+                response = render(request, "error.html", 500, title="出错了", message=message)
             security_headers(response, inline_styles=request.url.path == "/reports/view")
             return response
 
