@@ -233,3 +233,14 @@ def test_seed_as_docx_equals_text():
     result = parse_bytes(_docx_bytes(text.split("\n")), "003.docx")
     assert _summary(result) == _summary(parse_bytes(text.encode(), "003.txt"))
     assert sum(len(d.assigned_measures) for d in result.documents) == 14
+
+
+def test_encrypted_pdf(make_pdf):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([["某方案", "一、任务"]]))))
+    writer.encrypt("secret", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(PlanParseError, match=r"加密.*locked\.pdf"):
+        parse_bytes(buffer.getvalue(), "locked.pdf")
