@@ -241,7 +241,7 @@ class TaskFilter:
 
 
 def task_query(f: TaskFilter) -> Any:
-    conds = []
+    conds: list[Any] = []
     for dep in (f.department_id, f.visible_to_department):
         if dep is not None:
             conds.append(

@@ -42,12 +42,11 @@ def liaison_username(dep_id: str) -> str:
 
 
 def password_hasher(settings: Settings) -> PasswordHasher:
-    kwargs: dict[str, int] = {}
-    if settings.argon2_time_cost:
-        kwargs["time_cost"] = settings.argon2_time_cost
-    if settings.argon2_memory_cost:
-        kwargs["memory_cost"] = settings.argon2_memory_cost
-    return PasswordHasher(**kwargs)
+    defaults = PasswordHasher()
+    return PasswordHasher(
+        time_cost=settings.argon2_time_cost or defaults.time_cost,
+        memory_cost=settings.argon2_memory_cost or defaults.memory_cost,
+    )
 
 
 def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
