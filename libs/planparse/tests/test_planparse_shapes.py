@@ -568,3 +568,15 @@ def test_signature_with_seal_note_after_the_last_measure():
     assert doc.issuers == ("某省财政厅",)
     assert doc.issued_on == date(2022, 1, 2)
     assert doc.measures[0].text == "甲。"
+
+
+def test_part_headings_above_the_usual_levels():
+    doc = one(
+        "某省规划\n\n第一部分 总体要求\n\n一、目标\n\n（一）总目标。到2025年建成。\n\n"
+        "第二部分 主要任务\n\n一、就业\n\n（一）稳岗。（省人力资源社会保障厅负责）\n"
+    )
+    assert [m.path for m in doc.measures] == [
+        ("第一部分", "一", "（一）"),
+        ("第二部分", "一", "（一）"),
+    ]
+    assert doc.measures[1].lead == ("省人力资源社会保障厅",)

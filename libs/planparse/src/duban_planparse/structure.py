@@ -50,7 +50,7 @@ class Node:
 
 
 def build_tree(lines: list[Line]) -> list[Node]:
-    root = Node(0, "", (), "")
+    root = Node(-1, "", (), "")
     stack = [root]
     for line in lines:
         if line.kind == "heading":

@@ -28,8 +28,9 @@ _TRANSLATE = {
 _MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+•·]\s+)")
 _BOLD = re.compile(r"\*\*|__")
 
-# Heading labels by level: 一、 / （一） / 1. / （1） / ①.
+# Heading labels by level: 第一部分 / 一、 / （一） / 1. / （1） / ①.
 HEADING_PATTERNS = (
+    (0, re.compile(r"^(第[一二三四五六七八九十百]{1,4}(?:部分|章|篇))\s*")),
     (1, re.compile(r"^([一二三四五六七八九十百零〇]{1,4})\s*[、.．]\s*")),
     (2, re.compile(r"^[（(]\s*([一二三四五六七八九十百零〇]{1,4})\s*[）)]\s*")),
     (3, re.compile(r"^(\d{1,3})\s*[.．、](?!\d)\s*")),
@@ -37,7 +38,7 @@ HEADING_PATTERNS = (
     (5, re.compile(r"^([①-⑳])\s*")),
 )
 
-_HEADING_START = set("一二三四五六七八九十百零〇（(0123456789") | {
+_HEADING_START = set("第一二三四五六七八九十百零〇（(0123456789") | {
     chr(c) for c in range(0x2460, 0x2474)
 }
 DOC_NUMBER = re.compile(
@@ -90,6 +91,8 @@ def normalize(text: str) -> str:
 
 
 def norm_label(level: int, num: str) -> str:
+    if level == 0:
+        return num  # 第一部分
     if level == 1:
         return f"{num}、"
     if level == 2:
