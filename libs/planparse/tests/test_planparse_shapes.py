@@ -580,3 +580,13 @@ def test_part_headings_above_the_usual_levels():
         ("第二部分", "一", "（一）"),
     ]
     assert doc.measures[1].lead == ("省人力资源社会保障厅",)
+
+
+def test_comma_rule_stated_in_the_preamble():
+    doc = one(
+        "某市重点任务分工方案\n\n各项任务的责任单位中，逗号前为牵头单位。\n\n一、任务\n\n"
+        "1.甲。（责任单位：市财政局、市审计局，市税务局）\n"
+    )
+    measure = doc.measures[0]
+    assert measure.lead == ("市财政局", "市审计局")
+    assert measure.supporting == ("市税务局",)
