@@ -3,7 +3,7 @@ one route class turning refusals into pages (the API turns the same ones into pr
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,7 @@ class PageRoute(APIRoute):
     """Refusals become pages: not signed in → login; another department's task → the same
     404 as a missing one (audited, like the API); a bad CSRF token → 403."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         original = super().get_route_handler()
 
         async def handler(request: Request) -> Response:

@@ -30,11 +30,13 @@ log = get_logger(__name__)
 
 
 @functools.cache
-def _dummy_hash(hasher_key: tuple[int | None, int | None]) -> str:
+def _dummy_hash(time_cost: int | None, memory_cost: int | None) -> str:
     from argon2 import PasswordHasher
 
-    kwargs = {k: v for k, v in zip(("time_cost", "memory_cost"), hasher_key, strict=True) if v}
-    return PasswordHasher(**kwargs).hash("not-a-password")
+    defaults = PasswordHasher()
+    return PasswordHasher(
+        time_cost=time_cost or defaults.time_cost, memory_cost=memory_cost or defaults.memory_cost
+    ).hash("not-a-password")
 
 
 def router() -> APIRouter:
@@ -73,7 +75,7 @@ def router() -> APIRouter:
             found = await repo.get_user_credentials(conn, username) if username else None
         hasher = directory.password_hasher(ledger.settings)
         s = ledger.settings
-        stored = found[1] if found else _dummy_hash((s.argon2_time_cost, s.argon2_memory_cost))
+        stored = found[1] if found else _dummy_hash(s.argon2_time_cost, s.argon2_memory_cost)
         # argon2 is slow on purpose: keep the event loop free while it runs. Unknown users
         # are checked against a dummy hash so the answer takes as long either way.
         ok = await asyncio.to_thread(directory.verify_password, hasher, stored, password)

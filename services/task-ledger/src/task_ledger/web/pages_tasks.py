@@ -237,7 +237,8 @@ def router() -> APIRouter:
                 conn,
                 [r.actor_id for r in timeline]
                 + [r.author_id for r in reports]
-                + [x.requested_by for x in (*extensions, *completions)],
+                + [x.requested_by for x in extensions]
+                + [x.requested_by for x in completions],
             )
         names = {d: dep.name for d, dep in deps.items()}
         v = rows(request, [task], names)[0]
