@@ -1,0 +1,101 @@
+"""Every page route about a task, walked as another department's liaison: the same 404 as a
+missing task, nothing changed, and the attempt audited (like the API's route walk)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from task_ledger.adapters import tables as t
+from task_ledger.web import pages_tasks
+
+pytestmark = pytest.mark.e2e
+
+# Valid forms, so that authorization (not validation) is what refuses.
+SAMPLES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/tasks/{task_id}"): {},
+    ("GET", "/tasks/{task_id}/attachments/{attachment_id}"): {},
+    ("POST", "/tasks/{task_id}/progress"): {"percent": "10", "done_work": "越权填报"},
+    ("POST", "/tasks/{task_id}/acknowledge"): {},
+    ("POST", "/tasks/{task_id}/start"): {},
+    ("POST", "/tasks/{task_id}/dispatch"): {},
+    ("POST", "/tasks/{task_id}/close"): {},
+    ("POST", "/tasks/{task_id}/extension"): {"requested_due_on": "2026-06-30", "reason": "理由"},
+    ("POST", "/tasks/{task_id}/completion"): {"summary": "完成"},
+    ("POST", "/tasks/{task_id}/completions/{request_id}/decision"): {"decision": "approved"},
+    ("POST", "/tasks/{task_id}/extensions/{request_id}/decision"): {"decision": "approved"},
+    ("POST", "/tasks/{task_id}/notices"): {
+        "department_id": "dep-x",
+        "level": "red",
+        "requirements": "要求",
+        "reply_due_on": "2026-01-01",
+    },
+    ("POST", "/tasks/{task_id}/notices/{notice_id}/answer"): {"answer": "答复"},
+    ("POST", "/tasks/{task_id}/remind"): {"message": "催办"},
+}
+
+
+def task_page_routes() -> list[tuple[str, str]]:
+    return sorted(
+        (method, route.path)
+        for route in pages_tasks.router().routes
+        if isinstance(route, APIRoute) and "{task_id}" in route.path
+        for method in route.methods
+    )
+
+
+def test_every_task_page_route_has_a_sample() -> None:
+    assert set(task_page_routes()) == set(SAMPLES)
+
+
+def test_another_departments_liaison_is_refused_on_every_task_page_route(ledger_server) -> None:
+    task = ledger_server.fresh_task(lead="广东省工业和信息化厅")
+    before = ledger_server.task(task.id)
+    outsider = ledger_server.liaison(ledger_server.department_id("广东省财政厅"))
+    assert outsider.department_id not in task.department_ids
+    with httpx.Client(base_url=ledger_server.base_url) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+        assert token
+        r = client.post(
+            "/login",
+            data={
+                "csrf_token": token[1],
+                "username": outsider.username,
+                "password": "liaison-demo",
+            },
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/"
+        page = client.get("/")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf
+        walked = []
+        for method, path in task_page_routes():
+            url = re.sub(r"\{(\w+)\}", lambda m: task.id if m[1] == "task_id" else "x-1", path)
+            form: dict[str, Any] = dict(SAMPLES[(method, path)])
+            if method == "GET":
+                r = client.get(url)
+            else:
+                r = client.post(url, data={"csrf_token": csrf[1], **form})
+            assert r.status_code == 404, (method, path, r.status_code)
+            assert "任务不存在或无权访问" in r.text
+            assert task.title not in r.text
+            walked.append((method, path))
+
+    assert ledger_server.task(task.id) == before
+    denied = ledger_server.rows(
+        select(t.audit_log.c.after).where(
+            t.audit_log.c.action == "access.denied",
+            t.audit_log.c.entity_id == task.id,
+            t.audit_log.c.actor_id == outsider.id,
+        )
+    )
+    assert len(denied) == len(walked) == len(SAMPLES)
+    assert {row.after["path"] for row in denied} == {
+        re.sub(r"\{(\w+)\}", lambda m: task.id if m[1] == "task_id" else "x-1", p)
+        for _, p in walked
+    }
