@@ -70,6 +70,13 @@ class Responsibility:
     def merge(self, other: Responsibility) -> None:
         if not other.raw and not other.parties and not other.leaders:
             return
+        if not self.raw and not self.parties and not self.leaders:
+            # The common case: the first clause of a measure.
+            self.parties, self.lead = list(other.parties), list(other.lead)
+            self.supporting, self.leaders = list(other.supporting), list(other.leaders)
+            self.explicit_lead, self.raw = other.explicit_lead, list(other.raw)
+            self.due_text = self.due_text or other.due_text
+            return
         lead, supporting = other.lead, other.supporting
         if self.lead and not other.explicit_lead:
             # 牵头单位：A, then a separate 责任单位：B — B supports, it does not co-lead.
