@@ -174,3 +174,32 @@ def test_generated_plans_recover_every_clause(items):
         assert measure.supporting == tuple(names[1:])
         assert None not in measure.canonical
         assert "牵头" not in measure.text and "负责" not in measure.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "（" * 50_000,
+        "）" * 50_000,
+        "一、\n（一）\n1.\n（1）\n①\n" * 2_000,
+        "1.甲。（省财政厅负责）\n" * 2_000,
+        "牵头单位：" * 10_000,
+        "2022年、" * 10_000,
+        "培育30个、" * 10_000,
+        "、".join(["省财政厅"] * 5_000) + "按职责分工负责",
+        "人社部发〔2021〕66号\n关于某事的通知\n一、甲\n" * 500,
+        "某省财政厅\n2022年1月1日\n" * 2_000,
+        "| 序号 | 任务 | 牵头单位 |\n" * 2_000,
+        "逗号前为牵头单位，下同" * 5_000,
+        "“十四五”末" * 10_000,
+    ],
+    ids=[
+        "open", "close", "headings", "clauses", "keys", "years", "numbers", "names",
+        "docnums", "dates", "pipes", "notes", "horizons",
+    ],
+)  # fmt: skip
+def test_degenerate_repetitions(text):
+    result = parse_text(text)
+    assert result.documents
+    for document in result.documents:
+        assert len(document.warnings) <= 201
