@@ -211,9 +211,14 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
     expect(sup.locator(".badges")).to_contain_text("已办结")
     expect(sup.locator("#timeline li").first).to_contain_text("办结审核：批准")
     assert ledger_server.task(task.id).status == TaskStatus.COMPLETED
+    sup.get_by_role("button", name="销号").click()
+    expect(sup.locator(".badges")).to_contain_text("已销号")
+    assert ledger_server.task(task.id).status == TaskStatus.CLOSED
 
 
-def test_supervisor_returns_a_completion_and_approves_an_extension(ledger_server, browsers) -> None:
+def test_supervisor_returns_a_completion_and_approves_an_extension(
+    ledger_server, browsers, shot
+) -> None:
     task = ledger_server.fresh_task(to="in_progress")
     lead = browsers.login(ledger_server.liaison_username(task.lead_department_ids[0]))
     lead.goto(f"/tasks/{task.id}")
@@ -228,6 +233,8 @@ def test_supervisor_returns_a_completion_and_approves_an_extension(ledger_server
     expect(lead.locator(".flash-success")).to_contain_text("办结申请已提交")
 
     sup = browsers.login("supervisor")
+    expect(sup.locator("#approvals .request")).to_have_count(2)
+    shot(sup, "10-supervisor-approvals")
     completion = sup.locator("#approvals .request", has_text="已基本完成。")
     completion.get_by_role("button", name="退回").click()  # a return needs a reason
     expect(sup.locator(".flash-error")).to_contain_text("退回须说明理由")
