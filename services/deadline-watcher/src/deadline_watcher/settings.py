@@ -41,6 +41,8 @@ class Settings(ServiceSettings):
 
     # Scheduler: batch of timers fired per transaction, idle poll, what counts as late.
     scheduler_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Concurrent batches on PostgreSQL (SKIP LOCKED splits them); SQLite has one writer.
+    scheduler_workers: int = Field(default=2, ge=1, le=16)
     scheduler_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     late_after_seconds: float = Field(default=60.0, ge=0)
 

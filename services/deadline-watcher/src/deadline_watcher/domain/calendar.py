@@ -33,6 +33,9 @@ class WorkingCalendar:
     extra_working_days: frozenset[date] = frozenset()
     extra_days_off: frozenset[date] = frozenset()
     _warned_years: set[int] = field(default_factory=set, repr=False)
+    # chinese-calendar validates every date it is asked about, which is slow on a hot path.
+    _known: dict[date, bool] = field(default_factory=dict, repr=False)
+    _between: dict[tuple[date, date], int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         both = self.extra_working_days & self.extra_days_off
@@ -62,6 +65,12 @@ class WorkingCalendar:
         )
 
     def is_working_day(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day: date) -> bool:
         if day in self.extra_working_days:
             return True
         if day in self.extra_days_off:
@@ -88,6 +97,15 @@ class WorkingCalendar:
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; negative when end is before start."""
+        key = (start, end)
+        counted = self._between.get(key)
+        if counted is None:
+            if len(self._between) > 10_000:
+                self._between.clear()
+            counted = self._between[key] = self._count_between(start, end)
+        return counted
+
+    def _count_between(self, start: date, end: date) -> int:
         if end < start:
             return -self.working_days_between(end, start)
         count = 0

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deadline_watcher.adapters import store
-from deadline_watcher.adapters.tables import outbox as outbox_t
 from deadline_watcher.adapters.tables import tasks
 from deadline_watcher.domain.timers import (
     TimerKind,
@@ -34,7 +33,7 @@ from deadline_watcher.domain.timers import (
 from deadline_watcher.service_layer import monthly
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import is_active
-from duban_common import outbox
+from duban_common.db import is_postgres
 from duban_common.logging import get_logger
 from duban_contracts import Envelope
 from duban_contracts.events import EscalationRaised, ReminderDue, TaskOverdue
@@ -82,11 +81,9 @@ class Scheduler:
         now = ctx.now()
         batch = _Batch()
         async with ctx.engine.begin() as conn:
-            due = await store.claim_due_timers(conn, now, self.batch_size)
+            due, known = await store.claim_due_timers(conn, now, self.batch_size, SENT)
             if not due:
                 return 0
-            task_ids = {t.task_id for t in due if t.task_id is not None}
-            known = await self._load_tasks(conn, task_ids)
             for timer in due:
                 late = (now - timer.fire_at).total_seconds() > ctx.settings.late_after_seconds
                 if timer.task_id is not None:
@@ -94,8 +91,7 @@ class Scheduler:
                 else:
                     fired = await self._fire_department_timer(conn, timer, now, late, batch)
                 (batch.sent if fired else batch.skipped).append(timer.id)
-            await outbox.append(conn, outbox_t, batch.envelopes)
-            await store.mark_fired(conn, batch.sent, SENT, now)
+            await store.append_outbox(conn, batch.envelopes)
             await store.mark_fired(conn, batch.skipped, SKIPPED, now)
             await store.add_timers(conn, batch.follow_ups)
             for task_id, values in batch.task_changes.items():
@@ -107,8 +103,16 @@ class Scheduler:
         self.fired_total += len(batch.sent)
         return len(due)
 
+    @property
+    def workers(self) -> int:
+        return self.ctx.settings.scheduler_workers if is_postgres(self.ctx.engine) else 1
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Fire timers until `stop` is set; database errors back off and retry."""
+        """Fire timers until `stop` is set: one loop per worker (PostgreSQL: several batches
+        at once, SKIP LOCKED keeps them apart, one builds events while another waits)."""
+        await asyncio.gather(*(self._loop(stop) for _ in range(self.workers)))
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         idle = self.ctx.settings.scheduler_poll_seconds
         backoff = idle
         while not stop.is_set():
@@ -132,12 +136,6 @@ class Scheduler:
         if nxt is None:
             return idle
         return max(0.005, min(idle, (nxt - self.ctx.now()).total_seconds()))
-
-    async def _load_tasks(self, conn: AsyncConnection, ids: set[str]) -> dict[str, dict[str, Any]]:
-        if not ids:
-            return {}
-        rows = await conn.execute(select(tasks).where(tasks.c.task_id.in_(ids)))
-        return {r.task_id: dict(r._mapping) for r in rows}
 
     # --- task timers ------------------------------------------------------------------
 
