@@ -99,21 +99,22 @@ def find_mentions(text: str, ref_year: int | None = None) -> list[Mention]:
 
 def _mention(match: re.Match[str], text: str, ref_year: int | None) -> Mention | None:
     s, e = match.start(), match.end()
-    if match.group("plan"):
-        n = cn_int(match.group("plan"))
+    plan, relative, y, month, day, per, rel = match.group(
+        "plan", "relative", "y", "m", "d", "per", "rel"
+    )
+    if plan:
+        n = cn_int(plan)
         return Mention(s, e, date(2005 + (n - 10) * 5, 12, 31), "deadline") if n else None
-    if match.group("relative"):
+    if relative:
         return Mention(s, e, date(ref_year, 12, 31), "deadline") if ref_year else None
-    year = int(match.group("y"))
     if s > 0 and (text[s - 1].isdigit() or text[s - 1] in _SKIP_BEFORE):
         return None
-    rel = match.group("rel") or ""
+    rel = rel or ""
     if rel in ("以来", "至今"):
         return None
-    after = text[e : e + 1]
-    if not (match.group("m") or match.group("per") or rel) and after in ("的", "度", "级"):
+    if not (month or per or rel) and text[e : e + 1] in ("的", "度", "级"):
         return None
-    due = _due(year, match.group("m"), match.group("d"), match.group("per") or "")
+    due = _due(int(y), month, day, per or "")
     if due is None:
         return None
     if rel in ("开始", "起"):
@@ -188,9 +189,21 @@ def milestones(text: str, mentions: list[Mention]) -> list[tuple[date, str]]:
     if len({m.due for m in mentions}) < 2:
         return []
     groups: list[tuple[date, list[str]]] = []
+    index = 0  # mentions and spans are both in text order: walk them together
     for lo, hi in _phase_spans(text):
         sentence = text[lo:hi].strip()
-        due, _ = sentence_due(mentions, lo, hi)
+        deadline: date | None = None
+        begin: date | None = None
+        while index < len(mentions) and mentions[index].start < hi:
+            mention = mentions[index]
+            index += 1
+            if mention.start < lo:
+                continue
+            if mention.kind == "deadline":
+                deadline = mention.due if deadline is None else max(deadline, mention.due)
+            else:
+                begin = mention.due if begin is None else max(begin, mention.due)
+        due = deadline or begin
         if due is not None:
             if groups and groups[-1][0] == due:
                 groups[-1][1].append(sentence)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from datetime import date
 
@@ -18,9 +19,7 @@ _NUMBER = re.compile(
     + _UNITS
     + r")(?!月|部门|单位|工作日|小时|方面|要素|环节|号|级)"
 )
-_MAX_CLAUSE = 300
-_DELIMITERS = "，,。；;！？!?：:\n"
-_CLAUSE_SPLIT = re.compile(f"[{_DELIMITERS}]")
+_CLAUSE_SPLIT = re.compile(r"[，,。；;！？!?：:\n]")
 _TARGET_VERB = re.compile(
     r"培育|打造|新增|建成|建设|达到|达|实现|力争|完成|创建|认定|培训|吸纳|带动|提升|提高|增长|超过|"
     r"不少于|不低于|以上|累计|覆盖|拥有|确保|争取|新建|改造|招聘|安置|帮扶|举办|开展|引进|输出|转移|"
@@ -42,16 +41,19 @@ def _value(text: str) -> int | float:
 def find_targets(text: str, due_for: Callable[[int], date | None] | None = None) -> list[Target]:
     """Targets in ``text``; ``due_for`` gives the due date that applies at an offset."""
     targets: list[Target] = []
-    clause_end = -1
-    for number in _NUMBER.finditer(text):
-        if number.start() < clause_end:
+    numbers = list(_NUMBER.finditer(text))
+    if not numbers:
+        return targets
+    # Clause boundaries (，。；：…) once, then each number finds its clause by bisection.
+    cuts = [m.start() for m in _CLAUSE_SPLIT.finditer(text)]
+    done = -1
+    for number in numbers:
+        i = bisect_left(cuts, number.start())
+        if i == done:
             continue  # this clause was handled with an earlier number
-        # The clause around the number, between two of ，。；：… (looking back a bounded way).
-        floor = max(0, number.start() - _MAX_CLAUSE)
-        start = max(text.rfind(d, floor, number.start()) for d in _DELIMITERS) + 1 or floor
-        end_match = _CLAUSE_SPLIT.search(text, number.end())
-        clause_end = end_match.start() if end_match else len(text)
-        clause = text[start:clause_end]
+        done = i
+        start = cuts[i - 1] + 1 if i else 0
+        clause = text[start : cuts[i] if i < len(cuts) else len(text)]
         if not _TARGET_VERB.search(clause) or _RATE_CONTEXT.search(clause):
             continue
         due = due_for(start) if due_for else None
