@@ -129,6 +129,7 @@ def test_three_documents_carry_37_assigned_measures(guangdong_and_national, inne
 def test_guangdong_header(guangdong_and_national):
     guangdong, _ = guangdong_and_national
     assert guangdong.title == "关于加强劳务品牌建设的行动方案"
+    assert guangdong.plan_title == guangdong.title
     assert guangdong.doc_number is None  # the notice page carrying it is not in the extraction
     assert guangdong.issued_on == date(2021, 12, 15)
     assert guangdong.due == END_2025  # 力争至“十四五”末
@@ -238,6 +239,7 @@ def test_national_half_width_labels_and_collective(guangdong_and_national):
 def test_inner_mongolia_header(inner_mongolia):
     doc = inner_mongolia
     assert doc.title == "关于印发《内蒙古自治区劳务品牌建设实施方案》的通知"
+    assert doc.plan_title == "内蒙古自治区劳务品牌建设实施方案"
     assert doc.doc_number == "内人社发〔2022〕3号"
     assert doc.issued_on is None  # printed as 2021年  月  日
     assert "成文日期不完整：2021年  月  日" in doc.warnings

@@ -81,6 +81,8 @@ class ParsedDocument:
     warnings: tuple[str, ...] = ()
     jurisdiction: str | None = None
     cites: tuple[str, ...] = ()
+    # The plan a transmittal notice carries: 关于印发《X》的通知 → X; otherwise the title.
+    plan_title: str | None = None
 
     @property
     def assigned_measures(self) -> tuple[ParsedMeasure, ...]:
@@ -98,6 +100,7 @@ class ParsedDocument:
             "warnings": list(self.warnings),
             "jurisdiction": self.jurisdiction,
             "cites": list(self.cites),
+            "plan_title": self.plan_title,
         }
 
 

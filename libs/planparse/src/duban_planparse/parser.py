@@ -148,7 +148,18 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
         warnings=tuple(warnings),
         jurisdiction=jurisdiction,
         cites=tuple(header.cites),
+        plan_title=_plan_title(header.title),
     )
+
+
+_TRANSMITTED = re.compile(r"(?:印发|转发|下达)《(.+?)》")
+
+
+def _plan_title(title: str) -> str | None:
+    if not title:
+        return None
+    match = _TRANSMITTED.search(title)
+    return match.group(1) if match else title
 
 
 def _measure(
