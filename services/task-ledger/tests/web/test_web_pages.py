@@ -498,3 +498,28 @@ def test_escalations_missing_reports_and_reminders_reach_the_pages(ledger_server
     expect(page.get_by_role("heading", level=1)).to_contain_text(task.title)
     expect(page.locator("#timeline")).to_contain_text("升级督办（橙）")
     expect(page.locator(".badges")).to_contain_text("已下发督办单")
+
+
+def test_overdue_tasks_turn_red_on_both_homes(ledger_server, browsers) -> None:
+    """The same light function as the API and the reports: past the due date, red."""
+    task = ledger_server.fresh_task(to="in_progress", lead="广东省市场监督管理局")
+    ledger_server.clock.set(datetime(2026, 1, 5, 2, 0, tzinfo=UTC))  # five days late
+    try:
+        sup = browsers.login("supervisor")
+        overdue = sup.locator("#overdue tr", has_text=task.title)
+        expect(overdue).to_contain_text("逾期 5 天")
+        expect(overdue).to_contain_text("红灯")
+        dep_row = sup.locator("#by-department tr", has_text="广东省市场监督管理局")
+        expect(dep_row.locator("td").nth(5)).not_to_have_text("0")  # red
+        expect(dep_row.locator("td").nth(6)).not_to_have_text("0")  # overdue
+
+        liaison = browsers.login(ledger_server.liaison_username(task.lead_department_ids[0]))
+        expect(liaison.locator(".stat-red b")).not_to_have_text("0")
+        row = liaison.locator(f'#my-tasks tr[data-task-id="{task.id}"]')
+        expect(row).to_contain_text("红灯")
+        liaison.goto(f"/tasks/{task.id}")
+        expect(liaison.get_by_test_id("due")).to_contain_text("已逾期 5 天")
+        # An extension must be asked for before the deadline: the form is gone.
+        expect(liaison.locator("#extension-form")).to_have_count(0)
+    finally:
+        ledger_server.clock.set(datetime(2025, 6, 2, 2, 0, tzinfo=UTC))
