@@ -168,8 +168,9 @@ def router(current_user: Callable[..., Any]) -> APIRouter:
         files: Annotated[list[UploadFile] | None, File()] = None,
     ) -> dict[str, Any]:
         ledger = ledger_of(request)
-        async with ledger.reading() as conn:  # refuse before storing any file
-            await h.read_task(conn, me, task_id, "report_progress")
+        if files:  # refuse before storing any file
+            async with ledger.reading() as conn:
+                await h.read_task(conn, me, task_id, "report_progress")
         stored = await _store_files(ledger, files or [])
         data = h.ReportInput(percent, done_work, next_steps, problems, coordination_needed, period)
         return views.report_view(await h.report_progress(ledger, me, task_id, data, stored))

@@ -6,9 +6,13 @@ timeline entries, the in-app inbox messages and the monthly-report bookkeeping.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +37,13 @@ HANDLED = (
 HANDLED_TYPES = frozenset(cls.EVENT_TYPE for cls in HANDLED)
 
 
+_CLAIM_PG = text(
+    "INSERT INTO consumer_inbox (consumer, event_id) "
+    "SELECT :consumer, value FROM json_array_elements_text(CAST(:ids AS json)) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
 def _insert(conn: AsyncConnection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
@@ -46,8 +57,11 @@ async def claim_new(conn: AsyncConnection, event_ids: Sequence[str]) -> set[str]
         .on_conflict_do_nothing()
         .returning(t.consumer_inbox.c.event_id)
     )
-    rows = [{"consumer": CONSUMER, "event_id": e} for e in dict.fromkeys(event_ids)]
-    result = await conn.execute(stmt, rows)
+    ids = list(dict.fromkeys(event_ids))
+    if conn.dialect.name == "postgresql":
+        result = await conn.execute(_CLAIM_PG, {"consumer": CONSUMER, "ids": json.dumps(ids)})
+    else:
+        result = await conn.execute(stmt, [{"consumer": CONSUMER, "event_id": e} for e in ids])
     return {r[0] for r in result.all()}
 
 
@@ -76,14 +90,43 @@ async def handle_batch(ledger: Ledger, items: Sequence[tuple[Envelope, Message]]
                 continue
             done.add(eid)
             await _apply(tx, envelope, message, timeline, inbox)
-        if timeline:
-            stmt = _insert(tx.conn, t.timeline).on_conflict_do_nothing()
-            await tx.conn.execute(stmt, timeline)
-        if inbox:
-            await tx.conn.execute(
-                _insert(tx.conn, t.inbox_messages).on_conflict_do_nothing(), inbox
-            )
+        await _insert_rows(tx.conn, t.timeline, timeline)
+        await _insert_rows(tx.conn, t.inbox_messages, inbox)
         return len(done)
+
+
+async def _insert_rows(conn: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows, skipping those already present (same source event).
+
+    SQLite: the driver's executemany. PostgreSQL: the whole batch as ONE JSON parameter
+    expanded by json_to_recordset: a fixed statement whatever the batch size, serialized by
+    the C json encoder instead of adapting every value in Python."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        await conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+        return
+    columns = tuple(rows[0])
+    payload = json.dumps(rows, ensure_ascii=False, default=_json_default)
+    await conn.execute(_recordset_insert(table, columns), {"rows": payload})
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+@functools.cache
+def _recordset_insert(table: Any, columns: tuple[str, ...]) -> Any:
+    dialect = postgresql.dialect()
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    types = ", ".join(f"{quote(c)} {table.c[c].type.compile(dialect=dialect)}" for c in columns)
+    return text(
+        f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "
+        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({types}) ON CONFLICT DO NOTHING"
+    )
 
 
 async def _apply(
