@@ -4,6 +4,19 @@ supervisors. `install(app)` mounts them on the API's FastAPI app.
 The pages use the same service layer and object-level authorization as the API: tasks are
 read through `handlers.read_task` / `repo.TaskFilter(visible_to_department=...)` and changed
 through the handlers, so a page never shows or changes another department's task.
+
+Pages (GET) and forms (POST, each with the session's CSRF token):
+  /login, /logout                      sign in (throttled) and out
+  /                                    liaison: my department's tasks, reports due, reminders;
+                                       supervisor: overview, approvals, escalations, missing reports
+  /tasks, /tasks/{id}                  lists (filters) and the task page with its timeline
+  /tasks/{id}/progress|acknowledge|start|extension|completion|notices|remind|dispatch|close
+  /tasks/{id}/completions|extensions/{request_id}/decision, /tasks/{id}/notices/{nid}/answer
+  /tasks/{id}/attachments/{aid}        attachment download
+  /plans/{plan_id}/dispatch            交办 every draft task of a plan
+  /inbox, /inbox/{id}/read             the in-app inbox
+  /imports, /imports/{id}[/departments|/confirm]   plan import: upload, review, correct, confirm
+  /reports, /reports/view, /reports/download?format=xlsx|md   monthly report (supervisors)
 """
 
 from __future__ import annotations
