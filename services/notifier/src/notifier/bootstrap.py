@@ -81,7 +81,7 @@ class NotifierService:
         self.migrate = migrate
         self.http = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds,
-            limits=httpx.Limits(max_connections=settings.delivery_concurrency),
+            limits=httpx.Limits(max_connections=settings.webhook_concurrency),
         )
         self.handler = EventHandler(
             self.engine, settings, self.clock, on_urgent=lambda: self.delivery.wake()

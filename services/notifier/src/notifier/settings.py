@@ -47,6 +47,9 @@ class Settings(ServiceSettings):
         default=20, ge=0, description="messages per minute per robot; 0 turns the limiter off"
     )
     webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = Field(
+        default=8, ge=1, le=256, description="robot requests in flight (HTTP connections)"
+    )
 
     # Which channels each kind of event may use (intersected with the user's own channels).
     channels_by_kind: dict[Kind, tuple[Channel, ...]] = Field(

@@ -67,7 +67,15 @@ class DeliveryLoop:
         self.on_recorded = on_recorded  # wakes the outbox relay
         self.rand = rand
         self._wake = asyncio.Event()
-        self._gate = asyncio.Semaphore(settings.delivery_concurrency)
+        # Robot requests beyond the HTTP pool would only queue (slowly) inside httpx.
+        self._gates = {
+            channel: asyncio.Semaphore(
+                settings.webhook_concurrency
+                if channel in ROBOT_CHANNELS
+                else settings.delivery_concurrency
+            )
+            for channel in Channel
+        }
 
     def wake(self) -> None:
         self._wake.set()
@@ -164,7 +172,7 @@ class DeliveryLoop:
             if person is None or not person.active:
                 raise DeliveryError("收件人已停用或已从通讯录删除", permanent=True)
             rendered = self.renderer.render(person, items)
-            async with self._gate:
+            async with self._gates[d.channel]:
                 await self.senders[d.channel].send(person, rendered, d.notification_id)
             error: str | None = None
             permanent = False
