@@ -62,6 +62,7 @@ def build_broker(
         batch_timeout_ms=settings.consumer_batch_timeout_ms,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
+        decoder=_keep_raw,
         title="task-ledger inbound",
         description="提醒、逾期、升级、月度调度与送达结果写入任务时间线和站内信",
     )
@@ -139,6 +140,12 @@ async def _with_retries(
             if attempt == attempts:
                 raise
             await asyncio.sleep(settings.consumer_retry_base_seconds * 2 ** (attempt - 1))
+
+
+async def _keep_raw(msg: Any) -> None:
+    """The handler reads the raw records itself (envelopes are validated there), so the
+    framework's per-record JSON decoding of the batch is skipped."""
+    return None
 
 
 def _source(rec: Any) -> str:
