@@ -219,7 +219,6 @@ async def _measure(
         quiet_hours_start="00:00",
         quiet_hours_end="00:00",
         retry_default=RetryPolicy(max_attempts=3, base_seconds=0.1, max_seconds=1),
-        delivery_poll_seconds=0.05,
         log_level="WARNING",
     )
     directory, mail_dept, robot_dept = _directory(sinks.webhook_port)

@@ -85,7 +85,7 @@ def build_email(sender: str, person: Recipient, message: Rendered, notification_
     mail = MIMEText(f"{message.body}\n\n{message.link}\n", "plain", "utf-8")
     mail["From"] = sender
     mail["To"] = formataddr((person.display_name, person.email), charset="utf-8")
-    mail["Subject"] = Header(message.subject, "utf-8")
+    mail["Subject"] = Header(message.subject, "utf-8")  # type: ignore[assignment]
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(idstring=notification_id, domain="duban")
     mail["X-Duban-Notification-Id"] = notification_id

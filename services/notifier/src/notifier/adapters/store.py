@@ -415,7 +415,12 @@ async def add_dead_letter(
     )
 
 
-async def unpublished_dead_letters(conn: AsyncConnection, limit: int = 100) -> list[Any]:
+DEAD_LETTER_BATCH = 100
+
+
+async def unpublished_dead_letters(
+    conn: AsyncConnection, limit: int = DEAD_LETTER_BATCH
+) -> list[Any]:
     rows = await conn.execute(
         select(dead_letters)
         .where(dead_letters.c.published_at.is_(None))

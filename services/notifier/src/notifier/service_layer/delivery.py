@@ -67,6 +67,9 @@ class DeliveryLoop:
         self.on_recorded = on_recorded  # wakes the outbox relay
         self.rand = rand
         self._wake = asyncio.Event()
+        # Dead letters left by an earlier run are looked for once at start, then only after a
+        # final failure: most passes have none and should not pay a query for them.
+        self._dead_letters_waiting = True
         # Robot requests beyond the HTTP pool would only queue (slowly) inside httpx.
         self._gates = {
             channel: asyncio.Semaphore(
@@ -222,6 +225,7 @@ class DeliveryLoop:
             await outbox.append(conn, tables.outbox, envelopes)
             for (r, _, _), envelope in zip(outcomes, envelopes, strict=True):
                 if r.final and not r.succeeded:
+                    self._dead_letters_waiting = True
                     await store.add_dead_letter(
                         conn,
                         key=envelope.key,
@@ -261,7 +265,7 @@ class DeliveryLoop:
 
     async def flush_dead_letters(self) -> int:
         """Publish queued dead letters; a broker failure leaves them for the next pass."""
-        if self.publish_dead_letter is None:
+        if self.publish_dead_letter is None or not self._dead_letters_waiting:
             return 0
         async with self.engine.connect() as conn:
             rows = await store.unpublished_dead_letters(conn)
@@ -269,4 +273,6 @@ class DeliveryLoop:
             await self.publish_dead_letter(row.body, row.key.encode(), row.reason, row.source)
             async with self.engine.begin() as conn:
                 await store.mark_dead_letter_published(conn, row.id, self.now())
+        # Only once every row went out: a failure above leaves the flag up for the next pass.
+        self._dead_letters_waiting = len(rows) == store.DEAD_LETTER_BATCH
         return len(rows)
