@@ -165,3 +165,19 @@ def test_periods() -> None:
     assert day_in_period("2026-02", 30) == date(2026, 2, 28)
     assert first_dispatch_period(date(2025, 10, 20), 20) == "2025-10"
     assert first_dispatch_period(date(2025, 10, 21), 20) == "2025-11"
+
+
+def test_fast_envelope_wrap_matches_the_contracts_wrap() -> None:
+    from deadline_watcher.service_layer.context import PRODUCER, WatcherContext
+    from duban_contracts import Envelope
+    from duban_contracts.examples import examples
+
+    ctx = WatcherContext.from_settings(Settings(database_url="sqlite:///:memory:"))
+    at = local(date(2025, 10, 9))
+    for message in examples():
+        fast = ctx.wrap(message, at)
+        reference = Envelope.wrap(message, producer=PRODUCER, occurred_at=at)
+        assert Envelope.from_bytes(fast.to_bytes()).open() == message
+        ignore = {"event_id", "correlation_id"}
+        assert fast.model_dump(exclude=ignore) == reference.model_dump(exclude=ignore)
+        assert fast.correlation_id == fast.event_id

@@ -160,8 +160,14 @@ async def test_downtime_fires_missed_timers_once_marked_late(watcher: Watcher) -
     assert await watcher.fire() == 1  # 蓝 was reached before the task was known: now, not late
     watcher.clock.set(local(date(2025, 10, 9), time(8, 59)))
     assert await watcher.fire() == 0
-    # The watcher was down from 08:59 to 10:00: the 09:00 reminder fires once, late.
+    # The watcher was down from 08:59 to 10:00: the 09:00 reminder fires once, late, even
+    # though another event about the task is handled before the timer loop gets to it.
     watcher.clock.set(local(date(2025, 10, 9), time(10, 0)))
+    await watcher.send(
+        TaskStatusChanged(
+            task_id="t-down", from_status=TaskStatus.DISPATCHED, to_status=TaskStatus.ACKNOWLEDGED
+        )
+    )
     assert await watcher.fire() == 1
     assert await watcher.fire() == 0
     [(_, blue), (envelope, message)] = await watcher.events()
@@ -238,7 +244,6 @@ async def test_two_replicas_fire_each_timer_exactly_once(
     for s in schedulers:
         await s.ctx.engine.dispose()
     assert sum(counts) == len(tasks) * 4  # 5, 3 and 1 working days before, and 蓝
-    assert all(counts)  # both replicas took part
     keys = Counter(m.dedupe_key for _, m in await watcher.events())
     assert len(keys) == len(tasks) * 4 and set(keys.values()) == {1}
 

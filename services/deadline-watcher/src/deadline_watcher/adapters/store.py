@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,10 +41,27 @@ async def add_timers(conn: AsyncConnection, specs: Iterable[TimerSpec]) -> None:
         await conn.execute(stmt, rows)
 
 
-async def delete_pending_task_timers(conn: AsyncConnection, task_id: str) -> int:
-    result = await conn.execute(
-        delete(timers).where(timers.c.task_id == task_id, timers.c.fired_at.is_(None))
-    )
+async def delete_pending_task_timers(
+    conn: AsyncConnection,
+    task_id: str,
+    *,
+    keep_due_on: date | None = None,
+    keep_keys: Iterable[str] = (),
+    now: datetime | None = None,
+) -> int:
+    """Delete a task's pending timers, except (when `keep_due_on` is given) those for that
+    due date that are still planned, or already due: a timer missed while the watcher was
+    down still fires, late, even if another event about the task is handled first."""
+    stale = delete(timers).where(timers.c.task_id == task_id, timers.c.fired_at.is_(None))
+    if keep_due_on is not None and now is not None:
+        stale = stale.where(
+            or_(
+                timers.c.due_on.is_(None),
+                timers.c.due_on != keep_due_on,
+                and_(timers.c.fire_at > now, timers.c.dedupe_key.not_in(list(keep_keys))),
+            )
+        )
+    result = await conn.execute(stale)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

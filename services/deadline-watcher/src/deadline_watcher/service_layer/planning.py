@@ -34,10 +34,18 @@ def task_timers(ctx: WatcherContext, task: Any, now: datetime) -> list[TimerSpec
 
 
 async def replan(conn: AsyncConnection, ctx: WatcherContext, task: Any, now: datetime) -> None:
-    """Delete the task's pending timers and plan them again.
+    """Plan the task's timers again and delete the pending ones no longer planned.
 
     Fired timers stay (their dedupe keys are never reused); a changed due date makes new keys,
-    so nothing stale survives and nothing already said is said again.
+    so nothing stale survives and nothing already said is said again. A pending timer already
+    due (missed during downtime) is kept for the current due date, so it fires, late.
     """
-    await store.delete_pending_task_timers(conn, task.task_id)
-    await store.add_timers(conn, task_timers(ctx, task, now))
+    specs = task_timers(ctx, task, now)
+    if specs:
+        keys = [s.dedupe_key for s in specs]
+        await store.delete_pending_task_timers(
+            conn, task.task_id, keep_due_on=task.due_on, keep_keys=keys, now=now
+        )
+    else:
+        await store.delete_pending_task_timers(conn, task.task_id)
+    await store.add_timers(conn, specs)
