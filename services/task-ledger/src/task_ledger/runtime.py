@@ -42,7 +42,7 @@ class Runtime:
             self.broker = make_broker(settings)
         await self.broker.start()
         self.relay = OutboxRelay(
-            self.ledger.engine, t.outbox, self.broker, batch_size=settings.outbox_batch_size
+            self.ledger.write_engine, t.outbox, self.broker, batch_size=settings.outbox_batch_size
         )
         self.ledger.relay = self.relay
         self._relay_task = asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")

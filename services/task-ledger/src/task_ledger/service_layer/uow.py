@@ -6,7 +6,6 @@ its timeline entries and its audit records, so either all of them are stored or 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -105,8 +104,13 @@ class Ledger:
         self.clock: Clock = clock or SystemClock()
         self.engine = engine or make_engine(settings.database_url)
         self.postgres = is_postgres(self.engine)
-        # SQLite has one writer: serialize write transactions here instead of on "locked".
-        self._write_lock = asyncio.Lock()
+        # SQLite has one writer: write transactions queue (FIFO) for a single connection of
+        # their own, so a burst of readers never starves them and nothing waits on "locked".
+        self.write_engine = (
+            self.engine
+            if self.postgres
+            else make_engine(str(self.engine.url), pool_size=1, max_overflow=0, pool_timeout=300)
+        )
         self.relay: outbox_lib.OutboxRelay | None = None
 
     def today(self) -> date:
@@ -117,8 +121,7 @@ class Ledger:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        lock = contextlib.nullcontext() if self.postgres else self._write_lock
-        async with lock, self.engine.begin() as conn:  # type: ignore[attr-defined]
+        async with self.write_engine.begin() as conn:
             tx = Transaction(conn, self.clock, self.now())
             yield tx
             await tx.flush()
@@ -132,3 +135,5 @@ class Ledger:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
