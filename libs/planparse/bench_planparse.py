@@ -1,7 +1,7 @@
 """Benchmarks of the plan importer; ``make bench`` calls ``run()``.
 
 planparse.seeds_ms          parsing the three seed documents (two files), best of several runs
-planparse.1000_pages_s      parsing a generated plan of 1,000 pages (~1,000,000 characters)
+planparse.1000_pages_s      a generated plan of 1,000 pages (~1,000,000 characters), best of 3
 planparse.1000_pages_peak_mb  peak traced memory while parsing that plan
 """
 
@@ -34,9 +34,11 @@ def run() -> dict[str, dict]:
         best = min(best, time.perf_counter() - start)
 
     plan = generate_plan(pages=1000)
-    start = time.perf_counter()
-    result = parse_text(plan, "<1000 pages>")
-    elapsed = time.perf_counter() - start
+    elapsed = float("inf")
+    for _ in range(3):  # best of three: the figure is the parser's, not the machine's load
+        start = time.perf_counter()
+        result = parse_text(plan, "<1000 pages>")
+        elapsed = min(elapsed, time.perf_counter() - start)
     assert result.documents and result.documents[0].measures
 
     tracemalloc.start()
