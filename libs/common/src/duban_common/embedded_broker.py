@@ -18,10 +18,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from duban_contracts.topics import ALL_TOPICS, Topic
 
@@ -41,6 +43,17 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     os.setpgrp()  # own process group: Ctrl-C in the terminal reaches us, not the broker first
+
+
+def _run_to_completion(make_coro: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """asyncio.run, also when the caller already runs an event loop (then in a thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(make_coro())
+        return
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(make_coro())).result()
 
 
 @dataclass
@@ -85,7 +98,7 @@ class EmbeddedBroker:
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         )
         try:
-            asyncio.run(self._wait_ready_and_create_topics())
+            _run_to_completion(self._wait_ready_and_create_topics)
         except BaseException:
             self.stop()
             raise
