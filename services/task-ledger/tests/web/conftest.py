@@ -32,7 +32,7 @@ from task_ledger.service_layer import handlers as h
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[4] / "seeds"  # the repo copy of shared/seeds
 PLAN_SEED = SEEDS / "000_9108b65ab0af5f8f.txt"  # 广东省劳务品牌行动方案 (+ the national guidance)
 IMPORT_SEED = SEEDS / "003_719c3a43df115ca9.txt"  # 内蒙古自治区实施方案, imported through the page
 # 10:00 in China on a Monday; the seed plans are due at the end of 2025.

@@ -23,7 +23,7 @@ from task_ledger.service_layer import handlers as h
 from task_ledger.service_layer import inbound
 
 pytestmark = pytest.mark.e2e
-IMPORT_SEED = Path("/work/shared/seeds/003_719c3a43df115ca9.txt")
+IMPORT_SEED = Path(__file__).resolve().parents[4] / "seeds" / "003_719c3a43df115ca9.txt"
 LOGIN_URL = re.compile(r"/login(\?.*)?$")
 
 
