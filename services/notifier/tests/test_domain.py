@@ -159,3 +159,14 @@ def test_dedupe_key_is_per_source_recipient_and_channel() -> None:
     assert k != dedupe_key("task-1:overdue:2", "u-1", Channel.INBOX)
     assert k != dedupe_key("task-1:overdue:2", "u-2", Channel.EMAIL)
     assert k != dedupe_key("task-1:overdue:3", "u-1", Channel.EMAIL)
+
+
+def test_build_broker_declares_what_the_notifier_reads_and_writes() -> None:
+    from faststream.specification import AsyncAPI
+
+    from notifier.entrypoints.messaging import INBOUND_TOPICS, build_broker
+
+    spec = AsyncAPI(build_broker(Settings()), title="notifier", version="1").to_specification()
+    channels = " ".join(spec.to_jsonable()["channels"])
+    assert all(topic in channels for topic in INBOUND_TOPICS)
+    assert "dispatch records" in channels and "dead letters" in channels

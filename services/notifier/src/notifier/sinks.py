@@ -134,11 +134,20 @@ class SmtpSink:
         from duban_common.embedded_broker import free_port
 
         self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()  # addresses answered with 550, as for an unknown mailbox
         self.count = 0
         self.keep = keep
         self.host = host
         self.port = port or free_port(host)
         self._controller = Controller(self, hostname=host, port=self.port)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.count += 1
