@@ -116,11 +116,13 @@ def write_ledger_xlsx(
     ws = book.sheet("逾期事项", OVERDUE_COLUMNS)
     row = 0
     for report in reports:
-        for o in report.overdue:
+        for late in report.overdue:
             row += 1
-            ws.write_row(row, 0, [o.seq, o.title, "、".join(o.lead), o.due_on.isoformat()])
-            ws.write_number(row, 4, o.days_late, book.lights[Light.RED])
-            ws.write_row(row, 5, [f"{o.progress}%", o.reminders])
+            ws.write_row(
+                row, 0, [late.seq, late.title, "、".join(late.lead), late.due_on.isoformat()]
+            )
+            ws.write_number(row, 4, late.days_late, book.lights[Light.RED])
+            ws.write_row(row, 5, [f"{late.progress}%", late.reminders])
     ws.autofilter(0, 0, row, len(OVERDUE_COLUMNS) - 1)
 
     ws = book.sheet("汇总", SUMMARY_COLUMNS)
