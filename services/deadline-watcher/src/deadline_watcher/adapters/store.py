@@ -6,13 +6,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from psycopg.rows import namedtuple_row
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from deadline_watcher.adapters.outgoing import OutgoingEvent
 from deadline_watcher.adapters.tables import outbox, tasks, timers
 from deadline_watcher.domain.timers import TimerSpec
-from duban_common import outbox as outbox_lib
 from duban_contracts import Envelope
 
 
@@ -69,6 +70,23 @@ async def delete_pending_task_timers(
 _TASK_FIELDS = [c.name for c in tasks.c if c.name != "updated_at"]
 _TASK_COLUMNS = [tasks.c[name].label(f"task_{name}") for name in _TASK_FIELDS]
 _TASK_LABELS = [(name, f"task_{name}") for name in _TASK_FIELDS]
+_TIMER_FIELDS = [c.name for c in timers.c]
+
+# Claim, mark and read in one statement. id = ANY(ARRAY(...)): the locked ids first, then
+# primary-key lookups (a join there may be planned as a scan of every timer).
+_PG_CLAIM = f"""
+WITH claimed AS (
+    UPDATE timers SET fired_at = %(now)s, outcome = %(outcome)s
+    WHERE id = ANY(ARRAY(
+        SELECT id FROM timers WHERE fired_at IS NULL AND fire_at <= %(now)s
+        ORDER BY fire_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+    ))
+    RETURNING {", ".join(_TIMER_FIELDS)}
+)
+SELECT claimed.*, {", ".join(f"tasks.{name} AS task_{name}" for name in _TASK_FIELDS)}
+FROM claimed LEFT OUTER JOIN tasks ON tasks.task_id = claimed.task_id
+ORDER BY claimed.fire_at, claimed.id
+"""
 
 
 async def claim_due_timers(
@@ -81,30 +99,19 @@ async def claim_due_timers(
     fire one timer twice. SQLite: the transaction already holds the database's single write
     lock (BEGIN IMMEDIATE), so a plain select then update is just as safe.
     """
-    due = (
-        select(timers.c.id)
-        .where(timers.c.fired_at.is_(None), timers.c.fire_at <= now)
-        .order_by(timers.c.fire_at)
-        .limit(limit)
-    )
     if conn.dialect.name == "postgresql":
-        # id = ANY(ARRAY(...)): the locked ids first, then primary-key lookups (a join here
-        # may be planned as a scan of every timer).
-        locked = func.array(due.with_for_update(skip_locked=True).scalar_subquery())
-        claimed = (
-            update(timers)
-            .where(timers.c.id == func.any(locked))
-            .values(fired_at=now, outcome=outcome)
-            .returning(*timers.c)
-            .cte("claimed")
-        )
-        query = (
-            select(claimed, *_TASK_COLUMNS)
-            .select_from(claimed.outerjoin(tasks, tasks.c.task_id == claimed.c.task_id))
-            .order_by(claimed.c.fire_at, claimed.c.id)
-        )
-        rows = (await conn.execute(query)).all()
+        # On the driver's connection, in binary: a batch's rows are decoded by psycopg alone.
+        raw = (await conn.get_raw_connection()).driver_connection
+        cursor = raw.cursor(row_factory=namedtuple_row, binary=True)  # type: ignore[union-attr]
+        await cursor.execute(_PG_CLAIM, {"now": now, "limit": limit, "outcome": outcome})
+        rows = await cursor.fetchall()
     else:
+        due = (
+            select(timers.c.id)
+            .where(timers.c.fired_at.is_(None), timers.c.fire_at <= now)
+            .order_by(timers.c.fire_at)
+            .limit(limit)
+        )
         query = (
             select(timers, *_TASK_COLUMNS)
             .select_from(timers.outerjoin(tasks, tasks.c.task_id == timers.c.task_id))
@@ -116,18 +123,30 @@ async def claim_due_timers(
     known: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.task_task_id is not None and row.task_task_id not in known:
-            values = row._mapping
-            known[row.task_task_id] = {name: values[label] for name, label in _TASK_LABELS}
+            known[row.task_task_id] = {name: getattr(row, label) for name, label in _TASK_LABELS}
     return list(rows), known
 
 
-async def append_outbox(conn: AsyncConnection, envelopes: Sequence[Envelope]) -> None:
-    """`duban_common.outbox.append`, with one array insert on PostgreSQL: the scheduler
-    writes up to a batch of events per transaction, and row-by-row inserts dominated it."""
-    if not envelopes:
+async def append_outbox(conn: AsyncConnection, events: Sequence[OutgoingEvent | Envelope]) -> None:
+    """The outbox rows `duban_common.outbox.append` writes; on PostgreSQL one array insert
+    (the scheduler writes up to a batch per transaction; row-by-row inserts dominated it)."""
+    rows = [e if isinstance(e, OutgoingEvent) else OutgoingEvent.of(e) for e in events]
+    if not rows:
         return
     if conn.dialect.name != "postgresql":
-        await outbox_lib.append(conn, outbox, envelopes)
+        await conn.execute(
+            insert(outbox),
+            [
+                {
+                    "event_id": r.event_id,
+                    "event_type": r.event_type,
+                    "topic": r.topic,
+                    "key": r.key,
+                    "body": r.body,
+                }
+                for r in rows
+            ],
+        )
         return
     # Straight on the driver's connection (same transaction) to send the arrays in binary:
     # hex-escaping the bodies as text took most of the time.
@@ -137,11 +156,11 @@ async def append_outbox(conn: AsyncConnection, envelopes: Sequence[Envelope]) ->
         " SELECT * FROM unnest(%b::varchar[], %b::varchar[], %b::varchar[], %b::varchar[],"
         " %b::bytea[])",
         (
-            [str(e.event_id) for e in envelopes],
-            [e.event_type for e in envelopes],
-            [e.topic for e in envelopes],
-            [e.key for e in envelopes],
-            [e.to_bytes() for e in envelopes],
+            [r.event_id for r in rows],
+            [r.event_type for r in rows],
+            [r.topic for r in rows],
+            [r.key for r in rows],
+            [r.body for r in rows],
         ),
         binary=True,
     )

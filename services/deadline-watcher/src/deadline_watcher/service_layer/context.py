@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import uuid6
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deadline_watcher.adapters.db import make_watcher_engine
+from deadline_watcher.adapters.outgoing import OutgoingEvent, encode
 from deadline_watcher.domain.calendar import WorkingCalendar
 from deadline_watcher.domain.policy import PolicyBook
 from deadline_watcher.domain.timers import FireTime
@@ -51,21 +51,8 @@ class WatcherContext:
         return self.fire.local_date(self.clock.now())
 
     def wrap(self, message: Message, now: datetime, cause: Envelope | None = None) -> Envelope:
-        if cause is not None:
-            return Envelope.wrap(message, producer=PRODUCER, occurred_at=now, causation=cause)
-        # Envelope.wrap without validating again what this code just built: the message is
-        # validated; the envelope fields are ours. The scheduler wraps up to a batch at a time.
-        event_id = uuid6.uuid7()
-        return Envelope.model_construct(
-            event_id=event_id,
-            event_type=message.EVENT_TYPE,
-            schema_version=message.SCHEMA_VERSION,
-            occurred_at=now,
-            producer=PRODUCER,
-            correlation_id=event_id,
-            causation_id=None,
-            traceparent=None,
-            tracestate=None,
-            key=message.partition_key(),
-            payload=message.model_dump(mode="json"),
-        )
+        return Envelope.wrap(message, producer=PRODUCER, occurred_at=now, causation=cause)
+
+    def encode(self, message: Message, now: datetime) -> OutgoingEvent:
+        """The scheduler's fast path: straight to the outbox's bytes (see `outgoing`)."""
+        return encode(message, PRODUCER, now)

@@ -15,13 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deadline_watcher.adapters import store
 from deadline_watcher.adapters.tables import inbox as inbox_t
-from deadline_watcher.adapters.tables import outbox as outbox_t
 from deadline_watcher.adapters.tables import progress_reports, tasks
 from deadline_watcher.domain.timers import level_rank
 from deadline_watcher.service_layer import monthly
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import replan
-from duban_common import inbox, outbox
+from duban_common import inbox
 from duban_common.logging import get_logger
 from duban_contracts import Envelope, Message
 from duban_contracts import commands as c
@@ -46,7 +45,7 @@ async def handle(ctx: WatcherContext, envelope: Envelope, message: Message) -> N
         if not await inbox.claim(conn, inbox_t, CONSUMER, str(envelope.event_id)):
             return
         caused = await handler(conn, ctx, envelope, message, now)
-        await outbox.append(conn, outbox_t, caused)
+        await store.append_outbox(conn, caused)
     if caused:
         ctx.on_commit()
 

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deadline_watcher.adapters import store
+from deadline_watcher.adapters.outgoing import OutgoingEvent
 from deadline_watcher.adapters.tables import tasks
 from deadline_watcher.domain.timers import (
     TimerKind,
@@ -49,7 +50,7 @@ SKIPPED = "skipped"
 class _Batch:
     """What one batch produces, written at the end of its transaction."""
 
-    envelopes: list[Envelope] = field(default_factory=list)
+    envelopes: list[OutgoingEvent | Envelope] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     follow_ups: list[TimerSpec] = field(default_factory=list)
@@ -163,7 +164,7 @@ class Scheduler:
             message = self._escalate(task, timer, kind, now, late, batch)
             if message is None:
                 return False
-        batch.envelopes.append(self.ctx.wrap(message, now))
+        batch.envelopes.append(self.ctx.encode(message, now))
         return True
 
     def _escalate(
