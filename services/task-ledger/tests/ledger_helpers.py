@@ -17,7 +17,7 @@ from task_ledger.service_layer.directory import liaison_username
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the repository copy of the seeds
 SEED_FILE = SEEDS / "000_9108b65ab0af5f8f.txt"
 START = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
 

@@ -93,7 +93,7 @@ async def _prepare(client: httpx.AsyncClient) -> list[tuple[str, dict[str, str]]
 
 
 def _plan_bytes() -> bytes:
-    seed = Path("/work/shared/seeds/000_9108b65ab0af5f8f.txt")
+    seed = Path(__file__).resolve().parents[4] / "seeds" / "000_9108b65ab0af5f8f.txt"
     return seed.read_bytes() if seed.exists() else _synthetic_plan()
 
 
