@@ -40,6 +40,7 @@ class HealthServer:
                     pass  # headers are not needed
             parts = request.decode("latin-1").split()
             path = parts[1] if len(parts) > 1 else ""
+            body: dict[str, object]
             if path == "/health/live":
                 status, body = 200, {"status": "ok"}
             elif path == "/health/ready":
