@@ -114,6 +114,13 @@ async def test_liaison_workflow_from_dispatch_to_close(api: Api) -> None:
         headers={**lead, "content-type": "application/json"},
     )
     assert r.status_code == 413 and r.json()["title"] == "请求过大"
+    r = await api.client.post(
+        f"/api/tasks/{tid}/progress-reports",
+        data={"percent": "50"},
+        files=[("files", ("huge.pdf", b"0" * (2 * 1024 * 1024 + 1), "application/pdf"))],
+        headers=lead,
+    )
+    assert r.status_code == 413  # the whole upload is over max_upload_bytes
 
     # No mass assignment: protected fields are refused, not ignored.
     r = await api.client.post(

@@ -1,0 +1,125 @@
+"""Watcher and notifier events into the ledger (one batch, both stores)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from ledger_helpers import Api
+from sqlalchemy import select
+
+from duban_contracts import Envelope
+from duban_contracts import events as ev
+from duban_contracts.vocabulary import Channel, EscalationLevel, ReminderKind
+from task_ledger.adapters import tables as t
+from task_ledger.service_layer import inbound
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2025, 6, 3, 1, 0, tzinfo=UTC)
+
+
+def wrap(message: ev.Event) -> tuple[Envelope, ev.Event]:
+    envelope = Envelope.wrap(message, producer="deadline-watcher", occurred_at=NOW)
+    return envelope, envelope.open()  # type: ignore[return-value]
+
+
+async def test_every_inbound_kind_lands_once(api: Api) -> None:
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    task = (await api.client.get("/api/tasks", params={"page_size": 1}, headers=sup)).json()
+    tid, dep = task["items"][0]["id"], task["items"][0]["lead_department_ids"][0]
+    common = {
+        "task_title": "任务",
+        "plan_id": "plan-x",
+        "department_ids": (dep,),
+        "scheduled_for": NOW,
+    }
+    batch = [
+        wrap(
+            ev.ReminderDue(
+                task_id=tid,
+                kind=ReminderKind.DUE_TODAY,
+                due_on=date(2025, 6, 3),
+                working_days_left=0,
+                dedupe_key="r1",
+                **common,
+            )
+        ),
+        wrap(
+            ev.TaskOverdue(
+                task_id=tid, due_on=date(2025, 6, 2), working_days_late=1, dedupe_key="o1", **common
+            )
+        ),
+        wrap(
+            ev.EscalationRaised(
+                task_id=tid,
+                level=EscalationLevel.ORANGE,
+                due_on=date(2025, 6, 2),
+                working_days_late=3,
+                reason="逾期三日",
+                dedupe_key="e1",
+                **common,
+            )
+        ),
+        wrap(
+            ev.ReportRequested(
+                department_id=dep,
+                period="2025-06",
+                report_due_on=date(2025, 6, 28),
+                open_task_ids=(tid,),
+                scheduled_for=NOW,
+                dedupe_key="q1",
+            )
+        ),
+        wrap(
+            ev.ReportMissing(
+                department_id=dep,
+                period="2025-05",
+                report_due_on=date(2025, 5, 28),
+                consecutive_misses=2,
+                escalation_level=EscalationLevel.BLUE,
+                scheduled_for=NOW,
+                dedupe_key="m1",
+            )
+        ),
+        wrap(
+            ev.NotificationFailed(
+                key=tid,
+                notification_id="n-9",
+                source_event_ids=("x",),
+                task_ids=(tid,),
+                recipient_id="user-x",
+                channel=Channel.EMAIL,
+                attempt=3,
+                at=NOW,
+                error="mailbox full",
+                final=True,
+            )
+        ),
+    ]
+    assert await inbound.handle_batch(api.ledger, batch) == len(batch)
+    assert await inbound.handle_batch(api.ledger, batch) == 0  # redelivered: nothing changes
+
+    timeline = (await api.client.get(f"/api/tasks/{tid}/timeline", headers=sup)).json()
+    inbound_kinds = [e["kind"] for e in timeline if e["data"].get("event_type")]
+    assert inbound_kinds == [
+        "reminder",
+        "overdue",
+        "escalation",
+        "report_requested",
+        "delivery_failed",
+    ]
+    escalation = next(e for e in timeline if e["kind"] == "escalation")
+    assert escalation["summary"] == "升级督办（橙）：逾期三日"
+    assert escalation["data"]["level"] == "orange"
+    assert escalation["at"].startswith("2025-06-03T01:00:00")
+    detail = (await api.client.get(f"/api/tasks/{tid}", headers=sup)).json()
+    assert detail["escalation_level"] == "orange"
+    async with api.ledger.reading() as conn:
+        monthly = (
+            await conn.execute(select(t.monthly_reports).order_by(t.monthly_reports.c.period))
+        ).all()
+    assert [(m.period, m.missing, m.consecutive_misses) for m in monthly] == [
+        ("2025-05", True, 2),
+        ("2025-06", False, 0),
+    ]
