@@ -18,13 +18,15 @@ from duban_contracts.events import (
     ExtensionDecided,
     ProgressReported,
     ReminderDue,
+    SupervisionNoticeAnswered,
+    SupervisionNoticeIssued,
     TaskClosed,
     TaskDispatched,
     TaskOverdue,
     TaskRegistered,
     TaskStatusChanged,
 )
-from duban_contracts.vocabulary import Decision, TaskStatus
+from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
 
 from .conftest import Watcher, local, settings_for
 
@@ -287,3 +289,75 @@ async def _all_due(w: Watcher) -> list[object]:
             )
         )
         return list(rows)
+
+
+async def test_an_unanswered_orange_notice_turns_red(watcher: Watcher) -> None:
+    for task in ("t-notice-ignored", "t-notice-answered"):
+        await dispatch(watcher, task, date(2025, 12, 31))
+        await watcher.send(
+            SupervisionNoticeIssued(
+                task_id=task,
+                notice_id=f"n-{task}",
+                department_id="hrss",
+                level=EscalationLevel.ORANGE,
+                requirements="三个工作日内书面说明",
+                reply_due_on=date(2025, 10, 10),
+            )
+        )
+    await watcher.send(
+        SupervisionNoticeAnswered(
+            task_id="t-notice-answered", notice_id="n-1", department_id="hrss", answer="已整改"
+        )
+    )
+    got = await watcher.run_days(date(2025, 10, 9), date(2025, 10, 14))
+    reds = [
+        (day, m.task_id)
+        for day, messages in got.items()
+        for m in messages
+        if isinstance(m, EscalationRaised) and m.level is EscalationLevel.RED
+    ]
+    assert reds == [(date(2025, 10, 11), "t-notice-ignored")]  # the working day after the 10th
+
+
+async def test_a_plan_policy_overrides_the_default(db_url: str, watcher: Watcher) -> None:
+    settings = settings_for(
+        db_url,
+        plan_policies={"plan-urgent": {"before_due": [2], "blue_before": None}},
+    )
+    ctx = WatcherContext.from_settings(settings, clock=watcher.clock)
+    urgent = Watcher(ctx, watcher.clock, Scheduler(ctx))
+    await dispatch(urgent, "t-urgent", FRIDAY_AFTER_NATIONAL_DAY, plan="plan-urgent")
+    await dispatch(urgent, "t-normal", FRIDAY_AFTER_NATIONAL_DAY)
+    got = await urgent.run_days(date(2025, 9, 20), date(2025, 10, 9))
+    before = sorted(
+        (m.task_id, day)
+        for day, messages in got.items()
+        for m in messages
+        if isinstance(m, ReminderDue)
+    )
+    assert before == [
+        ("t-normal", date(2025, 9, 26)),
+        ("t-normal", date(2025, 9, 29)),
+        ("t-normal", date(2025, 10, 9)),
+        ("t-urgent", date(2025, 9, 30)),  # 2 working days before, across the holiday
+    ]
+    await ctx.engine.dispose()
+
+
+async def test_migrations_match_the_tables(db_url: str, watcher: Watcher) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from deadline_watcher.adapters.tables import metadata
+    from deadline_watcher.migrations import VERSION_TABLE
+
+    def diff(sync_conn: object) -> list[object]:
+        context = MigrationContext.configure(
+            sync_conn,  # type: ignore[arg-type]
+            opts={"version_table": VERSION_TABLE},
+        )
+        return list(compare_metadata(context, metadata))
+
+    async with watcher.ctx.engine.connect() as conn:
+        differences = await conn.run_sync(diff)
+    assert differences == []
