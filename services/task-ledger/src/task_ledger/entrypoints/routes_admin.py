@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from duban_contracts.vocabulary import Role
 from task_ledger.adapters import repository as repo
+from task_ledger.adapters import tables as t
 from task_ledger.adapters.files import CHUNK
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotAllowed
@@ -160,8 +161,6 @@ def router(current_user: Callable[..., Any], serializer: Callable[..., Any]) -> 
 
     @api.get("/plans", tags=["imports"], summary="方案列表")
     async def plans(request: Request, me: Me) -> list[dict[str, Any]]:
-        from task_ledger.adapters import tables as t
-
         async with ledger_of(request).reading() as conn:
             rows = (await conn.execute(t.plans.select().order_by(t.plans.c.created_at))).all()
         return [
