@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from notifier.adapters.store import Item
 from notifier.domain.digest import DigestLine, build_digest
-from notifier.domain.model import Kind, Recipient
+from notifier.domain.model import Recipient
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,3 @@ class Renderer:
         subject = "".join(template.blocks["subject"](ctx)).strip()
         body = "".join(template.blocks["body"](ctx)).strip()
         return subject[:500], body
-
-
-__all__ = ["Kind", "Rendered", "Renderer", "cn_date"]
