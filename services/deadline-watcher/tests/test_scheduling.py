@@ -361,3 +361,29 @@ async def test_migrations_match_the_tables(db_url: str, watcher: Watcher) -> Non
     async with watcher.ctx.engine.connect() as conn:
         differences = await conn.run_sync(diff)
     assert differences == []
+
+
+async def test_a_timer_that_cannot_become_an_event_fails_alone(watcher: Watcher) -> None:
+    from sqlalchemy import select, update
+
+    from deadline_watcher.adapters.tables import tasks, timers
+
+    await dispatch(watcher, "t-good", FRIDAY_AFTER_NATIONAL_DAY)
+    await dispatch(watcher, "t-bad", FRIDAY_AFTER_NATIONAL_DAY)
+    async with watcher.ctx.engine.begin() as conn:  # no department: no valid reminder
+        await conn.execute(
+            update(tasks)
+            .where(tasks.c.task_id == "t-bad")
+            .values(lead_department_ids=[], supporting_department_ids=[])
+        )
+    watcher.clock.set(local(date(2025, 9, 26)))
+    assert await watcher.fire() == 2
+    assert await watcher.fire() == 0  # not retried forever
+    assert [m.task_id for _, m in await watcher.events()] == ["t-good"]
+    async with watcher.ctx.engine.connect() as conn:
+        outcomes = dict(
+            (await conn.execute(
+                select(timers.c.task_id, timers.c.outcome).where(timers.c.fired_at.is_not(None))
+            )).all()
+        )  # fmt: skip
+    assert outcomes == {"t-good": "sent", "t-bad": "failed"}

@@ -61,7 +61,8 @@ timers = Table(
     Column("step", Integer, nullable=True),
     Column("fire_at", UtcDateTime, nullable=False),
     Column("fired_at", UtcDateTime, nullable=True),
-    # sent: its event is in the outbox; skipped: no longer applied when it came due.
+    # sent: its event is in the outbox; skipped: no longer applied when it came due;
+    # failed: could not be turned into an event (logged).
     Column("outcome", String(16), nullable=True),
     # Only pending timers are indexed by due time: the scheduler never scans fired ones.
     Index(

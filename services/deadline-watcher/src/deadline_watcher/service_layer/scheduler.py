@@ -44,6 +44,7 @@ log = get_logger(__name__)
 
 SENT = "sent"
 SKIPPED = "skipped"
+FAILED = "failed"
 
 
 @dataclass
@@ -53,6 +54,7 @@ class _Batch:
     envelopes: list[OutgoingEvent | Envelope] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
     follow_ups: list[TimerSpec] = field(default_factory=list)
     task_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -87,13 +89,25 @@ class Scheduler:
                 return 0
             for timer in due:
                 late = (now - timer.fire_at).total_seconds() > ctx.settings.late_after_seconds
-                if timer.task_id is not None:
-                    fired = self._fire_task_timer(timer, known.get(timer.task_id), now, late, batch)
-                else:
-                    fired = await self._fire_department_timer(conn, timer, now, late, batch)
+                done = (len(batch.envelopes), len(batch.follow_ups))
+                try:
+                    if timer.task_id is not None:
+                        task = known.get(timer.task_id)
+                        fired = self._fire_task_timer(timer, task, now, late, batch)
+                    else:
+                        async with conn.begin_nested():  # its writes go if it fails
+                            fired = await self._fire_department_timer(conn, timer, now, late, batch)
+                except Exception as exc:
+                    # One bad timer must not block every batch behind it: it is recorded as
+                    # failed (and logged) instead of retried forever.
+                    del batch.envelopes[done[0] :], batch.follow_ups[done[1] :]
+                    batch.failed.append(timer.id)
+                    log.error("timer_failed", key=timer.dedupe_key, error=repr(exc))
+                    continue
                 (batch.sent if fired else batch.skipped).append(timer.id)
             await store.append_outbox(conn, batch.envelopes)
             await store.mark_fired(conn, batch.skipped, SKIPPED, now)
+            await store.mark_fired(conn, batch.failed, FAILED, now)
             await store.add_timers(conn, batch.follow_ups)
             for task_id, values in batch.task_changes.items():
                 await conn.execute(
@@ -204,14 +218,15 @@ class Scheduler:
                 )  # fmt: skip
                 changes["red_check_on"] = self.ctx.fire.local_date(check.fire_at)
                 batch.follow_ups.append(check)
-        task.update(changes)
-        batch.task_changes.setdefault(task["task_id"], {}).update(changes)
-        return EscalationRaised(
+        message = EscalationRaised(
             **self._about(task, timer, late),
             level=EscalationLevel(level),
             working_days_late=max(0, late_by),
             reason=reason,
         )
+        task.update(changes)
+        batch.task_changes.setdefault(task["task_id"], {}).update(changes)
+        return message
 
     def _about(self, task: dict[str, Any], timer: Any, late: bool) -> dict[str, Any]:
         return {
