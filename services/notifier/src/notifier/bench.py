@@ -57,7 +57,7 @@ def run(ctx: Any) -> dict[str, dict[str, Any]]:
 
 
 def _entry(value: float, unit: str, baseline: str | None, base: float | None) -> dict[str, Any]:
-    ratio = round(value / base, 3) if base else None
+    ratio = round(value / base, 3) if baseline and base else None
     return {"value": round(value, 1), "unit": unit, "baseline": baseline, "ratio": ratio}
 
 
