@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from deadline_watcher.adapters.tables import outbox, timers
+from deadline_watcher.entrypoints.service import relay_batch_size
 from deadline_watcher.migrations import migrate
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.scheduler import Scheduler
@@ -133,7 +134,7 @@ async def _bench_store(store: str, url: str, sizes: Sizes, ctx: Any) -> dict[str
     # marked sent so the lateness run measures firing, not this backlog.
     broker = make_broker(settings)
     await broker.start()
-    relay = OutboxRelay(wctx.engine, outbox, broker, batch_size=1_000)
+    relay = OutboxRelay(wctx.engine, outbox, broker, batch_size=relay_batch_size(wctx.engine))
     started = time.perf_counter()
     relayed = 0
     while relayed < sizes.relayed and (n := await relay.relay_once()):
