@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 from duban_common.logging import get_logger
 from duban_common.outbox import OutboxRelay
 from task_ledger.adapters import tables as t
+from task_ledger.adapters.relay import LedgerOutboxRelay
 from task_ledger.migrate import upgrade_async
 from task_ledger.service_layer import directory
 from task_ledger.service_layer.uow import Ledger
@@ -41,8 +42,12 @@ class Runtime:
 
             self.broker = make_broker(settings)
         await self.broker.start()
-        self.relay = OutboxRelay(
-            self.ledger.write_engine, t.outbox, self.broker, batch_size=settings.outbox_batch_size
+        self.relay = LedgerOutboxRelay(
+            self.ledger.engine,
+            self.ledger.write_engine,
+            t.outbox,
+            self.broker,
+            batch_size=settings.outbox_batch_size,
         )
         self.ledger.relay = self.relay
         self._relay_task = asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")
