@@ -75,3 +75,29 @@ def test_plan_import_over_http(sqlite_url: str, tmp_path: Path) -> None:
         assert asyncio.run(count_tasks()) > 0
     finally:
         asyncio.run(engine.dispose())
+
+
+def test_no_demo_accounts_in_production(sqlite_url: str, tmp_path: Path) -> None:
+    upgrade(sqlite_url)
+    settings = ledger_settings(
+        sqlite_url, tmp_path, environment="production", secret_key="a-real-secret-for-this-test"
+    )
+
+    async def seed_and_count() -> tuple[dict[str, int], int]:
+        ledger = Ledger(settings, ManualClock(START))
+        try:
+            counts = await seed(ledger)
+            async with ledger.reading() as conn:
+                users = len((await conn.execute(t.users.select())).all())
+            return counts, users
+        finally:
+            await ledger.dispose()
+
+    counts, users = asyncio.run(seed_and_count())
+    assert counts["departments"] > 0 and counts["users"] == 0 and users == 0
+    runner = CliRunner()
+    args = ["user", "create", "root", "--password", "s3cret-pass", "--database-url", sqlite_url]
+    created = runner.invoke(app, args)
+    assert created.exit_code == 0 and "已创建用户 root（管理员）" in created.output, created.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2 and "用户名已存在" in again.output

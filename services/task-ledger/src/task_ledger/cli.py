@@ -14,6 +14,8 @@ audit_app = typer.Typer(help="审计记录", no_args_is_help=True)
 plan_app = typer.Typer(help="行动方案", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(plan_app, name="plan")
+user_app = typer.Typer(help="用户", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 @audit_app.command("verify")
@@ -42,6 +44,46 @@ def audit_verify(
         return
     typer.echo(f"审计链已损坏：{report.reason}（第 {report.first_broken_seq} 条）", err=True)  # type: ignore[attr-defined]
     raise typer.Exit(1)
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Argument(help="登录名")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="密码（至少 8 位）")],
+    role: Annotated[str, typer.Option(help="admin / supervisor / leadership / liaison")] = "admin",
+    display_name: Annotated[str, typer.Option(help="显示名")] = "系统管理员",
+    department_id: Annotated[str | None, typer.Option(help="所属单位（联络员必填）")] = None,
+    database_url: Annotated[str | None, typer.Option(help="台账数据库")] = None,
+) -> None:
+    """直接在台账数据库中创建用户（生产环境不生成演示账号，首个管理员由此创建）。"""
+    from duban_contracts.vocabulary import Role
+    from task_ledger.domain.errors import DomainError
+    from task_ledger.domain.model import User
+    from task_ledger.migrate import upgrade
+    from task_ledger.service_layer.directory import create_user
+    from task_ledger.service_layer.uow import Ledger
+    from task_ledger.settings import Settings
+
+    if len(password) < 8:
+        raise typer.BadParameter("密码至少 8 位")
+    settings = Settings(**({"database_url": database_url} if database_url else {}))
+    upgrade(settings.database_url)
+    user = User(f"user-{username}"[:64], username, display_name, Role(role), department_id)
+    operator = User("cli", "cli", "命令行", Role.ADMIN)
+
+    async def run() -> None:
+        ledger = Ledger(settings)
+        try:
+            await create_user(ledger, operator, user, password)
+        finally:
+            await ledger.dispose()
+
+    try:
+        asyncio.run(run())
+    except DomainError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"已创建用户 {username}（{user.role.label}）")
 
 
 @plan_app.command("import")

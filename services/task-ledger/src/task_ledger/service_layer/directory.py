@@ -140,7 +140,8 @@ async def seed(ledger: Ledger) -> dict[str, int]:
         deps = registry_departments() if s.seed_departments else []
         for dep in deps:
             counts["departments"] += await upsert_department(tx, dep, None)
-        if s.seed_demo_users:
+        # Demo accounts have published passwords: never in production.
+        if s.seed_demo_users and s.environment != "production":
             has_users = await tx.conn.scalar(select(func.count()).select_from(t.users))
             if not has_users:
                 counts["users"] = await _seed_users(tx, s, await repo.list_departments(tx.conn))
@@ -202,7 +203,7 @@ def demo_liaison(s: Settings, dep: Department) -> User:
 
 async def add_demo_liaisons(tx: Transaction, s: Settings, deps: list[Department]) -> int:
     """Departments created after the first start (plan import) get their demo liaison too."""
-    if not s.seed_demo_users or not deps:
+    if not s.seed_demo_users or s.environment == "production" or not deps:
         return 0
     password_hash = password_hasher(s).hash(s.demo_liaison_password.get_secret_value())
     for dep in deps:
