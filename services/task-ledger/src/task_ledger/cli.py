@@ -129,3 +129,7 @@ def import_plan(client, file: Path, username: str, password: str, confirm=None) 
         raise typer.BadParameter(f"确认失败：{r.json().get('detail', r.status_code)}")
     done = r.json()
     return f"导入完成：方案 {done['plans']} 个，措施 {done['measures']} 项，任务 {done['tasks']} 项"
+
+
+if __name__ == "__main__":
+    app()
