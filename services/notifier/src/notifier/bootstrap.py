@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from duban_common.clock import Clock, clock_from_file_setting
+from duban_common.clock import Clock, SystemClock, clock_from_file_setting
 from duban_common.db import make_engine
 from duban_common.kafka import dead_letter
 from duban_common.logging import get_logger
@@ -94,7 +94,8 @@ class NotifierService:
             settings,
             self.clock,
             self.senders,
-            limiter=RobotRateLimiter(settings.robot_limit_per_minute, self.clock.now),
+            # Robots count real minutes, even when the demo runs a simulated clock faster.
+            limiter=RobotRateLimiter(settings.robot_limit_per_minute, SystemClock().now),
             publish_dead_letter=functools.partial(dead_letter, self.broker),
             on_recorded=self.relay.wake,
         )
