@@ -169,7 +169,12 @@ async def test_reminders_move_with_an_extension_and_stop_on_closing(running: Run
         ("overdue", date(2025, 10, 11)),  # Saturday: a 调休 working day
     ]
     # Extended to Friday the 17th: 5 working days before is Saturday the 11th (调休).
-    await running.supervision.wait_for(lambda r: r.key == extended.encode())
+    await running.supervision.wait_for(
+        lambda r: (
+            r.key == extended.encode()
+            and Envelope.from_bytes(r.value).event_type == ReminderDue.EVENT_TYPE
+        )
+    )
     assert days(await running.supervision_about(extended)) == [("before_due", date(2025, 10, 11))]
     # Closed before its first reminder (only a 蓝 may have fired while it was open).
     assert days(await running.supervision_about(closed)) == []

@@ -51,7 +51,8 @@ async def handle(ctx: WatcherContext, envelope: Envelope, message: Message) -> N
 
 
 def accepts(event_type: str) -> bool:
-    return event_type in {cls.EVENT_TYPE for cls in HANDLERS}
+    """Event types this consumer handles; the others are committed without a look."""
+    return event_type in _HANDLED_TYPES
 
 
 async def _load(conn: AsyncConnection, task_id: str) -> Any:
@@ -239,3 +240,4 @@ HANDLERS: dict[type[Message], Handler] = {
     e.SupervisionNoticeAnswered: on_notice_answered,
     c.RequestMonthlyReports: on_request_monthly_reports,
 }
+_HANDLED_TYPES = frozenset(cls.EVENT_TYPE for cls in HANDLERS)
