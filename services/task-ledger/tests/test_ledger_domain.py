@@ -220,3 +220,36 @@ def test_audit_hash_covers_content_and_previous_hash() -> None:
     assert first == record_hash(dict(record), GENESIS)
     assert first != record_hash({**record, "after": {"status": "closed"}}, GENESIS)
     assert first != record_hash(record, "1" * 64)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("kind", "days", "late", "expected"),
+    [
+        ("before_due", 3, False, "到期提醒：距完成时限（2025-12-31）还有 3 个工作日"),
+        ("due_today", 0, False, "到期提醒：今日（2025-12-31）为完成时限"),
+        ("before_due", -2, True, "到期提醒：完成时限为 2025-12-31（补发）"),
+        ("report_deadline", 2, False, "月度进展报送提醒：请于 2025-12-31 前报送本月进展"),
+    ],
+)
+def test_reminder_summaries_say_what_is_due(
+    kind: str, days: int, late: bool, expected: str
+) -> None:
+
+    from duban_contracts.events import ReminderDue
+    from duban_contracts.vocabulary import ReminderKind
+    from task_ledger.service_layer.inbound import reminder_summary
+
+    message = ReminderDue(
+        task_id="t1",
+        task_title="任务",
+        plan_id="p1",
+        kind=ReminderKind(kind),
+        due_on=date(2025, 12, 31),
+        working_days_left=days,
+        department_ids=("d1",),
+        scheduled_for=datetime(2025, 12, 26, 1, tzinfo=UTC),
+        late=late,
+        dedupe_key="k",
+    )
+    assert reminder_summary(message) == expected

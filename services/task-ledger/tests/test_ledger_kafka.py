@@ -165,7 +165,7 @@ async def test_a_duplicated_inbound_event_changes_nothing(live: Api, kafka_boots
     assert await wait_for(sentinel_seen)
     rows = await timeline_kinds(live, task_id)
     assert [r.source_event_id for r in rows] == [str(duplicate.event_id), str(sentinel.event_id)]
-    assert rows[0].summary == "到期提醒：距完成时限还有 5 个工作日"
+    assert rows[0].summary == "到期提醒：距完成时限（2025-12-31）还有 5 个工作日"
 
 
 async def test_poison_goes_to_the_dead_letter_topic(live: Api, kafka_bootstrap: str) -> None:

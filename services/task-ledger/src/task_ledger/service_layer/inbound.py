@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts import Envelope, Message
 from duban_contracts import events as ev
-from duban_contracts.vocabulary import Channel
+from duban_contracts.vocabulary import Channel, ReminderKind
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.domain import lifecycle
@@ -63,6 +63,21 @@ async def claim_new(conn: AsyncConnection, event_ids: Sequence[str]) -> set[str]
     else:
         result = await conn.execute(stmt, [{"consumer": CONSUMER, "event_id": e} for e in ids])
     return {r[0] for r in result.all()}
+
+
+def reminder_summary(message: ev.ReminderDue) -> str:
+    """What a person reads on the timeline; a reminder fired after downtime says so."""
+    days = message.working_days_left
+    match message.kind:
+        case ReminderKind.REPORT_DEADLINE:
+            text = f"月度进展报送提醒：请于 {message.due_on} 前报送本月进展"
+        case ReminderKind.DUE_TODAY:
+            text = f"到期提醒：今日（{message.due_on}）为完成时限"
+        case _ if days > 0:
+            text = f"到期提醒：距完成时限（{message.due_on}）还有 {days} 个工作日"
+        case _:
+            text = f"到期提醒：完成时限为 {message.due_on}"
+    return text + ("（补发）" if message.late else "")
 
 
 def _entry(envelope: Envelope, task_id: str, kind: str, summary: str, **data: Any) -> dict:
@@ -143,8 +158,9 @@ async def _apply(
                     envelope,
                     message.task_id,
                     "reminder",
-                    f"到期提醒：距完成时限还有 {message.working_days_left} 个工作日",
+                    reminder_summary(message),
                     kind_of_reminder=message.kind.value,
+                    late=message.late,
                     department_ids=list(message.department_ids),
                 )
             )
