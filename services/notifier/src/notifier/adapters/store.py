@@ -1,155 +1,27 @@
-"""Queries on the notifier's tables. Every function runs inside the caller's transaction."""
+"""Deliveries: queueing, claiming, recording attempts, dead letters. All inside the caller's
+transaction."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import uuid6
-from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from duban_contracts import events as e
-from duban_contracts.vocabulary import Channel, Role
+from duban_contracts.vocabulary import Channel
+from notifier.adapters import directory
 from notifier.adapters.tables import (
     dead_letters,
     deliveries,
     delivery_items,
-    departments,
     dispatch_records,
-    tasks,
-    users,
 )
-from notifier.domain.model import Audience, DeliveryStatus, Kind, Notice, Recipient
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; everything stored is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-# --- directory ------------------------------------------------------------------------------
-
-
-async def upsert_department(conn: AsyncConnection, m: e.DepartmentUpserted) -> None:
-    values = {"department_id": m.department_id, "name": m.name, "active": True}
-    stmt = _insert(conn, departments).values(values)
-    await conn.execute(stmt.on_conflict_do_update(index_elements=["department_id"], set_=values))
-
-
-async def remove_department(conn: AsyncConnection, department_id: str) -> None:
-    await conn.execute(
-        update(departments).where(departments.c.department_id == department_id).values(active=False)
-    )
-
-
-async def upsert_user(conn: AsyncConnection, m: e.UserUpserted) -> None:
-    values = {
-        "user_id": m.user_id,
-        "display_name": m.display_name,
-        "role": m.role.value,
-        "department_id": m.department_id,
-        "email": m.email,
-        "wecom_webhook": m.wecom_webhook,
-        "dingtalk_webhook": m.dingtalk_webhook,
-        "channels": ",".join(ch.value for ch in m.channels),
-        "active": m.active,
-    }
-    stmt = _insert(conn, users).values(values)
-    await conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
-
-
-async def remove_user(conn: AsyncConnection, user_id: str) -> None:
-    await conn.execute(delete(users).where(users.c.user_id == user_id))
-
-
-def _recipient(row: Any) -> Recipient:
-    return Recipient(
-        user_id=row.user_id,
-        display_name=row.display_name,
-        role=Role(row.role),
-        department_id=row.department_id,
-        email=row.email,
-        wecom_webhook=row.wecom_webhook,
-        dingtalk_webhook=row.dingtalk_webhook,
-        channels=tuple(Channel(ch) for ch in row.channels.split(",") if ch),
-        active=row.active,
-    )
-
-
-async def recipients(conn: AsyncConnection, audience: Audience) -> list[Recipient]:
-    """Active users the audience names, in a stable order. Removed departments reach nobody."""
-    dept_roles = [r.value for r in audience.department_roles]
-    global_roles = [r.value for r in audience.global_roles]
-    live_departments = select(departments.c.department_id).where(departments.c.active)
-    conditions = []
-    if dept_roles and audience.departments:
-        conditions.append(
-            and_(
-                users.c.role.in_(dept_roles),
-                users.c.department_id.in_(audience.departments),
-                users.c.department_id.in_(live_departments),
-            )
-        )
-    if global_roles:
-        conditions.append(users.c.role.in_(global_roles))
-    if not conditions:
-        return []
-    rows = await conn.execute(
-        select(users).where(users.c.active, or_(*conditions)).order_by(users.c.user_id)
-    )
-    return [_recipient(row) for row in rows]
-
-
-async def recipients_by_id(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Recipient]:
-    rows = await conn.execute(select(users).where(users.c.user_id.in_(list(ids))))
-    return {row.user_id: _recipient(row) for row in rows}
-
-
-async def department_names(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
-    rows = await conn.execute(
-        select(departments.c.department_id, departments.c.name).where(
-            departments.c.department_id.in_(list(ids))
-        )
-    )
-    return {row.department_id: row.name for row in rows}
-
-
-async def names_for(
-    conn: AsyncConnection, contents: Iterable[Item]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Task titles and department names the items refer to, in two queries for a batch."""
-    task_ids: set[str] = set()
-    department_ids: set[str] = set()
-    for item in contents:
-        if item.task_id and not item.facts.get("task_title"):
-            task_ids.add(item.task_id)
-        department_ids.update(item.facts.get("department_ids") or ())
-    titles = await task_titles(conn, sorted(task_ids)) if task_ids else {}
-    names = await department_names(conn, sorted(department_ids)) if department_ids else {}
-    return titles, names
-
-
-async def remember_task(conn: AsyncConnection, task_id: str, title: str) -> None:
-    values = {"task_id": task_id, "title": title}
-    stmt = _insert(conn, tasks).values(values)
-    await conn.execute(stmt.on_conflict_do_update(index_elements=["task_id"], set_=values))
-
-
-async def task_titles(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
-    rows = await conn.execute(
-        select(tasks.c.task_id, tasks.c.title).where(tasks.c.task_id.in_(list(ids)))
-    )
-    return {row.task_id: row.title for row in rows}
-
+from notifier.domain.model import DeliveryStatus, Kind, Notice, Recipient
 
 # --- enqueueing -----------------------------------------------------------------------------
 
@@ -347,6 +219,21 @@ async def items(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, list[Ite
             Item(row.source_event_id, Kind(row.kind), row.task_id, dict(row.facts))
         )
     return found
+
+
+async def names_for(
+    conn: AsyncConnection, contents: Iterable[Item]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Task titles and department names the items refer to, in two queries for a batch."""
+    task_ids: set[str] = set()
+    department_ids: set[str] = set()
+    for item in contents:
+        if item.task_id and not item.facts.get("task_title"):
+            task_ids.add(item.task_id)
+        department_ids.update(item.facts.get("department_ids") or ())
+    titles = await directory.task_titles(conn, sorted(task_ids)) if task_ids else {}
+    names = await directory.department_names(conn, sorted(department_ids)) if department_ids else {}
+    return titles, names
 
 
 @dataclass(frozen=True)

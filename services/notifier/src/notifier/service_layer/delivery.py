@@ -25,7 +25,7 @@ from duban_common.logging import get_logger
 from duban_contracts import Envelope
 from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.vocabulary import Channel
-from notifier.adapters import store, tables
+from notifier.adapters import directory, store, tables
 from notifier.adapters.channels import DeliveryError, Sender, robot_id
 from notifier.adapters.render import Rendered, Renderer
 from notifier.domain.model import Recipient
@@ -113,7 +113,7 @@ class DeliveryLoop:
             due = await store.due(conn, now, self.settings.delivery_batch_size)
             if not due:
                 return 0
-            people = await store.recipients_by_id(conn, sorted({d.recipient_id for d in due}))
+            people = await directory.recipients_by_id(conn, sorted({d.recipient_id for d in due}))
             ready: list[str] = []
             held: dict[datetime, list[str]] = {}
             for d in due:

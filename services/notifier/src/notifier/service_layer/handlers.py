@@ -16,7 +16,7 @@ from duban_common.clock import Clock
 from duban_common.logging import get_logger
 from duban_contracts import Envelope, Message
 from duban_contracts import events as e
-from notifier.adapters import store, tables
+from notifier.adapters import directory, store, tables
 from notifier.domain.model import Notice
 from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for
 from notifier.domain.policies import channels_for
@@ -62,15 +62,15 @@ class EventHandler:
     async def _apply(self, conn: AsyncConnection, envelope: Envelope, message: Message) -> bool:
         match message:
             case e.DepartmentUpserted():
-                await store.upsert_department(conn, message)
+                await directory.upsert_department(conn, message)
             case e.DepartmentRemoved():
-                await store.remove_department(conn, message.department_id)
+                await directory.remove_department(conn, message.department_id)
             case e.UserUpserted():
-                await store.upsert_user(conn, message)
+                await directory.upsert_user(conn, message)
             case e.UserRemoved():
-                await store.remove_user(conn, message.user_id)
+                await directory.remove_user(conn, message.user_id)
             case e.TaskRegistered():
-                await store.remember_task(conn, message.task_id, message.title)
+                await directory.remember_task(conn, message.task_id, message.title)
             case _:
                 notice = notice_for(message, str(envelope.event_id))
                 if notice is not None:
@@ -79,7 +79,7 @@ class EventHandler:
         return False
 
     async def queue(self, conn: AsyncConnection, notice: Notice, envelope: Envelope) -> int:
-        people = await store.recipients(conn, notice.audience)
+        people = await directory.recipients(conn, notice.audience)
         if not people:
             log.warning(
                 "no_recipients",
