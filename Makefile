@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# Some machines set PYTHONDONTWRITEBYTECODE: every service process and test subprocess would
+# then recompile every import (~10 s each). Let Python cache bytecode.
+unexport PYTHONDONTWRITEBYTECODE
 RUN := $(UV) run --frozen
 
 .PHONY: install run test test-unit lint format bench docs demo up down clean
@@ -9,7 +12,7 @@ RUN := $(UV) run --frozen
 install: ## install uv if missing, then the whole workspace (one lock file)
 	@command -v uv >/dev/null 2>&1 || [ -x "$(HOME)/.local/bin/uv" ] || \
 		(python3 -m pip install --user --quiet uv 2>/dev/null || curl -LsSf https://astral.sh/uv/install.sh | sh)
-	$(UV) sync --frozen --all-packages
+	$(UV) sync --frozen --all-packages --compile-bytecode
 
 run: install ## the whole system on the embedded defaults (SQLite + embedded broker)
 	$(RUN) duban run
