@@ -1,4 +1,4 @@
-"""The relay as the service runs it: a stuck broker never blocks the API's writes."""
+"""The shared relay as the ledger runs it: a stuck broker never blocks the API's writes."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from ledger_helpers import START, ledger_settings
 from sqlalchemy import func, select
 
 from duban_common.clock import ManualClock
+from duban_common.outbox import OutboxRelay
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import tables as t
-from task_ledger.adapters.relay import LedgerOutboxRelay
 from task_ledger.migrate import upgrade_async
 from task_ledger.service_layer.uow import Ledger
 
@@ -43,8 +43,7 @@ async def test_writes_go_on_while_the_broker_hangs(db_url: str, tmp_path: Path) 
     await upgrade_async(db_url)
     ledger = Ledger(ledger_settings(db_url, tmp_path), ManualClock(START))
     broker = StuckBroker()
-    relay = LedgerOutboxRelay(
-        ledger.engine,
+    relay = OutboxRelay(
         ledger.write_engine,
         t.outbox,
         broker,  # type: ignore[arg-type]

@@ -10,7 +10,6 @@ from faststream.kafka import KafkaBroker
 from duban_common.logging import get_logger
 from duban_common.outbox import OutboxRelay
 from task_ledger.adapters import tables as t
-from task_ledger.adapters.relay import LedgerOutboxRelay
 from task_ledger.migrate import upgrade_async
 from task_ledger.service_layer import directory
 from task_ledger.service_layer.uow import Ledger
@@ -42,8 +41,7 @@ class Runtime:
 
             self.broker = make_broker(settings)
         await self.broker.start()
-        self.relay = LedgerOutboxRelay(
-            self.ledger.engine,
+        self.relay = OutboxRelay(
             self.ledger.write_engine,
             t.outbox,
             self.broker,
