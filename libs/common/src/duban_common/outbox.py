@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from duban_common.db import is_postgres
 from duban_common.logging import get_logger
-from duban_common.telemetry import context_from
+from duban_common.telemetry import context_from, traceparent_of
 from duban_contracts import Envelope
 from duban_contracts.topics import HEADER_EVENT_TYPE
 
@@ -163,10 +163,7 @@ class OutboxRelay:
                 with tracer.start_as_current_span(
                     f"outbox relay {row.event_type}", context=parent, kind=trace.SpanKind.PRODUCER
                 ) as span:
-                    ctx = span.get_span_context()
-                    headers["traceparent"] = (
-                        f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{int(ctx.trace_flags):02x}"
-                    )
+                    headers["traceparent"] = traceparent_of(span) or found.group(1).decode()
                     fut = await self._send(row, headers)
             if asyncio.isfuture(fut):
                 pending.append(fut)

@@ -38,6 +38,14 @@ def current_traceparent() -> tuple[str | None, str | None]:
     return carrier.get("traceparent"), carrier.get("tracestate")
 
 
+def traceparent_of(span: trace.Span) -> str | None:
+    """The W3C traceparent naming `span`, for records and envelopes that outlive it."""
+    ctx = span.get_span_context()
+    if not ctx.is_valid:
+        return None
+    return f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{int(ctx.trace_flags):02x}"
+
+
 def context_from(traceparent: str | None, tracestate: str | None = None):  # type: ignore[no-untyped-def]
     carrier: Mapping[str, str] = {
         k: v for k, v in (("traceparent", traceparent), ("tracestate", tracestate)) if v

@@ -36,7 +36,9 @@ class OutgoingEvent:
         )
 
 
-def encode(message: Message, producer: str, occurred_at: datetime) -> OutgoingEvent:
+def encode(
+    message: Message, producer: str, occurred_at: datetime, traceparent: str | None = None
+) -> OutgoingEvent:
     """A new, uncaused event (its own correlation id), as `Envelope.wrap` would make it."""
     if occurred_at.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware")
@@ -51,7 +53,7 @@ def encode(message: Message, producer: str, occurred_at: datetime) -> OutgoingEv
             "producer": producer,
             "correlation_id": event_id,
             "causation_id": None,
-            "traceparent": None,
+            "traceparent": traceparent,
             "tracestate": None,
             "key": key,
         },

@@ -44,6 +44,8 @@ tasks = Table(
     Column("orange_raised_at", UtcDateTime, nullable=True),
     # Last progress report or supervision-notice answer: an 橙 followed by one is not ignored.
     Column("last_activity_at", UtcDateTime, nullable=True),
+    # Trace context of the last change to the task: its timers' events continue that trace.
+    Column("traceparent", String(55), nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
 )
 

@@ -53,6 +53,8 @@ class WatcherContext:
     def wrap(self, message: Message, now: datetime, cause: Envelope | None = None) -> Envelope:
         return Envelope.wrap(message, producer=PRODUCER, occurred_at=now, causation=cause)
 
-    def encode(self, message: Message, now: datetime) -> OutgoingEvent:
+    def encode(
+        self, message: Message, now: datetime, traceparent: str | None = None
+    ) -> OutgoingEvent:
         """The scheduler's fast path: straight to the outbox's bytes (see `outgoing`)."""
-        return encode(message, PRODUCER, now)
+        return encode(message, PRODUCER, now, traceparent)

@@ -22,6 +22,7 @@ from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import replan
 from duban_common import inbox
 from duban_common.logging import get_logger
+from duban_common.telemetry import current_traceparent
 from duban_contracts import Envelope, Message
 from duban_contracts import commands as c
 from duban_contracts import events as e
@@ -45,6 +46,12 @@ async def handle(ctx: WatcherContext, envelope: Envelope, message: Message) -> N
         if not await inbox.claim(conn, inbox_t, CONSUMER, str(envelope.event_id)):
             return
         caused = await handler(conn, ctx, envelope, message, now)
+        traceparent, _ = current_traceparent()
+        task_id = getattr(message, "task_id", None)
+        if traceparent and task_id:
+            await conn.execute(
+                update(tasks).where(tasks.c.task_id == task_id).values(traceparent=traceparent)
+            )
         await store.append_outbox(conn, caused)
     if caused:
         ctx.on_commit()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from opentelemetry import trace
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -36,11 +37,13 @@ from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import is_active
 from duban_common.db import is_postgres
 from duban_common.logging import get_logger
+from duban_common.telemetry import context_from, traceparent_of
 from duban_contracts import Envelope
 from duban_contracts.events import EscalationRaised, ReminderDue, TaskOverdue
 from duban_contracts.vocabulary import EscalationLevel, ReminderKind
 
 log = get_logger(__name__)
+tracer = trace.get_tracer("duban.deadline_watcher")
 
 SENT = "sent"
 SKIPPED = "skipped"
@@ -178,8 +181,19 @@ class Scheduler:
             message = self._escalate(task, timer, kind, now, late, batch)
             if message is None:
                 return False
-        batch.envelopes.append(self.ctx.encode(message, now))
+        batch.envelopes.append(self._traced(message, kind, task.get("traceparent"), now))
         return True
+
+    def _traced(
+        self, message: Any, kind: TimerKind, traceparent: str | None, now: datetime
+    ) -> OutgoingEvent:
+        """A fired timer continues the trace of the change that planned it."""
+        if not traceparent:
+            return self.ctx.encode(message, now)
+        with tracer.start_as_current_span(
+            f"timer fired {kind.value}", context=context_from(traceparent)
+        ) as span:
+            return self.ctx.encode(message, now, traceparent_of(span) or traceparent)
 
     def _escalate(
         self,
