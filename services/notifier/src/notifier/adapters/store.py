@@ -13,6 +13,7 @@ import uuid6
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from duban_common.telemetry import current_traceparent
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import directory
 from notifier.adapters.tables import (
@@ -45,6 +46,7 @@ async def enqueue(
     until `now + digest_window`; everything else becomes a delivery of its own.
     """
     keys = {dedupe_key(notice.source_key, p.user_id, ch): (p, ch) for p, ch in targets}
+    traceparent, _ = current_traceparent()  # the consumer's span, in the producer's trace
     if not keys:
         return 0
     seen = set(
@@ -85,6 +87,7 @@ async def enqueue(
                 "kind": notice.kind.value,
                 "task_id": notice.task_id,
                 "facts": notice.facts,
+                "traceparent": traceparent,
             }
         )
     if new_deliveries:
@@ -142,6 +145,7 @@ class Item:
     kind: Kind
     task_id: str | None
     facts: dict[str, Any]
+    traceparent: str | None = None
 
 
 async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[DueDelivery]:
@@ -216,7 +220,7 @@ async def items(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, list[Ite
     )
     for row in rows:
         found[row.notification_id].append(
-            Item(row.source_event_id, Kind(row.kind), row.task_id, dict(row.facts))
+            Item(row.source_event_id, Kind(row.kind), row.task_id, dict(row.facts), row.traceparent)
         )
     return found
 

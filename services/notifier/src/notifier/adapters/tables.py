@@ -94,6 +94,8 @@ delivery_items = Table(
     Column("kind", String(32), nullable=False),
     Column("task_id", String(64), nullable=True),
     Column("facts", JSON, nullable=False),
+    # Trace context of the event that asked for it: the delivery continues that trace.
+    Column("traceparent", String(55), nullable=True),
 )
 
 # 送达记录: every attempt, whatever its result.

@@ -17,11 +17,13 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from duban_common import outbox
 from duban_common.clock import Clock
 from duban_common.logging import get_logger
+from duban_common.telemetry import context_from
 from duban_contracts import Envelope
 from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.vocabulary import Channel
@@ -34,6 +36,7 @@ from notifier.domain.policies import ROBOT_CHANNELS, RobotRateLimiter, quiet_unt
 from notifier.settings import Settings
 
 log = get_logger(__name__)
+tracer = trace.get_tracer("duban.notifier")
 
 PRODUCER = "notifier"
 MAX_BODY = 20_000
@@ -176,7 +179,8 @@ class DeliveryLoop:
                 raise DeliveryError("收件人已停用或已从通讯录删除", permanent=True)
             rendered = self.renderer.render(person, items)
             async with self._gates[d.channel]:
-                await self.senders[d.channel].send(person, rendered, d.notification_id)
+                with self._delivery_span(d, items):
+                    await self.senders[d.channel].send(person, rendered, d.notification_id)
             error: str | None = None
             permanent = False
         except DeliveryError as exc:
@@ -261,7 +265,20 @@ class DeliveryLoop:
             )
         else:
             message = NotificationFailed(**common, error=(r.error or "")[:MAX_BODY], final=r.final)
-        return Envelope.wrap(message, producer=PRODUCER, occurred_at=r.at)
+        traceparent = next((i.traceparent for i in items if i.traceparent), None)
+        return Envelope.wrap(message, producer=PRODUCER, occurred_at=r.at, traceparent=traceparent)
+
+    @staticmethod
+    def _delivery_span(
+        d: store.DueDelivery, items: list[store.Item]
+    ) -> contextlib.AbstractContextManager[object]:
+        """The send, as a span of the trace that asked for it (a digest: its first item's)."""
+        traceparent = next((i.traceparent for i in items if i.traceparent), None)
+        if traceparent is None:
+            return contextlib.nullcontext()
+        return tracer.start_as_current_span(
+            f"deliver {d.channel.value}", context=context_from(traceparent)
+        )
 
     async def flush_dead_letters(self) -> int:
         """Publish queued dead letters; a broker failure leaves them for the next pass."""
