@@ -52,9 +52,3 @@ def context_from(traceparent: str | None, tracestate: str | None = None):  # typ
     }
     return propagate.extract(carrier)
 
-
-def instrument_fastapi(app) -> None:  # type: ignore[no-untyped-def]
-    """Server spans for every request, continuing a W3C `traceparent` sent by the caller."""
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="/health/.*")
