@@ -76,20 +76,20 @@ def _drop(url: str | None) -> None:
 def main() -> None:
     only = sys.argv[1:]
     results: Result = {}
-    pg = _postgres()
-    try:
-        with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
-            ctx = BenchContext(broker.bootstrap_servers, pg, tmp, {})
-            baseline = _run_module("bench.kafka_baseline", ctx)
-            results.update(baseline)
-            ctx = BenchContext(broker.bootstrap_servers, pg, tmp, baseline)
-            for module in MODULES[1:]:
-                if only and not any(o in module for o in only):
-                    continue
-                print(f".. {module}", file=sys.stderr, flush=True)
+    with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
+        ctx = BenchContext(broker.bootstrap_servers, None, tmp, {})
+        baseline = _run_module("bench.kafka_baseline", ctx)
+        results.update(baseline)
+        for module in MODULES[1:]:
+            if only and not any(o in module for o in only):
+                continue
+            print(f".. {module}", file=sys.stderr, flush=True)
+            pg = _postgres()  # each service has a database of its own, as in production
+            try:
+                ctx = BenchContext(broker.bootstrap_servers, pg, tmp, baseline)
                 results.update(_run_module(module, ctx))
-    finally:
-        _drop(pg)
+            finally:
+                _drop(pg)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     width = max((len(k) for k in results), default=10)
