@@ -200,3 +200,16 @@ def test_xlsx_ledger(tmp_path: Path) -> None:
     overdue = wb["逾期事项"]
     assert [overdue.cell(row=i, column=2).value for i in (2, 3)] == ["任务5", "任务3"]
     assert wb["汇总"]["C2"].value == 5
+
+
+def test_xlsx_survives_hostile_text(tmp_path: Path) -> None:
+    evil = _task(1, title="控制\x01字符<&>\"'", lead=("A&B单位",))
+    r = build_monthly_report(
+        "p", "方案[一]:*?/\\'测试", "2026-03", iter([evil]), MonthActivity(), today=date(2026, 4, 1)
+    )
+    path = write_ledger_xlsx(tmp_path / "x.xlsx", [(r, lambda: iter([evil]))])
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    assert ws.title == "方案_一_______测试"
+    assert ws["B2"].value == "控制字符<&>\"'" and ws["C2"].value == "A&B单位"
+    assert ws.auto_filter.ref == "A1:I2" and ws.freeze_panes == "A2"
