@@ -1,5 +1,8 @@
 """Run every benchmark, print a table, write bench/results/latest.json.
 
+`python -m bench [NAME ...]` runs only the modules whose name contains one of NAMEs (after the
+raw aiokafka baseline, which always runs) and updates their figures in the file.
+
 Each module in MODULES has `run(ctx: BenchContext) -> Result`. Modules run one at a time in
 a fresh subprocess each, so one's memory figures are not polluted by another's.
 """
@@ -91,6 +94,8 @@ def main() -> None:
             finally:
                 _drop(pg)
     OUT.parent.mkdir(parents=True, exist_ok=True)
+    if only and OUT.exists():  # a partial run updates its own figures, keeps the others
+        results = {**json.loads(OUT.read_text()), **results}
     OUT.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     width = max((len(k) for k in results), default=10)
     print(f"{'benchmark':<{width}}  {'value':>14}  {'unit':<8}  {'ratio':>7}  baseline")
