@@ -66,7 +66,7 @@ def user_create(
 
     if len(password) < 8:
         raise typer.BadParameter("密码至少 8 位")
-    settings = Settings(**({"database_url": database_url} if database_url else {}))
+    settings = Settings(database_url=database_url) if database_url else Settings()
     upgrade(settings.database_url)
     user = User(f"user-{username}"[:64], username, display_name, Role(role), department_id)
     operator = User("cli", "cli", "命令行", Role.ADMIN)

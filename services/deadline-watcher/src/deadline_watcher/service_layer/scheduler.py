@@ -205,6 +205,7 @@ class Scheduler:
         batch: _Batch,
     ) -> EscalationRaised | None:
         level = kind.level
+        assert level is not None, f"{kind} is not an escalation"
         if level_rank(level) <= level_rank(task["escalation_level"]):
             return None  # this level (or a higher one) was raised already
         late_by = self._late_by(task)

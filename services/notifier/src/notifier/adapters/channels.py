@@ -208,6 +208,8 @@ def robot_id(url: str) -> str:
 class RobotSender:
     """WeCom or DingTalk group robot (markdown). Without a URL the message is only logged."""
 
+    channel: Channel
+
     def __init__(
         self,
         channel: Channel,
