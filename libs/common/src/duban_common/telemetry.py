@@ -51,4 +51,3 @@ def context_from(traceparent: str | None, tracestate: str | None = None):  # typ
         k: v for k, v in (("traceparent", traceparent), ("tracestate", tracestate)) if v
     }
     return propagate.extract(carrier)
-
