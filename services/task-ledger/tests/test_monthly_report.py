@@ -200,6 +200,8 @@ def test_xlsx_ledger(tmp_path: Path) -> None:
     overdue = wb["逾期事项"]
     assert [overdue.cell(row=i, column=2).value for i in (2, 3)] == ["任务5", "任务3"]
     assert wb["汇总"]["C2"].value == 5
+    # Streaming readers rely on the sheet's declared dimension.
+    assert load_workbook(path, read_only=True).worksheets[0].max_row == 1 + len(TASKS)
 
 
 def test_xlsx_survives_hostile_text(tmp_path: Path) -> None:

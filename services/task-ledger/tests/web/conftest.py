@@ -206,7 +206,9 @@ def ledger_server(
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop marked running in this thread while
+# it lives, which would break every asyncio test that runs after the page tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "Debian's chromium is required at /usr/bin/chromium"
     with sync_playwright() as p:

@@ -9,6 +9,8 @@ so writing the SpreadsheetML itself is several times faster and keeps memory fla
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -64,23 +66,15 @@ Cell = str | int | float | tuple[str | int | float, int]  # value, or (value, st
 
 
 class Sheet:
+    """Rows go to a temporary file first: the sheet's <dimension>, which readers rely on,
+    precedes the rows and is known only at the end."""
+
     def __init__(self, out: IO[bytes], title: str, widths: Sequence[int]) -> None:
         self.out, self.title, self.widths = out, title, widths
         self.rows = 0
         self._cols = [column(i) for i in range(len(widths))]
         self._buffer: list[str] = []
-        cols = "".join(
-            f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>'
-            for i, w in enumerate(widths)
-        )
-        self.out.write(
-            (
-                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_NS_R}>'
-                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-                f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
-            ).encode()
-        )
+        self._rows_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
 
     def append(self, cells: Iterable[Cell]) -> None:
         self.rows += 1
@@ -104,13 +98,29 @@ class Sheet:
             self._flush()
 
     def _flush(self) -> None:
-        self.out.write("".join(self._buffer).encode())
+        self._rows_file.write("".join(self._buffer).encode())
         self._buffer.clear()
 
     def close(self) -> str:
         """Finish the sheet; returns its autofilter range."""
         self._flush()
         ref = f"A1:{self._cols[-1]}{max(1, self.rows)}"
+        cols = "".join(
+            f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>'
+            for i, w in enumerate(self.widths)
+        )
+        self.out.write(
+            (
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_NS_R}>'
+                f'<dimension ref="{ref}"/>'
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+                'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+                f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
+            ).encode()
+        )
+        self._rows_file.seek(0)
+        shutil.copyfileobj(self._rows_file, self.out, 1 << 20)
+        self._rows_file.close()
         self.out.write(f'</sheetData><autoFilter ref="{ref}"/></worksheet>'.encode())
         self.out.close()
         return ref
