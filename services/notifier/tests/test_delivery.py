@@ -24,6 +24,7 @@ from duban_contracts import Envelope, Message
 from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.vocabulary import Channel, EscalationLevel, Role
 from notifier.adapters import tables
+from notifier.adapters.webhook_client import WebhookClient
 from notifier.bootstrap import default_senders
 from notifier.migrations import upgrade
 from notifier.service_layer.delivery import DeliveryLoop
@@ -91,14 +92,13 @@ async def rig(db_url: str, smtp: SmtpSink) -> AsyncIterator[Rig]:
     await asyncio.to_thread(upgrade, db_url)
     engine = make_engine(db_url)
     clock = ManualClock(at(9))
-    import httpx
-
-    async with httpx.AsyncClient() as client:
-        senders = default_senders(settings, client)
-        loop = DeliveryLoop(engine, settings, clock, senders, rand=lambda: 0.5)
-        yield Rig(engine, clock, EventHandler(engine, settings, clock), loop, settings)
-        for sender in senders.values():
-            await sender.close()
+    client = WebhookClient(timeout=10, max_connections=8)
+    senders = default_senders(settings, client)
+    loop = DeliveryLoop(engine, settings, clock, senders, rand=lambda: 0.5)
+    yield Rig(engine, clock, EventHandler(engine, settings, clock), loop, settings)
+    for sender in senders.values():
+        await sender.close()
+    await client.close()
     await engine.dispose()
 
 

@@ -7,7 +7,6 @@ import contextlib
 import functools
 from collections.abc import Callable
 
-import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +24,7 @@ from notifier.adapters.channels import (
     Sender,
     SmtpSender,
 )
+from notifier.adapters.webhook_client import WebhookClient
 from notifier.domain.policies import RobotRateLimiter
 from notifier.entrypoints.messaging import build_broker
 from notifier.migrations import upgrade
@@ -34,10 +34,10 @@ from notifier.settings import Settings
 
 log = get_logger(__name__)
 
-SenderFactory = Callable[[Settings, httpx.AsyncClient], dict[Channel, Sender]]
+SenderFactory = Callable[[Settings, WebhookClient], dict[Channel, Sender]]
 
 
-def default_senders(settings: Settings, client: httpx.AsyncClient) -> dict[Channel, Sender]:
+def default_senders(settings: Settings, client: WebhookClient) -> dict[Channel, Sender]:
     """SMTP when a host is configured, else .eml files in the maildir; robots over HTTP."""
     email: Sender
     if settings.smtp_host:
@@ -79,9 +79,9 @@ class NotifierService:
         self.clock = clock or clock_from_file_setting(settings.clock_file)
         self.engine = engine or make_engine(settings.database_url)
         self.migrate = migrate
-        self.http = httpx.AsyncClient(
+        self.http = WebhookClient(
             timeout=settings.webhook_timeout_seconds,
-            limits=httpx.Limits(max_connections=settings.webhook_concurrency),
+            max_connections=settings.webhook_concurrency,
         )
         self.handler = EventHandler(
             self.engine, settings, self.clock, on_urgent=lambda: self.delivery.wake()
@@ -133,7 +133,7 @@ class NotifierService:
         await self.broker.stop()
         for sender in self.senders.values():
             await sender.close()
-        await self.http.aclose()
+        await self.http.close()
         await self.engine.dispose()
         log.info("notifier_stopped")
 

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import os
 import time
 import urllib.parse
@@ -22,11 +23,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import aiosmtplib
-import httpx
 
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import Channel
 from notifier.adapters.render import Rendered
+from notifier.adapters.webhook_client import WebhookClient, WebhookError
 from notifier.domain.model import Recipient
 
 log = get_logger(__name__)
@@ -213,7 +214,7 @@ class RobotSender:
     def __init__(
         self,
         channel: Channel,
-        client: httpx.AsyncClient,
+        client: WebhookClient,
         *,
         default_secret: str | None = None,
         wall_clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
@@ -255,18 +256,16 @@ class RobotSender:
             )
             return
         try:
-            response = await self.client.post(self.target(url), json=self.payload(message))
-        except httpx.HTTPError as exc:
+            status, raw = await self.client.post_json(self.target(url), self.payload(message))
+        except WebhookError as exc:
+            raise DeliveryError(f"{self.channel.label}机器人无法访问：{exc}") from exc
+        if status >= 400:
+            permanent = 400 <= status < 500 and status != 429
             raise DeliveryError(
-                f"{self.channel.label}机器人无法访问：{type(exc).__name__}: {exc}"
-            ) from exc
-        if response.status_code >= 400:
-            permanent = 400 <= response.status_code < 500 and response.status_code != 429
-            raise DeliveryError(
-                f"{self.channel.label}机器人返回 HTTP {response.status_code}", permanent=permanent
+                f"{self.channel.label}机器人返回 HTTP {status}", permanent=permanent
             )
         try:
-            answer = response.json()
+            answer = json.loads(raw)
         except ValueError:
             answer = {}
         code = int(answer.get("errcode", 0)) if isinstance(answer, dict) else 0

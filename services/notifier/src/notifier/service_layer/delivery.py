@@ -73,7 +73,7 @@ class DeliveryLoop:
         # Dead letters left by an earlier run are looked for once at start, then only after a
         # final failure: most passes have none and should not pay a query for them.
         self._dead_letters_waiting = True
-        # Robot requests beyond the HTTP pool would only queue (slowly) inside httpx.
+        # Robot requests beyond the HTTP pool would only queue inside the client.
         self._gates = {
             channel: asyncio.Semaphore(
                 settings.webhook_concurrency
