@@ -1,8 +1,10 @@
 """Benchmarks of the ledger (`make bench` calls `run(ctx)`).
 
 - HTTP: progress reports (multipart POST) against a real `python -m task_ledger` server in a
-  subprocess (uvicorn, SQLite, broker and relay running), driven by httpx from this process:
-  closed-loop throughput with p50/p99, then an open-loop run paced at 500 requests/s.
+  subprocess (uvicorn, SQLite, broker and relay running), driven from this process by a lean
+  keep-alive HTTP/1.1 client (httpx would spend more CPU than the server on this 2-core box):
+  closed-loop throughput with p50/p99, then an open-loop run paced at 500 requests/s, and the
+  server's CPU time per request (the figure that does not depend on what else runs).
 - Kafka consumer path: watcher/notifier events through `build_broker`'s batch subscriber
   into the timeline, inbox and dedupe tables, on SQLite and on PostgreSQL.
 Each throughput sits beside the raw aiokafka figure measured on the same broker.
@@ -20,6 +22,7 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -116,21 +119,69 @@ def _synthetic_plan() -> bytes:
     return "\n".join(lines).encode()
 
 
+class RawClient:
+    """Keep-alive HTTP/1.1 connections for the measured requests, as wrk would send them."""
+
+    def __init__(self, port: int, connections: int) -> None:
+        self.port = port
+        self.size = connections
+        self.idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
+            asyncio.Queue()
+        )
+
+    async def __aenter__(self) -> RawClient:
+        for _ in range(self.size):
+            self.idle.put_nowait(await asyncio.open_connection("127.0.0.1", self.port))
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        while not self.idle.empty():
+            self.idle.get_nowait()[1].close()
+
+    async def post_form(self, path: str, form: dict[str, str], headers: dict[str, str]) -> int:
+        body = urlencode(form).encode()
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        reader, writer = await self.idle.get()
+        try:
+            writer.write(request)
+            status_line, _, rest = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in rest.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            await reader.readexactly(length)
+        finally:
+            self.idle.put_nowait((reader, writer))
+        return int(status_line.split()[1])
+
+
 async def _report(
-    client: httpx.AsyncClient, task_id: str, headers: dict, n: int, since: float | None = None
+    client: RawClient, task_id: str, headers: dict, n: int, since: float | None = None
 ) -> float:
     """One progress report; the latency counts from `since` (the scheduled send time in the
     paced run, so time spent queued behind a slow server is not hidden)."""
     t0 = time.perf_counter() if since is None else since
-    r = await client.post(
+    status = await client.post_form(
         f"/api/tasks/{task_id}/progress-reports",
-        data={"percent": str(n % 100), "done_work": "推进劳务品牌建设"},
-        headers=headers,
+        {"percent": str(n % 100), "done_work": "推进劳务品牌建设"},
+        headers,
     )
     elapsed = time.perf_counter() - t0
-    if r.status_code != 201:
-        raise RuntimeError(f"progress report failed: {r.status_code} {r.text[:200]}")
+    if status != 201:
+        raise RuntimeError(f"progress report failed: HTTP {status}")
     return elapsed
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _http(ctx: Any) -> dict[str, Any]:
@@ -163,23 +214,23 @@ async def _http(ctx: Any) -> dict[str, Any]:
                 await asyncio.sleep(0.3)
             pairs = await _prepare(client)
 
-            latencies: list[float] = []
-            counter = iter(range(HTTP_REQUESTS))
+        latencies: list[float] = []
+        counter = iter(range(HTTP_REQUESTS))
+        async with RawClient(port, HTTP_CONCURRENCY) as raw:
 
             async def worker() -> None:
                 for n in counter:
                     task_id, headers = pairs[n % len(pairs)]
-                    latencies.append(await _report(client, task_id, headers, n))
+                    latencies.append(await _report(raw, task_id, headers, n))
 
-            t0 = time.perf_counter()
+            cpu0, t0 = _cpu_seconds(server.pid), time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(HTTP_CONCURRENCY)))
             wall = time.perf_counter() - t0
+            cpu_per_request = (_cpu_seconds(server.pid) - cpu0) / HTTP_REQUESTS
 
         # Open loop: requests are due on schedule whatever the server does; latency counts
         # from the due time, so queueing (for one of 64 connections) shows in the figures.
-        paced_limits = httpx.Limits(max_connections=64)
-        timeout = httpx.Timeout(120, pool=None)
-        async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=paced_limits) as client:
+        async with RawClient(port, 64) as raw:
             tasks = []
             start = time.perf_counter()
             for n in range(PACED_RATE * PACED_SECONDS):
@@ -188,7 +239,7 @@ async def _http(ctx: Any) -> dict[str, Any]:
                 if delay > 0:
                     await asyncio.sleep(delay)
                 task_id, headers = pairs[n % len(pairs)]
-                tasks.append(asyncio.create_task(_report(client, task_id, headers, n, due)))
+                tasks.append(asyncio.create_task(_report(raw, task_id, headers, n, due)))
             outcomes = await asyncio.gather(*tasks, return_exceptions=True)
             achieved = len(outcomes) / (time.perf_counter() - start)
             paced = [x for x in outcomes if isinstance(x, float)]
@@ -205,6 +256,7 @@ async def _http(ctx: Any) -> dict[str, Any]:
         "ledger.http.progress_reports_per_s": _entry(HTTP_REQUESTS / wall, "req/s"),
         "ledger.http.progress_report_p50": _entry(statistics.median(latencies) * ms, "ms"),
         "ledger.http.progress_report_p99": _entry(_percentile(latencies, 0.99) * ms, "ms"),
+        "ledger.http.server_cpu_per_request": _entry(cpu_per_request * ms, "ms"),
         "ledger.http.paced_rate": _entry(achieved, "req/s"),
         "ledger.http.paced_failures": _entry(len(failures), "requests"),
         "ledger.http.paced_p50": _entry(statistics.median(paced) * ms, "ms"),

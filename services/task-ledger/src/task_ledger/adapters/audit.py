@@ -21,6 +21,8 @@ from task_ledger.adapters.tables import audit_log
 
 GENESIS = "0" * 64
 AUDIT_LOCK_KEY = 0x6C656467  # "ledg"
+_LAST = select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 def plain(value: Any) -> Any:
@@ -64,12 +66,8 @@ async def append_audit(conn: AsyncConnection, entries: list[AuditEntry], at: dat
     if not entries:
         return
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
-    last = (
-        await conn.execute(
-            select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        )
-    ).first()
+        await conn.execute(_LOCK, {"k": AUDIT_LOCK_KEY})
+    last = (await conn.execute(_LAST)).first()
     seq, prev = (int(last.seq), str(last.hash)) if last else (0, GENESIS)
     at = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
     rows = []

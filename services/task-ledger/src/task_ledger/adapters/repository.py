@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, true, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts.vocabulary import (
@@ -162,11 +162,35 @@ def task_snapshot(task: Task) -> dict[str, Any]:
     }
 
 
+# The hot statements are built once with bound parameters: building a statement per call
+# (and its cache key) costs more than executing it.
+_TASK_BY_ID = select(t.tasks).where(t.tasks.c.id == bindparam("task_id"))
+_TASK_BY_ID_FOR_UPDATE = _TASK_BY_ID.with_for_update()
+_SAVE_TASK = (
+    update(t.tasks)
+    .where(t.tasks.c.id == bindparam("task_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "status",
+                "due_on",
+                "original_due_on",
+                "start_on",
+                "progress",
+                "escalation_level",
+                "version",
+                "updated_at",
+            )
+        }
+    )
+)
+
+
 async def get_task(conn: AsyncConnection, task_id: str, for_update: bool = False) -> Task | None:
-    query = select(t.tasks).where(t.tasks.c.id == task_id)
-    if for_update and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    locking = for_update and conn.dialect.name == "postgresql"
+    query = _TASK_BY_ID_FOR_UPDATE if locking else _TASK_BY_ID
+    row = (await conn.execute(query, {"task_id": task_id})).first()
     return task_from(row) if row else None
 
 
@@ -214,18 +238,18 @@ async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
 async def save_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
     """Store the mutable fields (departments and identity never change after registration)."""
     await conn.execute(
-        update(t.tasks)
-        .where(t.tasks.c.id == task.id)
-        .values(
-            status=task.status.value,
-            due_on=task.due_on,
-            original_due_on=task.original_due_on,
-            start_on=task.start_on,
-            progress=task.progress,
-            escalation_level=task.escalation_level.value if task.escalation_level else None,
-            version=task.version,
-            updated_at=now,
-        )
+        _SAVE_TASK,
+        {
+            "task_id": task.id,
+            "status": task.status.value,
+            "due_on": task.due_on,
+            "original_due_on": task.original_due_on,
+            "start_on": task.start_on,
+            "progress": task.progress,
+            "escalation_level": task.escalation_level.value if task.escalation_level else None,
+            "version": task.version,
+            "updated_at": now,
+        },
     )
 
 
@@ -289,19 +313,20 @@ async def count_tasks(conn: AsyncConnection, f: TaskFilter) -> int:
 # --- reports, requests, notices -------------------------------------------------------------
 async def insert_report(conn: AsyncConnection, report: ProgressReport, now: datetime) -> None:
     await conn.execute(
-        insert(t.progress_reports).values(
-            id=report.id,
-            task_id=report.task_id,
-            department_id=report.department_id,
-            author_id=report.author_id,
-            percent=report.percent,
-            done_work=report.done_work,
-            next_steps=report.next_steps,
-            problems=report.problems,
-            coordination_needed=report.coordination_needed,
-            period=report.period,
-            created_at=now,
-        )
+        insert(t.progress_reports),
+        {
+            "id": report.id,
+            "task_id": report.task_id,
+            "department_id": report.department_id,
+            "author_id": report.author_id,
+            "percent": report.percent,
+            "done_work": report.done_work,
+            "next_steps": report.next_steps,
+            "problems": report.problems,
+            "coordination_needed": report.coordination_needed,
+            "period": report.period,
+            "created_at": now,
+        },
     )
     if report.attachments:
         await conn.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -31,10 +32,38 @@ from task_ledger.settings import Settings
 log = get_logger(__name__)
 TOKEN_SALT = "task-ledger-token"
 bearer = HTTPBearer(auto_error=False)
+# A verified token is trusted for this long before its signature and user are read again:
+# a burst of requests costs one check. Changes made through this process apply at once;
+# another replica's deactivation of a user applies within this time.
+TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_SIZE = 4096
 
 
 def token_serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt=TOKEN_SALT)
+
+
+class TokenCache:
+    """Bearer token -> its user, for TOKEN_CACHE_SECONDS (bounded; cleared on user changes)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.version = ledger.users_version
+        self.entries: dict[str, tuple[float, User]] = {}
+
+    def get(self, token: str) -> User | None:
+        if self.version != self.ledger.users_version:
+            self.entries.clear()
+            self.version = self.ledger.users_version
+        found = self.entries.get(token)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, token: str, user: User) -> None:
+        if len(self.entries) >= TOKEN_CACHE_SIZE:
+            self.entries.clear()
+        self.entries[token] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
 
 
 async def current_user(
@@ -42,11 +71,21 @@ async def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
     ledger: Ledger = request.app.state.ledger
+    cache: TokenCache = request.app.state.token_cache
     if credentials is None:
         raise ApiError(401, "请先登录")
+    user = cache.get(credentials.credentials)
+    if user is None:
+        user = await _verify_token(ledger, credentials.credentials)
+        cache.put(credentials.credentials, user)
+    request.state.user = user
+    return user
+
+
+async def _verify_token(ledger: Ledger, token: str) -> User:
     try:
         data = token_serializer(ledger.settings).loads(
-            credentials.credentials, max_age=ledger.settings.token_lifetime_seconds
+            token, max_age=ledger.settings.token_lifetime_seconds
         )
     except SignatureExpired:
         raise ApiError(401, "登录已过期，请重新登录") from None
@@ -56,7 +95,6 @@ async def current_user(
         user = await repo.get_user(conn, str(data.get("uid")))
     if user is None or not user.active:
         raise ApiError(401, "账号不存在或已停用")
-    request.state.user = user
     return user
 
 
@@ -118,6 +156,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ledger = ledger
+    app.state.token_cache = TokenCache(ledger)
     app.state.ledger_audit_denied = audit_denied
     app.state.ready = False
     problems.install(app)

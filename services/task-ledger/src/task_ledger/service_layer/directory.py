@@ -243,6 +243,7 @@ async def update_user(
         new_hash = password_hasher(ledger.settings).hash(password) if password else None
         await repo.update_user(tx.conn, user, new_hash)
         _user_event(tx, user, actor.id)
+    ledger.users_version += 1
     return user
 
 

@@ -112,6 +112,8 @@ class Ledger:
             else make_engine(str(self.engine.url), pool_size=1, max_overflow=0, pool_timeout=300)
         )
         self.relay: outbox_lib.OutboxRelay | None = None
+        # Bumped when this process changes a user, so caches of users drop what they hold.
+        self.users_version = 0
 
     def today(self) -> date:
         return today(self.clock)
