@@ -483,3 +483,18 @@ async def test_outbox_rows_carry_the_http_requests_trace(api: Api) -> None:
         s for s in exporter.get_finished_spans() if s.context.trace_id == int(trace_id, 16)
     ]
     assert server_spans, "the request was traced"
+
+
+async def test_a_deactivated_users_token_is_refused_at_once(api: Api) -> None:
+    """Verified tokens are cached for a few seconds; a change to the user clears the cache."""
+    admin = await api.login("admin")
+    sup = await api.login("supervisor")
+    assert (await api.client.get("/api/tasks", headers=sup)).status_code == 200  # now cached
+    users = (await api.client.get("/api/users", headers=admin)).json()
+    supervisor = next(u for u in users if u["username"] == "supervisor")
+    r = await api.client.patch(
+        f"/api/users/{supervisor['id']}", json={"active": False}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.get("/api/tasks", headers=sup)
+    assert r.status_code == 401 and r.json()["detail"] == "账号不存在或已停用"
