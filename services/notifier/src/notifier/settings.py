@@ -26,6 +26,9 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite:///./data/notifier.db"
     http_port: int = Field(default=8002, description="health endpoint (/health/live, /ready)")
     consumer_group: str = "notifier"
+    # Inbound events are read and handled in batches of up to this many, one transaction each.
+    consumer_batch_size: int = Field(default=500, ge=1, le=5000)
+    consumer_batch_timeout_ms: int = Field(default=20, ge=1)
 
     # E-mail. Empty smtp_host: messages are written as .eml files into `maildir` (make run).
     smtp_host: str = ""

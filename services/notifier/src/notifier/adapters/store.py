@@ -32,70 +32,102 @@ def dedupe_key(source_key: str, recipient_id: str, channel: Channel) -> str:
     return hashlib.sha256(f"{source_key}\x1f{recipient_id}\x1f{channel.value}".encode()).hexdigest()
 
 
-async def enqueue(
-    conn: AsyncConnection,
-    notice: Notice,
-    targets: Sequence[tuple[Recipient, Channel]],
-    *,
-    now: datetime,
-    digest_window: timedelta,
-) -> int:
-    """Queue the notice for each (person, channel) not queued before; returns how many.
+DEDUPE_LOOKUP_CHUNK = 500  # keys per IN (...) query
 
-    Reminders join the person's open digest on that channel, or open one that collects
+
+class Enqueuing:
+    """The deliveries one batch of events asks for, written in a few statements at the end.
+
+    Each (source key, recipient, channel) is queued once: keys already stored, or queued by
+    an earlier event of the batch, are skipped. Reminders join the person's open digest on
+    that channel (one stored, or one opened earlier in the batch), or open one that collects
     until `now + digest_window`; everything else becomes a delivery of its own.
     """
-    keys = {dedupe_key(notice.source_key, p.user_id, ch): (p, ch) for p, ch in targets}
-    traceparent, _ = current_traceparent()  # the consumer's span, in the producer's trace
-    if not keys:
-        return 0
-    seen = set(
-        await conn.scalars(
-            select(delivery_items.c.dedupe_key).where(delivery_items.c.dedupe_key.in_(list(keys)))
-        )
-    )
-    new_deliveries: list[dict[str, Any]] = []
-    new_items: list[dict[str, Any]] = []
-    for key, (person, channel) in keys.items():
-        if key in seen:
-            continue
-        notification_id = None
-        if notice.digested:
-            notification_id = await _open_digest(conn, person.user_id, channel)
-        if notification_id is None:
-            notification_id = str(uuid6.uuid7())
-            new_deliveries.append(
-                {
-                    "notification_id": notification_id,
-                    "recipient_id": person.user_id,
-                    "channel": channel.value,
-                    "kind": notice.kind.value,
-                    "urgent": notice.urgent,
-                    "status": (
-                        DeliveryStatus.COLLECTING if notice.digested else DeliveryStatus.PENDING
-                    ).value,
-                    "attempts": 0,
-                    "next_attempt_at": now + digest_window if notice.digested else now,
-                    "created_at": now,
-                }
+
+    def __init__(self, now: datetime, digest_window: timedelta) -> None:
+        self.now = now
+        self.digest_window = digest_window
+        self._notices: list[tuple[Notice, dict[str, tuple[Recipient, Channel]], str | None]] = []
+
+    def add(self, notice: Notice, targets: Sequence[tuple[Recipient, Channel]]) -> None:
+        keys = {dedupe_key(notice.source_key, p.user_id, ch): (p, ch) for p, ch in targets}
+        traceparent, _ = current_traceparent()  # the consumer's span, in the producer's trace
+        if keys:
+            self._notices.append((notice, keys, traceparent))
+
+    async def write(self, conn: AsyncConnection) -> list[tuple[Notice, int]]:
+        """Insert what is new; returns each notice with how many of its targets were queued."""
+        taken = await _stored_keys(conn, [k for _, keys, _ in self._notices for k in keys])
+        digests: dict[tuple[str, Channel], str | None] = {}
+        new_deliveries: list[dict[str, Any]] = []
+        new_items: list[dict[str, Any]] = []
+        queued: list[tuple[Notice, int]] = []
+        for notice, keys, traceparent in self._notices:
+            count = 0
+            for key, (person, channel) in keys.items():
+                if key in taken:
+                    continue
+                taken.add(key)
+                count += 1
+                notification_id = None
+                if notice.digested:
+                    slot = (person.user_id, channel)
+                    if slot not in digests:
+                        digests[slot] = await _open_digest(conn, person.user_id, channel)
+                    notification_id = digests[slot]
+                if notification_id is None:
+                    notification_id = str(uuid6.uuid7())
+                    new_deliveries.append(self._delivery(notification_id, notice, person, channel))
+                    if notice.digested:
+                        digests[(person.user_id, channel)] = notification_id
+                new_items.append(
+                    {
+                        "notification_id": notification_id,
+                        "dedupe_key": key,
+                        "source_event_id": notice.source_event_id,
+                        "kind": notice.kind.value,
+                        "task_id": notice.task_id,
+                        "facts": notice.facts,
+                        "traceparent": traceparent,
+                    }
+                )
+            queued.append((notice, count))
+        if new_deliveries:
+            await conn.execute(deliveries.insert(), new_deliveries)
+        # The unique dedupe key is the safety net if two consumers race on one event.
+        if new_items:
+            await conn.execute(delivery_items.insert(), new_items)
+        return queued
+
+    def _delivery(
+        self, notification_id: str, notice: Notice, person: Recipient, channel: Channel
+    ) -> dict[str, Any]:
+        return {
+            "notification_id": notification_id,
+            "recipient_id": person.user_id,
+            "channel": channel.value,
+            "kind": notice.kind.value,
+            "urgent": notice.urgent,
+            "status": (
+                DeliveryStatus.COLLECTING if notice.digested else DeliveryStatus.PENDING
+            ).value,
+            "attempts": 0,
+            "next_attempt_at": self.now + self.digest_window if notice.digested else self.now,
+            "created_at": self.now,
+        }
+
+
+async def _stored_keys(conn: AsyncConnection, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    unique = list(dict.fromkeys(keys))
+    for i in range(0, len(unique), DEDUPE_LOOKUP_CHUNK):
+        chunk = unique[i : i + DEDUPE_LOOKUP_CHUNK]
+        found.update(
+            await conn.scalars(
+                select(delivery_items.c.dedupe_key).where(delivery_items.c.dedupe_key.in_(chunk))
             )
-        new_items.append(
-            {
-                "notification_id": notification_id,
-                "dedupe_key": key,
-                "source_event_id": notice.source_event_id,
-                "kind": notice.kind.value,
-                "task_id": notice.task_id,
-                "facts": notice.facts,
-                "traceparent": traceparent,
-            }
         )
-    if new_deliveries:
-        await conn.execute(deliveries.insert(), new_deliveries)
-    # The unique dedupe key is the safety net if two consumers race on one event.
-    if new_items:
-        await conn.execute(delivery_items.insert(), new_items)
-    return len(new_items)
+    return found
 
 
 async def _open_digest(conn: AsyncConnection, recipient_id: str, channel: Channel) -> str | None:

@@ -1,12 +1,28 @@
-"""The notifier's Kafka side: one at-least-once subscriber over every topic it reads."""
+"""The notifier's Kafka side: one batched at-least-once subscriber over every topic it reads.
+
+A batch of records is handled in one transaction and its offsets are committed only after
+that commit (manual ack). A record that cannot be parsed goes to the dead-letter topic; if
+the batch fails, its events are retried one by one, so only the one whose handling keeps
+failing is dead-lettered and the partition moves on. A database that cannot be reached
+rewinds the batch (nack) to be read again.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from duban_common.clock import clock_from_file_setting
 from duban_common.db import make_engine
-from duban_common.kafka import EnvelopeHandler, envelope_subscriber, make_broker
+from duban_common.kafka import dead_letter, make_broker
+from duban_common.logging import get_logger
+from duban_contracts import ContractError, Envelope
 from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.topics import (
     COMMANDS,
@@ -16,8 +32,10 @@ from duban_contracts.topics import (
     SUPERVISION_EVENTS,
     TASK_EVENTS,
 )
-from notifier.service_layer.handlers import EventHandler, accepts
+from notifier.service_layer.handlers import EventHandler, Inbound, accepts
 from notifier.settings import Settings
+
+log = get_logger(__name__)
 
 INBOUND_TOPICS = (
     SUPERVISION_EVENTS.name,
@@ -25,10 +43,14 @@ INBOUND_TOPICS = (
     COMMANDS.name,
     DIRECTORY_EVENTS.name,
 )
+# Errors that mean "the database is unreachable", not "this record is bad": retry the batch.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+DeadLetter = Callable[[bytes, bytes | None, str, str], Awaitable[None]]
 
 
 def build_broker(
-    settings: Settings | None = None, handler: EnvelopeHandler | None = None
+    settings: Settings | None = None, handler: EventHandler | None = None
 ) -> KafkaBroker:
     """A broker with the notifier's subscriber and (for AsyncAPI) its publishers.
 
@@ -43,16 +65,33 @@ def build_broker(
             clock_from_file_setting(settings.clock_file),
         )
     broker = make_broker(settings)
-    envelope_subscriber(
-        broker,
+
+    async def to_dead_letter(raw: bytes, key: bytes | None, reason: str, source: str) -> None:
+        await dead_letter(broker, raw, key, reason, source)
+
+    @broker.subscriber(
         *INBOUND_TOPICS,
         group_id=settings.consumer_group,
-        handler=handler,
-        settings=settings,
-        accept=accepts,
+        batch=True,
+        max_records=settings.consumer_batch_size,
+        batch_timeout_ms=settings.consumer_batch_timeout_ms,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+        decoder=_keep_raw,
         title="notifier inbound",
         description="提醒、逾期、升级督办、报送、督办通知单、手动催办与通讯录事件",
     )
+    async def consume_notifier_inbound(msg: KafkaMessage) -> None:
+        records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+        try:
+            await handle_records(handler, settings, records, to_dead_letter)
+        except TRANSIENT as exc:
+            log.warning("inbound_batch_retry_later", error=repr(exc), records=len(records))
+            await msg.nack()  # rewinds every partition of the batch; nothing is lost
+            await asyncio.sleep(settings.consumer_retry_base_seconds * 10)
+            return
+        await msg.ack()
+
     # Publishing goes through the outbox relay; these declarations document it.
     broker.publisher(
         NOTIFICATION_EVENTS.name,
@@ -67,3 +106,72 @@ def build_broker(
         schema=NotificationFailed,
     )
     return broker
+
+
+async def handle_records(
+    handler: EventHandler, settings: Settings, records: Sequence[Any], to_dead_letter: DeadLetter
+) -> None:
+    """Handle a batch of Kafka records; returns once each is handled or dead-lettered."""
+    events: list[tuple[Inbound, Any]] = []
+    for rec in records:
+        try:
+            envelope = Envelope.from_bytes(rec.value)
+            if not accepts(envelope.event_type):
+                continue
+            inbound = Inbound(envelope, envelope.open(), rec.topic, _traceparent(rec))
+        except ContractError as exc:
+            await to_dead_letter(rec.value, rec.key, f"无法解析的消息：{exc}", _source(rec))
+            continue
+        events.append((inbound, rec))
+    if not events:
+        return
+    try:
+        await handler.handle_batch([inbound for inbound, _ in events])
+        return
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        log.warning("inbound_batch_failed_splitting", error=repr(exc), records=len(events))
+    for inbound, rec in events:  # find the poison event(s); the others still go in
+        await _handle_alone(handler, settings, inbound, rec, to_dead_letter)
+
+
+async def _handle_alone(
+    handler: EventHandler,
+    settings: Settings,
+    inbound: Inbound,
+    rec: Any,
+    to_dead_letter: DeadLetter,
+) -> None:
+    attempts = settings.consumer_max_attempts
+    for attempt in range(1, attempts + 1):
+        try:
+            await handler.handle_batch([inbound])
+            return
+        except TRANSIENT:
+            raise
+        except Exception as exc:
+            if attempt == attempts:
+                reason = f"处理失败（已重试{attempts}次）：{type(exc).__name__}: {exc}"
+                await to_dead_letter(rec.value, rec.key, reason, _source(rec))
+                return
+            log.warning("handler_retry", attempt=attempt, error=repr(exc), source=_source(rec))
+            delay = settings.consumer_retry_base_seconds * 2 ** (attempt - 1)
+            await asyncio.sleep(delay)
+
+
+async def _keep_raw(msg: Any) -> None:
+    """The handler reads the raw records itself (envelopes are validated there), so the
+    framework's per-record decoding of the batch is skipped."""
+    return None
+
+
+def _traceparent(rec: Any) -> str | None:
+    for key, value in rec.headers or ():
+        if key == "traceparent" and value:
+            return bytes(value).decode()
+    return None
+
+
+def _source(rec: Any) -> str:
+    return f"{rec.topic}:{rec.partition}:{rec.offset}"

@@ -1,28 +1,34 @@
 """Inbound events: keep the directory, and queue deliveries for the events that tell people.
 
-Each event is handled in one transaction together with its inbox claim, so a redelivered
-event changes nothing; each (source event, recipient, channel) is queued at most once.
+A batch of events is handled in one transaction together with their inbox claims, so a
+redelivered event changes nothing; each (source event, recipient, channel) is queued at
+most once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, timedelta
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from opentelemetry import trace
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from duban_common import inbox
 from duban_common.clock import Clock
 from duban_common.logging import get_logger
+from duban_common.telemetry import context_from
 from duban_contracts import Envelope, Message
 from duban_contracts import events as e
 from notifier.adapters import directory, store, tables
-from notifier.domain.model import Notice
+from notifier.domain.model import Audience, Notice, Recipient
 from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for
 from notifier.domain.policies import channels_for
 from notifier.settings import Settings
 
 log = get_logger(__name__)
+tracer = trace.get_tracer("duban.notifier")
 
 CONSUMER = "notifier"
 
@@ -36,6 +42,29 @@ ACCEPTED_EVENT_TYPES = HANDLED_EVENT_TYPES | DIRECTORY_EVENT_TYPES | {e.TaskRegi
 def accepts(event_type: str) -> bool:
     """Event types worth opening; the rest of a shared topic is committed untouched."""
     return event_type in ACCEPTED_EVENT_TYPES
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One consumed event; `topic` and `traceparent` (of the Kafka record) name its span."""
+
+    envelope: Envelope
+    message: Message
+    topic: str | None = None
+    traceparent: str | None = None
+
+
+async def claim_new(conn: AsyncConnection, event_ids: Sequence[str]) -> set[str]:
+    """Record the ids in the inbox; return those not seen before (one statement)."""
+    ids = list(dict.fromkeys(event_ids))
+    if not ids:
+        return set()
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    result = await conn.execute(
+        insert(tables.inbox).on_conflict_do_nothing().returning(tables.inbox.c.event_id),
+        [{"consumer": CONSUMER, "event_id": i} for i in ids],
+    )
+    return {row[0] for row in result}
 
 
 class EventHandler:
@@ -52,14 +81,33 @@ class EventHandler:
         self.on_urgent = on_urgent  # wakes the delivery loop
 
     async def __call__(self, envelope: Envelope, message: Message) -> None:
-        async with self.engine.begin() as conn:
-            if not await inbox.claim(conn, tables.inbox, CONSUMER, str(envelope.event_id)):
-                return
-            urgent = await self._apply(conn, envelope, message)
-        if urgent:
-            self.on_urgent()
+        await self.handle_batch([Inbound(envelope, message)])
 
-    async def _apply(self, conn: AsyncConnection, envelope: Envelope, message: Message) -> bool:
+    async def handle_batch(self, events: Sequence[Inbound]) -> int:
+        """Apply the events in order in one transaction; returns how many were new."""
+        async with self.engine.begin() as conn:
+            fresh = await claim_new(conn, [str(i.envelope.event_id) for i in events])
+            batch = _Batch(
+                self.clock.now().astimezone(UTC),
+                timedelta(seconds=self.settings.digest_window_seconds),
+            )
+            handled = 0
+            for item in events:
+                event_id = str(item.envelope.event_id)
+                if event_id not in fresh:
+                    continue
+                fresh.discard(event_id)  # a duplicate within the batch counts once
+                handled += 1
+                with _consumer_span(item):
+                    await self._apply(conn, item.envelope, item.message, batch)
+            queued = await batch.enqueuing.write(conn)
+        if any(n and notice.urgent for notice, n in queued):
+            self.on_urgent()
+        return handled
+
+    async def _apply(
+        self, conn: AsyncConnection, envelope: Envelope, message: Message, batch: _Batch
+    ) -> None:
         match message:
             case e.DepartmentUpserted():
                 await directory.upsert_department(conn, message)
@@ -71,15 +119,22 @@ class EventHandler:
                 await directory.remove_user(conn, message.user_id)
             case e.TaskRegistered():
                 await directory.remember_task(conn, message.task_id, message.title)
+                return
             case _:
                 notice = notice_for(message, str(envelope.event_id))
                 if notice is not None:
-                    queued = await self.queue(conn, notice, envelope)
-                    return queued > 0 and notice.urgent
-        return False
+                    await self._queue(conn, notice, envelope, batch)
+                return
+        batch.people.clear()  # the directory changed: later events of the batch see it
 
-    async def queue(self, conn: AsyncConnection, notice: Notice, envelope: Envelope) -> int:
-        people = await directory.recipients(conn, notice.audience)
+    async def _queue(
+        self, conn: AsyncConnection, notice: Notice, envelope: Envelope, batch: _Batch
+    ) -> None:
+        people = batch.people.get(notice.audience)
+        if people is None:
+            people = batch.people[notice.audience] = await directory.recipients(
+                conn, notice.audience
+            )
         if not people:
             log.warning(
                 "no_recipients",
@@ -87,18 +142,37 @@ class EventHandler:
                 event_type=envelope.event_type,
                 departments=list(notice.audience.departments),
             )
-            return 0
+            return
         allowed = self.settings.channels_for(notice.kind)
         log_robots = self.settings.environment != "production"
-        targets = [
-            (person, channel)
-            for person in people
-            for channel in channels_for(person, allowed, unaddressed_robots=log_robots)
-        ]
-        return await store.enqueue(
-            conn,
+        batch.enqueuing.add(
             notice,
-            targets,
-            now=self.clock.now().astimezone(UTC),
-            digest_window=timedelta(seconds=self.settings.digest_window_seconds),
+            [
+                (person, channel)
+                for person in people
+                for channel in channels_for(person, allowed, unaddressed_robots=log_robots)
+            ],
         )
+
+
+class _Batch:
+    """Per-batch state: the deliveries to write and the recipients looked up so far."""
+
+    def __init__(self, now: datetime, digest_window: timedelta) -> None:
+        self.enqueuing = store.Enqueuing(now, digest_window)
+        self.people: dict[Audience, list[Recipient]] = {}
+
+
+@contextlib.contextmanager
+def _consumer_span(item: Inbound) -> Iterator[None]:
+    """Each event of a batch continues the trace its record carries (as a single consumer
+    would), so the deliveries it queues belong to that trace."""
+    if item.traceparent is None:
+        yield
+        return
+    with tracer.start_as_current_span(
+        f"{item.topic} process",
+        context=context_from(item.traceparent),
+        kind=trace.SpanKind.CONSUMER,
+    ):
+        yield

@@ -1,0 +1,160 @@
+"""The batched consumer on both stores: one transaction per batch, idempotent per event,
+a poison event dead-lettered alone. Records go straight into `handle_records` (what the
+Kafka subscriber calls), so no broker is needed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from notifier_testkit import at, department, escalation, person, reminder, uid
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from duban_common.clock import ManualClock
+from duban_common.db import make_engine
+from duban_contracts import Envelope, Message
+from duban_contracts.topics import SUPERVISION_EVENTS
+from duban_contracts.vocabulary import Channel, EscalationLevel, Role
+from notifier.adapters import tables
+from notifier.entrypoints.messaging import handle_records
+from notifier.migrations import upgrade
+from notifier.service_layer.handlers import EventHandler, _Batch
+from notifier.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+class PoisonedHandler(EventHandler):
+    """Fails on the events named in `poison`, as a handler bug or bad data would."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.poison: set[str] = set()
+
+    async def _apply(
+        self, conn: AsyncConnection, envelope: Envelope, message: Message, batch: _Batch
+    ) -> None:
+        if str(envelope.event_id) in self.poison:
+            raise ValueError("无法处理的事件")
+        await super()._apply(conn, envelope, message, batch)
+
+
+@dataclass
+class Consumer:
+    engine: AsyncEngine
+    handler: PoisonedHandler
+    settings: Settings
+    dead: list[tuple[bytes, str]] = field(default_factory=list)
+    offset: int = 0
+
+    def record(self, value: bytes | Message) -> SimpleNamespace:
+        if not isinstance(value, bytes):
+            value = Envelope.wrap(value, producer="test").to_bytes()
+        self.offset += 1
+        return SimpleNamespace(
+            topic=SUPERVISION_EVENTS.name,
+            partition=0,
+            offset=self.offset,
+            key=b"k",
+            value=value,
+            headers=(),
+        )
+
+    async def consume(self, records: list[Any]) -> None:
+        async def to_dead_letter(raw: bytes, key: bytes | None, reason: str, source: str) -> None:
+            self.dead.append((raw, reason))
+
+        await handle_records(self.handler, self.settings, records, to_dead_letter)
+
+    async def items_for(self, user_id: str) -> list[Any]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(tables.delivery_items.c.task_id, tables.deliveries.c.notification_id)
+                .join(tables.deliveries)
+                .where(tables.deliveries.c.recipient_id == user_id)
+            )
+            return list(rows)
+
+
+@pytest_asyncio.fixture
+async def consumer(db_url: str) -> AsyncIterator[Consumer]:
+    settings = Settings(database_url=db_url, consumer_max_attempts=2, consumer_retry_base_seconds=0)
+    await asyncio.to_thread(upgrade, db_url)
+    engine = make_engine(db_url)
+    handler = PoisonedHandler(engine, settings, ManualClock(at(9)))
+    yield Consumer(engine, handler, settings)
+    await engine.dispose()
+
+
+async def test_batch_with_a_duplicate_and_poison_queues_the_rest_once(consumer: Consumer) -> None:
+    dept, liaison = uid("d"), uid("u")
+    first, second, bad = uid("t"), uid("t"), uid("t")
+    directory = [
+        consumer.record(department(dept)),
+        consumer.record(
+            person(liaison, Role.LIAISON, dept, (Channel.INBOX, Channel.EMAIL), email="a@b.cn")
+        ),
+    ]
+    one = consumer.record(escalation(first, (dept,), EscalationLevel.BLUE))
+    poison_envelope = Envelope.wrap(escalation(bad, (dept,), EscalationLevel.BLUE), producer="t")
+    consumer.handler.poison.add(str(poison_envelope.event_id))
+    batch = [
+        *directory,
+        one,
+        consumer.record(one.value),  # the same event twice in one batch
+        consumer.record(b"{not an envelope"),
+        consumer.record(poison_envelope.to_bytes()),
+        consumer.record(escalation(first, (dept,), EscalationLevel.BLUE)),  # re-emitted
+        consumer.record(escalation(second, (dept,), EscalationLevel.BLUE)),
+    ]
+    await consumer.consume(batch)
+
+    items = await consumer.items_for(liaison)
+    assert sorted(task for task, _ in items) == sorted([first, first, second, second])
+    reasons = [reason for _, reason in consumer.dead]
+    assert len(reasons) == 2
+    assert reasons[0].startswith("无法解析的消息")
+    assert reasons[1].startswith("处理失败（已重试2次）") and "无法处理的事件" in reasons[1]
+    assert consumer.dead[1][0] == poison_envelope.to_bytes()
+
+    # The whole batch again (a crash before the offsets were committed): nothing new.
+    consumer.handler.poison.clear()
+    await consumer.consume([r for r in batch if r.value != b"{not an envelope"])
+    after = await consumer.items_for(liaison)
+    assert sorted(task for task, _ in after) == sorted([first, first, second, second, bad, bad])
+
+
+async def test_reminders_of_one_batch_share_one_digest(consumer: Consumer) -> None:
+    dept, liaison = uid("d"), uid("u")
+    await consumer.consume(
+        [
+            consumer.record(department(dept)),
+            consumer.record(person(liaison, Role.LIAISON, dept, (Channel.EMAIL,), email="a@b.cn")),
+        ]
+    )
+    await consumer.consume([consumer.record(reminder(uid("t"), (dept,))) for _ in range(3)])
+    await consumer.consume([consumer.record(reminder(uid("t"), (dept,))) for _ in range(2)])
+    items = await consumer.items_for(liaison)
+    assert len(items) == 5
+    assert len({notification_id for _, notification_id in items}) == 1  # one digest
+
+
+async def test_directory_change_applies_to_later_events_of_the_batch(consumer: Consumer) -> None:
+    dept, first, second = uid("d"), uid("u"), uid("u")
+    await consumer.consume(
+        [
+            consumer.record(department(dept)),
+            consumer.record(person(first, Role.LIAISON, dept)),
+            consumer.record(escalation(uid("t"), (dept,), EscalationLevel.BLUE)),
+            consumer.record(person(second, Role.LIAISON, dept)),
+            consumer.record(escalation(uid("t"), (dept,), EscalationLevel.BLUE)),
+        ]
+    )
+    assert len(await consumer.items_for(first)) == 2
+    assert len(await consumer.items_for(second)) == 1
