@@ -184,13 +184,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _http(ctx: Any) -> dict[str, Any]:
+async def _http(ctx: Any, database_url: str | None = None) -> dict[str, Any]:
+    """HTTP figures on SQLite (`ledger.http.*`) or PostgreSQL (`ledger.http.postgresql.*`)."""
     port = _free_port()
     workdir = Path(ctx.workdir) / f"ledger-http-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True)
+    prefix = "ledger.http.postgresql" if database_url else "ledger.http"
     env = {
         **os.environ,
-        "DUBAN_DATABASE_URL": f"sqlite:///{workdir / 'ledger.db'}",
+        "DUBAN_DATABASE_URL": database_url or f"sqlite:///{workdir / 'ledger.db'}",
         "DUBAN_HTTP_PORT": str(port),
         "DUBAN_KAFKA_BOOTSTRAP_SERVERS": ctx.bootstrap_servers,
         "DUBAN_UPLOAD_DIR": str(workdir / "uploads"),
@@ -253,15 +255,15 @@ async def _http(ctx: Any) -> dict[str, Any]:
             server.kill()
     ms = 1000.0
     return {
-        "ledger.http.progress_reports_per_s": _entry(HTTP_REQUESTS / wall, "req/s"),
-        "ledger.http.progress_report_p50": _entry(statistics.median(latencies) * ms, "ms"),
-        "ledger.http.progress_report_p99": _entry(_percentile(latencies, 0.99) * ms, "ms"),
-        "ledger.http.server_cpu_per_request": _entry(cpu_per_request * ms, "ms"),
-        "ledger.http.paced_rate": _entry(achieved, "req/s"),
-        "ledger.http.paced_failures": _entry(len(failures), "requests"),
-        "ledger.http.paced_p50": _entry(statistics.median(paced) * ms, "ms"),
-        "ledger.http.paced_p99": _entry(_percentile(paced, 0.99) * ms, "ms"),
-        "ledger.http.server_rss": _entry(rss, "MB"),
+        f"{prefix}.progress_reports_per_s": _entry(HTTP_REQUESTS / wall, "req/s"),
+        f"{prefix}.progress_report_p50": _entry(statistics.median(latencies) * ms, "ms"),
+        f"{prefix}.progress_report_p99": _entry(_percentile(latencies, 0.99) * ms, "ms"),
+        f"{prefix}.server_cpu_per_request": _entry(cpu_per_request * ms, "ms"),
+        f"{prefix}.paced_rate": _entry(achieved, "req/s"),
+        f"{prefix}.paced_failures": _entry(len(failures), "requests"),
+        f"{prefix}.paced_p50": _entry(statistics.median(paced) * ms, "ms"),
+        f"{prefix}.paced_p99": _entry(_percentile(paced, 0.99) * ms, "ms"),
+        f"{prefix}.server_rss": _entry(rss, "MB"),
     }
 
 
@@ -358,11 +360,13 @@ async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
             total, done = await handled()
             if first is None and total:
                 first = time.perf_counter()  # exclude the group join, as the baseline does
+                first_cpu = time.process_time()
                 first_total = total
             if done == len(sentinels):
                 break
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - (first or time.perf_counter())
+        cpu = time.process_time() - first_cpu
         total, done = await handled()
         if done != len(sentinels):
             raise RuntimeError(f"consumer path on {label} did not finish")
@@ -373,7 +377,11 @@ async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
     return {
         f"ledger.consume.{label}_events_per_s": _entry(
             rate, "events/s", "kafka.raw_aiokafka.consume_per_s", ctx
-        )
+        ),
+        # What one fully used core would do, whatever else the machine is running.
+        f"ledger.consume.{label}_events_per_cpu_s": _entry(
+            (total - first_total) / cpu, "events/CPU-s"
+        ),
     }
 
 
@@ -385,10 +393,15 @@ async def _run(ctx: Any) -> dict[str, Any]:
         results.update(await _consumer_path(ctx, ctx.postgres_url, "postgresql"))
     results["ledger.consume.rss"] = _entry(_rss_mb(), "MB")
     results.update(await _http(ctx))
-    rate = results["ledger.http.progress_reports_per_s"]["value"]
-    results["ledger.http.progress_reports_per_s"] = _entry(
-        rate, "req/s", "kafka.raw_aiokafka.produce_per_s", ctx
-    )
+    if ctx.postgres_url:
+        results.update(await _http(ctx, ctx.postgres_url))
+    for key in (
+        "ledger.http.progress_reports_per_s",
+        "ledger.http.postgresql.progress_reports_per_s",
+    ):
+        if key in results:
+            rate = results[key]["value"]
+            results[key] = _entry(rate, "req/s", "kafka.raw_aiokafka.produce_per_s", ctx)
     return results
 
 
