@@ -272,6 +272,9 @@ class UserUpserted(Event):
     dingtalk_webhook: Annotated[str, StringConstraints(max_length=500)] | None = None
     channels: tuple[Channel, ...] = (Channel.INBOX,)
     active: bool = True
+    # Supervisors and leadership members: the plans they oversee (empty: every plan), so
+    # escalations reach only the overseers of the task's plan. Added field: version stays 1.
+    plan_ids: tuple[Id, ...] = ()
 
 
 class UserRemoved(Event):

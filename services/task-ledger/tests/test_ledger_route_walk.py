@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
-from ledger_helpers import Api
+from ledger_helpers import SEED_FILE, Api
 from sqlalchemy import select
 
+from duban_contracts import Envelope
 from task_ledger.adapters import tables as t
 from task_ledger.entrypoints.problems import NOT_VISIBLE
 
@@ -131,3 +132,97 @@ async def test_every_task_route_refuses_another_departments_liaison(api: Api) ->
     # Lists never show another department's task either.
     mine = (await api.client.get("/api/tasks", params={"page_size": 200}, headers=stranger)).json()
     assert target["id"] not in {x["id"] for x in mine["items"]}
+
+
+async def test_a_supervisor_limited_to_one_plan_sees_and_acts_only_on_it(api: Api) -> None:
+    """督查 over a plan scope: another plan's tasks are as invisible as to an outsider."""
+    seeds = sorted(SEED_FILE.parent.glob("*.txt"))
+    first = (await api.import_seed(seeds[0]))["result"]["plan_ids"][0]
+    other = (await api.import_seed(seeds[1]))["result"]["plan_ids"][0]
+    admin = await api.login("admin")
+    r = await api.client.post(
+        "/api/users",
+        json={
+            "username": "scoped",
+            "display_name": "方案督查",
+            "role": "supervisor",
+            "password": "scoped-pass",
+            "plan_ids": [first],
+        },
+        headers=admin,
+    )
+    assert r.status_code == 201 and r.json()["plan_ids"] == [first], r.text
+    scoped = await api.login("scoped", "scoped-pass")
+
+    listed = (await api.client.get("/api/tasks", params={"page_size": 200}, headers=scoped)).json()
+    assert listed["total"] > 0 and {x["plan_id"] for x in listed["items"]} == {first}
+    plans = (await api.client.get("/api/plans", headers=scoped)).json()
+    assert [p["id"] for p in plans] == [first]
+    r = await api.client.get(
+        "/api/reports/monthly", params={"plan": other, "month": "2025-06"}, headers=scoped
+    )
+    assert r.status_code == 404
+    r = await api.client.get(
+        "/api/reports/monthly", params={"plan": first, "month": "2025-06"}, headers=scoped
+    )
+    assert r.status_code == 200
+
+    sup = await api.login("supervisor")  # unscoped: every plan
+    theirs = (
+        await api.client.get("/api/tasks", params={"plan_id": other, "page_size": 1}, headers=sup)
+    ).json()["items"][0]
+    for method, template in task_routes(api.app):
+        path = template.format(
+            task_id=theirs["id"], attachment_id="att-1", request_id="req-1", notice_id="ntc-1"
+        )
+        r = await api.client.request(method, path, headers=scoped, **SAMPLES[(method, template)])
+        assert r.status_code == 404, (method, path, r.status_code, r.text)
+    r = await api.client.post(f"/api/tasks/{listed['items'][0]['id']}/dispatch", headers=scoped)
+    assert r.status_code == 200, r.text
+
+    # A scope names existing plans, and only supervisors and leadership members have one.
+    r = await api.client.post(
+        "/api/users",
+        json={
+            "username": "bad-scope",
+            "display_name": "x",
+            "role": "supervisor",
+            "password": "scoped-pass",
+            "plan_ids": ["plan-nope"],
+        },
+        headers=admin,
+    )
+    assert r.status_code in (400, 409, 422) and "方案不存在" in r.json()["detail"], r.text
+
+
+async def test_a_scoped_supervisor_oversees_the_plans_they_import(api: Api) -> None:
+    seeds = sorted(SEED_FILE.parent.glob("*.txt"))
+    first = (await api.import_seed(seeds[0]))["result"]["plan_ids"][0]
+    admin = await api.login("admin")
+    r = await api.client.post(
+        "/api/users",
+        json={
+            "username": "importer",
+            "display_name": "方案督查",
+            "role": "supervisor",
+            "password": "scoped-pass",
+            "plan_ids": [first],
+        },
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    importer = await api.login("importer", "scoped-pass")
+    path = seeds[1]
+    r = await api.client.post(
+        "/api/imports",
+        files={"file": (path.name, path.read_bytes(), "text/plain")},
+        headers=importer,
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.post(f"/api/imports/{r.json()['import_id']}/confirm", headers=importer)
+    assert r.status_code == 200, r.text
+    new_plan = r.json()["plan_ids"][0]
+    plans = (await api.client.get("/api/plans", headers=importer)).json()
+    assert {p["id"] for p in plans} == {first, new_plan}
+    upserts = [Envelope.from_bytes(row.body) for row in await api.outbox("directory.user_upserted")]
+    assert upserts[-1].payload["plan_ids"] == [first, new_plan]

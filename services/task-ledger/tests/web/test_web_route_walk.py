@@ -99,3 +99,63 @@ def test_another_departments_liaison_is_refused_on_every_task_page_route(ledger_
         re.sub(r"\{(\w+)\}", lambda m: task.id if m[1] == "task_id" else "x-1", p)
         for _, p in walked
     }
+
+
+def _login(client: httpx.Client, username: str, password: str) -> str:
+    """Log in through the form; returns the CSRF token of the home page."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token
+    r = client.post(
+        "/login", data={"csrf_token": token[1], "username": username, "password": password}
+    )
+    assert r.status_code == 303, r.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert csrf
+    return csrf[1]
+
+
+def test_a_supervisor_limited_to_another_plan_sees_none_of_this_one(ledger_server) -> None:
+    """督查 over a plan scope: the pages show only the plans in scope."""
+    from datetime import UTC, datetime
+
+    from task_ledger.domain.model import User
+    from task_ledger.service_layer import directory
+
+    supervisor = ledger_server.supervisor
+
+    async def prepare() -> None:
+        async with ledger_server.ledger.transaction() as tx:
+            await tx.conn.execute(
+                t.plans.insert().values(
+                    id="plan-scope-web", title="另一方案（范围测试）", created_at=datetime.now(UTC)
+                )
+            )
+        await directory.create_user(
+            ledger_server.ledger,
+            supervisor,
+            User(
+                "user-scope-web",
+                "scope-web",
+                "另一方案督查",
+                supervisor.role,
+                plan_ids=("plan-scope-web",),
+            ),
+            "scope-web-pass",
+        )
+
+    ledger_server.call(prepare())
+    task = ledger_server.rows(
+        select(t.tasks.c.id, t.tasks.c.title).where(t.tasks.c.plan_id == ledger_server.plan_id)
+    )[0]
+    with httpx.Client(base_url=ledger_server.base_url) as client:
+        _login(client, "scope-web", "scope-web-pass")
+        home = client.get("/")
+        assert home.status_code == 200 and task.title not in home.text
+        r = client.get(f"/tasks/{task.id}")
+        assert r.status_code == 404 and task.title not in r.text
+        listing = client.get("/tasks")
+        assert listing.status_code == 200 and task.id not in listing.text
+        reports = client.get("/reports")
+        assert "另一方案（范围测试）" in reports.text
+        r = client.get("/reports/view", params={"plan": ledger_server.plan_id, "month": "2025-06"})
+        assert "该方案不在您的督办范围内" in r.text

@@ -85,6 +85,7 @@ def user_from(row: Any) -> User:
         department_id=row.department_id,
         email=row.email,
         active=row.active,
+        plan_ids=tuple(row.plan_ids or ()),
     )
 
 
@@ -113,6 +114,7 @@ async def insert_user(conn: AsyncConnection, user: User, password_hash: str) -> 
             department_id=user.department_id,
             email=user.email,
             active=user.active,
+            plan_ids=list(user.plan_ids),
             password_hash=password_hash,
         )
     )
@@ -125,10 +127,17 @@ async def update_user(conn: AsyncConnection, user: User, password_hash: str | No
         "department_id": user.department_id,
         "email": user.email,
         "active": user.active,
+        "plan_ids": list(user.plan_ids),
     }
     if password_hash is not None:
         values["password_hash"] = password_hash
     await conn.execute(update(t.users).where(t.users.c.id == user.id).values(**values))
+
+
+async def plan_exists(conn: AsyncConnection, plan_id: str) -> bool:
+    return (
+        await conn.execute(select(t.plans.c.id).where(t.plans.c.id == plan_id))
+    ).first() is not None
 
 
 # --- tasks ---------------------------------------------------------------------------------
@@ -262,6 +271,7 @@ class TaskFilter:
     overdue_on: date | None = None  # open tasks due before this day
     due_before: date | None = None
     parent_task_id: str | None = None
+    visible_plans: tuple[str, ...] | None = None  # authorization: a supervisor's plan scope
 
 
 def task_query(f: TaskFilter) -> Any:
@@ -278,6 +288,8 @@ def task_query(f: TaskFilter) -> Any:
             )
     if f.plan_id:
         conds.append(t.tasks.c.plan_id == f.plan_id)
+    if f.visible_plans is not None:
+        conds.append(t.tasks.c.plan_id.in_(f.visible_plans))
     if f.status:
         conds.append(t.tasks.c.status == f.status.value)
     if f.overdue_on:

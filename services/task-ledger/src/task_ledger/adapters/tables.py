@@ -51,6 +51,8 @@ class UserRow(LedgerBase, table=True):
     email: str | None = Field(default=None, max_length=254)
     password_hash: str = Field(max_length=300)
     active: bool = True
+    # The plans a supervisor oversees (JSON list); empty: every plan.
+    plan_ids: list[str] | None = _json()
 
 
 class PlanRow(LedgerBase, table=True):

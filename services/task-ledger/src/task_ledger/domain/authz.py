@@ -10,11 +10,29 @@ DECIDERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 DEPARTMENT_ROLES = frozenset({Role.LIAISON, Role.DEPARTMENT_HEAD})
 
 
+SCOPED_ROLES = frozenset({Role.SUPERVISOR, Role.LEADERSHIP})
+
+
+def plan_scope(user: User) -> tuple[str, ...] | None:
+    """The plans an overseer is limited to; None: every plan (admins, unscoped overseers)."""
+    if user.role in SCOPED_ROLES and user.plan_ids:
+        return user.plan_ids
+    return None
+
+
+def can_view_plan(user: User, plan_id: str) -> bool:
+    """Plan-wide views (reports, overviews) are for overseers whose scope covers the plan."""
+    if not user.active or user.role not in OVERSEERS:
+        return False
+    scope = plan_scope(user)
+    return scope is None or plan_id in scope
+
+
 def can_view_task(user: User, task: Task) -> bool:
     if not user.active:
         return False
     if user.role in OVERSEERS:
-        return True
+        return can_view_plan(user, task.plan_id)
     return user.role in DEPARTMENT_ROLES and task.role_of(user.department_id) is not None
 
 

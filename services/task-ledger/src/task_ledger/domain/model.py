@@ -42,6 +42,9 @@ class User:
     department_id: str | None = None
     email: str | None = None
     active: bool = True
+    # Supervisors and leadership members: the plans they oversee; empty means every plan
+    # (the leadership-group office). Ignored for other roles.
+    plan_ids: tuple[str, ...] = ()
 
 
 @dataclass

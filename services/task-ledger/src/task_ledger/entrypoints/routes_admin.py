@@ -116,6 +116,7 @@ def router(current_user: Callable[..., Any], serializer: Callable[..., Any]) -> 
             body.role,
             body.department_id,
             body.email,
+            plan_ids=tuple(dict.fromkeys(body.plan_ids)),
         )
         await directory.create_user(ledger_of(request), me, user, body.password)
         return views.user_view(user)
@@ -161,8 +162,11 @@ def router(current_user: Callable[..., Any], serializer: Callable[..., Any]) -> 
 
     @api.get("/plans", tags=["imports"], summary="方案列表")
     async def plans(request: Request, me: Me) -> list[dict[str, Any]]:
+        query = t.plans.select().order_by(t.plans.c.created_at)
+        if (scope := authz.plan_scope(me)) is not None:
+            query = query.where(t.plans.c.id.in_(scope))
         async with ledger_of(request).reading() as conn:
-            rows = (await conn.execute(t.plans.select().order_by(t.plans.c.created_at))).all()
+            rows = (await conn.execute(query)).all()
         return [
             {
                 "id": r.id,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from duban_contracts.vocabulary import Role
+from task_ledger.domain import authz
 from task_ledger.domain.model import User
 from task_ledger.entrypoints.problems import ApiError
 from task_ledger.reports.service import FORMATS, monthly_report_file
@@ -32,7 +33,9 @@ def router(current_user: Callable[..., Any]) -> APIRouter:
         if user.role not in READERS:
             raise ApiError(403, "只有督查、领导小组和管理员可以查看月度调度报告")
         try:
-            report = await monthly_report_file(request.app.state.ledger, plan, month, format)
+            report = await monthly_report_file(
+                request.app.state.ledger, plan, month, format, authz.plan_scope(user)
+            )
         except UnknownPlan as exc:
             raise ApiError(404, str(exc)) from None
         disposition = "inline" if format == "html" else "attachment"

@@ -58,6 +58,7 @@ def router(current_user: Callable[..., Any]) -> APIRouter:
         f = repo.TaskFilter(
             department_id=department_id,
             visible_to_department=authz.visible_department(me),
+            visible_plans=authz.plan_scope(me),
             plan_id=plan_id,
             status=status,
             overdue_on=today if overdue else None,

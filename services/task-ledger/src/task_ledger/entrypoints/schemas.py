@@ -75,6 +75,10 @@ class DepartmentBody(Request):
     parent_id: IdStr | None = None
 
 
+# The plans a supervisor oversees; empty: every plan.
+PlanScope = Annotated[tuple[IdStr, ...], Field(max_length=200)]
+
+
 class UserCreateBody(Request):
     username: Annotated[
         str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
@@ -86,6 +90,7 @@ class UserCreateBody(Request):
         Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None
     ) = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=200)]
+    plan_ids: PlanScope = ()
 
 
 class UserUpdateBody(Request):
@@ -97,6 +102,7 @@ class UserUpdateBody(Request):
     ) = None
     active: bool | None = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
+    plan_ids: PlanScope | None = None
 
 
 class Page(BaseModel):

@@ -63,6 +63,7 @@ def user_view(user: User) -> dict[str, Any]:
         "department_id": user.department_id,
         "email": user.email,
         "active": user.active,
+        "plan_ids": list(user.plan_ids),
     }
 
 

@@ -29,16 +29,15 @@ class ReportFile:
     content: bytes
 
 
-async def resolve_plan(ledger: Ledger, plan: str) -> str:
-    """A plan id, or a unique part of a plan's title."""
+async def resolve_plan(ledger: Ledger, plan: str, scope: tuple[str, ...] | None = None) -> str:
+    """A plan id, or a unique part of a plan's title, among the plans of `scope` (None: all)."""
+    query = select(t.plans.c.id, t.plans.c.title).where(
+        or_(t.plans.c.id == plan, t.plans.c.title.contains(plan))
+    )
+    if scope is not None:
+        query = query.where(t.plans.c.id.in_(scope))
     async with ledger.reading() as conn:
-        rows = (
-            await conn.execute(
-                select(t.plans.c.id, t.plans.c.title).where(
-                    or_(t.plans.c.id == plan, t.plans.c.title.contains(plan))
-                )
-            )
-        ).all()
+        rows = (await conn.execute(query)).all()
     exact = [r for r in rows if r.id == plan]
     if exact:
         return exact[0].id
@@ -50,10 +49,13 @@ async def resolve_plan(ledger: Ledger, plan: str) -> str:
     raise UnknownPlan(f"“{plan}”对应多个方案，请写得更具体：{titles}")
 
 
-async def monthly_report_file(ledger: Ledger, plan: str, month: str, fmt: str) -> ReportFile:
+async def monthly_report_file(
+    ledger: Ledger, plan: str, month: str, fmt: str, scope: tuple[str, ...] | None = None
+) -> ReportFile:
+    """The report of one plan; `scope` limits which plans may be named (a supervisor's)."""
     if fmt not in FORMATS:
         raise ValueError(f"不支持的格式：{fmt}（可选 html、md、xlsx）")
-    plan_id = await resolve_plan(ledger, plan)
+    plan_id = await resolve_plan(ledger, plan, scope)
     async with ledger.reading() as conn:
         report, facts = await monthly_report(
             conn, plan_id, month, ledger.today(), ledger.settings.warning_days

@@ -13,6 +13,7 @@ from duban_contracts import events as ev
 from duban_contracts.vocabulary import Channel, JurisdictionLevel, Role
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
+from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import Department, User
 from task_ledger.service_layer.uow import Ledger, Transaction
@@ -92,6 +93,7 @@ def _user_event(tx: Transaction, user: User, actor_id: str | None) -> None:
             email=user.email,
             channels=channels,
             active=user.active,
+            plan_ids=user.plan_ids,
         )
     )
     tx.audit(
@@ -105,6 +107,7 @@ def _user_event(tx: Transaction, user: User, actor_id: str | None) -> None:
             "role": user.role.value,
             "department_id": user.department_id,
             "active": user.active,
+            "plan_ids": list(user.plan_ids),
         },
     )
 
@@ -247,7 +250,22 @@ async def update_user(
     return user
 
 
+async def widen_scope(tx: Transaction, user: User, plan_ids: list[str]) -> User:
+    """Add plans to a scoped supervisor's scope (the plans they import)."""
+    current = await repo.get_user(tx.conn, user.id) or user
+    widened = replace(current, plan_ids=tuple(dict.fromkeys((*current.plan_ids, *plan_ids))))
+    await repo.update_user(tx.conn, widened, None)
+    _user_event(tx, widened, user.id)
+    return widened
+
+
 async def _check_user(tx: Transaction, user: User) -> None:
+    if user.plan_ids:
+        if user.role not in authz.SCOPED_ROLES:
+            raise DomainError("只有督查人员和领导小组成员可以限定督办方案范围")
+        unknown = [p for p in user.plan_ids if not await repo.plan_exists(tx.conn, p)]
+        if unknown:
+            raise DomainError(f"方案不存在：{'、'.join(unknown)}")
     if user.role in (Role.LIAISON, Role.DEPARTMENT_HEAD):
         if not user.department_id:
             raise DomainError("联络员和部门负责人必须属于一个单位")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
+from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import Department, Task, User
 from task_ledger.service_layer import directory
@@ -162,6 +163,7 @@ def _date(value: str | None) -> date | None:
 async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
     created = {"plans": 0, "measures": 0, "tasks": 0, "departments": 0}
     new_departments: list[Department] = []
+    new_plans: list[str] = []
     async with ledger.transaction() as tx:
         row = (
             await tx.conn.execute(select(t.plan_imports).where(t.plan_imports.c.id == import_id))
@@ -194,6 +196,7 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
                 {"title": doc["title"], "import_id": import_id},
             )
             created["plans"] += 1
+            new_plans.append(plan_id)
             for m in doc["measures"]:
                 await tx.conn.execute(
                     t.measures.insert().values(
@@ -261,6 +264,11 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
             .values(status="confirmed", plan_ids=plan_ids)
         )
         tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, created)
+        if new_plans and authz.plan_scope(actor) is not None:
+            # A supervisor limited to some plans oversees the plans they import.
+            await directory.widen_scope(tx, actor, new_plans)
+    if new_plans and authz.plan_scope(actor) is not None:
+        ledger.users_version += 1
     return {"import_id": import_id, "status": "confirmed", "plan_ids": plan_ids, **created}
 
 

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.adapters.files import CHUNK
+from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import User
 from task_ledger.service_layer import imports
@@ -150,12 +151,12 @@ def router() -> APIRouter:
         require_overseer(me, "查看月度报告")
         ledger = ledger_of(request)
         async with ledger.reading() as conn:
-            plans = await q.plans(conn)
+            plans = await q.plans(conn, authz.plan_scope(me))
         plan_id = request.query_params.get("plan") or (plans[0].id if plans else "")
         month = request.query_params.get("month") or ledger.today().strftime("%Y-%m")
         return render(request, "reports.html", plans=plans, plan_id=plan_id, month=month)
 
-    async def report_file(request: Request, fmt: str) -> Any:
+    async def report_file(request: Request, me: User, fmt: str) -> Any:
         from task_ledger.reports.service import monthly_report_file
 
         plan_id = request.query_params.get("plan") or ""
@@ -163,6 +164,8 @@ def router() -> APIRouter:
         async with ledger_of(request).reading() as conn:
             if not plan_id or await q.plan(conn, plan_id) is None:
                 raise DomainError("请选择方案")
+        if not authz.can_view_plan(me, plan_id):
+            raise DomainError("该方案不在您的督办范围内")
         try:
             return await monthly_report_file(ledger_of(request), plan_id, month, fmt)
         except (ValueError, LookupError) as exc:
@@ -171,7 +174,7 @@ def router() -> APIRouter:
     @pages.get("/reports/view")
     async def report_view(request: Request, me: Me) -> Response:
         require_overseer(me, "查看月度报告")
-        report = await report_file(request, "html")
+        report = await report_file(request, me, "html")
         response = HTMLResponse(report.content.decode())
         no_store(response)
         return response
@@ -182,7 +185,7 @@ def router() -> APIRouter:
         fmt = request.query_params.get("format", "xlsx")
         if fmt not in ("xlsx", "md"):
             raise DomainError("不支持的格式")
-        report = await report_file(request, fmt)
+        report = await report_file(request, me, fmt)
         response = Response(report.content, media_type=report.media_type)
         response.headers["Content-Disposition"] = (
             f"attachment; filename*=UTF-8''{quote(report.filename)}"

@@ -116,15 +116,18 @@ def router() -> APIRouter:
         ledger = ledger_of(request)
         today = ledger.today()
         plan_id = request.query_params.get("plan") or None
+        scope = authz.plan_scope(me)
         async with ledger.reading() as conn:
-            plans = await q.plans(conn)
-            tasks = await repo.list_tasks(conn, repo.TaskFilter(plan_id=plan_id))
+            plans = await q.plans(conn, scope)
+            tasks = await repo.list_tasks(
+                conn, repo.TaskFilter(plan_id=plan_id, visible_plans=scope)
+            )
             names = await q.department_names(conn)
-            completions = await q.pending_completions(conn)
-            extensions = await q.pending_extensions(conn)
-            escalations = await q.escalations(conn)
-            missing = await q.missing_reports(conn)
-            notices = await q.open_notices(conn)
+            completions = await q.pending_completions(conn, scope)
+            extensions = await q.pending_extensions(conn, scope)
+            escalations = await q.escalations(conn, scope)
+            missing = await q.missing_reports(conn, scope)
+            notices = await q.open_notices(conn, scope)
             inbox = await repo.list_inbox(conn, me.id, True)
         items = rows(request, tasks, names)
         plan_titles = {p.id: p.title for p in plans}
@@ -186,6 +189,7 @@ def router() -> APIRouter:
         f = repo.TaskFilter(
             department_id=(params.get("department") or None) if overseer else None,
             visible_to_department=authz.visible_department(me),
+            visible_plans=authz.plan_scope(me),
             plan_id=params.get("plan") or None,
             status=status,
             overdue_on=today if params.get("overdue") else None,
@@ -193,7 +197,7 @@ def router() -> APIRouter:
         async with ledger.reading() as conn:
             tasks = await repo.list_tasks(conn, f)
             names = await q.department_names(conn)
-            plans = await q.plans(conn) if overseer else []
+            plans = await q.plans(conn, authz.plan_scope(me)) if overseer else []
         if lamp is not None:  # the light depends on today: the one function decides it
             tasks = [x for x in tasks if light(x, today, ledger.settings.warning_days) == lamp]
         total = len(tasks)

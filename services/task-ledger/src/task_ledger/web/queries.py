@@ -12,9 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from task_ledger.adapters import tables as t
 
+Scope = tuple[str, ...] | None  # a supervisor's plans (authz.plan_scope); None: every plan
 
-async def plans(conn: AsyncConnection) -> list[Any]:
-    return list((await conn.execute(select(t.plans).order_by(t.plans.c.created_at))).all())
+
+def _in_scope(query: Any, scope: Scope) -> Any:
+    """Restrict a query over tasks (joined) to the plans of `scope`."""
+    return query if scope is None else query.where(t.tasks.c.plan_id.in_(scope))
+
+
+async def plans(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
+    query = select(t.plans).order_by(t.plans.c.created_at)
+    if scope is not None:
+        query = query.where(t.plans.c.id.in_(scope))
+    return list((await conn.execute(query)).all())
 
 
 async def plan(conn: AsyncConnection, plan_id: str) -> Any:
@@ -63,7 +73,7 @@ async def monthly_request(conn: AsyncConnection, department_id: str, period: str
 
 
 # --- supervisors only (callers check the role) ----------------------------------------------
-async def pending_completions(conn: AsyncConnection) -> list[Any]:
+async def pending_completions(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
     c = t.completion_requests
     query = (
         select(c, t.tasks.c.title.label("task_title"))
@@ -71,10 +81,10 @@ async def pending_completions(conn: AsyncConnection) -> list[Any]:
         .where(c.c.decision.is_(None))
         .order_by(c.c.created_at)
     )
-    return list((await conn.execute(query)).all())
+    return list((await conn.execute(_in_scope(query, scope))).all())
 
 
-async def pending_extensions(conn: AsyncConnection) -> list[Any]:
+async def pending_extensions(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
     e = t.extension_requests
     query = (
         select(e, t.tasks.c.title.label("task_title"), t.tasks.c.due_on.label("task_due_on"))
@@ -82,10 +92,10 @@ async def pending_extensions(conn: AsyncConnection) -> list[Any]:
         .where(e.c.decision.is_(None))
         .order_by(e.c.created_at)
     )
-    return list((await conn.execute(query)).all())
+    return list((await conn.execute(_in_scope(query, scope))).all())
 
 
-async def escalations(conn: AsyncConnection, limit: int = 30) -> list[Any]:
+async def escalations(conn: AsyncConnection, scope: Scope = None, limit: int = 30) -> list[Any]:
     """Escalations from the deadline-watcher and overdue notices, newest first."""
     query = (
         select(t.timeline, t.tasks.c.title.label("task_title"))
@@ -94,10 +104,10 @@ async def escalations(conn: AsyncConnection, limit: int = 30) -> list[Any]:
         .order_by(t.timeline.c.id.desc())
         .limit(limit)
     )
-    return list((await conn.execute(query)).all())
+    return list((await conn.execute(_in_scope(query, scope))).all())
 
 
-async def open_notices(conn: AsyncConnection) -> list[Any]:
+async def open_notices(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
     n = t.supervision_notices
     query = (
         select(n, t.tasks.c.title.label("task_title"))
@@ -105,10 +115,10 @@ async def open_notices(conn: AsyncConnection) -> list[Any]:
         .where(n.c.answer.is_(None))
         .order_by(n.c.reply_due_on)
     )
-    return list((await conn.execute(query)).all())
+    return list((await conn.execute(_in_scope(query, scope))).all())
 
 
-async def missing_reports(conn: AsyncConnection, limit: int = 50) -> list[Any]:
+async def missing_reports(conn: AsyncConnection, scope: Scope = None, limit: int = 50) -> list[Any]:
     m = t.monthly_reports
     query = (
         select(m)
@@ -116,6 +126,13 @@ async def missing_reports(conn: AsyncConnection, limit: int = 50) -> list[Any]:
         .order_by(m.c.period.desc(), m.c.consecutive_misses.desc())
         .limit(limit)
     )
+    if scope is not None:  # departments taking part in the supervisor's plans
+        taking_part = (
+            select(t.task_departments.c.department_id)
+            .join(t.tasks, t.tasks.c.id == t.task_departments.c.task_id)
+            .where(t.tasks.c.plan_id.in_(scope))
+        )
+        query = query.where(m.c.department_id.in_(taking_part))
     return list((await conn.execute(query)).all())
 
 
