@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts import events as e
 from duban_contracts.vocabulary import Channel, Role
+from notifier.adapters.sql import among
 from notifier.adapters.tables import departments, tasks, users
 from notifier.domain.model import Audience, Recipient
 
@@ -90,14 +91,14 @@ async def recipients(conn: AsyncConnection, audience: Audience) -> list[Recipien
 
 
 async def recipients_by_id(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Recipient]:
-    rows = await conn.execute(select(users).where(users.c.user_id.in_(list(ids))))
+    rows = await conn.execute(select(users).where(among(conn, users.c.user_id, ids)))
     return {row.user_id: _recipient(row) for row in rows}
 
 
 async def department_names(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
     rows = await conn.execute(
         select(departments.c.department_id, departments.c.name).where(
-            departments.c.department_id.in_(list(ids))
+            among(conn, departments.c.department_id, ids)
         )
     )
     return {row.department_id: row.name for row in rows}
@@ -111,6 +112,6 @@ async def remember_task(conn: AsyncConnection, task_id: str, title: str) -> None
 
 async def task_titles(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
     rows = await conn.execute(
-        select(tasks.c.task_id, tasks.c.title).where(tasks.c.task_id.in_(list(ids)))
+        select(tasks.c.task_id, tasks.c.title).where(among(conn, tasks.c.task_id, ids))
     )
     return {row.task_id: row.title for row in rows}

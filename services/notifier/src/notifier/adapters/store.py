@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from duban_common.telemetry import current_traceparent
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import directory
+from notifier.adapters.sql import among, insert_rows
 from notifier.adapters.tables import (
     dead_letters,
     deliveries,
@@ -30,9 +31,6 @@ from notifier.domain.model import DeliveryStatus, Kind, Notice, Recipient
 def dedupe_key(source_key: str, recipient_id: str, channel: Channel) -> str:
     """One per (source event, recipient, channel): the same fact never reaches anyone twice."""
     return hashlib.sha256(f"{source_key}\x1f{recipient_id}\x1f{channel.value}".encode()).hexdigest()
-
-
-DEDUPE_LOOKUP_CHUNK = 500  # keys per IN (...) query
 
 
 class Enqueuing:
@@ -92,11 +90,9 @@ class Enqueuing:
                     }
                 )
             queued.append((notice, count))
-        if new_deliveries:
-            await conn.execute(deliveries.insert(), new_deliveries)
+        await insert_rows(conn, deliveries, new_deliveries)
         # The unique dedupe key is the safety net if two consumers race on one event.
-        if new_items:
-            await conn.execute(delivery_items.insert(), new_items)
+        await insert_rows(conn, delivery_items, new_items)
         return queued
 
     def _delivery(
@@ -118,16 +114,12 @@ class Enqueuing:
 
 
 async def _stored_keys(conn: AsyncConnection, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    unique = list(dict.fromkeys(keys))
-    for i in range(0, len(unique), DEDUPE_LOOKUP_CHUNK):
-        chunk = unique[i : i + DEDUPE_LOOKUP_CHUNK]
-        found.update(
-            await conn.scalars(
-                select(delivery_items.c.dedupe_key).where(delivery_items.c.dedupe_key.in_(chunk))
-            )
-        )
-    return found
+    if not keys:
+        return set()
+    query = select(delivery_items.c.dedupe_key).where(
+        among(conn, delivery_items.c.dedupe_key, list(dict.fromkeys(keys)))
+    )
+    return set(await conn.scalars(query))
 
 
 async def _open_digest(conn: AsyncConnection, recipient_id: str, channel: Channel) -> str | None:
@@ -211,7 +203,7 @@ async def postpone(conn: AsyncConnection, ids: Sequence[str], until: datetime) -
     if ids:
         await conn.execute(
             update(deliveries)
-            .where(deliveries.c.notification_id.in_(list(ids)))
+            .where(among(conn, deliveries.c.notification_id, ids))
             .values(next_attempt_at=until)
         )
 
@@ -225,7 +217,7 @@ async def claim(
     rows = await conn.execute(
         update(deliveries)
         .where(
-            deliveries.c.notification_id.in_(list(ids)),
+            among(conn, deliveries.c.notification_id, ids),
             deliveries.c.status.in_(
                 [DeliveryStatus.PENDING.value, DeliveryStatus.COLLECTING.value]
             ),
@@ -247,7 +239,7 @@ async def items(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, list[Ite
         return found
     rows = await conn.execute(
         select(delivery_items)
-        .where(delivery_items.c.notification_id.in_(list(ids)))
+        .where(among(conn, delivery_items.c.notification_id, ids))
         .order_by(delivery_items.c.id)
     )
     for row in rows:
@@ -292,8 +284,9 @@ async def record(conn: AsyncConnection, results: Sequence[AttemptResult]) -> Non
     """Store each attempt as a dispatch record and move its delivery to its next state."""
     if not results:
         return
-    await conn.execute(
-        dispatch_records.insert(),
+    await insert_rows(
+        conn,
+        dispatch_records,
         [
             {
                 "notification_id": r.notification_id,
@@ -312,7 +305,7 @@ async def record(conn: AsyncConnection, results: Sequence[AttemptResult]) -> Non
     if sent:
         await conn.execute(
             update(deliveries)
-            .where(deliveries.c.notification_id.in_(sent))
+            .where(among(conn, deliveries.c.notification_id, sent))
             .values(status=DeliveryStatus.SENT.value, finished_at=results[0].at, last_error=None)
         )
     for r in results:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from duban_common.clock import Clock
@@ -21,8 +20,9 @@ from duban_common.logging import get_logger
 from duban_common.telemetry import context_from
 from duban_contracts import Envelope, Message
 from duban_contracts import events as e
-from notifier.adapters import directory, store, tables
-from notifier.domain.model import Audience, Notice, Recipient
+from duban_contracts.vocabulary import Channel
+from notifier.adapters import directory, sql, store, tables
+from notifier.domain.model import Audience, Kind, Notice, Recipient
 from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for
 from notifier.domain.policies import channels_for
 from notifier.settings import Settings
@@ -54,19 +54,6 @@ class Inbound:
     traceparent: str | None = None
 
 
-async def claim_new(conn: AsyncConnection, event_ids: Sequence[str]) -> set[str]:
-    """Record the ids in the inbox; return those not seen before (one statement)."""
-    ids = list(dict.fromkeys(event_ids))
-    if not ids:
-        return set()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    result = await conn.execute(
-        insert(tables.inbox).on_conflict_do_nothing().returning(tables.inbox.c.event_id),
-        [{"consumer": CONSUMER, "event_id": i} for i in ids],
-    )
-    return {row[0] for row in result}
-
-
 class EventHandler:
     def __init__(
         self,
@@ -86,7 +73,9 @@ class EventHandler:
     async def handle_batch(self, events: Sequence[Inbound]) -> int:
         """Apply the events in order in one transaction; returns how many were new."""
         async with self.engine.begin() as conn:
-            fresh = await claim_new(conn, [str(i.envelope.event_id) for i in events])
+            fresh = await sql.claim_new(
+                conn, tables.inbox, CONSUMER, [str(i.envelope.event_id) for i in events]
+            )
             batch = _Batch(
                 self.clock.now().astimezone(UTC),
                 timedelta(seconds=self.settings.digest_window_seconds),
@@ -125,17 +114,22 @@ class EventHandler:
                 if notice is not None:
                     await self._queue(conn, notice, envelope, batch)
                 return
-        batch.people.clear()  # the directory changed: later events of the batch see it
+        batch.targets.clear()  # the directory changed: later events of the batch see it
 
     async def _queue(
         self, conn: AsyncConnection, notice: Notice, envelope: Envelope, batch: _Batch
     ) -> None:
-        people = batch.people.get(notice.audience)
-        if people is None:
-            people = batch.people[notice.audience] = await directory.recipients(
-                conn, notice.audience
-            )
-        if not people:
+        targets = batch.targets.get((notice.audience, notice.kind))
+        if targets is None:
+            people = await directory.recipients(conn, notice.audience)
+            allowed = self.settings.channels_for(notice.kind)
+            log_robots = self.settings.environment != "production"
+            targets = batch.targets[(notice.audience, notice.kind)] = [
+                (person, channel)
+                for person in people
+                for channel in channels_for(person, allowed, unaddressed_robots=log_robots)
+            ]
+        if not targets:
             log.warning(
                 "no_recipients",
                 event_id=str(envelope.event_id),
@@ -143,24 +137,15 @@ class EventHandler:
                 departments=list(notice.audience.departments),
             )
             return
-        allowed = self.settings.channels_for(notice.kind)
-        log_robots = self.settings.environment != "production"
-        batch.enqueuing.add(
-            notice,
-            [
-                (person, channel)
-                for person in people
-                for channel in channels_for(person, allowed, unaddressed_robots=log_robots)
-            ],
-        )
+        batch.enqueuing.add(notice, targets)
 
 
 class _Batch:
-    """Per-batch state: the deliveries to write and the recipients looked up so far."""
+    """Per-batch state: the deliveries to write, and who each audience reaches how."""
 
     def __init__(self, now: datetime, digest_window: timedelta) -> None:
         self.enqueuing = store.Enqueuing(now, digest_window)
-        self.people: dict[Audience, list[Recipient]] = {}
+        self.targets: dict[tuple[Audience, Kind], list[tuple[Recipient, Channel]]] = {}
 
 
 @contextlib.contextmanager
