@@ -53,6 +53,9 @@ def user_create(
     role: Annotated[str, typer.Option(help="admin / supervisor / leadership / liaison")] = "admin",
     display_name: Annotated[str, typer.Option(help="显示名")] = "系统管理员",
     department_id: Annotated[str | None, typer.Option(help="所属单位（联络员必填）")] = None,
+    plan: Annotated[
+        list[str] | None, typer.Option(help="督办方案范围（可多次；不填为全部方案）")
+    ] = None,
     database_url: Annotated[str | None, typer.Option(help="台账数据库")] = None,
 ) -> None:
     """直接在台账数据库中创建用户（生产环境不生成演示账号，首个管理员由此创建）。"""
@@ -68,7 +71,14 @@ def user_create(
         raise typer.BadParameter("密码至少 8 位")
     settings = Settings(database_url=database_url) if database_url else Settings()
     upgrade(settings.database_url)
-    user = User(f"user-{username}"[:64], username, display_name, Role(role), department_id)
+    user = User(
+        f"user-{username}"[:64],
+        username,
+        display_name,
+        Role(role),
+        department_id,
+        plan_ids=tuple(dict.fromkeys(plan or ())),
+    )
     operator = User("cli", "cli", "命令行", Role.ADMIN)
 
     async def run() -> None:
