@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -218,6 +219,7 @@ def dingtalk_signature(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(digest).decode()
 
 
+@functools.lru_cache(maxsize=4096)  # a few robots, each posted to over and over
 def split_secret(url: str) -> tuple[str, str | None]:
     """A robot URL may carry its signing secret as `secret=`; it is never sent."""
     parts = urllib.parse.urlsplit(url)

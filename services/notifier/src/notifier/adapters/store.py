@@ -4,12 +4,14 @@ transaction."""
 from __future__ import annotations
 
 import hashlib
+import random
+import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import uuid6
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,6 +28,15 @@ from notifier.adapters.tables import (
 from notifier.domain.model import DeliveryStatus, Kind, Notice, Recipient
 
 # --- enqueueing -----------------------------------------------------------------------------
+
+
+def new_notification_id() -> str:
+    """A UUIDv7 (time-ordered). Ids are not secrets: the fast PRNG is enough, where the
+    uuid6 package asks the OS for random bits each time."""
+    random_bits = random.getrandbits(74)
+    value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (random_bits >> 62) << 64
+    value |= 0b10 << 62 | random_bits & (1 << 62) - 1
+    return str(uuid.UUID(int=value))
 
 
 def dedupe_key(source_key: str, recipient_id: str, channel: Channel) -> str:
@@ -74,7 +85,7 @@ class Enqueuing:
                         digests[slot] = await _open_digest(conn, person.user_id, channel)
                     notification_id = digests[slot]
                 if notification_id is None:
-                    notification_id = str(uuid6.uuid7())
+                    notification_id = new_notification_id()
                     new_deliveries.append(self._delivery(notification_id, notice, person, channel))
                     if notice.digested:
                         digests[(person.user_id, channel)] = notification_id
