@@ -335,16 +335,21 @@ async def test_a_crash_mid_send_is_retried_after_the_lease(rig: Rig, smtp: SmtpS
 
 
 async def test_a_refused_mailbox_fails_at_once_without_retries(rig: Rig, smtp: SmtpSink) -> None:
-    dept, liaison = uid("d"), uid("u")
-    email = f"{liaison}@example.org"
+    dept, liaison, colleague = uid("d"), uid("u"), uid("u")
+    email, working = f"{liaison}@example.org", f"{colleague}@example.org"
     smtp.refuse.add(email)
     await rig.publish(
         department(dept),
         person(liaison, Role.LIAISON, dept, (Channel.EMAIL,), email=email),
+        person(colleague, Role.LIAISON, dept, (Channel.EMAIL,), email=working),
         escalation(uid("t"), (dept,), EscalationLevel.BLUE),
     )
     await rig.deliver()
     (record,) = [r for r in await rig.dispatch_records() if r.recipient_id == liaison]
     assert isinstance(record, NotificationFailed) and record.final and record.attempt == 1
-    assert "拒收" in record.error
+    assert "拒收" in record.error and "550" in record.error
     assert smtp.to(email) == []
+    # The refusal ended only that message: the pooled connections go on sending.
+    await rig.publish(escalation(uid("t"), (dept,), EscalationLevel.BLUE))
+    await rig.deliver()
+    assert len(smtp.to(working)) == 2

@@ -17,13 +17,8 @@ from duban_common.logging import get_logger
 from duban_common.outbox import OutboxRelay
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import tables
-from notifier.adapters.channels import (
-    InboxSender,
-    MaildirSender,
-    RobotSender,
-    Sender,
-    SmtpSender,
-)
+from notifier.adapters.channels import InboxSender, RobotSender, Sender
+from notifier.adapters.mail import MaildirSender, SmtpSender
 from notifier.adapters.webhook_client import WebhookClient
 from notifier.domain.policies import RobotRateLimiter
 from notifier.entrypoints.messaging import build_broker
