@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 from notifier_testkit import at, department, escalation, person, reminder, uid
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from duban_common.clock import ManualClock
@@ -158,3 +159,18 @@ async def test_directory_change_applies_to_later_events_of_the_batch(consumer: C
     )
     assert len(await consumer.items_for(first)) == 2
     assert len(await consumer.items_for(second)) == 1
+
+
+async def test_unreachable_database_rewinds_instead_of_dead_lettering(consumer: Consumer) -> None:
+    class DatabaseDown(PoisonedHandler):
+        async def handle_batch(self, events: Any) -> int:
+            raise OperationalError("INSERT", {}, ConnectionRefusedError("数据库无法连接"))
+
+    handler = DatabaseDown(consumer.engine, consumer.settings, ManualClock(at(9)))
+    records = [consumer.record(escalation(uid("t"), (uid("d"),), EscalationLevel.BLUE))]
+    with pytest.raises(OperationalError):  # the subscriber nacks: the batch is read again
+        await handle_records(handler, consumer.settings, records, _no_dead_letters)
+
+
+async def _no_dead_letters(raw: bytes, key: bytes | None, reason: str, source: str) -> None:
+    raise AssertionError(f"dead-lettered: {reason}")

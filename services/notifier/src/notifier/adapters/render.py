@@ -41,6 +41,7 @@ class Renderer:
             autoescape=False,  # Markdown and plain text, never HTML
             undefined=StrictUndefined,  # a missing fact is a bug, not an empty string
             keep_trailing_newline=False,
+            auto_reload=False,  # package data: no stat() of the template file per message
         )
         self.env.filters["cn_date"] = cn_date
         self.env.filters["cn_period"] = cn_period
