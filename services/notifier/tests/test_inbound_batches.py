@@ -54,8 +54,8 @@ class Consumer:
     dead: list[tuple[bytes, str]] = field(default_factory=list)
     offset: int = 0
 
-    def record(self, value: bytes | Message) -> SimpleNamespace:
-        if not isinstance(value, bytes):
+    def record(self, value: bytes | Message | None) -> SimpleNamespace:
+        if value is not None and not isinstance(value, bytes):
             value = Envelope.wrap(value, producer="test").to_bytes()
         self.offset += 1
         return SimpleNamespace(
@@ -110,6 +110,7 @@ async def test_batch_with_a_duplicate_and_poison_queues_the_rest_once(consumer: 
         one,
         consumer.record(one.value),  # the same event twice in one batch
         consumer.record(b"{not an envelope"),
+        consumer.record(None),  # a tombstone
         consumer.record(poison_envelope.to_bytes()),
         consumer.record(escalation(first, (dept,), EscalationLevel.BLUE)),  # re-emitted
         consumer.record(escalation(second, (dept,), EscalationLevel.BLUE)),
@@ -119,14 +120,14 @@ async def test_batch_with_a_duplicate_and_poison_queues_the_rest_once(consumer: 
     items = await consumer.items_for(liaison)
     assert sorted(task for task, _ in items) == sorted([first, first, second, second])
     reasons = [reason for _, reason in consumer.dead]
-    assert len(reasons) == 2
-    assert reasons[0].startswith("无法解析的消息")
-    assert reasons[1].startswith("处理失败（已重试2次）") and "无法处理的事件" in reasons[1]
-    assert consumer.dead[1][0] == poison_envelope.to_bytes()
+    assert len(reasons) == 3
+    assert reasons[0].startswith("无法解析的消息") and reasons[1].startswith("无法解析的消息")
+    assert reasons[2].startswith("处理失败（已重试2次）") and "无法处理的事件" in reasons[2]
+    assert consumer.dead[2][0] == poison_envelope.to_bytes()
 
     # The whole batch again (a crash before the offsets were committed): nothing new.
     consumer.handler.poison.clear()
-    await consumer.consume([r for r in batch if r.value != b"{not an envelope"])
+    await consumer.consume([r for r in batch if r.value not in (b"{not an envelope", None)])
     after = await consumer.items_for(liaison)
     assert sorted(task for task, _ in after) == sorted([first, first, second, second, bad, bad])
 

@@ -22,7 +22,7 @@ from duban_common.clock import clock_from_file_setting
 from duban_common.db import make_engine
 from duban_common.kafka import dead_letter, make_broker
 from duban_common.logging import get_logger
-from duban_contracts import ContractError, Envelope
+from duban_contracts import Envelope
 from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.topics import (
     COMMANDS,
@@ -85,7 +85,7 @@ def build_broker(
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         try:
             await handle_records(handler, settings, records, to_dead_letter)
-        except TRANSIENT as exc:
+        except Exception as exc:  # the database or the broker (dead letters) is unreachable
             log.warning("inbound_batch_retry_later", error=repr(exc), records=len(records))
             await msg.nack()  # rewinds every partition of the batch; nothing is lost
             await asyncio.sleep(settings.consumer_retry_base_seconds * 10)
@@ -111,16 +111,20 @@ def build_broker(
 async def handle_records(
     handler: EventHandler, settings: Settings, records: Sequence[Any], to_dead_letter: DeadLetter
 ) -> None:
-    """Handle a batch of Kafka records; returns once each is handled or dead-lettered."""
+    """Handle a batch of Kafka records; returns once each is handled or dead-lettered.
+
+    Raises when the database (TRANSIENT) or the broker is unreachable: the caller rewinds.
+    """
     events: list[tuple[Inbound, Any]] = []
     for rec in records:
         try:
-            envelope = Envelope.from_bytes(rec.value)
+            envelope = Envelope.from_bytes(rec.value)  # None for a tombstone: dead-lettered
             if not accepts(envelope.event_type):
                 continue
             inbound = Inbound(envelope, envelope.open(), rec.topic, _traceparent(rec))
-        except ContractError as exc:
-            await to_dead_letter(rec.value, rec.key, f"无法解析的消息：{exc}", _source(rec))
+        except Exception as exc:  # ContractError, or not even bytes (a tombstone)
+            reason = f"无法解析的消息：{type(exc).__name__}: {exc}"
+            await to_dead_letter(rec.value or b"", rec.key, reason, _source(rec))
             continue
         events.append((inbound, rec))
     if not events:
