@@ -221,6 +221,76 @@ async def test_a_failing_record_is_dead_lettered_alone(
     assert "模拟的处理错误" in dict(dead[0].headers)[HEADER_DLQ_REASON].decode()
 
 
+async def test_a_tombstone_is_dead_lettered_and_blocks_nothing(
+    live: Api, kafka_bootstrap: str
+) -> None:
+    task_id = f"task-tomb-{uuid.uuid4().hex[:8]}"
+    after = reminder(task_id, 6)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(SUPERVISION_EVENTS.name, None, key=task_id.encode())
+        await producer.send_and_wait(
+            SUPERVISION_EVENTS.name, after.to_bytes(), key=task_id.encode()
+        )
+    finally:
+        await producer.stop()
+    dead = await read_topic(
+        kafka_bootstrap,
+        DEAD_LETTER.name,
+        lambda r: r.key == task_id.encode(),
+        lambda kept: bool(kept),
+    )
+    assert dict(dead[0].headers)[HEADER_DLQ_REASON].decode().startswith("空消息")
+
+    async def stored() -> bool:
+        return [r.source_event_id for r in await timeline_kinds(live, task_id)] == [
+            str(after.event_id)
+        ]
+
+    assert await wait_for(stored)
+
+
+async def test_a_batch_is_rewound_when_its_dead_letter_cannot_be_sent(
+    live: Api, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The broker refusing a dead letter must not skip the batch: it is read again, the
+    poison record reaches the dead-letter topic and the good one the timeline."""
+    task_id = f"task-rewind-{uuid.uuid4().hex[:8]}"
+    good = reminder(task_id, 7)
+    real = messaging.dead_letter
+    refused: list[str] = []
+
+    async def refuse_once(*args: Any) -> None:
+        if not refused:
+            refused.append(args[3])
+            raise RuntimeError("模拟：死信主题暂不可用")
+        await real(*args)
+
+    monkeypatch.setattr(messaging, "dead_letter", refuse_once)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(SUPERVISION_EVENTS.name, b"{bad", key=task_id.encode())
+        await producer.send_and_wait(SUPERVISION_EVENTS.name, good.to_bytes(), key=task_id.encode())
+    finally:
+        await producer.stop()
+    dead = await read_topic(
+        kafka_bootstrap,
+        DEAD_LETTER.name,
+        lambda r: r.key == task_id.encode(),
+        lambda kept: bool(kept),
+    )
+    assert refused and [r.value for r in dead] == [b"{bad"]
+
+    async def stored() -> bool:
+        return [r.source_event_id for r in await timeline_kinds(live, task_id)] == [
+            str(good.event_id)
+        ]
+
+    assert await wait_for(stored)
+
+
 def start_relay(db_url: str, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,

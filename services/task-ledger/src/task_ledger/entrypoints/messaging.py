@@ -70,9 +70,12 @@ def build_broker(
         records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
         try:
             await handle_records(broker, get_ledger(), settings, records)
-        except TRANSIENT as exc:
+        except Exception as exc:
+            # Bad records were dead-lettered inside; what escapes is the database or the broker
+            # being away. Rewind every partition of the batch: the next ack commits the
+            # consumer's position, so returning without a nack would skip these records.
             log.warning("inbound_batch_retry_later", error=repr(exc), records=len(records))
-            await msg.nack()  # rewinds every partition of the batch; nothing is lost
+            await msg.nack()
             await asyncio.sleep(settings.consumer_retry_base_seconds * 10)
             return
         await msg.ack()
@@ -99,6 +102,9 @@ async def handle_records(
 ) -> None:
     items: list[tuple[Envelope, Message, Any]] = []
     for rec in records:
+        if not isinstance(rec.value, bytes):  # a tombstone: no envelope to read
+            await dead_letter(broker, b"", rec.key, "空消息（无消息体）", _source(rec))
+            continue
         try:
             envelope = Envelope.from_bytes(rec.value)
             if envelope.event_type not in inbound.HANDLED_TYPES:
