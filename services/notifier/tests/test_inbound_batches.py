@@ -175,3 +175,70 @@ async def test_unreachable_database_rewinds_instead_of_dead_lettering(consumer: 
 
 async def _no_dead_letters(raw: bytes, key: bytes | None, reason: str, source: str) -> None:
     raise AssertionError(f"dead-lettered: {reason}")
+
+
+async def test_overseers_are_reached_only_for_the_plans_they_oversee(consumer: Consumer) -> None:
+    """督查 limited to some plans: escalations of other plans, and notices about no plan
+    (a department's missing reports), go to the overseers of that plan and the unscoped."""
+    from duban_contracts import events as e
+
+    def replace(message: e.UserUpserted, **changes: Any) -> e.UserUpserted:
+        return message.model_copy(update=changes)
+
+    dept = uid("d")
+    plan_a, plan_b = uid("plan"), uid("plan")
+    scoped_a, scoped_b, everyone = uid("sa"), uid("sb"), uid("all")
+    leader_b = uid("lb")
+    await consumer.consume(
+        [
+            consumer.record(department(dept)),
+            consumer.record(replace(person(scoped_a, Role.SUPERVISOR), plan_ids=(plan_a,))),
+            consumer.record(replace(person(scoped_b, Role.SUPERVISOR), plan_ids=(plan_b,))),
+            consumer.record(replace(person(leader_b, Role.LEADERSHIP), plan_ids=(plan_b,))),
+            consumer.record(person(everyone, Role.SUPERVISOR)),
+        ]
+    )
+    orange_a, red_b, answered_b = uid("t"), uid("t"), uid("t")
+    orange = escalation(orange_a, (dept,), EscalationLevel.ORANGE)
+    red = escalation(red_b, (dept,), EscalationLevel.RED)
+    await consumer.consume(
+        [
+            consumer.record(
+                e.TaskRegistered(
+                    task_id=answered_b,
+                    plan_id=plan_b,
+                    plan_title="方案乙",
+                    measure_id=uid("m"),
+                    title="任务乙",
+                    lead_department_ids=(dept,),
+                    due_on=None,
+                )
+            ),
+            consumer.record(orange.model_copy(update={"plan_id": plan_a})),
+            consumer.record(red.model_copy(update={"plan_id": plan_b})),
+            consumer.record(
+                e.SupervisionNoticeAnswered(
+                    task_id=answered_b, notice_id=uid("n"), department_id=dept, answer="已整改"
+                )
+            ),
+            consumer.record(
+                e.ReportMissing(
+                    department_id=dept,
+                    period="2026-03",
+                    report_due_on=at(9).date(),
+                    consecutive_misses=3,
+                    escalation_level=EscalationLevel.RED,
+                    scheduled_for=at(9),
+                    dedupe_key=uid("missing"),
+                )
+            ),
+        ]
+    )
+
+    async def tasks_of(user: str) -> list[str | None]:
+        return sorted((task or "-") for task, _ in await consumer.items_for(user))
+
+    assert await tasks_of(scoped_a) == [orange_a]
+    assert await tasks_of(scoped_b) == sorted([red_b, answered_b])
+    assert await tasks_of(leader_b) == [red_b]
+    assert sorted(await tasks_of(everyone)) == sorted(["-", orange_a, red_b, answered_b])

@@ -43,6 +43,7 @@ async def upsert_user(conn: AsyncConnection, m: e.UserUpserted) -> None:
         "dingtalk_webhook": m.dingtalk_webhook,
         "channels": ",".join(ch.value for ch in m.channels),
         "active": m.active,
+        "plan_ids": ",".join(m.plan_ids),
     }
     stmt = _insert(conn, users).values(values)
     await conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
@@ -63,6 +64,7 @@ def _recipient(row: Any) -> Recipient:
         dingtalk_webhook=row.dingtalk_webhook,
         channels=tuple(Channel(ch) for ch in row.channels.split(",") if ch),
         active=row.active,
+        plan_ids=tuple(p for p in (row.plan_ids or "").split(",") if p),
     )
 
 
@@ -87,7 +89,7 @@ async def recipients(conn: AsyncConnection, audience: Audience) -> list[Recipien
     rows = await conn.execute(
         select(users).where(users.c.active, or_(*conditions)).order_by(users.c.user_id)
     )
-    return [_recipient(row) for row in rows]
+    return [p for p in map(_recipient, rows) if audience.includes(p)]
 
 
 async def recipients_by_id(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Recipient]:
@@ -104,10 +106,17 @@ async def department_names(conn: AsyncConnection, ids: Sequence[str]) -> dict[st
     return {row.department_id: row.name for row in rows}
 
 
-async def remember_task(conn: AsyncConnection, task_id: str, title: str) -> None:
-    values = {"task_id": task_id, "title": title}
+async def remember_task(
+    conn: AsyncConnection, task_id: str, title: str, plan_id: str | None = None
+) -> None:
+    values = {"task_id": task_id, "title": title, "plan_id": plan_id}
     stmt = _insert(conn, tasks).values(values)
     await conn.execute(stmt.on_conflict_do_update(index_elements=["task_id"], set_=values))
+
+
+async def plan_of(conn: AsyncConnection, task_id: str) -> str | None:
+    row = (await conn.execute(select(tasks.c.plan_id).where(tasks.c.task_id == task_id))).first()
+    return row.plan_id if row else None
 
 
 async def task_titles(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:

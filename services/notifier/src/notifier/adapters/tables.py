@@ -47,6 +47,8 @@ users = Table(
     Column("dingtalk_webhook", String(500), nullable=True),
     Column("channels", String(100), nullable=False),  # comma-separated Channel values
     Column("active", Boolean, nullable=False, default=True),
+    # An overseer's plans, comma-separated (plan ids never hold a comma); empty: every plan.
+    Column("plan_ids", Text, nullable=False, server_default=""),
     Index("ix_users_role_department", "role", "department_id"),
 )
 
@@ -56,6 +58,7 @@ tasks = Table(
     metadata,
     Column("task_id", String(64), primary_key=True),
     Column("title", String(500), nullable=False),
+    Column("plan_id", String(64), nullable=True),
 )
 
 # One message to one recipient on one channel: a single notice, or a digest of reminders.

@@ -44,6 +44,7 @@ class Recipient:
     dingtalk_webhook: str | None = None
     channels: tuple[Channel, ...] = (Channel.INBOX,)
     active: bool = True
+    plan_ids: tuple[str, ...] = ()  # an overseer's plan scope; empty: every plan
 
     def address(self, channel: Channel) -> str | None:
         """Where this channel reaches the person; the inbox needs no address."""
@@ -57,18 +58,27 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Audience:
-    """Department-scoped roles (liaison, head) for these departments, plus global roles."""
+    """Department-scoped roles (liaison, head) for these departments, plus global roles.
+
+    Global roles (supervisors, leadership) may oversee only some plans: they are reached for
+    notices about a plan in their scope, and for notices about no plan only if unscoped.
+    """
 
     departments: tuple[str, ...] = ()
     department_roles: frozenset[Role] = frozenset()
     global_roles: frozenset[Role] = frozenset()
+    plan_id: str | None = None
 
     def includes(self, person: Recipient) -> bool:
         if not person.active:
             return False
-        if person.role in self.global_roles:
+        if person.role in self.department_roles and person.department_id in self.departments:
             return True
-        return person.role in self.department_roles and person.department_id in self.departments
+        return person.role in self.global_roles and self.oversees(person)
+
+    def oversees(self, person: Recipient) -> bool:
+        """Whether a global-role person's plan scope covers this notice."""
+        return not person.plan_ids or (self.plan_id is not None and self.plan_id in person.plan_ids)
 
     def __or__(self, other: Audience) -> Audience:
         if other.departments and self.departments and other.departments != self.departments:
@@ -77,6 +87,7 @@ class Audience:
             departments=self.departments or other.departments,
             department_roles=self.department_roles | other.department_roles,
             global_roles=self.global_roles | other.global_roles,
+            plan_id=self.plan_id or other.plan_id,
         )
 
 

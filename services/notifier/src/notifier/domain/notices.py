@@ -30,8 +30,12 @@ def liaisons(departments: tuple[str, ...]) -> Audience:
     return Audience(departments=departments, department_roles=frozenset({Role.LIAISON}))
 
 
-def escalation_audience(level: EscalationLevel, departments: tuple[str, ...]) -> Audience:
-    """蓝 → the departments' liaisons; 橙 → their heads and the supervisors; 红 → leadership."""
+def escalation_audience(
+    level: EscalationLevel, departments: tuple[str, ...], plan_id: str | None = None
+) -> Audience:
+    """蓝 → the departments' liaisons; 橙 → their heads and the supervisors; 红 → leadership.
+
+    Supervisors and leadership members are those overseeing `plan_id` (see Audience)."""
     if level is EscalationLevel.BLUE:
         return liaisons(departments)
     if level is EscalationLevel.ORANGE:
@@ -39,8 +43,9 @@ def escalation_audience(level: EscalationLevel, departments: tuple[str, ...]) ->
             departments=departments,
             department_roles=frozenset({Role.DEPARTMENT_HEAD}),
             global_roles=frozenset({Role.SUPERVISOR}),
+            plan_id=plan_id,
         )
-    return Audience(global_roles=frozenset({Role.LEADERSHIP, Role.SUPERVISOR}))
+    return Audience(global_roles=frozenset({Role.LEADERSHIP, Role.SUPERVISOR}), plan_id=plan_id)
 
 
 def notice_for(message: Message, event_id: str) -> Notice | None:
@@ -108,7 +113,7 @@ def _escalation(m: e.EscalationRaised, event_id: str) -> Notice:
         kind=Kind.ESCALATION,
         source_key=m.dedupe_key,
         source_event_id=event_id,
-        audience=escalation_audience(m.level, m.department_ids),
+        audience=escalation_audience(m.level, m.department_ids, m.plan_id),
         task_id=m.task_id,
         urgent=True,
         facts={

@@ -8,8 +8,8 @@ most once.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
@@ -44,7 +44,7 @@ def accepts(event_type: str) -> bool:
     return event_type in ACCEPTED_EVENT_TYPES
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Inbound:
     """One consumed event; `topic` and `traceparent` (of the Kafka record) name its span."""
 
@@ -107,7 +107,7 @@ class EventHandler:
             case e.UserRemoved():
                 await directory.remove_user(conn, message.user_id)
             case e.TaskRegistered():
-                await directory.remember_task(conn, message.task_id, message.title)
+                await directory.remember_task(conn, message.task_id, message.title, message.plan_id)
                 return
             case _:
                 notice = notice_for(message, str(envelope.event_id))
@@ -119,6 +119,12 @@ class EventHandler:
     async def _queue(
         self, conn: AsyncConnection, notice: Notice, envelope: Envelope, batch: _Batch
     ) -> None:
+        if notice.audience.global_roles and notice.audience.plan_id is None and notice.task_id:
+            # Overseers are reached per plan: a notice about a task names the task's plan.
+            plan_id = await directory.plan_of(conn, notice.task_id)
+            notice = dataclasses.replace(
+                notice, audience=dataclasses.replace(notice.audience, plan_id=plan_id)
+            )
         targets = batch.targets.get((notice.audience, notice.kind))
         if targets is None:
             people = await directory.recipients(conn, notice.audience)
