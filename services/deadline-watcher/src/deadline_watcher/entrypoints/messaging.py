@@ -12,6 +12,8 @@ from duban_contracts import Envelope, Message
 from duban_contracts import events as e
 from duban_contracts.topics import COMMANDS, SUPERVISION_EVENTS, TASK_EVENTS
 
+consumes = handlers.accepts  # the event types the subscriber reads (listed by AsyncAPI)
+
 PUBLISHED = (
     e.ReminderDue,
     e.TaskOverdue,

@@ -35,6 +35,8 @@ from duban_contracts.topics import (
 from notifier.service_layer.handlers import EventHandler, Inbound, accepts
 from notifier.settings import Settings
 
+consumes = accepts  # the event types the subscriber reads (the AsyncAPI document lists them)
+
 log = get_logger(__name__)
 
 INBOUND_TOPICS = (

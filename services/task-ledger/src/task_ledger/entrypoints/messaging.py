@@ -36,6 +36,11 @@ log = get_logger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
+def consumes(event_type: str) -> bool:
+    """The event types the inbound subscriber reads (the AsyncAPI document lists them)."""
+    return event_type in inbound.HANDLED_TYPES
+
+
 def build_broker(
     settings: Settings | None = None,
     ledger: Ledger | None = None,
