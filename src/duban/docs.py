@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from duban_contracts import REGISTRY, Envelope
@@ -61,9 +62,9 @@ def with_envelope_payloads(document: dict[str, Any], consumes: Callable[[str], b
     """Every message of the document as what the topic really carries: an envelope whose
     payload is one of the contracts on that topic (for a subscriber: those it reads)."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    models: list[type[BaseModel]] = [Envelope, *REGISTRY.values()]
     _, top = models_json_schema(
-        [(model, "validation") for model in (Envelope, *REGISTRY.values())],
-        ref_template="#/components/schemas/{model}",
+        [(model, "validation") for model in models], ref_template="#/components/schemas/{model}"
     )
     schemas.update(top["$defs"])
     for operation in document.get("operations", {}).values():
