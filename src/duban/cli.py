@@ -16,10 +16,11 @@ app.add_typer(report_app, name="report")
 
 
 def _wire_ledger_commands() -> None:
-    """`duban audit verify` and `duban plan import` live with the ledger that they serve."""
+    """`duban audit verify`, `duban user create` and `duban plan import` live with the ledger."""
     from task_ledger import cli as ledger_cli
 
     app.add_typer(ledger_cli.audit_app, name="audit")
+    app.add_typer(ledger_cli.user_app, name="user")
     plan_app.command("import")(ledger_cli.plan_import)
 
 

@@ -101,3 +101,35 @@ def test_no_demo_accounts_in_production(sqlite_url: str, tmp_path: Path) -> None
     assert created.exit_code == 0 and "已创建用户 root（管理员）" in created.output, created.output
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "用户名已存在" in again.output
+    # A supervisor limited to plans: the plans must exist, and the root `duban` CLI has it too.
+    from duban.cli import app as duban_app
+
+    scoped = ["user", "create", "sup-a", "--password", "s3cret-pass", "--role", "supervisor"]
+    scoped += ["--plan", "plan-nope", "--database-url", sqlite_url]
+    refused = runner.invoke(duban_app, scoped)
+    assert refused.exit_code == 2 and "方案不存在：plan-nope" in refused.output, refused.output
+
+    async def add_plan() -> None:
+        from datetime import UTC, datetime
+
+        engine = make_engine(sqlite_url)
+        async with engine.begin() as conn:
+            await conn.execute(
+                t.plans.insert().values(id="plan-a", title="方案甲", created_at=datetime.now(UTC))
+            )
+        await engine.dispose()
+
+    async def scope_of(user_id: str) -> tuple[str, ...]:
+        from task_ledger.adapters import repository as repo
+
+        engine = make_engine(sqlite_url)
+        async with engine.connect() as conn:
+            user = await repo.get_user(conn, user_id)
+        await engine.dispose()
+        assert user is not None
+        return user.plan_ids
+
+    asyncio.run(add_plan())
+    scoped[scoped.index("plan-nope")] = "plan-a"
+    assert runner.invoke(duban_app, scoped).exit_code == 0
+    assert asyncio.run(scope_of("user-sup-a")) == ("plan-a",)
