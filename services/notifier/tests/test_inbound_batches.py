@@ -17,13 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from duban_common.batch_consumer import handle_records
 from duban_common.clock import ManualClock
 from duban_common.db import make_engine
 from duban_contracts import Envelope, Message
 from duban_contracts.topics import SUPERVISION_EVENTS
 from duban_contracts.vocabulary import Channel, EscalationLevel, Role
 from notifier.adapters import tables
-from notifier.entrypoints.messaging import handle_records
+from notifier.entrypoints.messaging import consumes
 from notifier.migrations import upgrade
 from notifier.service_layer.handlers import EventHandler, _Batch
 from notifier.settings import Settings
@@ -71,7 +72,9 @@ class Consumer:
         async def to_dead_letter(raw: bytes, key: bytes | None, reason: str, source: str) -> None:
             self.dead.append((raw, reason))
 
-        await handle_records(self.handler, self.settings, records, to_dead_letter)
+        await handle_records(
+            records, self.handler.handle_batch, self.settings, to_dead_letter, consumes
+        )
 
     async def items_for(self, user_id: str) -> list[Any]:
         async with self.engine.connect() as conn:
@@ -170,7 +173,9 @@ async def test_unreachable_database_rewinds_instead_of_dead_lettering(consumer: 
     handler = DatabaseDown(consumer.engine, consumer.settings, ManualClock(at(9)))
     records = [consumer.record(escalation(uid("t"), (uid("d"),), EscalationLevel.BLUE))]
     with pytest.raises(OperationalError):  # the subscriber nacks: the batch is read again
-        await handle_records(handler, consumer.settings, records, _no_dead_letters)
+        await handle_records(
+            records, handler.handle_batch, consumer.settings, _no_dead_letters, consumes
+        )
 
 
 async def _no_dead_letters(raw: bytes, key: bytes | None, reason: str, source: str) -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from duban_common.batch_consumer import Inbound
 from duban_common.clock import Clock
 from duban_common.logging import get_logger
 from duban_common.telemetry import context_from
@@ -42,16 +43,6 @@ ACCEPTED_EVENT_TYPES = HANDLED_EVENT_TYPES | DIRECTORY_EVENT_TYPES | {e.TaskRegi
 def accepts(event_type: str) -> bool:
     """Event types worth opening; the rest of a shared topic is committed untouched."""
     return event_type in ACCEPTED_EVENT_TYPES
-
-
-@dataclasses.dataclass(frozen=True)
-class Inbound:
-    """One consumed event; `topic` and `traceparent` (of the Kafka record) name its span."""
-
-    envelope: Envelope
-    message: Message
-    topic: str | None = None
-    traceparent: str | None = None
 
 
 class EventHandler:
