@@ -83,6 +83,7 @@ def _department_event(tx: Transaction, dep: Department, actor_id: str | None) ->
 
 
 def _user_event(tx: Transaction, user: User, actor_id: str | None) -> None:
+    tx.users_changed = True
     channels = (Channel.INBOX, Channel.EMAIL) if user.email else (Channel.INBOX,)
     tx.emit(
         ev.UserUpserted(
@@ -246,7 +247,6 @@ async def update_user(
         new_hash = password_hasher(ledger.settings).hash(password) if password else None
         await repo.update_user(tx.conn, user, new_hash)
         _user_event(tx, user, actor.id)
-    ledger.users_version += 1
     return user
 
 

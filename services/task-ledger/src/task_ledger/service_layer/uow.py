@@ -36,6 +36,7 @@ class Transaction:
     envelopes: list[Envelope] = field(default_factory=list)
     audits: list[AuditEntry] = field(default_factory=list)
     timeline_rows: list[dict[str, Any]] = field(default_factory=list)
+    users_changed: bool = False  # set by user changes: caches of users drop what they hold
 
     @property
     def today(self) -> date:
@@ -112,7 +113,7 @@ class Ledger:
             else make_engine(str(self.engine.url), pool_size=1, max_overflow=0, pool_timeout=300)
         )
         self.relay: outbox_lib.OutboxRelay | None = None
-        # Bumped when this process changes a user, so caches of users drop what they hold.
+        # Bumped after a transaction that changed a user commits (see Transaction.users_changed).
         self.users_version = 0
 
     def today(self) -> date:
@@ -127,6 +128,8 @@ class Ledger:
             tx = Transaction(conn, self.clock, self.now())
             yield tx
             await tx.flush()
+        if tx.users_changed:
+            self.users_version += 1
         if tx.envelopes and self.relay is not None:
             self.relay.wake()
 
