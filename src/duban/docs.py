@@ -90,16 +90,18 @@ def with_envelope_payloads(document: dict[str, Any], consumes: Callable[[str], b
     return document
 
 
+_TYPE_OF_CLASS = {cls.__name__: event_type for event_type, cls in REGISTRY.items()}
+
+
 def _declared_types(document: dict[str, Any], node: Any, depth: int = 0) -> set[str]:
     """Event types whose contract class a FastStream payload schema refers to."""
-    by_name = {cls.__name__: t for t, cls in REGISTRY.items()}
     found: set[str] = set()
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
             name = unquote(ref.rsplit("/", 1)[1])
-            if name in by_name:
-                found.add(by_name[name])
+            if name in _TYPE_OF_CLASS:
+                found.add(_TYPE_OF_CLASS[name])
             elif depth < 3:
                 found |= _declared_types(document, _resolve(document, ref), depth + 1)
         for value in node.values():

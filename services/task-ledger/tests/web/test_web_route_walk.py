@@ -49,6 +49,19 @@ def task_page_routes() -> list[tuple[str, str]]:
     )
 
 
+def _login(client: httpx.Client, username: str, password: str) -> str:
+    """Log in through the form; returns the CSRF token of the home page."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token
+    r = client.post(
+        "/login", data={"csrf_token": token[1], "username": username, "password": password}
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/", r.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert csrf
+    return csrf[1]
+
+
 def test_every_task_page_route_has_a_sample() -> None:
     assert set(task_page_routes()) == set(SAMPLES)
 
@@ -59,20 +72,7 @@ def test_another_departments_liaison_is_refused_on_every_task_page_route(ledger_
     outsider = ledger_server.liaison(ledger_server.department_id("广东省财政厅"))
     assert outsider.department_id not in task.department_ids
     with httpx.Client(base_url=ledger_server.base_url) as client:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-        assert token
-        r = client.post(
-            "/login",
-            data={
-                "csrf_token": token[1],
-                "username": outsider.username,
-                "password": "liaison-demo",
-            },
-        )
-        assert r.status_code == 303 and r.headers["location"] == "/"
-        page = client.get("/")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert csrf
+        csrf = _login(client, outsider.username, "liaison-demo")
         walked = []
         for method, path in task_page_routes():
             url = re.sub(r"\{(\w+)\}", lambda m: task.id if m[1] == "task_id" else "x-1", path)
@@ -80,7 +80,7 @@ def test_another_departments_liaison_is_refused_on_every_task_page_route(ledger_
             if method == "GET":
                 r = client.get(url)
             else:
-                r = client.post(url, data={"csrf_token": csrf[1], **form})
+                r = client.post(url, data={"csrf_token": csrf, **form})
             assert r.status_code == 404, (method, path, r.status_code)
             assert "任务不存在或无权访问" in r.text
             assert task.title not in r.text
@@ -99,19 +99,6 @@ def test_another_departments_liaison_is_refused_on_every_task_page_route(ledger_
         re.sub(r"\{(\w+)\}", lambda m: task.id if m[1] == "task_id" else "x-1", p)
         for _, p in walked
     }
-
-
-def _login(client: httpx.Client, username: str, password: str) -> str:
-    """Log in through the form; returns the CSRF token of the home page."""
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert token
-    r = client.post(
-        "/login", data={"csrf_token": token[1], "username": username, "password": password}
-    )
-    assert r.status_code == 303, r.text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
-    assert csrf
-    return csrf[1]
 
 
 def test_a_supervisor_limited_to_another_plan_sees_none_of_this_one(ledger_server) -> None:
