@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.expression import Executable
 
 
 def async_url(url: str) -> str:
@@ -53,5 +58,103 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
+    return engine
+
+
+# pool_pre_ping pings on every checkout: a round trip and ~200 µs of CPU per transaction.
+# A connection returned a moment ago is alive; only one idle for longer is pinged first.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # the pool replaces the connection and tries again
+            raise DisconnectionError("idle connection failed its ping") from error
+
+
+class DriverStatement:
+    """A prebuilt Core statement that runs on the driver's own cursor on PostgreSQL.
+
+    SQLAlchemy's per-execute work (execution context, result wrapping, a greenlet hop) costs
+    about 140 µs of CPU per statement with psycopg: more than the driver itself, and a write
+    request runs ten statements. The statement is compiled once per set of parameter names,
+    with SQLAlchemy's own bind processors (JSON) applied. Other stores execute it through
+    SQLAlchemy unchanged. Errors come out as SQLAlchemy's DBAPIError family, as before.
+    Insert statements are given `.inline()`: no RETURNING of generated keys.
+    """
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, ...], _Compiled] = {}
+
+    async def execute(
+        self, conn: AsyncConnection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] = {}
+    ) -> list[Any] | None:
+        """Run with one parameter set (rows of a SELECT, as named tuples) or many (None)."""
+        rows: Sequence[Mapping[str, Any]] = [params] if isinstance(params, Mapping) else params
+        if not rows:
+            return None
+        if conn.dialect.name != "postgresql":
+            result = await conn.execute(self.statement, rows[0] if len(rows) == 1 else list(rows))
+            return list(result.all()) if result.returns_rows else None
+        compiled = self._compile(conn.dialect, tuple(rows[0]))
+        driver: Any = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        try:
+            if len(rows) > 1:  # psycopg's executemany sets up a pipeline: dearer for one row
+                async with driver.cursor() as cur:
+                    await cur.executemany(compiled.sql, [compiled.bind(p) for p in rows])
+                return None
+            async with driver.cursor(row_factory=namedtuple_row) as cur:
+                await cur.execute(compiled.sql, compiled.bind(rows[0]))
+                return list(await cur.fetchall()) if cur.description else None
+        except conn.dialect.loaded_dbapi.Error as error:
+            lost = conn.dialect.is_disconnect(error, driver, None)
+            if lost:  # as SQLAlchemy does: the pool must not hand this connection out again
+                await conn.invalidate()
+            raise DBAPIError.instance(
+                compiled.sql,
+                None,
+                error,
+                conn.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=conn.dialect,
+            ) from error
+
+    def _compile(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
+        found = self._compiled.get(keys)
+        if found is None:
+            found = self._compiled[keys] = _Compiled(self.statement, dialect, keys)
+        return found
+
+
+class _Compiled:
+    def __init__(self, statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> None:
+        self.compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
+        self.sql = str(self.compiled)
+        self.processors = {
+            name: proc
+            for name, bind in self.compiled.binds.items()
+            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        # Binds the statement carries itself (a LIMIT, a literal) need construct_params.
+        self.own_binds = bool(set(self.compiled.binds) - set(keys))
+
+    def bind(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        values = self.compiled.construct_params(params) if self.own_binds else dict(params)
+        for name, proc in self.processors.items():
+            if name in values:
+                values[name] = proc(values[name])
+        return values

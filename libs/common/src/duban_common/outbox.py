@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from duban_common.db import is_postgres
+from duban_common.db import DriverStatement, is_postgres
 from duban_common.logging import get_logger
 from duban_common.telemetry import context_from, traceparent_of
 from duban_contracts import Envelope
@@ -65,11 +65,17 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
     )
 
 
+_INSERTS: dict[Table, DriverStatement] = {}
+
+
 async def append(conn: AsyncConnection, table: Table, envelopes: Sequence[Envelope]) -> None:
     if not envelopes:
         return
-    await conn.execute(
-        insert(table),
+    inserts = _INSERTS.get(table)
+    if inserts is None:
+        inserts = _INSERTS[table] = DriverStatement(insert(table).inline())
+    await inserts.execute(
+        conn,
         [
             {
                 "event_id": str(e.event_id),

@@ -13,6 +13,7 @@ Each throughput sits beside the raw aiokafka figure measured on the same broker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ import httpx
 
 HTTP_REQUESTS = 600
 HTTP_CONCURRENCY = 16
+HTTP_WORKERS = 2  # the PostgreSQL run with worker processes: one per core of the bench box
 PACED_RATE = 500
 PACED_SECONDS = 2
 EVENTS = 20_000
@@ -67,7 +69,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _prepare(client: httpx.AsyncClient) -> list[tuple[str, dict[str, str]]]:
+async def prepare_tasks(client: httpx.AsyncClient) -> list[tuple[str, dict[str, str]]]:
     """Import the seed plan, dispatch and acknowledge every task; return (task, lead login)."""
     from task_ledger.service_layer.directory import liaison_username
 
@@ -200,22 +202,41 @@ async def _paced(
     return achieved, latencies, failures
 
 
+def _process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (uvicorn's worker processes)."""
+    tree, i = [pid], 0
+    while i < len(tree):
+        for task in Path(f"/proc/{tree[i]}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                tree += [int(c) for c in (task / "children").read_text().split()]
+        i += 1
+    return tree
+
+
 def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of `pid` and its descendants."""
+    total = 0.0
+    for member in _process_tree(pid):
+        with contextlib.suppress(OSError), open(f"/proc/{member}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-async def _http(ctx: Any, database_url: str | None = None) -> dict[str, Any]:
-    """HTTP figures on SQLite (`ledger.http.*`) or PostgreSQL (`ledger.http.postgresql.*`)."""
+async def _http(ctx: Any, database_url: str | None = None, workers: int = 1) -> dict[str, Any]:
+    """HTTP figures on SQLite (`ledger.http.*`) or PostgreSQL (`ledger.http.postgresql.*`,
+    with N worker processes `ledger.http.postgresql.workers_N.*`)."""
     port = _free_port()
     workdir = Path(ctx.workdir) / f"ledger-http-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True)
     prefix = "ledger.http.postgresql" if database_url else "ledger.http"
+    if workers > 1:
+        prefix += f".workers_{workers}"
     env = {
         **os.environ,
         "DUBAN_DATABASE_URL": database_url or f"sqlite:///{workdir / 'ledger.db'}",
         "DUBAN_HTTP_PORT": str(port),
+        "DUBAN_HTTP_WORKERS": str(workers),
         "DUBAN_KAFKA_BOOTSTRAP_SERVERS": ctx.bootstrap_servers,
         "DUBAN_UPLOAD_DIR": str(workdir / "uploads"),
         "DUBAN_LOG_LEVEL": "WARNING",
@@ -236,7 +257,7 @@ async def _http(ctx: Any, database_url: str | None = None) -> dict[str, Any]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("ledger server did not start")
                 await asyncio.sleep(0.3)
-            pairs = await _prepare(client)
+            pairs = await prepare_tasks(client)
 
         latencies: list[float] = []
         counter = iter(range(HTTP_REQUESTS))
@@ -259,7 +280,7 @@ async def _http(ctx: Any, database_url: str | None = None) -> dict[str, Any]:
         achieved, paced, failures = await _paced(port, pairs, PACED_RATE)
         sustainable_rate = max(1, int(0.6 * HTTP_REQUESTS / wall))
         _, sustainable, _ = await _paced(port, pairs, sustainable_rate)
-        rss = _rss_mb(server.pid)
+        rss = max(_rss_mb(member) for member in _process_tree(server.pid))
     finally:
         server.terminate()
         try:
@@ -279,7 +300,7 @@ async def _http(ctx: Any, database_url: str | None = None) -> dict[str, Any]:
         f"{prefix}.at_60pct_rate": _entry(sustainable_rate, "req/s"),
         f"{prefix}.at_60pct_p50": _entry(statistics.median(sustainable) * ms, "ms"),
         f"{prefix}.at_60pct_p99": _entry(_percentile(sustainable, 0.99) * ms, "ms"),
-        f"{prefix}.server_rss": _entry(rss, "MB"),
+        f"{prefix}.server_rss": _entry(rss, "MB"),  # the largest of its processes
     }
 
 
@@ -411,9 +432,11 @@ async def _run(ctx: Any) -> dict[str, Any]:
     results.update(await _http(ctx))
     if ctx.postgres_url:
         results.update(await _http(ctx, ctx.postgres_url))
+        results.update(await _http(ctx, ctx.postgres_url, workers=HTTP_WORKERS))
     for key in (
         "ledger.http.progress_reports_per_s",
         "ledger.http.postgresql.progress_reports_per_s",
+        f"ledger.http.postgresql.workers_{HTTP_WORKERS}.progress_reports_per_s",
     ):
         if key in results:
             rate = results[key]["value"]

@@ -17,10 +17,20 @@ from task_ledger.service_layer.uow import Ledger
 log = get_logger(__name__)
 
 
+async def prepare(ledger: Ledger) -> None:
+    """Migrate and seed: once per start, before any request is served."""
+    await upgrade_async(ledger.settings.database_url)
+    seeded = await directory.seed(ledger)
+    log.info("ledger_ready", **seeded)
+
+
 class Runtime:
-    def __init__(self, ledger: Ledger, background: bool = True) -> None:
+    """`prepared`: the parent of HTTP worker processes migrated and seeded already."""
+
+    def __init__(self, ledger: Ledger, background: bool = True, prepared: bool = False) -> None:
         self.ledger = ledger
         self.background = background
+        self.prepared = prepared
         self.broker: KafkaBroker | None = None
         self.relay: OutboxRelay | None = None
         self._stop = asyncio.Event()
@@ -28,9 +38,8 @@ class Runtime:
 
     async def start(self) -> None:
         settings = self.ledger.settings
-        await upgrade_async(settings.database_url)
-        seeded = await directory.seed(self.ledger)
-        log.info("ledger_ready", **seeded)
+        if not self.prepared:
+            await prepare(self.ledger)
         if not self.background:
             return
         from task_ledger.entrypoints.messaging import build_broker

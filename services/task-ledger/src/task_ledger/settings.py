@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Self
 
+from pydantic import Field, SecretStr, model_validator
+
+from duban_common.db import is_postgres
 from duban_common.settings import ServiceSettings
 
 DEFAULT_ATTACHMENT_TYPES = (
@@ -23,6 +26,9 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite:///./data/ledger.db"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    # HTTP worker processes. More than one needs PostgreSQL: SQLite's file has one writer, and
+    # the embedded default is one process.
+    http_workers: int = Field(default=1, ge=1, le=64)
     consumer_group: str = "task-ledger"
     # Demo accounts seeded on first start: one liaison per department, a supervisor, an admin.
     seed_demo_users: bool = True
@@ -51,3 +57,11 @@ class Settings(ServiceSettings):
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None
     run_consumers: bool = True
+
+    @model_validator(mode="after")
+    def _workers_need_postgres(self) -> Self:
+        if self.http_workers > 1 and not is_postgres(self.database_url):
+            raise ValueError(
+                "DUBAN_HTTP_WORKERS 大于 1 时须使用 PostgreSQL（SQLite 只允许一个写入进程）"
+            )
+        return self

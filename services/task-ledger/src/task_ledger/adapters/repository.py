@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from duban_common.db import DriverStatement
 from duban_contracts.vocabulary import (
     Decision,
     EscalationLevel,
@@ -171,11 +172,13 @@ def task_snapshot(task: Task) -> dict[str, Any]:
     }
 
 
-# The hot statements are built once with bound parameters: building a statement per call
-# (and its cache key) costs more than executing it.
-_TASK_BY_ID = select(t.tasks).where(t.tasks.c.id == bindparam("task_id"))
-_TASK_BY_ID_FOR_UPDATE = _TASK_BY_ID.with_for_update()
-_SAVE_TASK = (
+# The hot statements are built once with bound parameters (building a statement per call
+# costs more than executing it) and run on the driver's cursor on PostgreSQL.
+_task_by_id = select(t.tasks).where(t.tasks.c.id == bindparam("task_id"))
+_TASK_BY_ID = DriverStatement(_task_by_id)
+_TASK_BY_ID_FOR_UPDATE = DriverStatement(_task_by_id.with_for_update())
+_INSERT_REPORT = DriverStatement(insert(t.progress_reports).inline())
+_SAVE_TASK = DriverStatement(
     update(t.tasks)
     .where(t.tasks.c.id == bindparam("task_id"))
     .values(
@@ -199,8 +202,8 @@ _SAVE_TASK = (
 async def get_task(conn: AsyncConnection, task_id: str, for_update: bool = False) -> Task | None:
     locking = for_update and conn.dialect.name == "postgresql"
     query = _TASK_BY_ID_FOR_UPDATE if locking else _TASK_BY_ID
-    row = (await conn.execute(query, {"task_id": task_id})).first()
-    return task_from(row) if row else None
+    rows = await query.execute(conn, {"task_id": task_id})
+    return task_from(rows[0]) if rows else None
 
 
 async def get_children(conn: AsyncConnection, task_id: str) -> list[Task]:
@@ -246,8 +249,8 @@ async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
 
 async def save_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
     """Store the mutable fields (departments and identity never change after registration)."""
-    await conn.execute(
-        _SAVE_TASK,
+    await _SAVE_TASK.execute(
+        conn,
         {
             "task_id": task.id,
             "status": task.status.value,
@@ -324,8 +327,8 @@ async def count_tasks(conn: AsyncConnection, f: TaskFilter) -> int:
 
 # --- reports, requests, notices -------------------------------------------------------------
 async def insert_report(conn: AsyncConnection, report: ProgressReport, now: datetime) -> None:
-    await conn.execute(
-        insert(t.progress_reports),
+    await _INSERT_REPORT.execute(
+        conn,
         {
             "id": report.id,
             "task_id": report.task_id,

@@ -129,9 +129,10 @@ def create_app(
     *,
     ledger: Ledger | None = None,
     background: bool = True,
+    prepared: bool = False,
 ) -> FastAPI:
-    """The ledger's ASGI app. With `background`, the lifespan migrates, seeds, and runs the
-    Kafka broker (consumers + publisher) and the outbox relay."""
+    """The ledger's ASGI app. Its lifespan migrates and seeds (unless `prepared`), and with
+    `background` runs the Kafka broker (consumers + publisher) and the outbox relay."""
     settings = settings or Settings()
     ledger = ledger or Ledger(settings, clock or clock_from_file_setting(settings.clock_file))
 
@@ -139,7 +140,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from task_ledger.runtime import Runtime
 
-        runtime = Runtime(ledger, background=background)
+        runtime = Runtime(ledger, background=background, prepared=prepared)
         await runtime.start()
         app.state.runtime = runtime
         app.state.ready = True

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from duban_common import outbox as outbox_lib
 from duban_common.clock import Clock, SystemClock, today
-from duban_common.db import is_postgres, make_engine
+from duban_common.db import DriverStatement, is_postgres, make_engine
 from duban_common.telemetry import current_traceparent
 from duban_contracts import Envelope, Message
 from task_ledger.adapters import tables as t
@@ -26,6 +26,7 @@ from task_ledger.domain.model import TimelineEntry
 from task_ledger.settings import Settings
 
 PRODUCER = "task-ledger"
+_INSERT_TIMELINE = DriverStatement(insert(t.timeline).inline())
 
 
 @dataclass
@@ -86,7 +87,7 @@ class Transaction:
 
     async def flush(self) -> None:
         if self.timeline_rows:
-            await self.conn.execute(insert(t.timeline), self.timeline_rows)
+            await _INSERT_TIMELINE.execute(self.conn, self.timeline_rows)
             self.timeline_rows = []
         await outbox_lib.append(self.conn, t.outbox, self.envelopes)
         await append_audit(self.conn, self.audits, self.now)
