@@ -172,7 +172,9 @@ async def report_progress(
     data: ReportInput,
     attachments: Sequence[Attachment] = (),
 ) -> ProgressReport:
-    async with ledger.transaction() as tx:
+    """The hot path of the ledger: concurrent reports share a transaction (group commit)."""
+
+    async def step(tx: Transaction) -> ProgressReport:
         task = await load_task(tx, user, task_id, "report_progress")
         require(authz.can_report(user, task), "只有牵头或配合单位的联络员可以填报进展")
         assert user.department_id is not None
@@ -229,6 +231,8 @@ async def report_progress(
         )
         await _store(tx, task, before, user, "task.progress")
         return report
+
+    return await ledger.grouped(task_id, step)
 
 
 async def request_completion(

@@ -6,12 +6,14 @@ its timeline entries and its audit records, so either all of them are stored or 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from opentelemetry import context as otel_context
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -26,6 +28,9 @@ from task_ledger.domain.model import TimelineEntry
 from task_ledger.settings import Settings
 
 PRODUCER = "task-ledger"
+T = TypeVar("T")
+# Most steps one group commit takes (a bound on how long its locks are held).
+GROUP_COMMIT_MAX = 64
 _INSERT_TIMELINE = DriverStatement(insert(t.timeline).inline())
 
 
@@ -114,6 +119,7 @@ class Ledger:
             else make_engine(str(self.engine.url), pool_size=1, max_overflow=0, pool_timeout=300)
         )
         self.relay: outbox_lib.OutboxRelay | None = None
+        self.group_commit = GroupCommit(self)
         # Bumped after a transaction that changed a user commits (see Transaction.users_changed).
         self.users_version = 0
 
@@ -139,7 +145,86 @@ class Ledger:
         async with self.engine.connect() as conn:
             yield conn
 
+    async def grouped(self, key: str, step: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run `step` in a transaction it may share with concurrent steps (group commit).
+        `key`: the task whose row it locks; a group takes its steps in key order."""
+        return await self.group_commit.run(key, step)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+
+
+@dataclass
+class _Pending:
+    key: str
+    step: Callable[[Transaction], Awaitable[Any]]
+    done: asyncio.Future[Any]
+    trace: otel_context.Context  # the request's, so the events it emits carry its trace
+
+
+class GroupCommit:
+    """Concurrent steps share one transaction: one commit, one audit-chain lock, one insert per
+    table for the whole group, instead of one of each per request (the hot path: progress
+    reports). Steps arriving while a group commits form the next group, so a lone request
+    waits for nobody. If any step fails, the group rolls back and each step runs again in a
+    transaction of its own: a failure (a refused request, say) reaches only its own caller,
+    and nothing of a failed step is ever stored. (A roll-up locks a parent after its child,
+    out of key order; PostgreSQL then may detect a deadlock, and the steps run alone.)
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.pending: list[_Pending] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def run(self, key: str, step: Callable[[Transaction], Awaitable[T]]) -> T:
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self.pending.append(_Pending(key, step, done, otel_context.get_current()))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self._write(), name="group-commit")
+        return await done
+
+    async def _write(self) -> None:
+        while self.pending:
+            # Rows are locked in key order, so groups of two processes never deadlock; a
+            # task's own steps keep their order (the sort is stable).
+            group = sorted(self.pending[:GROUP_COMMIT_MAX], key=lambda item: item.key)
+            del self.pending[:GROUP_COMMIT_MAX]
+            if len(group) > 1 and await self._together(group):
+                continue
+            for item in group:
+                await self._alone(item)
+
+    async def _together(self, group: list[_Pending]) -> bool:
+        results = []
+        try:
+            async with self.ledger.transaction() as tx:
+                for item in group:
+                    results.append(await self._step(item, tx))
+        except Exception:
+            return False
+        for item, result in zip(group, results, strict=True):
+            if not item.done.done():
+                item.done.set_result(result)
+        return True
+
+    async def _alone(self, item: _Pending) -> None:
+        try:
+            async with self.ledger.transaction() as tx:
+                result = await self._step(item, tx)
+        except Exception as error:
+            if not item.done.done():
+                item.done.set_exception(error)
+        else:
+            if not item.done.done():
+                item.done.set_result(result)
+
+    @staticmethod
+    async def _step(item: _Pending, tx: Transaction) -> Any:
+        token = otel_context.attach(item.trace)
+        try:
+            return await item.step(tx)
+        finally:
+            otel_context.detach(token)
