@@ -29,12 +29,15 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    any_,
+    bindparam,
     func,
     insert,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from duban_common.db import DriverStatement, is_postgres
@@ -66,6 +69,7 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
 
 
 _INSERTS: dict[Table, DriverStatement] = {}
+_TRY_LOCK = DriverStatement(text("SELECT pg_try_advisory_xact_lock(:k)"))
 
 
 async def append(conn: AsyncConnection, table: Table, envelopes: Sequence[Envelope]) -> None:
@@ -106,6 +110,17 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._lock_id = zlib.crc32(table.name.encode())
+        t = table
+        self._next_batch = DriverStatement(
+            select(t.c.id, t.c.event_type, t.c.topic, t.c.key, t.c.body)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.id)
+            .limit(bindparam("n"))
+        )
+        ids = bindparam("ids", type_=postgresql.ARRAY(t.c.id.type))
+        self._mark_sent = DriverStatement(  # PostgreSQL's branch (an array of ids)
+            update(t).where(t.c.id == any_(ids)).values(published_at=bindparam("sent_at"))
+        )
 
     def wake(self) -> None:
         """Call after committing new rows to publish them without waiting for the next poll."""
@@ -120,15 +135,15 @@ class OutboxRelay:
         """
         if is_postgres(self.engine):
             async with self.engine.begin() as conn:
-                got = await conn.scalar(
-                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_id}
-                )
-                if not got:
+                (got,) = await _TRY_LOCK.execute(conn, {"k": self._lock_id}) or [(False,)]
+                if not got[0]:
                     return 0
                 rows = await self._unpublished(conn)
                 if rows:
                     await self._publish(rows)
-                    await self._mark(conn, rows)
+                    await self._mark_sent.execute(
+                        conn, {"ids": [r.id for r in rows], "sent_at": datetime.now(UTC)}
+                    )
             return len(rows)
         async with self.engine.connect() as conn:
             rows = await self._unpublished(conn)
@@ -140,14 +155,7 @@ class OutboxRelay:
         return len(rows)
 
     async def _unpublished(self, conn: AsyncConnection) -> Sequence[Any]:
-        t = self.table
-        query = (
-            select(t.c.id, t.c.event_type, t.c.topic, t.c.key, t.c.body)
-            .where(t.c.published_at.is_(None))
-            .order_by(t.c.id)
-            .limit(self.batch_size)
-        )
-        return (await conn.execute(query)).all()
+        return await self._next_batch.execute(conn, {"n": self.batch_size}) or []
 
     async def _mark(self, conn: AsyncConnection, rows: Sequence[Any]) -> None:
         t = self.table
