@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, true, update
+from sqlalchemy import (
+    String,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_common.db import DriverStatement
@@ -178,6 +191,13 @@ _task_by_id = select(t.tasks).where(t.tasks.c.id == bindparam("task_id"))
 _TASK_BY_ID = DriverStatement(_task_by_id)
 _TASK_BY_ID_FOR_UPDATE = DriverStatement(_task_by_id.with_for_update())
 _INSERT_REPORT = DriverStatement(insert(t.progress_reports).inline())
+_INSERT_ATTACHMENT = DriverStatement(insert(t.attachments).inline())
+_TASKS_FOR_UPDATE = DriverStatement(  # PostgreSQL's (an array of ids)
+    select(t.tasks)
+    .where(t.tasks.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(String))))
+    .order_by(t.tasks.c.id)
+    .with_for_update()
+)
 _SAVE_TASK = DriverStatement(
     update(t.tasks)
     .where(t.tasks.c.id == bindparam("task_id"))
@@ -247,22 +267,35 @@ async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
     )
 
 
+def task_save(task: Task, now: datetime) -> tuple[DriverStatement, dict[str, Any]]:
+    """The write storing a task's mutable fields (departments and identity never change)."""
+    return _SAVE_TASK, {
+        "task_id": task.id,
+        "status": task.status.value,
+        "due_on": task.due_on,
+        "original_due_on": task.original_due_on,
+        "start_on": task.start_on,
+        "progress": task.progress,
+        "escalation_level": task.escalation_level.value if task.escalation_level else None,
+        "version": task.version,
+        "updated_at": now,
+    }
+
+
 async def save_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
-    """Store the mutable fields (departments and identity never change after registration)."""
-    await _SAVE_TASK.execute(
-        conn,
-        {
-            "task_id": task.id,
-            "status": task.status.value,
-            "due_on": task.due_on,
-            "original_due_on": task.original_due_on,
-            "start_on": task.start_on,
-            "progress": task.progress,
-            "escalation_level": task.escalation_level.value if task.escalation_level else None,
-            "version": task.version,
-            "updated_at": now,
-        },
-    )
+    statement, params = task_save(task, now)
+    await statement.execute(conn, params)
+
+
+async def lock_tasks(conn: AsyncConnection, ids: Sequence[str]) -> list[Task]:
+    """The tasks of `ids` that exist, locked in id order (the order every group locks in)."""
+    wanted = sorted(set(ids))
+    if conn.dialect.name == "postgresql":
+        rows = await _TASKS_FOR_UPDATE.execute(conn, {"ids": wanted}) or []
+    else:  # SQLite: the transaction holds the only write lock already
+        query = select(t.tasks).where(t.tasks.c.id.in_(wanted)).order_by(t.tasks.c.id)
+        rows = list((await conn.execute(query)).all())
+    return [task_from(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -326,40 +359,39 @@ async def count_tasks(conn: AsyncConnection, f: TaskFilter) -> int:
 
 
 # --- reports, requests, notices -------------------------------------------------------------
-async def insert_report(conn: AsyncConnection, report: ProgressReport, now: datetime) -> None:
-    await _INSERT_REPORT.execute(
-        conn,
-        {
-            "id": report.id,
-            "task_id": report.task_id,
-            "department_id": report.department_id,
-            "author_id": report.author_id,
-            "percent": report.percent,
-            "done_work": report.done_work,
-            "next_steps": report.next_steps,
-            "problems": report.problems,
-            "coordination_needed": report.coordination_needed,
-            "period": report.period,
-            "created_at": now,
-        },
-    )
-    if report.attachments:
-        await conn.execute(
-            insert(t.attachments),
-            [
-                {
-                    "id": a.id,
-                    "task_id": report.task_id,
-                    "report_id": report.id,
-                    "filename": a.filename,
-                    "content_type": a.content_type,
-                    "size": a.size,
-                    "sha256": a.sha256,
-                    "created_at": now,
-                }
-                for a in report.attachments
-            ],
+def report_writes(report: ProgressReport, now: datetime) -> list[tuple[DriverStatement, Any]]:
+    """The writes storing a progress report and its attachments' records."""
+    writes: list[tuple[DriverStatement, Any]] = [
+        (
+            _INSERT_REPORT,
+            {
+                "id": report.id,
+                "task_id": report.task_id,
+                "department_id": report.department_id,
+                "author_id": report.author_id,
+                "percent": report.percent,
+                "done_work": report.done_work,
+                "next_steps": report.next_steps,
+                "problems": report.problems,
+                "coordination_needed": report.coordination_needed,
+                "period": report.period,
+                "created_at": now,
+            },
         )
+    ]
+    for a in report.attachments:
+        row = {
+            "id": a.id,
+            "task_id": report.task_id,
+            "report_id": report.id,
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "created_at": now,
+        }
+        writes.append((_INSERT_ATTACHMENT, row))
+    return writes
 
 
 async def list_reports(conn: AsyncConnection, task_id: str) -> list[ProgressReport]:

@@ -51,7 +51,7 @@ def new_id(prefix: str) -> str:
 async def load_task(
     tx: Transaction, user: User, task_id: str, action: str, for_update: bool = True
 ) -> Task:
-    task = await repo.get_task(tx.conn, task_id, for_update=for_update)
+    task = await tx.task(task_id, for_update=for_update)
     if task is None or not authz.can_view_task(user, task):
         raise AccessDenied(task_id, action, exists=task is not None)
     return task
@@ -89,14 +89,15 @@ def _status_changed(
 async def _store(
     tx: Transaction, task: Task, before: dict, actor: User | None, action: str
 ) -> None:
-    await repo.save_task(tx.conn, task, tx.now)
+    tx.defer(repo.task_save(task, tx.now))
     tx.audit(actor.id if actor else None, action, "task", task.id, before, repo.task_snapshot(task))
     if task.parent_task_id:
         await _roll_up(tx, task.parent_task_id, actor)
 
 
 async def _roll_up(tx: Transaction, parent_id: str, actor: User | None) -> None:
-    parent = await repo.get_task(tx.conn, parent_id, for_update=True)
+    await tx.write_deferred()  # the children are read from the database
+    parent = await tx.task(parent_id)
     if parent is None:
         return
     before = repo.task_snapshot(parent)
@@ -195,7 +196,7 @@ async def report_progress(
             period=period,
             attachments=tuple(attachments),
         )
-        await repo.insert_report(tx.conn, report, tx.now)
+        tx.defer(*repo.report_writes(report, tx.now))
         tx.emit(
             ev.ProgressReported(
                 task_id=task.id,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -22,9 +23,10 @@ from duban_common.clock import Clock, SystemClock, today
 from duban_common.db import DriverStatement, is_postgres, make_engine
 from duban_common.telemetry import current_traceparent
 from duban_contracts import Envelope, Message
+from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.adapters.audit import AuditEntry, append_audit, plain
-from task_ledger.domain.model import TimelineEntry
+from task_ledger.domain.model import Task, TimelineEntry
 from task_ledger.settings import Settings
 
 PRODUCER = "task-ledger"
@@ -43,6 +45,10 @@ class Transaction:
     audits: list[AuditEntry] = field(default_factory=list)
     timeline_rows: list[dict[str, Any]] = field(default_factory=list)
     users_changed: bool = False  # set by user changes: caches of users drop what they hold
+    # The tasks this transaction locked: every step of a group sees one object per task.
+    tasks: dict[str, Task] = field(default_factory=dict)
+    # Writes sent together before the outbox and audit rows (one executemany per statement).
+    deferred: list[tuple[DriverStatement, Any]] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -90,7 +96,31 @@ class Transaction:
     ) -> None:
         self.note(TimelineEntry(task_id, self.now, kind, summary, actor_id, data))
 
+    async def lock_tasks(self, ids: Sequence[str]) -> None:
+        for task in await repo.lock_tasks(self.conn, ids):
+            self.tasks.setdefault(task.id, task)
+
+    async def task(self, task_id: str, for_update: bool = True) -> Task | None:
+        """The task, locked (for_update) and kept for the rest of the transaction."""
+        found = self.tasks.get(task_id)
+        if found is not None:
+            return found
+        task = await repo.get_task(self.conn, task_id, for_update=for_update)
+        if task is not None and for_update:
+            self.tasks[task_id] = task
+        return task
+
+    def defer(self, *writes: tuple[DriverStatement, Any]) -> None:
+        self.deferred.extend(writes)
+
+    async def write_deferred(self) -> None:
+        """Send the deferred writes; call before reading what they change."""
+        writes, self.deferred = self.deferred, []
+        for statement, run in itertools.groupby(writes, key=lambda write: write[0]):
+            await statement.execute(self.conn, [params for _, params in run])
+
     async def flush(self) -> None:
+        await self.write_deferred()
         if self.timeline_rows:
             await _INSERT_TIMELINE.execute(self.conn, self.timeline_rows)
             self.timeline_rows = []
@@ -147,7 +177,8 @@ class Ledger:
 
     async def grouped(self, key: str, step: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run `step` in a transaction it may share with concurrent steps (group commit).
-        `key`: the task whose row it locks; a group takes its steps in key order."""
+        `key`: the id of the task it changes; a group locks all its tasks at once, in id
+        order, and takes its steps in that order."""
         return await self.group_commit.run(key, step)
 
     async def dispose(self) -> None:
@@ -201,6 +232,7 @@ class GroupCommit:
         results = []
         try:
             async with self.ledger.transaction() as tx:
+                await tx.lock_tasks([item.key for item in group])  # one statement for all
                 for item in group:
                     results.append(await self._step(item, tx))
         except Exception:
