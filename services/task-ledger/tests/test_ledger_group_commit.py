@@ -117,3 +117,27 @@ async def test_a_group_is_one_transaction_and_a_failing_step_fails_alone(
     async with api.ledger.reading() as conn:
         kept = (await conn.execute(select(t.timeline.c.task_id))).scalars().all()
     assert sorted(kept) == [f"task-group-{n}" for n in (0, 1, 2, 3, 4, 5, 6, 8, 9)]
+
+
+async def test_a_cancelled_writer_leaves_no_caller_waiting(api: Api) -> None:
+    started = asyncio.Event()
+
+    async def slow(tx: uow.Transaction) -> int:
+        started.set()
+        await asyncio.sleep(30)
+        return 1
+
+    async def quick(tx: uow.Transaction) -> int:
+        return 2
+
+    first = asyncio.ensure_future(api.ledger.grouped("task-a", slow))
+    await started.wait()
+    second = asyncio.ensure_future(api.ledger.grouped("task-b", quick))
+    await asyncio.sleep(0)
+    writer = api.ledger.group_commit.writer
+    assert writer is not None
+    writer.cancel()
+    for waiting in (first, second):
+        with pytest.raises(RuntimeError, match="服务正在停止"):
+            await asyncio.wait_for(waiting, timeout=5)
+    assert await api.ledger.grouped("task-c", quick) == 2  # a new writer takes over

@@ -223,10 +223,17 @@ class GroupCommit:
             # task's own steps keep their order (the sort is stable).
             group = sorted(self.pending[:GROUP_COMMIT_MAX], key=lambda item: item.key)
             del self.pending[:GROUP_COMMIT_MAX]
-            if len(group) > 1 and await self._together(group):
-                continue
-            for item in group:
-                await self._alone(item)
+            try:
+                if len(group) > 1 and await self._together(group):
+                    continue
+                for item in group:
+                    await self._alone(item)
+            except BaseException:  # cancelled (shutdown): no caller may wait forever
+                for item in group + self.pending:
+                    if not item.done.done():
+                        item.done.set_exception(RuntimeError("服务正在停止，请稍后重试"))
+                self.pending.clear()
+                raise
 
     async def _together(self, group: list[_Pending]) -> bool:
         results = []
