@@ -50,15 +50,21 @@ class Running:
     async def send(self, message: Message) -> None:
         await publish_envelope(self.publisher, Envelope.wrap(message, producer="task-ledger"))
 
-    async def known(self, task_id: str, status: str | None = None) -> None:
-        """Wait until the watcher has handled the task's latest event."""
+    async def known(
+        self, task_id: str, status: str | None = None, due_on: date | None = None
+    ) -> None:
+        """Wait until the watcher knows the task (with this status and due date, if given)."""
         async with asyncio.timeout(30):
             while True:
                 async with self.service.ctx.engine.connect() as conn:
                     row = (
                         await conn.execute(select(tasks).where(tasks.c.task_id == task_id))
                     ).first()
-                if row is not None and (status is None or row.status == status):
+                if (
+                    row is not None
+                    and (status is None or row.status == status)
+                    and (due_on is None or row.due_on == due_on)
+                ):
                     return
                 await asyncio.sleep(0.05)
 
@@ -144,8 +150,8 @@ async def test_reminders_move_with_an_extension_and_stop_on_closing(running: Run
         )
     )
     await running.send(TaskClosed(task_id=closed))
-    for task_id in (plain, extended):
-        await running.known(task_id)
+    await running.known(plain)
+    await running.known(extended, due_on=date(2025, 10, 17))  # the extension was handled
     await running.known(closed, status="closed")
     await running.service.scheduler.fire_due()  # 蓝 for `plain`, reached before it was known
 
