@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import event
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -158,3 +162,46 @@ class _Compiled:
             if name in values:
                 values[name] = proc(values[name])
         return values
+
+
+async def insert_rows(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    skip_existing: bool = False,
+) -> None:
+    """Insert many rows (all with the same keys); `skip_existing` ignores key conflicts.
+
+    SQLite: the driver's executemany. PostgreSQL: the whole batch as ONE JSON parameter expanded
+    by json_to_recordset: a fixed statement whatever the batch size, serialized by the C json
+    encoder instead of adapting every value in Python."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        statement = sqlite.insert(table)
+        if skip_existing:
+            statement = statement.on_conflict_do_nothing()
+        await conn.execute(statement, [dict(r) for r in rows])
+        return
+    payload = json.dumps([dict(r) for r in rows], ensure_ascii=False, default=_json_default)
+    await conn.execute(_recordset_insert(table, tuple(rows[0]), skip_existing), {"rows": payload})
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+@functools.cache
+def _recordset_insert(table: Table, columns: tuple[str, ...], skip_existing: bool) -> Any:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    types = ", ".join(f"{quote(c)} {table.c[c].type.compile(dialect=dialect)}" for c in columns)
+    return text(
+        f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "
+        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({types})"
+        + (" ON CONFLICT DO NOTHING" if skip_existing else "")
+    )

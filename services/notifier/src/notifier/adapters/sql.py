@@ -3,8 +3,8 @@
 `IN (:a, :b, ...)` and multi-row inserts render a new statement for every batch size, which
 PostgreSQL's driver parses afresh each time; at delivery volumes that parsing (and adapting
 every value in Python) cost more than the database work. Here the batch travels as one
-parameter instead: an array (PostgreSQL) or a JSON text (SQLite, via json_each), and
-PostgreSQL inserts read their rows from one JSON document (json_to_recordset).
+parameter instead: an array (PostgreSQL) or a JSON text (SQLite, via json_each). Bulk
+inserts are `duban_common.db.insert_rows` (one JSON document on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, Table, any_, bindparam, func, select, text
@@ -26,35 +25,6 @@ def among(conn: AsyncConnection, column: Any, values: Sequence[str]) -> ColumnEl
         return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(String)))  # type: ignore[no-any-return]
     listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
     return column.in_(select(listed.table_valued("value").c.value))  # type: ignore[no-any-return]
-
-
-async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows (every row with the same keys). SQLite: the driver's executemany."""
-    if not rows:
-        return
-    if conn.dialect.name != "postgresql":
-        await conn.execute(table.insert(), list(rows))
-        return
-    payload = json.dumps(list(rows), ensure_ascii=False, default=_json_default)
-    await conn.execute(_recordset_insert(table, tuple(rows[0])), {"rows": payload})
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-@functools.cache
-def _recordset_insert(table: Table, columns: tuple[str, ...]) -> Any:
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in columns)
-    types = ", ".join(f"{quote(c)} {table.c[c].type.compile(dialect=dialect)}" for c in columns)
-    return text(
-        f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "
-        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({types})"
-    )
 
 
 async def claim_new(

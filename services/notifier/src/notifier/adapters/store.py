@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from duban_common.db import insert_rows
 from duban_common.telemetry import current_traceparent
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import directory
-from notifier.adapters.sql import among, insert_rows
+from notifier.adapters.sql import among
 from notifier.adapters.tables import (
     dead_letters,
     deliveries,

@@ -6,16 +6,15 @@ timeline entries, the in-app inbox messages and the monthly-report bookkeeping.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from duban_common.db import insert_rows
 from duban_contracts import Envelope, Message
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import Channel, ReminderKind
@@ -105,43 +104,9 @@ async def handle_batch(ledger: Ledger, items: Sequence[tuple[Envelope, Message]]
                 continue
             done.add(eid)
             await _apply(tx, envelope, message, timeline, inbox)
-        await _insert_rows(tx.conn, t.timeline, timeline)
-        await _insert_rows(tx.conn, t.inbox_messages, inbox)
+        await insert_rows(tx.conn, t.timeline, timeline, skip_existing=True)
+        await insert_rows(tx.conn, t.inbox_messages, inbox, skip_existing=True)
         return len(done)
-
-
-async def _insert_rows(conn: AsyncConnection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows, skipping those already present (same source event).
-
-    SQLite: the driver's executemany. PostgreSQL: the whole batch as ONE JSON parameter
-    expanded by json_to_recordset: a fixed statement whatever the batch size, serialized by
-    the C json encoder instead of adapting every value in Python."""
-    if not rows:
-        return
-    if conn.dialect.name != "postgresql":
-        await conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
-        return
-    columns = tuple(rows[0])
-    payload = json.dumps(rows, ensure_ascii=False, default=_json_default)
-    await conn.execute(_recordset_insert(table, columns), {"rows": payload})
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-@functools.cache
-def _recordset_insert(table: Any, columns: tuple[str, ...]) -> Any:
-    dialect = postgresql.dialect()
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in columns)
-    types = ", ".join(f"{quote(c)} {table.c[c].type.compile(dialect=dialect)}" for c in columns)
-    return text(
-        f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "
-        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({types}) ON CONFLICT DO NOTHING"
-    )
 
 
 async def _apply(
