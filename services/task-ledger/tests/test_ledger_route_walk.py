@@ -134,23 +134,30 @@ async def test_every_task_route_refuses_another_departments_liaison(api: Api) ->
     assert target["id"] not in {x["id"] for x in mine["items"]}
 
 
+async def create_supervisor(
+    api: Api, admin: dict[str, str], username: str, plan_ids: list[str]
+) -> Any:
+    """An admin creates a supervisor over `plan_ids` (password "scoped-pass")."""
+    return await api.client.post(
+        "/api/users",
+        json={
+            "username": username,
+            "display_name": "方案督查",
+            "role": "supervisor",
+            "password": "scoped-pass",
+            "plan_ids": plan_ids,
+        },
+        headers=admin,
+    )
+
+
 async def test_a_supervisor_limited_to_one_plan_sees_and_acts_only_on_it(api: Api) -> None:
     """督查 over a plan scope: another plan's tasks are as invisible as to an outsider."""
     seeds = sorted(SEED_FILE.parent.glob("*.txt"))
     first = (await api.import_seed(seeds[0]))["result"]["plan_ids"][0]
     other = (await api.import_seed(seeds[1]))["result"]["plan_ids"][0]
     admin = await api.login("admin")
-    r = await api.client.post(
-        "/api/users",
-        json={
-            "username": "scoped",
-            "display_name": "方案督查",
-            "role": "supervisor",
-            "password": "scoped-pass",
-            "plan_ids": [first],
-        },
-        headers=admin,
-    )
+    r = await create_supervisor(api, admin, "scoped", [first])
     assert r.status_code == 201 and r.json()["plan_ids"] == [first], r.text
     scoped = await api.login("scoped", "scoped-pass")
 
@@ -181,17 +188,7 @@ async def test_a_supervisor_limited_to_one_plan_sees_and_acts_only_on_it(api: Ap
     assert r.status_code == 200, r.text
 
     # A scope names existing plans, and only supervisors and leadership members have one.
-    r = await api.client.post(
-        "/api/users",
-        json={
-            "username": "bad-scope",
-            "display_name": "x",
-            "role": "supervisor",
-            "password": "scoped-pass",
-            "plan_ids": ["plan-nope"],
-        },
-        headers=admin,
-    )
+    r = await create_supervisor(api, admin, "bad-scope", ["plan-nope"])
     assert r.status_code in (400, 409, 422) and "方案不存在" in r.json()["detail"], r.text
 
 
@@ -199,17 +196,7 @@ async def test_a_scoped_supervisor_oversees_the_plans_they_import(api: Api) -> N
     seeds = sorted(SEED_FILE.parent.glob("*.txt"))
     first = (await api.import_seed(seeds[0]))["result"]["plan_ids"][0]
     admin = await api.login("admin")
-    r = await api.client.post(
-        "/api/users",
-        json={
-            "username": "importer",
-            "display_name": "方案督查",
-            "role": "supervisor",
-            "password": "scoped-pass",
-            "plan_ids": [first],
-        },
-        headers=admin,
-    )
+    r = await create_supervisor(api, admin, "importer", [first])
     assert r.status_code == 201, r.text
     importer = await api.login("importer", "scoped-pass")
     path = seeds[1]
