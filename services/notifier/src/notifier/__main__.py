@@ -18,7 +18,7 @@ def main() -> None:
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     setup_tracing(settings.service_name, settings.otlp_endpoint)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, freeze_heap=True),
         host="127.0.0.1" if settings.environment == "development" else "0.0.0.0",
         port=settings.http_port,
         log_config=None,  # keep our structlog set-up

@@ -9,6 +9,7 @@ advisory lock).
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -28,7 +29,7 @@ def _configured() -> Settings:
 
 def worker_app() -> FastAPI:
     """The app of one worker process (uvicorn's factory; the parent prepared the database)."""
-    return create_app(_configured(), prepared=True)
+    return create_app(_configured(), prepared=True, freeze_heap=True)
 
 
 async def _prepare(settings: Settings) -> None:
@@ -45,7 +46,7 @@ async def _prepare(settings: Settings) -> None:
 def main() -> None:
     settings = _configured()
     # uvicorn handles SIGINT/SIGTERM: the lifespan stops the relay and the broker cleanly.
-    serving = {"host": settings.http_host, "port": settings.http_port}
+    serving: dict[str, Any] = {"host": settings.http_host, "port": settings.http_port}
     if settings.http_workers > 1:
         asyncio.run(_prepare(settings))
         uvicorn.run(
@@ -54,10 +55,12 @@ def main() -> None:
             workers=settings.http_workers,
             log_config=None,
             access_log=False,
-            **serving,  # type: ignore[arg-type]
+            **serving,
         )
         return
-    uvicorn.run(create_app(settings), log_config=None, access_log=False, **serving)  # type: ignore[arg-type]
+    uvicorn.run(
+        create_app(settings, freeze_heap=True), log_config=None, access_log=False, **serving
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from deadline_watcher.service_layer.scheduler import Scheduler
 from deadline_watcher.settings import Settings
 from duban_common.clock import Clock
 from duban_common.db import is_postgres
+from duban_common.heap import freeze_startup_heap
 from duban_common.logging import get_logger
 from duban_common.outbox import OutboxRelay
 
@@ -95,7 +96,9 @@ class WatcherService:
         log.info("watcher_stopped")
 
     async def run(self, stop: asyncio.Event) -> None:
+        """The service process's life (`python -m deadline_watcher`)."""
         await self.start()
+        freeze_startup_heap()
         try:
             await stop.wait()
         finally:

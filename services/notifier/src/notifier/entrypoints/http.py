@@ -8,17 +8,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from duban_common.heap import freeze_startup_heap
 from notifier.bootstrap import NotifierService
 from notifier.settings import Settings
 
 
-def create_app(settings: Settings | None = None, service: NotifierService | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    service: NotifierService | None = None,
+    *,
+    freeze_heap: bool = False,
+) -> FastAPI:
+    """`freeze_heap`: for the service process (see `duban_common.heap`)."""
     settings = settings or Settings()
     notifier = service or NotifierService(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await notifier.start()
+        if freeze_heap:
+            freeze_startup_heap()
         try:
             yield
         finally:
