@@ -31,7 +31,7 @@ HTTP_REQUESTS = 600
 HTTP_CONCURRENCY = 16
 HTTP_WORKERS = 2  # the PostgreSQL run with worker processes: one per core of the bench box
 PACED_RATE = 500
-PACED_SECONDS = 2
+PACED_SECONDS = 6
 EVENTS = 20_000
 EVENT_KEYS = 64
 
@@ -350,6 +350,7 @@ async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
     from aiokafka import AIOKafkaProducer
     from sqlalchemy import func, select
 
+    from duban_common.heap import freeze_startup_heap
     from task_ledger.adapters import tables as t
     from task_ledger.entrypoints.messaging import build_broker
     from task_ledger.migrate import upgrade_async
@@ -367,6 +368,7 @@ async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+    del envelopes, futures
 
     settings = Settings(
         database_url=url,
@@ -390,6 +392,7 @@ async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
         return int(total or 0), int(done or 0)
 
     await broker.start()
+    freeze_startup_heap()  # as the service process does once started
     try:
         first: float | None = None
         deadline = time.monotonic() + 600
