@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from duban_common import db
 from duban_common.db import DriverStatement, make_engine
@@ -86,3 +88,36 @@ async def test_an_idle_connection_the_server_dropped_is_replaced_before_use(
             assert await conn.scalar(text("SELECT pg_backend_pid()")) != pid
     finally:
         await engine.dispose()
+
+
+async def test_a_sqlite_writer_on_the_loop_thread_commits_rolls_back_and_starts_no_thread(
+    sqlite_url: str,
+) -> None:
+    async def statement_thread(engine: AsyncEngine) -> int:
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.create_function("thread_id", 0, threading.get_ident)
+            return int(await conn.scalar(text("SELECT thread_id()")))
+
+    threads_before = threading.active_count()
+    writer = make_engine(sqlite_url, sqlite_on_loop=True, pool_size=1, max_overflow=0)
+    reader = make_engine(sqlite_url)
+    try:
+        assert await statement_thread(writer) == threading.get_ident()
+        assert threading.active_count() == threads_before  # no aiosqlite worker for the writer
+        async with writer.begin() as conn:
+            assert await conn.scalar(text("PRAGMA journal_mode")) == "wal"
+            assert await conn.scalar(text("PRAGMA foreign_keys")) == 1
+            await conn.run_sync(metadata.create_all)
+            await INSERT.execute(conn, [{"id": 1, "name": "一", "data": {"部门": "省教育厅"}}])
+        with pytest.raises(IntegrityError):
+            async with writer.begin() as conn:
+                await INSERT.execute(conn, {"id": 2, "name": "二"})
+                await INSERT.execute(conn, {"id": 3, "name": "一"})
+        assert await statement_thread(reader) != threading.get_ident()
+        async with reader.connect() as conn:  # the committed row, not the rolled-back one
+            rows = (await conn.execute(select(items.c.id, items.c.data))).all()
+            assert [(r.id, r.data) for r in rows] == [(1, {"部门": "省教育厅"})]
+    finally:
+        await writer.dispose()
+        await reader.dispose()

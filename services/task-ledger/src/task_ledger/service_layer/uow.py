@@ -143,10 +143,18 @@ class Ledger:
         self.postgres = is_postgres(self.engine)
         # SQLite has one writer: write transactions queue (FIFO) for a single connection of
         # their own, so a burst of readers never starves them and nothing waits on "locked".
+        # Its statements are short and run on the loop's thread (one process writes: SQLite
+        # serves one worker); reads stay on aiosqlite's threads.
         self.write_engine = (
             self.engine
             if self.postgres
-            else make_engine(str(self.engine.url), pool_size=1, max_overflow=0, pool_timeout=300)
+            else make_engine(
+                self.engine.url.render_as_string(hide_password=False),
+                sqlite_on_loop=True,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=300,
+            )
         )
         self.relay: outbox_lib.OutboxRelay | None = None
         self.group_commit = GroupCommit(self)
