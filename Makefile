@@ -6,6 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 # then recompile every import (~10 s each). Let Python cache bytecode.
 unexport PYTHONDONTWRITEBYTECODE
 RUN := $(UV) run --frozen
+WORKSPACE_MEMBERS := contracts libs/common libs/planparse services/task-ledger services/deadline-watcher services/notifier
 
 .PHONY: install test-deps run test test-unit lint format bench docs demo up down clean
 
@@ -44,11 +45,14 @@ test: install test-deps lint ## linters, then every test: unit, integration (rea
 test-unit: install
 	$(RUN) pytest -m unit
 
-lint: install ## ruff, ruff format --check, mypy (strict on contracts/ and libs/), import-linter
+lint: install ## ruff, ruff format --check, mypy (strict on contracts/ and libs/), import-linter, deptry
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy contracts/src libs/common/src libs/planparse/src services/*/src src bench
 	$(RUN) lint-imports
+	@# runtime dependencies are exactly what each package imports (config: each pyproject.toml)
+	@for member in . $(WORKSPACE_MEMBERS); do \
+		(cd $$member && $(RUN) deptry src --no-ansi) || exit 1; done
 
 format: install
 	$(RUN) ruff format .

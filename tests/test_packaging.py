@@ -21,6 +21,14 @@ import pytest
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[1]
+MEMBERS = [
+    "contracts",
+    "libs/common",
+    "libs/planparse",
+    "services/task-ledger",
+    "services/deadline-watcher",
+    "services/notifier",
+]
 
 # package -> (its import name, the command-line modules run with --help)
 SERVICES = {
@@ -116,3 +124,18 @@ def test_the_service_command_line_runs_in_its_image(
     assert "Usage" in result.stdout
     user = _run(clean_environments[service], "-m", module, "user", "create", "--help")
     assert user.returncode == 0, user.stderr[-3000:]
+
+
+@pytest.mark.parametrize("member", [".", *MEMBERS])
+def test_declared_dependencies_are_exactly_what_the_code_imports(member: str) -> None:
+    """deptry: nothing imported but undeclared (or only there through another package), nothing
+    declared but unused (exceptions, each with its reason, in the member's pyproject.toml)."""
+    deptry = Path(sys.executable).with_name("deptry")
+    result = subprocess.run(
+        [str(deptry), "src", "--no-ansi"],
+        cwd=ROOT / member,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
