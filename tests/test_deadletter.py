@@ -150,3 +150,5 @@ def test_replay_refuses_bad_or_missing_selectors_with_a_clear_message(kafka_boot
     unknown = str(uuid.uuid4())
     missing = _cli("replay", "--event-id", unknown, "--kafka", kafka_bootstrap)
     assert missing.exit_code == 2 and f"死信主题中没有：{unknown}" in missing.output
+    unreachable = _cli("list", "--kafka", "127.0.0.1:1")
+    assert unreachable.exit_code == 2 and "无法连接 Kafka" in unreachable.output
