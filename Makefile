@@ -6,8 +6,9 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 # then recompile every import (~10 s each). Let Python cache bytecode.
 unexport PYTHONDONTWRITEBYTECODE
 RUN := $(UV) run --frozen
+WORKSPACE_MEMBERS := contracts libs/common libs/planparse services/task-ledger services/deadline-watcher services/notifier
 
-.PHONY: install run test test-unit lint format bench docs demo up down clean
+.PHONY: install test-deps run test test-unit lint format bench docs demo up down clean
 
 install: ## install uv if missing, then the whole workspace (one lock file)
 	@command -v uv >/dev/null 2>&1 || [ -x "$(HOME)/.local/bin/uv" ] || \
@@ -17,17 +18,41 @@ install: ## install uv if missing, then the whole workspace (one lock file)
 run: install ## the whole system on the embedded defaults (SQLite + embedded broker)
 	$(RUN) duban run
 
-test: install ## every test: unit, integration (real broker, SQLite and PostgreSQL), e2e
+# The browser tests drive Debian's Chromium (never a downloaded browser) and the pages need CJK
+# fonts. Installed with apt when missing; without root or apt, say what to install and go on
+# (only the browser tests then fail).
+TEST_PACKAGES := chromium fonts-noto-cjk
+test-deps: ## Debian packages the tests need (chromium, fonts-noto-cjk), installed when missing
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	{ command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -qi 'noto'; } \
+		|| missing="$$missing fonts-noto-cjk"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else sudo="none"; fi; \
+	if [ "$$sudo" = none ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "warning: missing$$missing; install them (Debian: apt-get install$$missing)," \
+			"the browser tests fail without them" >&2; exit 0; fi; \
+	echo "installing$$missing (apt-get)"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	{ $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing >/dev/null; } \
+		|| echo "warning: apt-get could not install$$missing; the browser tests will fail" >&2
+
+test: install test-deps lint ## linters, then every test: unit, integration (real broker, SQLite and PostgreSQL), e2e
 	$(RUN) pytest
 
 test-unit: install
 	$(RUN) pytest -m unit
 
-lint: install
+lint: install ## ruff, ruff format --check, mypy (strict on contracts/ and libs/), import-linter, deptry
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy contracts/src libs/common/src libs/planparse/src services/*/src src
+	$(RUN) mypy contracts/src libs/common/src libs/planparse/src services/*/src src bench
 	$(RUN) lint-imports
+	@# runtime dependencies are exactly what each package imports (config: each pyproject.toml)
+	@for member in . $(WORKSPACE_MEMBERS); do \
+		(cd $$member && $(RUN) deptry src --no-ansi) || exit 1; done
 
 format: install
 	$(RUN) ruff format .

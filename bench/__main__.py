@@ -24,10 +24,10 @@ from duban_common.embedded_broker import EmbeddedBroker
 MODULES = [
     "bench.kafka_baseline",  # first: every other figure is compared with it
     "bench.planparse",
-    "task_ledger.bench",
-    "task_ledger.reports.bench",
-    "deadline_watcher.bench",
-    "notifier.bench",
+    "bench.task_ledger",
+    "bench.task_ledger_reports",
+    "bench.deadline_watcher",
+    "bench.notifier",
 ]
 
 OUT = Path(__file__).parent / "results" / "latest.json"

@@ -42,15 +42,15 @@ async def _run(bootstrap: str) -> Result:
     )
     await consumer.start()
     got = 0
-    t0 = None
+    started: float | None = None
     while got < N:
         batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-        if t0 is None and batch:
-            t0 = time.perf_counter()  # exclude the group join from the figure
+        if started is None and batch:
+            started = time.perf_counter()  # exclude the group join from the figure
         for records in batch.values():
             got += len(records)
         await consumer.commit()
-    consume_s = time.perf_counter() - (t0 or time.perf_counter())
+    consume_s = time.perf_counter() - (started or time.perf_counter())
     await consumer.stop()
     return {
         "kafka.raw_aiokafka.produce_per_s": entry(N / produce_s, "msg/s"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -62,3 +63,60 @@ def test_the_check_fails_when_a_service_imports_another(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "svc_a -> svc_b" in result.stdout or "BROKEN" in result.stdout
+
+
+# --- every test module says what kind of test it is ---------------------------------------
+
+KINDS = {"unit", "integration", "e2e"}
+TEST_ROOTS = ("contracts", "libs", "services", "tests", "bench")
+
+
+def _module_kinds(source: str) -> set[str]:
+    """The kinds a module's top-level `pytestmark = pytest.mark.X` (or a list of marks) names."""
+    found: set[str] = set()
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        if not any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in targets):
+            continue
+        value = node.value
+        for sub in ast.walk(value) if value is not None else ():
+            if (
+                isinstance(sub, ast.Attribute)
+                and sub.attr in KINDS
+                and isinstance(sub.value, ast.Attribute)
+                and sub.value.attr == "mark"
+            ):
+                found.add(sub.attr)
+    return found
+
+
+def _test_modules() -> list[Path]:
+    return sorted(
+        path
+        for root in TEST_ROOTS
+        for path in (ROOT / root).rglob("test_*.py")
+        if ".venv" not in path.parts
+    )
+
+
+def test_the_marker_check_sees_a_missing_or_foreign_marker() -> None:
+    assert _module_kinds("import pytest\npytestmark = pytest.mark.unit\n") == {"unit"}
+    marks = "pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]\n"
+    assert _module_kinds(marks) == {"e2e"}
+    assert _module_kinds("import pytest\n\ndef test_x() -> None:\n    pass\n") == set()
+    assert _module_kinds("pytestmark = pytest.mark.slow\n") == set()
+
+
+def test_every_test_module_carries_a_kind_marker() -> None:
+    modules = _test_modules()
+    assert len(modules) > 20, "the scan found too few test modules: is ROOT right?"
+    unmarked = [
+        str(path.relative_to(ROOT))
+        for path in modules
+        if not _module_kinds(path.read_text(encoding="utf-8"))
+    ]
+    assert not unmarked, (
+        f"test modules without pytestmark = pytest.mark.unit|integration|e2e: {unmarked}"
+    )

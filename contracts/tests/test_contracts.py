@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -111,3 +113,39 @@ def test_breaking_change_goes_through_upcasters(monkeypatch: pytest.MonkeyPatch)
         upcast("task.registered", 4, v1, 3)
     with pytest.raises(ContractError, match="no upcaster"):
         upcast("task.closed", 1, {}, 2)
+
+
+class ProgressReportedNext(ProgressReported):
+    """The next release's ProgressReported: one optional field more, the same schema version."""
+
+    attachment_count: int | None = None
+
+
+def test_a_previous_consumer_reads_an_event_with_an_added_optional_field() -> None:
+    current = examples()[5]
+    assert isinstance(current, ProgressReported)
+    newer = ProgressReportedNext(**current.model_dump(), attachment_count=2)
+    raw = Envelope.wrap(newer, producer="ledger-next").to_bytes()
+    assert b'"attachment_count":2' in raw
+
+    read = Envelope.from_bytes(raw).open()  # what every consumer does with a record
+
+    assert type(read) is ProgressReported
+    assert read == current
+    # A newer producer's extra envelope field is ignored in the same way.
+    envelope = json.loads(raw)
+    Envelope.from_bytes(json.dumps(envelope | {"tenant": "gd"}).encode()).open()
+
+
+def test_producers_stay_strict_and_known_fields_stay_validated() -> None:
+    current = examples()[5]
+    fields = current.model_dump()
+    with pytest.raises(ValidationError, match="attachment_count"):
+        ProgressReported(**fields, attachment_count=2)
+    with pytest.raises(ValidationError, match="tenant"):
+        Envelope(**Envelope.wrap(current, producer="t").model_dump(), tenant="gd")
+    # Tolerance is for unknown fields only: a known field with a wrong value is still refused.
+    payload = current.model_dump(mode="json") | {"percent": 140, "attachment_count": 2}
+    env = Envelope.wrap(current, producer="t").model_copy(update={"payload": payload})
+    with pytest.raises(ContractError, match="percent"):
+        env.open()

@@ -13,6 +13,12 @@ plan_app = typer.Typer(help="行动方案：解析与导入", no_args_is_help=Tr
 app.add_typer(plan_app, name="plan")
 report_app = typer.Typer(help="月度调度报告与工作台账", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+deadletter_app = typer.Typer(help="死信：查看与重放（duban.deadletter）", no_args_is_help=True)
+app.add_typer(deadletter_app, name="deadletter")
+
+KafkaOption = Annotated[
+    str | None, typer.Option("--kafka", help="Kafka 地址（默认取 DUBAN_KAFKA_BOOTSTRAP_SERVERS）")
+]
 
 
 def _wire_ledger_commands() -> None:
@@ -87,6 +93,97 @@ def report_monthly(
     target = out or Path(report.filename)
     target.write_bytes(report.content)
     typer.echo(str(target))
+
+
+def _kafka(kafka: str | None) -> str:
+    from duban_common.settings import ServiceSettings
+
+    return kafka or ServiceSettings().kafka_bootstrap_servers
+
+
+def _print_letters(letters: list[dict[str, object]], format: str) -> None:
+    if format == "json":
+        typer.echo(json.dumps(letters, ensure_ascii=False, indent=2))
+        return
+    if format != "table":
+        raise typer.BadParameter("--format 只能是 table 或 json")
+    for letter in letters:
+        typer.echo(
+            f"{letter['position']}  {letter['timestamp']}  {letter['original_topic'] or '?'}"
+            f"  键={letter['key']}  {letter['event_type'] or '（无法解析）'}"
+            f"  {letter['event_id'] or ''}\n    原因：{letter['reason']}"
+        )
+    typer.echo(f"共 {len(letters)} 条")
+
+
+@deadletter_app.command("list")
+def deadletter_list(
+    since: Annotated[
+        str | None, typer.Option(help="只列出此时刻之后的死信（ISO 8601，默认北京时间）")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="table 或 json")] = "table",
+    kafka: KafkaOption = None,
+) -> None:
+    """列出死信：位置（分区:偏移量）、时间、原主题、键、事件、原因。"""
+    import asyncio
+
+    from duban.deadletter import DeadLetterError, parse_since, read_dead_letters
+
+    try:
+        moment = parse_since(since) if since else None
+        letters = asyncio.run(read_dead_letters(_kafka(kafka), moment))
+    except DeadLetterError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+    _print_letters([letter.summary() for letter in letters], format)
+
+
+@deadletter_app.command("replay")
+def deadletter_replay(
+    offset: Annotated[
+        list[str] | None, typer.Option("--offset", help="分区:偏移量（list 所示），可重复")
+    ] = None,
+    event_id: Annotated[
+        list[str] | None, typer.Option("--event-id", help="事件编号，可重复")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="重放此时刻之后的全部死信（ISO 8601，默认北京时间）")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出将重放的死信")] = False,
+    kafka: KafkaOption = None,
+) -> None:
+    """把选中的死信按原键重新发布到原主题（消费端幂等，重放安全）。"""
+    import asyncio
+
+    from duban.deadletter import (
+        DeadLetterError,
+        parse_event_id,
+        parse_position,
+        parse_since,
+        read_dead_letters,
+        replay,
+        select,
+    )
+
+    if not (offset or event_id or since):
+        typer.echo("错误：请用 --offset、--event-id 或 --since 指定要重放的死信", err=True)
+        raise typer.Exit(2)
+    bootstrap = _kafka(kafka)
+    try:
+        positions = [parse_position(o) for o in offset or ()]
+        ids = [parse_event_id(i) for i in event_id or ()]
+        moment = parse_since(since) if since else None
+        chosen = select(asyncio.run(read_dead_letters(bootstrap, moment)), positions, ids)
+        if dry_run:
+            _print_letters([letter.summary() for letter in chosen], "table")
+            return
+        done = asyncio.run(replay(bootstrap, chosen))
+    except DeadLetterError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+    for letter, topic in done:
+        typer.echo(f"已重放 {letter.position} -> {topic}（键={letter.summary()['key']}）")
+    typer.echo(f"共重放 {len(done)} 条")
 
 
 @app.command("docs")

@@ -96,6 +96,8 @@ def test_dockerfile_builds_the_service_with_uv_from_the_root(service: str, deplo
     runs = " ".join(rest for op, rest in steps if op == "RUN")
     assert f"uv sync --frozen --package {service} --no-dev --no-install-workspace" in runs
     assert f"uv sync --frozen --package {service} --no-dev --no-editable" in runs
+    # Neither extras (the embedded broker is duban-common's `broker` extra) nor dev groups.
+    assert not re.search(r"--(all-)?extras?\b|--all-groups|--group\b|--dev\b", runs), runs
 
     patterns = [
         line.strip()

@@ -1,12 +1,21 @@
 """Base classes for every message that crosses a service boundary.
 
 Events are past tense (something happened), commands are imperative (please do this).
-Every message is a frozen pydantic model; unknown fields are refused so a typo fails loudly.
+Every message is a frozen pydantic model.
+
+Strict writer, tolerant reader: constructing a message (what a producer does) refuses unknown
+fields, so a typo fails loudly where it is made; reading one from a record (`Message.read`, what
+`Envelope.open` does for every consumer) ignores fields this version of the package does not
+know. A newer producer may add an optional field without a new schema version (see
+`duban_contracts.envelope`), and consumers not yet upgraded during a rolling upgrade go on
+reading its events instead of dead-lettering them. Known fields are validated as strictly on
+both sides.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +31,11 @@ class Message(BaseModel):
 
     def partition_key(self) -> str:
         return str(getattr(self, self.KEY_FIELD))
+
+    @classmethod
+    def read(cls, payload: Mapping[str, Any]) -> Self:
+        """A message from a record's payload: fields unknown to this version are ignored."""
+        return cls.model_validate(payload, extra="ignore")
 
 
 class Event(Message):

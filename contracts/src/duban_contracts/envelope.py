@@ -25,6 +25,8 @@ class ContractError(ValueError):
 
 
 class Envelope(BaseModel):
+    """Built strictly by `wrap`; read tolerantly by `from_bytes` and `open` (see `base`)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: UUID = Field(default_factory=uuid6.uuid7)
@@ -80,17 +82,20 @@ class Envelope(BaseModel):
     def from_bytes(cls, raw: bytes) -> Self:
         if len(raw) > MAX_RECORD_BYTES:
             raise ContractError(f"record too large: {len(raw)} bytes > {MAX_RECORD_BYTES}")
-        try:
-            return cls.model_validate_json(raw)
+        try:  # a newer producer's extra envelope field is ignored, as in payloads
+            return cls.model_validate_json(raw, extra="ignore")
         except ValueError as exc:
             raise ContractError(f"invalid envelope: {exc}") from exc
 
     def open(self) -> Message:
-        """Validate the payload as its (latest-version) message class, upcasting if needed."""
+        """Validate the payload as its (latest-version) message class, upcasting if needed.
+
+        Tolerant reader: fields this version does not know are ignored, known ones validated.
+        """
         cls = message_class(self.event_type)
         payload = upcast(self.event_type, self.schema_version, self.payload, cls.SCHEMA_VERSION)
         try:
-            return cls.model_validate(payload)
+            return cls.read(payload)
         except ValueError as exc:
             raise ContractError(f"invalid {self.event_type} payload: {exc}") from exc
 
@@ -121,9 +126,10 @@ def message_class(event_type: str) -> type[Message]:
 
 
 # --- versioning ----------------------------------------------------------------------------
-# Rule: a change that only adds an optional field keeps the version (old readers ignore
-# nothing because producers and consumers share this package; old records validate because
-# the field has a default). A breaking change (rename, removal, new meaning) bumps
+# Rule: a change that only adds an optional field keeps the version: records of older
+# producers validate because the field has a default, and consumers still on the previous
+# release of this package ignore the field (`Message.read`), so services can be upgraded one
+# at a time in any order. A breaking change (rename, removal, new meaning) bumps
 # SCHEMA_VERSION and registers an upcaster from the old version to the next one here, so a
 # consumer can always read every record still on the topics.
 

@@ -40,3 +40,5 @@ HEADER_EVENT_TYPE = "event_type"
 HEADER_SCHEMA_VERSION = "schema_version"
 HEADER_DLQ_REASON = "dlq_reason"
 HEADER_DLQ_SOURCE = "dlq_source"
+# On a record `duban deadletter replay` published again: `duban.deadletter:PARTITION:OFFSET`.
+HEADER_DLQ_REPLAYED = "dlq_replayed_from"

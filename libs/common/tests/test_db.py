@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from duban_common import db
 from duban_common.db import DriverStatement, make_engine
 
+pytestmark = pytest.mark.integration
+
 metadata = MetaData()
 items = Table(
     "driver_items",

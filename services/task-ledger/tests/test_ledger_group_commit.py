@@ -17,6 +17,8 @@ from task_ledger.adapters import tables as t
 from task_ledger.adapters.audit import verify_chain
 from task_ledger.service_layer import uow
 
+pytestmark = pytest.mark.integration
+
 
 async def _count(api: Api, table: object, **where: str) -> int:
     query = select(func.count()).select_from(table)  # type: ignore[arg-type]

@@ -16,8 +16,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
 
+from bench.task_ledger import prepare_tasks
 from duban_common.db import make_engine
-from task_ledger.bench import prepare_tasks
 from task_ledger.settings import Settings
 
 pytestmark = pytest.mark.integration

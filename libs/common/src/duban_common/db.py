@@ -116,7 +116,10 @@ def _loop_thread_sqlite(url: Any) -> Callable[[], Awaitable[aiosqlite.Connection
     params.update(timeout=SQLITE_BUSY_TIMEOUT_SECONDS, check_same_thread=False)
 
     async def connect() -> aiosqlite.Connection:
-        return await _LoopThreadSqlite(lambda: sqlite3.connect(*args, **params), 64)
+        connection: aiosqlite.Connection = await _LoopThreadSqlite(
+            lambda: sqlite3.connect(*args, **params), 64
+        )
+        return connection
 
     return connect
 

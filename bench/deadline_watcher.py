@@ -85,7 +85,7 @@ def _entry(value: float, unit: str, ctx: Any = None) -> dict[str, Any]:
 
 
 def _say(message: str) -> None:
-    print(f"   deadline_watcher.bench: {message}", file=sys.stderr, flush=True)
+    print(f"   bench.deadline_watcher: {message}", file=sys.stderr, flush=True)
 
 
 def rss_mb() -> float:
@@ -299,7 +299,7 @@ def _libpq(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-if __name__ == "__main__":  # a quick local run: python -m deadline_watcher.bench
+if __name__ == "__main__":  # a quick local run: python -m bench.deadline_watcher
     import tempfile
     import uuid
     from types import SimpleNamespace
