@@ -50,10 +50,25 @@ K8S_DEFAULTED = {
     "DUBAN_DEMO_SUPERVISOR_PASSWORD",
     "DUBAN_DEMO_ADMIN_PASSWORD",
     "DUBAN_DEMO_EMAIL_DOMAIN",
+    # The services log in with SCRAM-SHA-512 over TLS (kafka-users.yaml), not client certificates.
+    "DUBAN_KAFKA_SSL_CERTFILE",
+    "DUBAN_KAFKA_SSL_KEYFILE",
 }
 # Left at their defaults in docker-compose only: Mailpit, the compose stack's mail sink, takes
 # mail without authentication.
-COMPOSE_DEFAULTED = {"DUBAN_SMTP_USER", "DUBAN_SMTP_PASSWORD"}
+# Its single Kafka broker listens only on the stack's private network, in PLAINTEXT: no broker
+# login (Kubernetes closes the bus with KafkaUsers and ACLs instead).
+COMPOSE_DEFAULTED = {
+    "DUBAN_SMTP_USER",
+    "DUBAN_SMTP_PASSWORD",
+    "DUBAN_KAFKA_SECURITY_PROTOCOL",
+    "DUBAN_KAFKA_SASL_MECHANISM",
+    "DUBAN_KAFKA_SASL_USERNAME",
+    "DUBAN_KAFKA_SASL_PASSWORD",
+    "DUBAN_KAFKA_SSL_CAFILE",
+    "DUBAN_KAFKA_SSL_CERTFILE",
+    "DUBAN_KAFKA_SSL_KEYFILE",
+}
 
 pytestmark = pytest.mark.unit
 
@@ -102,6 +117,9 @@ def k8s_env(docs: list[dict[str, Any]], service: str) -> dict[str, str]:
             env[item["name"]] = (
                 f"postgresql://{initdb['owner']}:generated@{host}:5432/{initdb['database']}"
             )
+        elif ("KafkaUser", ref["name"]) in find and ref["key"] == "password":
+            # What Strimzi's User Operator puts in the user's Secret (a generated password).
+            env[item["name"]] = "generated-by-strimzi"
         else:
             env[item["name"]] = secret_data(find, ref["name"])[ref["key"]]
     return env
@@ -144,6 +162,10 @@ def test_k8s_provides_every_setting(
     assert settings.database_url.startswith("postgresql://")
     assert settings.service_name == service
     assert settings.otlp_endpoint == "http://otel-collector:4318/v1/traces"
+    # Every service logs in to the brokers as its own KafkaUser, over TLS.
+    assert settings.kafka_security_protocol == "SASL_SSL"
+    assert settings.kafka_sasl_username == service
+    assert settings.kafka_sasl_password is not None
 
 
 def test_allow_lists_name_real_settings(deploy: Any) -> None:

@@ -21,6 +21,17 @@ class ServiceSettings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_client_id: str | None = None
+    # Broker authentication. Deployments close the event bus with per-service broker users and
+    # ACLs (deploy/k8s/base/kafka-users.yaml); the embedded broker and compose run PLAINTEXT.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(
+        default=None, description="CA bundle of the brokers' certificates; None: system store"
+    )
+    kafka_ssl_certfile: str | None = Field(default=None, description="mTLS client certificate")
+    kafka_ssl_keyfile: str | None = Field(default=None, description="mTLS client key")
     database_url: str = "sqlite:///./data/duban.db"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -35,6 +46,21 @@ class ServiceSettings(BaseSettings):
     # Consumer behaviour on a failing handler: retries in-process, then dead-letter.
     consumer_max_attempts: int = Field(default=5, ge=1, le=50)
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0)
+
+    @model_validator(mode="after")
+    def _kafka_credentials_complete(self) -> Self:
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "DUBAN_KAFKA_SASL_USERNAME and DUBAN_KAFKA_SASL_PASSWORD are required with "
+                f"DUBAN_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol}"
+            )
+        if bool(self.kafka_ssl_certfile) != bool(self.kafka_ssl_keyfile):
+            raise ValueError("DUBAN_KAFKA_SSL_CERTFILE and DUBAN_KAFKA_SSL_KEYFILE go together")
+        if self.kafka_ssl_certfile and self.kafka_security_protocol != "SSL":
+            raise ValueError("a client certificate (mTLS) needs DUBAN_KAFKA_SECURITY_PROTOCOL=SSL")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Self:
