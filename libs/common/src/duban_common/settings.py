@@ -8,6 +8,23 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-in-production"
+# The signing key of sessions and tokens: 256 bits at least, as a random key has.
+MIN_SECRET_KEY_BYTES = 32
+# Every secret value written anywhere in this repository (defaults, the compose file, the dev
+# overlay, the docs). They are public, so production refuses them whatever their length;
+# tests/deploy/test_deploy_secrets.py fails when the repository gains a value missing here.
+PUBLIC_SECRETS = frozenset(
+    {
+        DEFAULT_SECRET,
+        "compose-local-ledger-secret-change-me",
+        "compose-local-watcher-secret-change-me",
+        "compose-local-notifier-secret-change-me",
+        "dev-only-task-ledger-secret-key",
+        "dev-only-deadline-watcher-secret-key",
+        "dev-only-notifier-secret-key",
+        "dev-only-smtp-password",
+    }
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -63,12 +80,23 @@ class ServiceSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_default_secrets_in_production(self) -> Self:
-        if self.environment == "production":
-            for name, value in self:
-                if isinstance(value, SecretStr) and value.get_secret_value() in (
-                    DEFAULT_SECRET,
-                    "",
-                ):
-                    raise ValueError(f"DUBAN_{name.upper()} must be set in production")
+    def _refuse_weak_secrets_in_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        for name, value in self:
+            # The demo accounts' passwords are published on purpose (`make run` prints them);
+            # production never seeds those accounts.
+            if not isinstance(value, SecretStr) or name.startswith("demo_"):
+                continue
+            secret = value.get_secret_value()
+            if not secret or secret in PUBLIC_SECRETS:
+                raise ValueError(
+                    f"DUBAN_{name.upper()} must be set to a value of your own in production "
+                    "(this one is empty or published in the Duban repository)"
+                )
+        if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"DUBAN_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production "
+                "(e.g. `openssl rand -hex 32`)"
+            )
         return self
