@@ -68,6 +68,7 @@ demo: install ## three simulated months at accelerated time against the running 
 	$(RUN) duban demo
 
 up: ## production-like stack: Apache Kafka, PostgreSQL and the services in Docker
+	bash deploy/compose-secrets.sh docker-compose.yml .env
 	docker compose up -d --build
 
 down:

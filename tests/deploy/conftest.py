@@ -231,23 +231,55 @@ def render() -> Callable[[str], list[Doc]]:
 # ---------------------------------------------------------------------------------------------
 # docker compose
 
-_INTERPOLATION = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
+_INTERPOLATION = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}")
 
 
-def interpolate(value: str) -> str:
-    """Compose interpolation with every variable unset: `${X:-default}` -> default, `$$` -> `$`."""
+def interpolate(value: str, env: dict[str, str] | None = None) -> str:
+    """Compose interpolation: `${X:-default}` -> X from `env`, else the default; `${X:?message}`
+    -> X from `env`, else an error (compose refuses to start); `$$` -> `$`."""
+    env = env or {}
 
     def sub(m: re.Match[str]) -> str:
         if m.group(0) == "$$":
             return "$"
-        return m.group(2) or ""
+        name, operator, rest = m.groups()
+        if name in env:
+            return env[name]
+        if operator == "?":
+            raise KeyError(f"compose requires {name}: {rest}")
+        return rest or ""
 
     return _INTERPOLATION.sub(sub, value)
+
+
+def required_variables(text: str) -> set[str]:
+    """The variables compose refuses to start without (`${X:?...}`)."""
+    return {m.group(1) for m in _INTERPOLATION.finditer(text) if m.group(2) == "?"}
 
 
 @pytest.fixture(scope="session")
 def compose() -> Doc:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def generate_dotenv(folder: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """What `make up` writes: deploy/compose-secrets.sh run on the compose file into folder/.env."""
+    import os
+    import subprocess
+
+    dotenv = folder / ".env"
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_SECRET_KEY")} | (environ or {})
+    subprocess.run(
+        ["bash", str(ROOT / "deploy" / "compose-secrets.sh"), str(ROOT / "docker-compose.yml"),
+         str(dotenv)],
+        check=True, capture_output=True, env=env, timeout=30,
+    )  # fmt: skip
+    return dict(line.split("=", 1) for line in dotenv.read_text().splitlines() if line)
+
+
+@pytest.fixture(scope="session")
+def compose_dotenv(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return generate_dotenv(tmp_path_factory.mktemp("compose"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,6 +324,8 @@ def deploy() -> Any:
         KustomizeError=KustomizeError,
         render_kustomization=render_kustomization,
         interpolate=interpolate,
+        required_variables=required_variables,
+        generate_dotenv=generate_dotenv,
         settings_class=settings_class,
         setting_env_names=setting_env_names,
     )

@@ -56,7 +56,7 @@ def test_kafka_is_kraft_and_topics_come_from_the_contracts(
 
 
 def test_services_start_after_topics_and_database_with_health_checks(
-    compose: dict[str, Any], deploy: Any
+    compose: dict[str, Any], deploy: Any, compose_dotenv: dict[str, str]
 ) -> None:
     services = compose["services"]
     for name, port in SERVICES.items():
@@ -68,7 +68,7 @@ def test_services_start_after_topics_and_database_with_health_checks(
         assert deps["otel-collector"]["condition"] == "service_started"
         check = " ".join(svc["healthcheck"]["test"])
         assert f"127.0.0.1:{port}/health/ready" in check
-        env = {k: deploy.interpolate(str(v)) for k, v in svc["environment"].items()}
+        env = {k: deploy.interpolate(str(v), compose_dotenv) for k, v in svc["environment"].items()}
         assert env.get("DUBAN_HTTP_PORT") == str(port)
         assert env["DUBAN_OTLP_ENDPOINT"] == "http://otel-collector:4318/v1/traces"
         # The probed endpoints exist in the service's code.

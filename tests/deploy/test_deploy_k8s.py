@@ -36,6 +36,7 @@ CUSTOM_KINDS = {
     ("kafka.strimzi.io/v1beta2", "Kafka"),
     ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
     ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
+    ("kafka.strimzi.io/v1beta2", "KafkaUser"),
     ("postgresql.cnpg.io/v1", "Cluster"),
     ("external-secrets.io/v1", "ExternalSecret"),
 }
@@ -153,6 +154,7 @@ def test_validators_reject_mistakes(render: Any) -> None:
         ("Kafka", "duban", ("spec", "kafka", "listeners")),
         ("Cluster", "ledger-db", ("spec", "instances")),
         ("KafkaTopic", "duban.commands", ("metadata", "labels")),
+        ("KafkaUser", "notifier", ("spec", "authorization", "acls")),
         ("ExternalSecret", "notifier-secrets", ("spec", "secretStoreRef")),
     ]:
         doc = copy.deepcopy(by_kind(docs, kind)[name])
@@ -166,6 +168,10 @@ def test_validators_reject_mistakes(render: Any) -> None:
     topic["spec"]["partition"] = 3  # misspelt
     with pytest.raises(jsonschema.ValidationError):
         validate_custom(topic)
+    user = copy.deepcopy(by_kind(docs, "KafkaUser")["notifier"])
+    user["spec"]["authorization"]["acls"][0]["operations"] = ["Wrte"]  # misspelt
+    with pytest.raises(jsonschema.ValidationError):
+        validate_custom(user)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -268,6 +274,9 @@ def test_references_resolve(overlay: str, render: Any) -> None:
         set(by_kind(docs, "Secret"))
         | {e["spec"]["target"]["name"] for e in by_kind(docs, "ExternalSecret").values()}
         | {f"{name}-app" for name in by_kind(docs, "Cluster")}
+        # Strimzi writes each KafkaUser's password and each cluster's CA certificate.
+        | set(by_kind(docs, "KafkaUser"))
+        | {f"{name}-cluster-ca-cert" for name in by_kind(docs, "Kafka")}
     )
     pvcs = by_kind(docs, "PersistentVolumeClaim")
     accounts = by_kind(docs, "ServiceAccount")
@@ -289,6 +298,8 @@ def test_references_resolve(overlay: str, render: Any) -> None:
         for volume in spec.get("volumes", []):
             if "configMap" in volume:
                 assert volume["configMap"]["name"] in configmaps
+            if "secret" in volume:
+                assert volume["secret"]["secretName"] in secrets
             if "persistentVolumeClaim" in volume:
                 assert volume["persistentVolumeClaim"]["claimName"] in pvcs
     pods = [t["metadata"]["labels"] for d, t in pod_specs(docs) if d["kind"] == "Deployment"]
@@ -303,7 +314,9 @@ def test_references_resolve(overlay: str, render: Any) -> None:
     assert collector["receivers"]["otlp"]["protocols"]["http"]["endpoint"].endswith(":4318")
     assert "otel-collector" in by_kind(docs, "Service")
     bootstrap = configmaps["duban-common"]["data"]["DUBAN_KAFKA_BOOTSTRAP_SERVERS"]
-    assert bootstrap == f"{next(iter(by_kind(docs, 'Kafka')))}-kafka-bootstrap:9092"
+    kafka = next(iter(by_kind(docs, "Kafka").values()))
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    assert bootstrap == f"{kafka['metadata']['name']}-kafka-bootstrap:{listener['port']}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -50,18 +50,35 @@ K8S_DEFAULTED = {
     "DUBAN_DEMO_SUPERVISOR_PASSWORD",
     "DUBAN_DEMO_ADMIN_PASSWORD",
     "DUBAN_DEMO_EMAIL_DOMAIN",
+    # The services log in with SCRAM-SHA-512 over TLS (kafka-users.yaml), not client certificates.
+    "DUBAN_KAFKA_SSL_CERTFILE",
+    "DUBAN_KAFKA_SSL_KEYFILE",
 }
 # Left at their defaults in docker-compose only: Mailpit, the compose stack's mail sink, takes
 # mail without authentication.
-COMPOSE_DEFAULTED = {"DUBAN_SMTP_USER", "DUBAN_SMTP_PASSWORD"}
+# Its single Kafka broker listens only on the stack's private network, in PLAINTEXT: no broker
+# login (Kubernetes closes the bus with KafkaUsers and ACLs instead).
+COMPOSE_DEFAULTED = {
+    "DUBAN_SMTP_USER",
+    "DUBAN_SMTP_PASSWORD",
+    "DUBAN_KAFKA_SECURITY_PROTOCOL",
+    "DUBAN_KAFKA_SASL_MECHANISM",
+    "DUBAN_KAFKA_SASL_USERNAME",
+    "DUBAN_KAFKA_SASL_PASSWORD",
+    "DUBAN_KAFKA_SSL_CAFILE",
+    "DUBAN_KAFKA_SSL_CERTFILE",
+    "DUBAN_KAFKA_SSL_KEYFILE",
+}
 
 pytestmark = pytest.mark.unit
 
 
-def compose_env(compose: dict[str, Any], service: str, deploy: Any) -> dict[str, str]:
+def compose_env(
+    compose: dict[str, Any], service: str, deploy: Any, dotenv: dict[str, str]
+) -> dict[str, str]:
     env = compose["services"][service]["environment"]
     assert isinstance(env, dict), "compose environment as a mapping"
-    return {k: deploy.interpolate(str(v)) for k, v in env.items()}
+    return {k: deploy.interpolate(str(v), dotenv) for k, v in env.items()}
 
 
 def secret_data(find: dict[tuple[str, str], Any], name: str) -> dict[str, str]:
@@ -75,7 +92,10 @@ def secret_data(find: dict[tuple[str, str], Any], name: str) -> dict[str, str]:
         for (kind, _), d in find.items()
         if kind == "ExternalSecret" and d["spec"]["target"]["name"] == name
     )
-    return {item["secretKey"]: "from-the-secret-store" for item in external["spec"]["data"]}
+    return {
+        item["secretKey"]: "a-value-from-the-secret-store-of-32-bytes-or-more"
+        for item in external["spec"]["data"]
+    }
 
 
 def k8s_env(docs: list[dict[str, Any]], service: str) -> dict[str, str]:
@@ -102,6 +122,9 @@ def k8s_env(docs: list[dict[str, Any]], service: str) -> dict[str, str]:
             env[item["name"]] = (
                 f"postgresql://{initdb['owner']}:generated@{host}:5432/{initdb['database']}"
             )
+        elif ("KafkaUser", ref["name"]) in find and ref["key"] == "password":
+            # What Strimzi's User Operator puts in the user's Secret (a generated password).
+            env[item["name"]] = "generated-by-strimzi"
         else:
             env[item["name"]] = secret_data(find, ref["name"])[ref["key"]]
     return env
@@ -119,10 +142,14 @@ def check_coverage(
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_compose_provides_every_setting(
-    service: str, compose: dict[str, Any], deploy: Any, load_settings: Any
+    service: str,
+    compose: dict[str, Any],
+    deploy: Any,
+    load_settings: Any,
+    compose_dotenv: dict[str, str],
 ) -> None:
     package = SERVICES[service]
-    env = compose_env(compose, service, deploy)
+    env = compose_env(compose, service, deploy, compose_dotenv)
     check_coverage(env, package, ALWAYS_DEFAULTED | COMPOSE_DEFAULTED, deploy)
     settings = load_settings(package, env)
     assert settings.environment == "production"
@@ -140,10 +167,15 @@ def test_k8s_provides_every_setting(
     env = k8s_env(render(overlay), service)
     check_coverage(env, package, ALWAYS_DEFAULTED | K8S_DEFAULTED, deploy)
     settings = load_settings(package, env)
-    assert settings.environment == "production"
+    # The dev overlay's secrets are in git, which production mode refuses: a development cluster.
+    assert settings.environment == ("development" if overlay == "dev" else "production")
     assert settings.database_url.startswith("postgresql://")
     assert settings.service_name == service
     assert settings.otlp_endpoint == "http://otel-collector:4318/v1/traces"
+    # Every service logs in to the brokers as its own KafkaUser, over TLS.
+    assert settings.kafka_security_protocol == "SASL_SSL"
+    assert settings.kafka_sasl_username == service
+    assert settings.kafka_sasl_password is not None
 
 
 def test_allow_lists_name_real_settings(deploy: Any) -> None:

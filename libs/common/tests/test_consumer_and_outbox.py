@@ -125,9 +125,3 @@ async def test_inbox_claims_each_event_once(db_url: str) -> None:
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(table)) == 2
     await engine.dispose()
-
-
-def test_production_refuses_default_secret() -> None:
-    with pytest.raises(ValueError, match="DUBAN_SECRET_KEY"):
-        ServiceSettings(environment="production")
-    assert ServiceSettings(environment="production", secret_key="s3cr3t-value").environment

@@ -20,6 +20,7 @@ from faststream.kafka.annotations import KafkaBroker as CurrentBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
+from duban_common.kafka_security import broker_security
 from duban_common.logging import get_logger
 from duban_common.settings import ServiceSettings
 from duban_contracts import DEAD_LETTER, ContractError, Envelope, Message
@@ -42,6 +43,7 @@ def make_broker(settings: ServiceSettings, **kwargs: Any) -> KafkaBroker:
         client_id=settings.kafka_client_id or settings.service_name,
         acks="all",
         enable_idempotence=False,
+        security=broker_security(settings),
         middlewares=[KafkaTelemetryMiddleware()],
         # Through our structlog handlers; per-message access lines only at DEBUG.
         logger=logging.getLogger("duban.kafka"),

@@ -19,7 +19,7 @@ def main() -> None:
     setup_tracing(settings.service_name, settings.otlp_endpoint)
     uvicorn.run(
         create_app(settings, freeze_heap=True),
-        host="127.0.0.1" if settings.environment == "development" else "0.0.0.0",
+        host=settings.http_host,
         port=settings.http_port,
         log_config=None,  # keep our structlog set-up
         access_log=False,

@@ -24,6 +24,7 @@ class RetryPolicy(BaseModel):
 class Settings(ServiceSettings):
     service_name: str = "notifier"
     database_url: str = "sqlite:///./data/notifier.db"
+    http_host: str = "127.0.0.1"
     http_port: int = Field(default=8002, description="health endpoint (/health/live, /ready)")
     consumer_group: str = "notifier"
     # Inbound events are read and handled in batches of up to this many, one transaction each.
