@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -101,6 +101,14 @@ def _kafka(kafka: str | None) -> str:
     return kafka or ServiceSettings().kafka_bootstrap_servers
 
 
+def _kafka_security() -> dict[str, Any]:
+    """TLS/SASL options from DUBAN_KAFKA_* (e.g. the `duban-ops` KafkaUser on Kubernetes)."""
+    from duban_common.kafka_security import client_options
+    from duban_common.settings import ServiceSettings
+
+    return client_options(ServiceSettings())
+
+
 def _print_letters(letters: list[dict[str, object]], format: str) -> None:
     if format == "json":
         typer.echo(json.dumps(letters, ensure_ascii=False, indent=2))
@@ -131,7 +139,7 @@ def deadletter_list(
 
     try:
         moment = parse_since(since) if since else None
-        letters = asyncio.run(read_dead_letters(_kafka(kafka), moment))
+        letters = asyncio.run(read_dead_letters(_kafka(kafka), moment, _kafka_security()))
     except DeadLetterError as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(2) from exc
@@ -168,16 +176,16 @@ def deadletter_replay(
     if not (offset or event_id or since):
         typer.echo("错误：请用 --offset、--event-id 或 --since 指定要重放的死信", err=True)
         raise typer.Exit(2)
-    bootstrap = _kafka(kafka)
+    bootstrap, security = _kafka(kafka), _kafka_security()
     try:
         positions = [parse_position(o) for o in offset or ()]
         ids = [parse_event_id(i) for i in event_id or ()]
         moment = parse_since(since) if since else None
-        chosen = select(asyncio.run(read_dead_letters(bootstrap, moment)), positions, ids)
+        chosen = select(asyncio.run(read_dead_letters(bootstrap, moment, security)), positions, ids)
         if dry_run:
             _print_letters([letter.summary() for letter in chosen], "table")
             return
-        done = asyncio.run(replay(bootstrap, chosen))
+        done = asyncio.run(replay(bootstrap, chosen, security))
     except DeadLetterError as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(2) from exc

@@ -100,10 +100,17 @@ def _letter(record: Any) -> DeadLetter:
     )
 
 
-async def read_dead_letters(bootstrap: str, since: datetime | None = None) -> list[DeadLetter]:
-    """Every dead-lettered record (or those written at or after `since`), oldest first."""
+async def read_dead_letters(
+    bootstrap: str, since: datetime | None = None, security: dict[str, Any] | None = None
+) -> list[DeadLetter]:
+    """Every dead-lettered record (or those written at or after `since`), oldest first.
+
+    `security`: the client's TLS/SASL options (`duban_common.kafka_security.client_options`)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=10_000
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+        **(security or {}),
     )
     try:
         await consumer.start()
@@ -193,7 +200,9 @@ def select(
     return chosen
 
 
-async def replay(bootstrap: str, letters: Sequence[DeadLetter]) -> list[tuple[DeadLetter, str]]:
+async def replay(
+    bootstrap: str, letters: Sequence[DeadLetter], security: dict[str, Any] | None = None
+) -> list[tuple[DeadLetter, str]]:
     """Publish each letter to its original topic with its key and body; returns (letter, topic)."""
     targets = []
     for letter in letters:
@@ -202,7 +211,11 @@ async def replay(bootstrap: str, letters: Sequence[DeadLetter]) -> list[tuple[De
             raise DeadLetterError(f"死信 {letter.position} 无法确定原主题，未重放任何消息")
         targets.append((letter, topic))
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, request_timeout_ms=10_000
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=False,
+        request_timeout_ms=10_000,
+        **(security or {}),
     )
     try:
         await producer.start()

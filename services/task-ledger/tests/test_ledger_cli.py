@@ -80,7 +80,10 @@ def test_plan_import_over_http(sqlite_url: str, tmp_path: Path) -> None:
 def test_no_demo_accounts_in_production(sqlite_url: str, tmp_path: Path) -> None:
     upgrade(sqlite_url)
     settings = ledger_settings(
-        sqlite_url, tmp_path, environment="production", secret_key="a-real-secret-for-this-test-0123456789"
+        sqlite_url,
+        tmp_path,
+        environment="production",
+        secret_key="a-real-secret-for-this-test-0123456789",
     )
 
     async def seed_and_count() -> tuple[dict[str, int], int]:
