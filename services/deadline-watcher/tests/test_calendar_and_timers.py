@@ -17,9 +17,11 @@ from deadline_watcher.domain.timers import (
     TimerKind,
     day_in_period,
     first_dispatch_period,
+    monthly_dispatch_timer,
     next_period,
     plan_task_timers,
     previous_period,
+    working_day_in_period,
 )
 from deadline_watcher.settings import Settings
 
@@ -163,8 +165,30 @@ def test_plan_seen_late_keeps_only_what_still_matters() -> None:
 def test_periods() -> None:
     assert next_period("2025-12") == "2026-01" and previous_period("2026-01") == "2025-12"
     assert day_in_period("2026-02", 30) == date(2026, 2, 28)
-    assert first_dispatch_period(date(2025, 10, 20), 20) == "2025-10"
-    assert first_dispatch_period(date(2025, 10, 21), 20) == "2025-11"
+    assert first_dispatch_period(date(2025, 10, 20), 20, CAL) == "2025-10"
+    assert first_dispatch_period(date(2025, 10, 21), 20, CAL) == "2025-11"
+    # 2026-06-20 is a Saturday: June's dispatch is on Monday the 22nd, still to come on the 21st.
+    assert first_dispatch_period(date(2026, 6, 21), 20, CAL) == "2026-06"
+    assert first_dispatch_period(date(2026, 6, 23), 20, CAL) == "2026-07"
+
+
+@pytest.mark.parametrize(
+    ("period", "day", "expected", "why"),
+    [
+        ("2026-06", 20, date(2026, 6, 22), "a Saturday moves to Monday"),
+        ("2026-06", 28, date(2026, 6, 29), "a Sunday moves to Monday"),
+        ("2026-11", 28, date(2026, 11, 30), "a Saturday moves to Monday"),
+        ("2026-02", 20, date(2026, 2, 24), "Spring Festival (2-15..2-23) moves to the 24th"),
+        ("2026-02", 28, date(2026, 2, 28), "a 调休 make-up Saturday is a working day"),
+        ("2026-09", 20, date(2026, 9, 20), "a 调休 make-up Sunday is a working day"),
+        ("2026-10", 5, date(2026, 10, 8), "National Day holidays move to the 8th"),
+        ("2026-01", 28, date(2026, 1, 28), "a Wednesday stays"),
+    ],
+)
+def test_monthly_days_fall_on_working_days(period: str, day: int, expected: date, why: str) -> None:
+    assert working_day_in_period(period, day, CAL) == expected, why
+    timer = monthly_dispatch_timer(period, day, FIRE, CAL)
+    assert timer.fire_at == FIRE.on(expected) and timer.period == period
 
 
 def test_encoded_events_read_back_like_wrapped_envelopes() -> None:

@@ -112,3 +112,33 @@ async def test_bad_period_is_refused_before_anything_is_written(watcher: Watcher
     with pytest.raises(ValueError, match="无效的月份"):
         await watcher.send(RequestMonthlyReports(period="2025-13", requested_by="u-sup"))
     assert await watcher.events() == []
+
+
+async def test_days_off_move_the_cycle_and_a_report_on_the_moved_deadline_counts(
+    watcher: Watcher,
+) -> None:
+    """June 2026: the 20th is a Saturday and the 28th a Sunday. The dispatch runs on Monday the
+    22nd, the deadline is Monday the 29th, and a department that files on the 29th is not 缺报
+    (before, the check ran at 09:00 on the 29th, ahead of a report filed that morning)."""
+    due = date(2026, 12, 31)
+    watcher.clock.set(local(date(2026, 6, 1)))
+    for message in (task("A", "hrss"), task("B", "edu")):
+        await watcher.send(message.model_copy(update={"due_on": due}))
+        await watcher.send(TaskDispatched(task_id=message.task_id, due_on=due))
+    await watcher.scheduler.ensure_monthly_dispatch()
+
+    june = await watcher.run_days(date(2026, 6, 1), date(2026, 6, 28))
+    assert monthly_view(june) == [
+        (date(2026, 6, 22), "requested", "edu", ("B",), date(2026, 6, 29)),
+        (date(2026, 6, 22), "requested", "hrss", ("A",), date(2026, 6, 29)),
+        # two working days before Monday the 29th: Thursday the 25th (not the weekend)
+        (date(2026, 6, 25), "remind", ("edu",), "B", 2),
+        (date(2026, 6, 25), "remind", ("hrss",), "A", 2),
+    ]
+    await watcher.send(  # hrss files on the deadline day itself
+        ProgressReported(
+            task_id="A", report_id="r-6", department_id="hrss", percent=40, period="2026-06"
+        )
+    )
+    end = await watcher.run_days(date(2026, 6, 29), date(2026, 7, 1))
+    assert monthly_view(end) == [(date(2026, 6, 30), "missing", "edu", 1, None)]

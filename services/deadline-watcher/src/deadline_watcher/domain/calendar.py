@@ -87,6 +87,11 @@ class WorkingCalendar:
                 )
             return day.weekday() < 5
 
+    def on_or_after(self, day: date) -> date:
+        """`day` if it is a working day, else the next one: a date that falls on a weekend or a
+        holiday moves forward (and a 调休 make-up Saturday stays where it is)."""
+        return day if self.is_working_day(day) else self.working_days_after(day, 1)
+
     def working_days_before(self, day: date, n: int) -> date:
         """The n-th working day strictly before `day` (n=0: `day` itself)."""
         return self._step(day, n, -1)

@@ -186,19 +186,29 @@ def day_in_period(period: str, day: int) -> date:
     return date(year, month, min(day, gregorian.monthrange(year, month)[1]))
 
 
-def monthly_dispatch_timer(period: str, dispatch_day: int, fire: FireTime) -> TimerSpec:
+def working_day_in_period(period: str, day: int, cal: WorkingCalendar) -> date:
+    """The configured day of the month (the 20th, the 28th), moved forward to a working day when
+    it falls on a weekend or holiday: offices do not dispatch or collect reports on days off."""
+    return cal.on_or_after(day_in_period(period, day))
+
+
+def monthly_dispatch_timer(
+    period: str, dispatch_day: int, fire: FireTime, cal: WorkingCalendar
+) -> TimerSpec:
     return TimerSpec(
         TimerKind.MONTHLY_DISPATCH,
         f"monthly_dispatch:{period}",
-        fire.on(day_in_period(period, dispatch_day)),
+        fire.on(working_day_in_period(period, dispatch_day, cal)),
         period=period,
     )
 
 
-def first_dispatch_period(today: date, dispatch_day: int) -> str:
-    """This month's dispatch if its day has not passed yet, else next month's."""
+def first_dispatch_period(today: date, dispatch_day: int, cal: WorkingCalendar) -> str:
+    """This month's dispatch if its (working) day has not passed yet, else next month's."""
     period = period_of(today)
-    return period if today <= day_in_period(period, dispatch_day) else next_period(period)
+    if today <= working_day_in_period(period, dispatch_day, cal):
+        return period
+    return next_period(period)
 
 
 def report_timers(

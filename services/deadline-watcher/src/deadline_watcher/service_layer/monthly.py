@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from deadline_watcher.adapters import store
 from deadline_watcher.adapters.tables import progress_reports, report_requests, tasks
 from deadline_watcher.domain.timers import (
-    day_in_period,
     parse_period,
     period_of,
     previous_period,
     report_timers,
+    working_day_in_period,
 )
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import is_active
@@ -26,8 +26,9 @@ from duban_contracts.vocabulary import EscalationLevel, ReminderKind
 
 
 def report_due_on(ctx: WatcherContext, period: str) -> date:
-    """The period's report day; a request made after it gets a few working days' grace."""
-    due = day_in_period(period, ctx.settings.report_due_day)
+    """The period's report day (a working day); a request made after it gets a few working
+    days' grace."""
+    due = working_day_in_period(period, ctx.settings.report_due_day, ctx.calendar)
     today = ctx.today()
     if due < today:
         due = ctx.calendar.working_days_after(today, ctx.settings.report_grace_working_days)

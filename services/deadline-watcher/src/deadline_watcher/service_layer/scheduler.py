@@ -74,10 +74,9 @@ class Scheduler:
 
     async def ensure_monthly_dispatch(self) -> None:
         """The calendar's next 月度调度 exists from the first start on (then it chains)."""
-        period = first_dispatch_period(self.ctx.today(), self.ctx.settings.monthly_dispatch_day)
-        timer = monthly_dispatch_timer(
-            period, self.ctx.settings.monthly_dispatch_day, self.ctx.fire
-        )
+        day, cal = self.ctx.settings.monthly_dispatch_day, self.ctx.calendar
+        period = first_dispatch_period(self.ctx.today(), day, cal)
+        timer = monthly_dispatch_timer(period, day, self.ctx.fire, cal)
         async with self.ctx.engine.begin() as conn:
             await store.add_timers(conn, [timer])
 
@@ -285,8 +284,11 @@ class Scheduler:
                 conn, self.ctx, timer.period, now, timer.fire_at, late
             )
             day = self.ctx.settings.monthly_dispatch_day
-            following = max(next_period(timer.period), first_dispatch_period(self.ctx.today(), day))
-            batch.follow_ups.append(monthly_dispatch_timer(following, day, self.ctx.fire))
+            cal = self.ctx.calendar
+            following = max(
+                next_period(timer.period), first_dispatch_period(self.ctx.today(), day, cal)
+            )
+            batch.follow_ups.append(monthly_dispatch_timer(following, day, self.ctx.fire, cal))
         elif kind is TimerKind.REPORT_REMINDER:
             found = await monthly.report_reminders(conn, self.ctx, timer, now, late)
         elif kind is TimerKind.REPORT_CHECK:
