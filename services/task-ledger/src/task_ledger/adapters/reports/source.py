@@ -14,22 +14,19 @@ from duban_common.clock import CHINA
 from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
+from task_ledger.domain.errors import UnknownPlan
 from task_ledger.domain.light import light
-from task_ledger.reports.facts import (
+from task_ledger.domain.reports.facts import (
     EscalationFacts,
     MissingReportFacts,
     MonthActivity,
     NoticeFacts,
     TaskFacts,
 )
-from task_ledger.reports.monthly import MonthlyReport, ReportBuilder, month_bounds
+from task_ledger.domain.reports.monthly import MonthlyReport, ReportBuilder, month_bounds
 
 REMINDER_KINDS = ("reminder", "overdue", "manual_reminder")
 CHUNK = 5_000
-
-
-class UnknownPlan(LookupError):
-    pass
 
 
 def _window(month: str) -> tuple[datetime, datetime]:
