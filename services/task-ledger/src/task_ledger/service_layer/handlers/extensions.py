@@ -10,7 +10,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz, lifecycle
 from task_ledger.domain.errors import NotFound
 from task_ledger.domain.model import ExtensionRequest, User
-from task_ledger.service_layer.handlers.frame import decider, new_id, run_command
+from task_ledger.service_layer.handlers.frame import TaskCommand, decider, new_id, run_command
 from task_ledger.service_layer.uow import Ledger
 
 
@@ -100,20 +100,25 @@ async def decide_extension(
             comment=comment,
         )
         if approved:
-            assert task.due_on is not None
-            c.emit(
-                ev.DueDateChanged(
-                    task_id=task.id,
-                    actor_id=user.id,
-                    original_due_on=task.original_due_on,
-                    previous_due_on=previous_due,
-                    due_on=task.due_on,
-                    reason="延期申请获批",
-                )
-            )
-            c.timeline(
-                "due_date",
-                f"完成时限由 {previous_due} 调整为 {task.due_on}",
-                original_due_on=task.original_due_on,
-            )
+            _due_date_changed(c, previous_due)
     return request
+
+
+def _due_date_changed(c: TaskCommand, previous_due: date | None) -> None:
+    task = c.task
+    assert task.due_on is not None
+    c.emit(
+        ev.DueDateChanged(
+            task_id=task.id,
+            actor_id=c.user.id,
+            original_due_on=task.original_due_on,
+            previous_due_on=previous_due,
+            due_on=task.due_on,
+            reason="延期申请获批",
+        )
+    )
+    c.timeline(
+        "due_date",
+        f"完成时限由 {previous_due} 调整为 {task.due_on}",
+        original_due_on=task.original_due_on,
+    )
