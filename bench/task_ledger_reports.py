@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from duban_contracts.vocabulary import Light, TaskStatus
-from task_ledger.reports.facts import MonthActivity, TaskFacts
-from task_ledger.reports.monthly import build_monthly_report
-from task_ledger.reports.render_text import render_html
-from task_ledger.reports.render_xlsx import write_ledger_xlsx
+from task_ledger.adapters.reports.render_text import render_html
+from task_ledger.adapters.reports.render_xlsx import write_ledger_xlsx
+from task_ledger.domain.reports.facts import MonthActivity, TaskFacts
+from task_ledger.domain.reports.monthly import build_monthly_report
 
 DEPARTMENTS = [f"第{i}部门" for i in range(60)]
 STATUSES = list(TaskStatus)

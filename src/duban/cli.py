@@ -69,8 +69,8 @@ def report_monthly(
     import asyncio
 
     from duban_common.clock import clock_from_file_setting
-    from task_ledger.reports.service import monthly_report_file
-    from task_ledger.reports.source import UnknownPlan
+    from task_ledger.domain.errors import UnknownPlan
+    from task_ledger.service_layer.reports import monthly_report_file
     from task_ledger.service_layer.uow import Ledger
     from task_ledger.settings import Settings
 

@@ -9,16 +9,16 @@ import pytest
 from openpyxl import load_workbook
 
 from duban_contracts.vocabulary import EscalationLevel, Light, TaskStatus
-from task_ledger.reports.facts import (
+from task_ledger.adapters.reports.render_text import render_html, render_markdown
+from task_ledger.adapters.reports.render_xlsx import write_ledger_xlsx
+from task_ledger.domain.reports.facts import (
     EscalationFacts,
     MissingReportFacts,
     MonthActivity,
     NoticeFacts,
     TaskFacts,
 )
-from task_ledger.reports.monthly import build_monthly_report, month_bounds, previous_months
-from task_ledger.reports.render_text import render_html, render_markdown
-from task_ledger.reports.render_xlsx import write_ledger_xlsx
+from task_ledger.domain.reports.monthly import build_monthly_report, month_bounds, previous_months
 
 pytestmark = pytest.mark.unit
 

@@ -17,3 +17,7 @@ class NotAllowed(DomainError):
 
 class NotFound(DomainError):
     pass
+
+
+class UnknownPlan(LookupError):
+    """No plan, or more than one, answers to what was asked for (a monthly report's plan)."""

@@ -9,10 +9,10 @@ from fastapi.responses import Response
 
 from duban_contracts.vocabulary import Role
 from task_ledger.domain import authz
+from task_ledger.domain.errors import UnknownPlan
 from task_ledger.domain.model import User
 from task_ledger.entrypoints.problems import ApiError
-from task_ledger.reports.service import FORMATS, monthly_report_file
-from task_ledger.reports.source import UnknownPlan
+from task_ledger.service_layer.reports import FORMATS, monthly_report_file
 
 READERS = {Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN}
 

@@ -7,12 +7,10 @@ from dataclasses import replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
 
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import Channel, JurisdictionLevel, Role
 from task_ledger.adapters import repository as repo
-from task_ledger.adapters import tables as t
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import Department, User
@@ -145,10 +143,9 @@ async def seed(ledger: Ledger) -> dict[str, int]:
         for dep in deps:
             counts["departments"] += await upsert_department(tx, dep, None)
         # Demo accounts have published passwords: never in production.
-        if s.seed_demo_users and s.environment != "production":
-            has_users = await tx.conn.scalar(select(func.count()).select_from(t.users))
-            if not has_users:
-                counts["users"] = await _seed_users(tx, s, await repo.list_departments(tx.conn))
+        demo = s.seed_demo_users and s.environment != "production"
+        if demo and not await repo.count_users(tx.conn):
+            counts["users"] = await _seed_users(tx, s, await repo.list_departments(tx.conn))
     return counts
 
 

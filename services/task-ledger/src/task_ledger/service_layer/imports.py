@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
+from duban_contracts.vocabulary import JurisdictionLevel
 from task_ledger.adapters import repository as repo
-from task_ledger.adapters import tables as t
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
-from task_ledger.domain.model import Department, Task, User
+from task_ledger.domain.model import Department, Measure, Plan, Task, User
 from task_ledger.service_layer import directory
 from task_ledger.service_layer.handlers import new_id, register_events
-from task_ledger.service_layer.uow import Ledger
+from task_ledger.service_layer.uow import Ledger, Transaction
 
 
 def _digest(*parts: str) -> str:
@@ -119,16 +118,14 @@ async def upload(ledger: Ledger, actor: User, filename: str, data: bytes) -> dic
         raise DomainError("文件中没有找到行动方案")
     import_id = new_id("imp")
     async with ledger.transaction() as tx:
-        await tx.conn.execute(
-            t.plan_imports.insert().values(
-                id=import_id,
-                filename=filename[:255],
-                sha256=hashlib.sha256(data).hexdigest(),
-                created_by=actor.id,
-                created_at=tx.now,
-                preview=preview,
-                status="previewed",
-            )
+        await repo.insert_plan_import(
+            tx.conn,
+            import_id,
+            filename[:255],
+            hashlib.sha256(data).hexdigest(),
+            actor.id,
+            preview,
+            tx.now,
         )
         tx.audit(
             actor.id,
@@ -143,9 +140,7 @@ async def upload(ledger: Ledger, actor: User, filename: str, data: bytes) -> dic
 
 async def get_import(ledger: Ledger, import_id: str) -> dict[str, Any]:
     async with ledger.reading() as conn:
-        row = (
-            await conn.execute(select(t.plan_imports).where(t.plan_imports.c.id == import_id))
-        ).first()
+        row = await repo.get_plan_import(conn, import_id)
     if row is None:
         raise NotFound("导入记录不存在")
     return {
@@ -160,119 +155,125 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+@dataclass
+class _Confirmation:
+    """What confirming one import creates, counted for its audit record and its answer."""
+
+    tx: Transaction
+    actor: User
+    import_id: str
+    created: dict[str, int] = field(
+        default_factory=lambda: {"plans": 0, "measures": 0, "tasks": 0, "departments": 0}
+    )
+    new_departments: list[Department] = field(default_factory=list)
+    new_plans: list[str] = field(default_factory=list)
+
+
 async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
-    created = {"plans": 0, "measures": 0, "tasks": 0, "departments": 0}
-    new_departments: list[Department] = []
-    new_plans: list[str] = []
     async with ledger.transaction() as tx:
-        row = (
-            await tx.conn.execute(select(t.plan_imports).where(t.plan_imports.c.id == import_id))
-        ).first()
+        row = await repo.get_plan_import(tx.conn, import_id)
         if row is None:
             raise NotFound("导入记录不存在")
         preview = row.preview or {}
+        run = _Confirmation(tx, actor, import_id)
         for doc in preview.get("documents", []):
-            plan_id = doc["plan_id"]
-            if (await tx.conn.execute(select(t.plans.c.id).where(t.plans.c.id == plan_id))).first():
+            if await repo.plan_exists(tx.conn, doc["plan_id"]):
                 continue  # the same document again: nothing new
-            await tx.conn.execute(
-                t.plans.insert().values(
-                    id=plan_id,
-                    title=doc["title"][:500],
-                    doc_number=doc.get("doc_number"),
-                    jurisdiction=doc.get("jurisdiction"),
-                    issuers=doc.get("issuers"),
-                    issued_on=_date(doc.get("issued_on")),
-                    due_on=_date(doc.get("due")),
-                    created_at=tx.now,
-                )
-            )
-            tx.audit(
-                actor.id,
-                "plan.create",
-                "plan",
-                plan_id,
-                None,
-                {"title": doc["title"], "import_id": import_id},
-            )
-            created["plans"] += 1
-            new_plans.append(plan_id)
-            for m in doc["measures"]:
-                await tx.conn.execute(
-                    t.measures.insert().values(
-                        id=m["id"],
-                        plan_id=plan_id,
-                        position=m["position"],
-                        label=m["label"][:50],
-                        path=m["path"],
-                        title=m["title"][:500],
-                        text=m["text"],
-                        due_on=_date(m["due"]),
-                        targets=m["targets"],
-                        milestones=m["milestones"],
-                    )
-                )
-                created["measures"] += 1
-                if not m["task_id"]:
-                    continue
-                for ref in (*m["lead"], *m["supporting"]):
-                    if await repo.get_department(tx.conn, ref["id"]) is None:
-                        level = directory.REGISTRY_LEVELS.get(ref["level"] or "", None)
-                        dep = Department(
-                            ref["id"],
-                            ref["name"][:200],
-                            ref["jurisdiction"],
-                            level or _level_of(doc.get("jurisdiction")),
-                        )
-                        await directory.upsert_department(tx, dep, actor.id)
-                        new_departments.append(dep)
-                        created["departments"] += 1
-                due = _date(m["due"])
-                task = Task(
-                    id=m["task_id"],
-                    plan_id=plan_id,
-                    measure_id=m["id"],
-                    title=(m["title"] or m["text"])[:500],
-                    lead_department_ids=tuple(dict.fromkeys(r["id"] for r in m["lead"])),
-                    supporting_department_ids=tuple(
-                        dict.fromkeys(
-                            r["id"]
-                            for r in m["supporting"]
-                            if r["id"] not in {x["id"] for x in m["lead"]}
-                        )
-                    ),
-                    due_on=due,
-                    original_due_on=due,
-                )
-                await repo.insert_task(tx.conn, task, tx.now)
-                await register_events(tx, task, actor, plan_title=doc["title"])
-                tx.timeline(
-                    task.id,
-                    "registered",
-                    f"由方案导入立项：{doc['title'][:100]}",
-                    actor.id,
-                    import_id=import_id,
-                    measure_label=m["label"],
-                )
-                tx.audit(actor.id, "task.create", "task", task.id, None, repo.task_snapshot(task))
-                created["tasks"] += 1
-        await directory.add_demo_liaisons(tx, ledger.settings, new_departments)
+            await _create_plan(run, doc)
+        await directory.add_demo_liaisons(tx, ledger.settings, run.new_departments)
         plan_ids = [d["plan_id"] for d in preview.get("documents", [])]
-        await tx.conn.execute(
-            t.plan_imports.update()
-            .where(t.plan_imports.c.id == import_id)
-            .values(status="confirmed", plan_ids=plan_ids)
-        )
-        tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, created)
-        if new_plans and authz.plan_scope(actor) is not None:
+        await repo.confirm_plan_import(tx.conn, import_id, plan_ids)
+        tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, run.created)
+        if run.new_plans and authz.plan_scope(actor) is not None:
             # A supervisor limited to some plans oversees the plans they import.
-            await directory.widen_scope(tx, actor, new_plans)
-    return {"import_id": import_id, "status": "confirmed", "plan_ids": plan_ids, **created}
+            await directory.widen_scope(tx, actor, run.new_plans)
+    return {"import_id": import_id, "status": "confirmed", "plan_ids": plan_ids, **run.created}
 
 
-def _level_of(jurisdiction: str | None) -> Any:
+async def _create_plan(run: _Confirmation, doc: dict[str, Any]) -> None:
+    tx, plan_id = run.tx, doc["plan_id"]
+    plan = Plan(
+        id=plan_id,
+        title=doc["title"][:500],
+        doc_number=doc.get("doc_number"),
+        jurisdiction=doc.get("jurisdiction"),
+        issuers=tuple(doc.get("issuers") or ()),
+        issued_on=_date(doc.get("issued_on")),
+        due_on=_date(doc.get("due")),
+    )
+    await repo.insert_plan(tx.conn, plan, tx.now)
+    tx.audit(
+        run.actor.id,
+        "plan.create",
+        "plan",
+        plan_id,
+        None,
+        {"title": doc["title"], "import_id": run.import_id},
+    )
+    run.created["plans"] += 1
+    run.new_plans.append(plan_id)
+    for m in doc["measures"]:
+        measure = Measure(
+            id=m["id"],
+            plan_id=plan_id,
+            label=m["label"][:50],
+            path=tuple(m["path"]),
+            title=m["title"][:500],
+            text=m["text"],
+            due_on=_date(m["due"]),
+            targets=m["targets"],
+            milestones=m["milestones"],
+        )
+        await repo.insert_measure(tx.conn, measure, m["position"])
+        run.created["measures"] += 1
+        if m["task_id"]:
+            await _create_task(run, doc, m)
+
+
+async def _create_task(run: _Confirmation, doc: dict[str, Any], m: dict[str, Any]) -> None:
+    tx, actor = run.tx, run.actor
+    for ref in (*m["lead"], *m["supporting"]):
+        if await repo.get_department(tx.conn, ref["id"]) is None:
+            level = directory.REGISTRY_LEVELS.get(ref["level"] or "", None)
+            dep = Department(
+                ref["id"],
+                ref["name"][:200],
+                ref["jurisdiction"],
+                level or _level_of(doc.get("jurisdiction")),
+            )
+            await directory.upsert_department(tx, dep, actor.id)
+            run.new_departments.append(dep)
+            run.created["departments"] += 1
+    due = _date(m["due"])
+    lead = tuple(dict.fromkeys(r["id"] for r in m["lead"]))
+    task = Task(
+        id=m["task_id"],
+        plan_id=doc["plan_id"],
+        measure_id=m["id"],
+        title=(m["title"] or m["text"])[:500],
+        lead_department_ids=lead,
+        supporting_department_ids=tuple(
+            dict.fromkeys(r["id"] for r in m["supporting"] if r["id"] not in lead)
+        ),
+        due_on=due,
+        original_due_on=due,
+    )
+    await repo.insert_task(tx.conn, task, tx.now)
+    await register_events(tx, task, actor, plan_title=doc["title"])
+    tx.timeline(
+        task.id,
+        "registered",
+        f"由方案导入立项：{doc['title'][:100]}",
+        actor.id,
+        import_id=run.import_id,
+        measure_label=m["label"],
+    )
+    tx.audit(actor.id, "task.create", "task", task.id, None, repo.task_snapshot(task))
+    run.created["tasks"] += 1
+
+
+def _level_of(jurisdiction: str | None) -> JurisdictionLevel:
     from duban_planparse import default_registry
-    from task_ledger.domain.model import JurisdictionLevel
 
     found = default_registry().jurisdiction(jurisdiction) if jurisdiction else None
     level = directory.REGISTRY_LEVELS.get(found.level) if found else None

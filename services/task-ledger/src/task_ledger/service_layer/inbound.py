@@ -1,67 +1,25 @@
 """Events from the deadline-watcher and the notifier, written into the ledger in batches.
 
 A batch is one transaction: the inbox claims (event ids seen before are skipped), the
-timeline entries, the in-app inbox messages and the monthly-report bookkeeping.
+timeline entries, the in-app inbox messages and the monthly-report bookkeeping. Each event
+type has its handler (`HANDLERS`, as in a message bus); the handlers gather timeline entries
+and inbox messages, written at the end of the batch with one statement per table.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from duban_common.db import insert_rows
 from duban_contracts import Envelope, Message
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import Channel, ReminderKind
 from task_ledger.adapters import repository as repo
-from task_ledger.adapters import tables as t
 from task_ledger.domain import lifecycle
 from task_ledger.service_layer.uow import Ledger, Transaction
 
 CONSUMER = "task-ledger"
-HANDLED = (
-    ev.ReminderDue,
-    ev.TaskOverdue,
-    ev.EscalationRaised,
-    ev.ReportRequested,
-    ev.ReportMissing,
-    ev.NotificationSent,
-    ev.NotificationFailed,
-)
-HANDLED_TYPES = frozenset(cls.EVENT_TYPE for cls in HANDLED)
-
-
-_CLAIM_PG = text(
-    "INSERT INTO consumer_inbox (consumer, event_id) "
-    "SELECT :consumer, value FROM json_array_elements_text(CAST(:ids AS json)) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
-)
-
-
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-async def claim_new(conn: AsyncConnection, event_ids: Sequence[str]) -> set[str]:
-    """Record the ids; return those not seen before (one statement for the whole batch)."""
-    if not event_ids:
-        return set()
-    stmt = (
-        _insert(conn, t.consumer_inbox)
-        .on_conflict_do_nothing()
-        .returning(t.consumer_inbox.c.event_id)
-    )
-    ids = list(dict.fromkeys(event_ids))
-    if conn.dialect.name == "postgresql":
-        result = await conn.execute(_CLAIM_PG, {"consumer": CONSUMER, "ids": json.dumps(ids)})
-    else:
-        result = await conn.execute(stmt, [{"consumer": CONSUMER, "event_id": e} for e in ids])
-    return {r[0] for r in result.all()}
 
 
 def reminder_summary(message: ev.ReminderDue) -> str:
@@ -91,140 +49,75 @@ def _entry(envelope: Envelope, task_id: str, kind: str, summary: str, **data: An
     }
 
 
+@dataclass
+class Batch:
+    """One batch's transaction and the rows its handlers gather."""
+
+    tx: Transaction
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+
+
 async def handle_batch(ledger: Ledger, items: Sequence[tuple[Envelope, Message]]) -> int:
     """Apply a batch in one transaction; returns how many events were new."""
     async with ledger.transaction() as tx:
-        fresh = await claim_new(tx.conn, [str(e.event_id) for e, _ in items])
-        timeline: list[dict[str, Any]] = []
-        inbox: list[dict[str, Any]] = []
+        fresh = await repo.claim_new(tx.conn, CONSUMER, [str(e.event_id) for e, _ in items])
+        batch = Batch(tx)
         done: set[str] = set()
         for envelope, message in items:
             eid = str(envelope.event_id)
             if eid not in fresh or eid in done:
                 continue
             done.add(eid)
-            await _apply(tx, envelope, message, timeline, inbox)
-        await insert_rows(tx.conn, t.timeline, timeline, skip_existing=True)
-        await insert_rows(tx.conn, t.inbox_messages, inbox, skip_existing=True)
+            handler = HANDLERS.get(type(message))
+            if handler is not None:
+                await handler(batch, envelope, message)
+        await repo.add_event_timeline(tx.conn, batch.timeline)
+        await repo.add_inbox_messages(tx.conn, batch.inbox)
         return len(done)
 
 
-async def _apply(
-    tx: Transaction,
-    envelope: Envelope,
-    message: Message,
-    timeline: list[dict[str, Any]],
-    inbox: list[dict[str, Any]],
+async def on_reminder_due(batch: Batch, envelope: Envelope, message: ev.ReminderDue) -> None:
+    batch.timeline.append(
+        _entry(
+            envelope,
+            message.task_id,
+            "reminder",
+            reminder_summary(message),
+            kind_of_reminder=message.kind.value,
+            late=message.late,
+            department_ids=list(message.department_ids),
+        )
+    )
+
+
+async def on_task_overdue(batch: Batch, envelope: Envelope, message: ev.TaskOverdue) -> None:
+    batch.timeline.append(
+        _entry(
+            envelope,
+            message.task_id,
+            "overdue",
+            f"已逾期 {message.working_days_late} 个工作日",
+            due_on=message.due_on.isoformat(),
+        )
+    )
+
+
+async def on_escalation_raised(
+    batch: Batch, envelope: Envelope, message: ev.EscalationRaised
 ) -> None:
-    match message:
-        case ev.ReminderDue():
-            timeline.append(
-                _entry(
-                    envelope,
-                    message.task_id,
-                    "reminder",
-                    reminder_summary(message),
-                    kind_of_reminder=message.kind.value,
-                    late=message.late,
-                    department_ids=list(message.department_ids),
-                )
-            )
-        case ev.TaskOverdue():
-            timeline.append(
-                _entry(
-                    envelope,
-                    message.task_id,
-                    "overdue",
-                    f"已逾期 {message.working_days_late} 个工作日",
-                    due_on=message.due_on.isoformat(),
-                )
-            )
-        case ev.EscalationRaised():
-            timeline.append(
-                _entry(
-                    envelope,
-                    message.task_id,
-                    "escalation",
-                    f"升级督办（{message.level.label}）：{message.reason[:200]}",
-                    level=message.level.value,
-                    working_days_late=message.working_days_late,
-                )
-            )
-            await _record_escalation(tx, message)
-        case ev.ReportRequested():
-            await _upsert_monthly(
-                tx,
-                message.department_id,
-                message.period,
-                report_due_on=message.report_due_on,
-                requested_at=envelope.occurred_at,
-            )
-            for task_id in message.open_task_ids:
-                timeline.append(
-                    _entry(
-                        envelope,
-                        task_id,
-                        "report_requested",
-                        f"请于 {message.report_due_on} 前填报 {message.period} 月度进展",
-                        department_id=message.department_id,
-                    )
-                )
-        case ev.ReportMissing():
-            await _upsert_monthly(
-                tx,
-                message.department_id,
-                message.period,
-                report_due_on=message.report_due_on,
-                missing=True,
-                consecutive_misses=message.consecutive_misses,
-                escalation_level=message.escalation_level.value
-                if message.escalation_level
-                else None,
-            )
-        case ev.NotificationSent():
-            for task_id in message.task_ids:
-                timeline.append(
-                    _entry(
-                        envelope,
-                        task_id,
-                        "delivered",
-                        f"已通过{message.channel.label}送达：{message.subject[:200]}",
-                        channel=message.channel.value,
-                        recipient_id=message.recipient_id,
-                        notification_id=message.notification_id,
-                    )
-                )
-            if message.channel == Channel.INBOX:
-                inbox.append(
-                    {
-                        "id": f"inb-{envelope.event_id.hex}",
-                        "user_id": message.recipient_id,
-                        "notification_id": message.notification_id,
-                        "subject": message.subject,
-                        "body": message.body,
-                        "link": message.link,
-                        "task_ids": list(message.task_ids),
-                        "at": message.at,
-                        "read_at": None,
-                    }
-                )
-        case ev.NotificationFailed():
-            for task_id in message.task_ids:
-                timeline.append(
-                    _entry(
-                        envelope,
-                        task_id,
-                        "delivery_failed",
-                        f"{message.channel.label}发送失败"
-                        f"{'（已放弃）' if message.final else ''}：{message.error[:200]}",
-                        channel=message.channel.value,
-                        recipient_id=message.recipient_id,
-                    )
-                )
-
-
-async def _record_escalation(tx: Transaction, message: ev.EscalationRaised) -> None:
-    """A supervision step: the task remembers the highest escalation level it reached."""
+    batch.timeline.append(
+        _entry(
+            envelope,
+            message.task_id,
+            "escalation",
+            f"升级督办（{message.level.label}）：{message.reason[:200]}",
+            level=message.level.value,
+            working_days_late=message.working_days_late,
+        )
+    )
+    # A supervision step: the task remembers the highest escalation level it reached.
+    tx = batch.tx
     task = await repo.get_task(tx.conn, message.task_id, for_update=True)
     if task is None:
         return
@@ -234,24 +127,103 @@ async def _record_escalation(tx: Transaction, message: ev.EscalationRaised) -> N
         tx.audit(None, "task.escalation", "task", task.id, before, repo.task_snapshot(task))
 
 
-async def _upsert_monthly(tx: Transaction, department_id: str, period: str, **values: Any) -> None:
-    stmt = _insert(tx.conn, t.monthly_reports).values(
-        department_id=department_id, period=period, **values
+async def on_report_requested(
+    batch: Batch, envelope: Envelope, message: ev.ReportRequested
+) -> None:
+    await repo.upsert_monthly(
+        batch.tx.conn,
+        message.department_id,
+        message.period,
+        report_due_on=message.report_due_on,
+        requested_at=envelope.occurred_at,
     )
-    await tx.conn.execute(
-        stmt.on_conflict_do_update(index_elements=["department_id", "period"], set_=values)
+    for task_id in message.open_task_ids:
+        batch.timeline.append(
+            _entry(
+                envelope,
+                task_id,
+                "report_requested",
+                f"请于 {message.report_due_on} 前填报 {message.period} 月度进展",
+                department_id=message.department_id,
+            )
+        )
+
+
+async def on_report_missing(batch: Batch, envelope: Envelope, message: ev.ReportMissing) -> None:
+    level = message.escalation_level
+    await repo.upsert_monthly(
+        batch.tx.conn,
+        message.department_id,
+        message.period,
+        report_due_on=message.report_due_on,
+        missing=True,
+        consecutive_misses=message.consecutive_misses,
+        escalation_level=level.value if level else None,
     )
+
+
+async def on_notification_sent(
+    batch: Batch, envelope: Envelope, message: ev.NotificationSent
+) -> None:
+    for task_id in message.task_ids:
+        batch.timeline.append(
+            _entry(
+                envelope,
+                task_id,
+                "delivered",
+                f"已通过{message.channel.label}送达：{message.subject[:200]}",
+                channel=message.channel.value,
+                recipient_id=message.recipient_id,
+                notification_id=message.notification_id,
+            )
+        )
+    if message.channel == Channel.INBOX:
+        batch.inbox.append(
+            {
+                "id": f"inb-{envelope.event_id.hex}",
+                "user_id": message.recipient_id,
+                "notification_id": message.notification_id,
+                "subject": message.subject,
+                "body": message.body,
+                "link": message.link,
+                "task_ids": list(message.task_ids),
+                "at": message.at,
+                "read_at": None,
+            }
+        )
+
+
+async def on_notification_failed(
+    batch: Batch, envelope: Envelope, message: ev.NotificationFailed
+) -> None:
+    for task_id in message.task_ids:
+        batch.timeline.append(
+            _entry(
+                envelope,
+                task_id,
+                "delivery_failed",
+                f"{message.channel.label}发送失败"
+                f"{'（已放弃）' if message.final else ''}：{message.error[:200]}",
+                channel=message.channel.value,
+                recipient_id=message.recipient_id,
+            )
+        )
+
+
+Handler = Callable[[Batch, Envelope, Any], Awaitable[None]]
+HANDLERS: dict[type[Message], Handler] = {
+    ev.ReminderDue: on_reminder_due,
+    ev.TaskOverdue: on_task_overdue,
+    ev.EscalationRaised: on_escalation_raised,
+    ev.ReportRequested: on_report_requested,
+    ev.ReportMissing: on_report_missing,
+    ev.NotificationSent: on_notification_sent,
+    ev.NotificationFailed: on_notification_failed,
+}
+HANDLED = tuple(HANDLERS)
+HANDLED_TYPES = frozenset(cls.EVENT_TYPE for cls in HANDLED)
 
 
 async def mark_read(ledger: Ledger, user_id: str, message_id: str) -> bool:
     async with ledger.transaction() as tx:
-        result = await tx.conn.execute(
-            t.inbox_messages.update()
-            .where(
-                t.inbox_messages.c.id == message_id,
-                t.inbox_messages.c.user_id == user_id,
-                t.inbox_messages.c.read_at.is_(None),
-            )
-            .values(read_at=tx.now)
-        )
-        return bool(result.rowcount)
+        return await repo.mark_inbox_read(tx.conn, user_id, message_id, tx.now)

@@ -157,7 +157,7 @@ def router() -> APIRouter:
         return render(request, "reports.html", plans=plans, plan_id=plan_id, month=month)
 
     async def report_file(request: Request, me: User, fmt: str) -> Any:
-        from task_ledger.reports.service import monthly_report_file
+        from task_ledger.service_layer.reports import monthly_report_file
 
         plan_id = request.query_params.get("plan") or ""
         month = request.query_params.get("month") or ""

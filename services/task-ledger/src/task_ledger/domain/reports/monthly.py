@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from duban_contracts.vocabulary import Light, TaskStatus
-from task_ledger.reports.facts import MonthActivity, TaskFacts
+from task_ledger.domain.reports.facts import MonthActivity, TaskFacts
 
 TREND_MONTHS = 6
 SCORE_RULE = (

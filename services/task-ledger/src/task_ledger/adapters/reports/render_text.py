@@ -7,8 +7,8 @@ from datetime import date
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from duban_contracts.vocabulary import EscalationLevel, Light, TaskStatus
-from task_ledger.reports.charts import LIGHT_COLOURS, bar_chart, line_chart
-from task_ledger.reports.monthly import SCORE_RULE, MonthlyReport
+from task_ledger.adapters.reports.charts import LIGHT_COLOURS, bar_chart, line_chart
+from task_ledger.domain.reports.monthly import SCORE_RULE, MonthlyReport
 
 HTML_OVERDUE_LIMIT = 500  # longer lists live in the Excel ledger
 
@@ -26,7 +26,7 @@ def _markdown_cell(value: object) -> object:
 
 def _env(markdown: bool = False) -> Environment:
     env = Environment(
-        loader=PackageLoader("task_ledger.reports", "templates"),
+        loader=PackageLoader("task_ledger.adapters.reports", "templates"),
         autoescape=select_autoescape(["html.j2"]),
         trim_blocks=True,
         lstrip_blocks=True,

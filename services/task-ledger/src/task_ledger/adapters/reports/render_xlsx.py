@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from duban_contracts.vocabulary import Light
-from task_ledger.reports.facts import TaskFacts
-from task_ledger.reports.monthly import MonthlyReport
-from task_ledger.reports.render_text import pct
-from task_ledger.reports.xlsx_writer import GREEN, RED, WRAP, YELLOW, Workbook
+from task_ledger.adapters.reports.render_text import pct
+from task_ledger.adapters.reports.xlsx_writer import GREEN, RED, WRAP, YELLOW, Workbook
+from task_ledger.domain.reports.facts import TaskFacts
+from task_ledger.domain.reports.monthly import MonthlyReport
 
 LEDGER_COLUMNS = (
     ("序号", 6), ("任务", 48), ("牵头单位", 24), ("配合单位", 30), ("完成时限", 12),

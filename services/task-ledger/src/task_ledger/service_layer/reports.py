@@ -7,12 +7,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import or_, select
-
-from task_ledger.adapters import tables as t
-from task_ledger.reports.render_text import render_html, render_markdown
-from task_ledger.reports.render_xlsx import write_ledger_xlsx
-from task_ledger.reports.source import UnknownPlan, monthly_report
+from task_ledger.adapters import repository as repo
+from task_ledger.adapters.reports.render_text import render_html, render_markdown
+from task_ledger.adapters.reports.render_xlsx import write_ledger_xlsx
+from task_ledger.adapters.reports.source import monthly_report
+from task_ledger.domain.errors import UnknownPlan
 from task_ledger.service_layer.uow import Ledger
 
 FORMATS = {
@@ -31,13 +30,8 @@ class ReportFile:
 
 async def resolve_plan(ledger: Ledger, plan: str, scope: tuple[str, ...] | None = None) -> str:
     """A plan id, or a unique part of a plan's title, among the plans of `scope` (None: all)."""
-    query = select(t.plans.c.id, t.plans.c.title).where(
-        or_(t.plans.c.id == plan, t.plans.c.title.contains(plan))
-    )
-    if scope is not None:
-        query = query.where(t.plans.c.id.in_(scope))
     async with ledger.reading() as conn:
-        rows = (await conn.execute(query)).all()
+        rows = await repo.find_plans(conn, plan, scope)
     exact = [r for r in rows if r.id == plan]
     if exact:
         return exact[0].id

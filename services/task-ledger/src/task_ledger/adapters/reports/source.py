@@ -14,22 +14,20 @@ from duban_common.clock import CHINA
 from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
+from task_ledger.domain.errors import UnknownPlan
 from task_ledger.domain.light import light
-from task_ledger.reports.facts import (
+from task_ledger.domain.model import Task
+from task_ledger.domain.reports.facts import (
     EscalationFacts,
     MissingReportFacts,
     MonthActivity,
     NoticeFacts,
     TaskFacts,
 )
-from task_ledger.reports.monthly import MonthlyReport, ReportBuilder, month_bounds
+from task_ledger.domain.reports.monthly import MonthlyReport, ReportBuilder, month_bounds
 
 REMINDER_KINDS = ("reminder", "overdue", "manual_reminder")
 CHUNK = 5_000
-
-
-class UnknownPlan(LookupError):
-    pass
 
 
 def _window(month: str) -> tuple[datetime, datetime]:
@@ -68,9 +66,13 @@ class PlanReportSource:
     def _names(self, ids: Any) -> tuple[str, ...]:
         return tuple(self.names.get(i, i) for i in ids or ())
 
+    def _plan_tasks(self) -> Any:
+        return select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
+
     async def activity(self) -> MonthActivity:
+        """What happened in the month: reminders, escalations, missing reports, notices,
+        progress reports by department."""
         start, end = _window(self.month)
-        plan_tasks = select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
         act = MonthActivity()
         task_rows = {
             r.id: r
@@ -83,10 +85,20 @@ class PlanReportSource:
                 ).where(t.tasks.c.plan_id == self.plan_id)
             )
         }
+        await self._reminders(act, task_rows, start, end)
+        await self._missing_reports(act, task_rows)
+        await self._notices(act, task_rows, start, end)
+        await self._reports(act, start, end)
+        return act
+
+    async def _reminders(
+        self, act: MonthActivity, task_rows: dict[str, Any], start: datetime, end: datetime
+    ) -> None:
+        """Reminders counted by task and department; escalations listed."""
         timeline = await self.conn.execute(
             select(t.timeline.c.task_id, t.timeline.c.kind, t.timeline.c.at, t.timeline.c.data)
             .where(
-                t.timeline.c.task_id.in_(plan_tasks),
+                t.timeline.c.task_id.in_(self._plan_tasks()),
                 t.timeline.c.at.between(start, end),
                 t.timeline.c.kind.in_((*REMINDER_KINDS, "escalation")),
             )
@@ -118,6 +130,7 @@ class PlanReportSource:
         act.reminders_by_task = dict(by_task)
         act.reminders_by_department = dict(by_dept)
 
+    async def _missing_reports(self, act: MonthActivity, task_rows: dict[str, Any]) -> None:
         plan_departments = {
             d
             for r in task_rows.values()
@@ -136,10 +149,14 @@ class PlanReportSource:
                         row.consecutive_misses,
                     )
                 )
+
+    async def _notices(
+        self, act: MonthActivity, task_rows: dict[str, Any], start: datetime, end: datetime
+    ) -> None:
         for row in await self.conn.execute(
             select(t.supervision_notices)
             .where(
-                t.supervision_notices.c.task_id.in_(plan_tasks),
+                t.supervision_notices.c.task_id.in_(self._plan_tasks()),
                 t.supervision_notices.c.issued_at.between(start, end),
             )
             .order_by(t.supervision_notices.c.issued_at)
@@ -157,16 +174,18 @@ class PlanReportSource:
                     row.answer,
                 )
             )
+
+    async def _reports(self, act: MonthActivity, start: datetime, end: datetime) -> None:
+        """Progress reports of the month, counted by department."""
         reports: Counter[str] = Counter()
         for row in await self.conn.execute(
             select(t.progress_reports.c.department_id).where(
-                t.progress_reports.c.task_id.in_(plan_tasks),
+                t.progress_reports.c.task_id.in_(self._plan_tasks()),
                 t.progress_reports.c.created_at.between(start, end),
             )
         ):
             reports[self.names.get(row.department_id, row.department_id)] += 1
         act.reports_by_department = dict(reports)
-        return act
 
     async def tasks(self, as_of: date) -> AsyncIterator[TaskFacts]:
         """Every task of the plan in ledger order, streamed in chunks."""
@@ -178,17 +197,48 @@ class PlanReportSource:
                 ).where(t.measures.c.plan_id == self.plan_id)
             )
         }
-        approved = {
+        completed = await self._completed_on()
+        latest = await self._latest_reports()
+        seq = 0
+        for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
+            async for task in self._measure_tasks(measure.id):
+                seq += 1
+                done_work, problems = latest.get(task.id, ("", ""))
+                yield TaskFacts(
+                    id=task.id,
+                    seq=seq,
+                    title=task.title,
+                    measure_id=measure.id,
+                    measure_label=measure.label,
+                    measure_title=measure.title,
+                    lead=self._names(task.lead_department_ids),
+                    supporting=self._names(task.supporting_department_ids),
+                    original_due_on=task.original_due_on,
+                    due_on=task.due_on,
+                    status=task.status,
+                    progress=task.progress,
+                    light=light(task, as_of, self.warning_days),
+                    completed_on=completed.get(task.id)
+                    if task.status in (TaskStatus.COMPLETED, TaskStatus.CLOSED)
+                    else None,
+                    latest_progress=done_work,
+                    problems=problems,
+                )
+
+    async def _completed_on(self) -> dict[str, date | None]:
+        """The day each task's completion was approved."""
+        return {
             r.task_id: _local_date(r.decided_at)
             for r in await self.conn.execute(
                 select(t.completion_requests.c.task_id, t.completion_requests.c.decided_at).where(
-                    t.completion_requests.c.task_id.in_(
-                        select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
-                    ),
+                    t.completion_requests.c.task_id.in_(self._plan_tasks()),
                     t.completion_requests.c.decision == Decision.APPROVED.value,
                 )
             )
         }
+
+    async def _latest_reports(self) -> dict[str, tuple[str, str]]:
+        """Each task's latest progress report: (done work, problems)."""
         latest: dict[str, tuple[str, str]] = {}
         for r in await self.conn.execute(
             select(
@@ -196,60 +246,32 @@ class PlanReportSource:
                 t.progress_reports.c.done_work,
                 t.progress_reports.c.problems,
             )
-            .where(
-                t.progress_reports.c.task_id.in_(
-                    select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
-                )
-            )
+            .where(t.progress_reports.c.task_id.in_(self._plan_tasks()))
             .order_by(t.progress_reports.c.created_at)
         ):
             latest[r.task_id] = (r.done_work, r.problems)
-        order = sorted(measures.values(), key=lambda m: (m.position, m.id))
-        seq = 0
-        for measure in order:
-            offset = 0
-            while True:
-                rows = (
-                    await self.conn.execute(
-                        select(t.tasks)
-                        .where(
-                            and_(
-                                t.tasks.c.plan_id == self.plan_id,
-                                t.tasks.c.measure_id == measure.id,
-                            )
-                        )
-                        .order_by(t.tasks.c.created_at, t.tasks.c.id)
-                        .offset(offset)
-                        .limit(CHUNK)
+        return latest
+
+    async def _measure_tasks(self, measure_id: str) -> AsyncIterator[Task]:
+        """A measure's tasks in ledger order, read CHUNK at a time."""
+        offset = 0
+        while True:
+            rows = (
+                await self.conn.execute(
+                    select(t.tasks)
+                    .where(
+                        and_(t.tasks.c.plan_id == self.plan_id, t.tasks.c.measure_id == measure_id)
                     )
-                ).all()
-                if not rows:
-                    break
-                offset += len(rows)
-                for row in rows:
-                    seq += 1
-                    task = repo.task_from(row)
-                    done_work, problems = latest.get(task.id, ("", ""))
-                    yield TaskFacts(
-                        id=task.id,
-                        seq=seq,
-                        title=task.title,
-                        measure_id=measure.id,
-                        measure_label=measure.label,
-                        measure_title=measure.title,
-                        lead=self._names(task.lead_department_ids),
-                        supporting=self._names(task.supporting_department_ids),
-                        original_due_on=task.original_due_on,
-                        due_on=task.due_on,
-                        status=task.status,
-                        progress=task.progress,
-                        light=light(task, as_of, self.warning_days),
-                        completed_on=approved.get(task.id)
-                        if task.status in (TaskStatus.COMPLETED, TaskStatus.CLOSED)
-                        else None,
-                        latest_progress=done_work,
-                        problems=problems,
-                    )
+                    .order_by(t.tasks.c.created_at, t.tasks.c.id)
+                    .offset(offset)
+                    .limit(CHUNK)
+                )
+            ).all()
+            if not rows:
+                return
+            offset += len(rows)
+            for row in rows:
+                yield repo.task_from(row)
 
 
 async def monthly_report(

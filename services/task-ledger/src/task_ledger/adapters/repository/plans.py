@@ -1,0 +1,104 @@
+"""Plans, their measures, and plan imports (upload → preview → confirm)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from task_ledger.adapters import tables as t
+from task_ledger.domain.model import Measure, Plan
+
+
+async def plan_exists(conn: AsyncConnection, plan_id: str) -> bool:
+    return (
+        await conn.execute(select(t.plans.c.id).where(t.plans.c.id == plan_id))
+    ).first() is not None
+
+
+async def plan_title(conn: AsyncConnection, plan_id: str) -> str | None:
+    return await conn.scalar(select(t.plans.c.title).where(t.plans.c.id == plan_id))
+
+
+async def find_plans(
+    conn: AsyncConnection, plan: str, scope: Sequence[str] | None = None
+) -> list[Any]:
+    """Plans (id, title) whose id is `plan` or whose title contains it, among `scope` (None:
+    all)."""
+    query = select(t.plans.c.id, t.plans.c.title).where(
+        or_(t.plans.c.id == plan, t.plans.c.title.contains(plan))
+    )
+    if scope is not None:
+        query = query.where(t.plans.c.id.in_(scope))
+    return list((await conn.execute(query)).all())
+
+
+async def insert_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
+    await conn.execute(
+        insert(t.plans).values(
+            id=plan.id,
+            title=plan.title,
+            doc_number=plan.doc_number,
+            jurisdiction=plan.jurisdiction,
+            issuers=list(plan.issuers),
+            issued_on=plan.issued_on,
+            due_on=plan.due_on,
+            created_at=now,
+        )
+    )
+
+
+async def insert_measure(conn: AsyncConnection, measure: Measure, position: int) -> None:
+    await conn.execute(
+        insert(t.measures).values(
+            id=measure.id,
+            plan_id=measure.plan_id,
+            position=position,
+            label=measure.label,
+            path=list(measure.path),
+            title=measure.title,
+            text=measure.text,
+            due_on=measure.due_on,
+            targets=measure.targets,
+            milestones=measure.milestones,
+        )
+    )
+
+
+async def insert_plan_import(
+    conn: AsyncConnection,
+    import_id: str,
+    filename: str,
+    sha256: str,
+    created_by: str,
+    preview: dict[str, Any],
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(t.plan_imports).values(
+            id=import_id,
+            filename=filename,
+            sha256=sha256,
+            created_by=created_by,
+            created_at=now,
+            preview=preview,
+            status="previewed",
+        )
+    )
+
+
+async def get_plan_import(conn: AsyncConnection, import_id: str) -> Any:
+    return (
+        await conn.execute(select(t.plan_imports).where(t.plan_imports.c.id == import_id))
+    ).first()
+
+
+async def confirm_plan_import(conn: AsyncConnection, import_id: str, plan_ids: list[str]) -> None:
+    await conn.execute(
+        update(t.plan_imports)
+        .where(t.plan_imports.c.id == import_id)
+        .values(status="confirmed", plan_ids=plan_ids)
+    )

@@ -1,0 +1,273 @@
+"""What hangs off a task: progress reports and their attachments, completion and extension
+requests, supervision notices, the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from duban_common.db import DriverStatement
+from duban_contracts.vocabulary import Decision, EscalationLevel
+from task_ledger.adapters import tables as t
+from task_ledger.domain.model import (
+    Attachment,
+    CompletionRequest,
+    ExtensionRequest,
+    ProgressReport,
+    SupervisionNotice,
+)
+
+# The hot path's inserts (progress reports), built once and run on the driver's cursor.
+_INSERT_REPORT = DriverStatement(insert(t.progress_reports).inline())
+_INSERT_ATTACHMENT = DriverStatement(insert(t.attachments).inline())
+
+
+def report_writes(report: ProgressReport, now: datetime) -> list[tuple[DriverStatement, Any]]:
+    """The writes storing a progress report and its attachments' records."""
+    writes: list[tuple[DriverStatement, Any]] = [
+        (
+            _INSERT_REPORT,
+            {
+                "id": report.id,
+                "task_id": report.task_id,
+                "department_id": report.department_id,
+                "author_id": report.author_id,
+                "percent": report.percent,
+                "done_work": report.done_work,
+                "next_steps": report.next_steps,
+                "problems": report.problems,
+                "coordination_needed": report.coordination_needed,
+                "period": report.period,
+                "created_at": now,
+            },
+        )
+    ]
+    for a in report.attachments:
+        row = {
+            "id": a.id,
+            "task_id": report.task_id,
+            "report_id": report.id,
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "created_at": now,
+        }
+        writes.append((_INSERT_ATTACHMENT, row))
+    return writes
+
+
+async def list_reports(conn: AsyncConnection, task_id: str) -> list[ProgressReport]:
+    rows = (
+        await conn.execute(
+            select(t.progress_reports)
+            .where(t.progress_reports.c.task_id == task_id)
+            .order_by(t.progress_reports.c.created_at, t.progress_reports.c.id)
+        )
+    ).all()
+    atts = (
+        await conn.execute(select(t.attachments).where(t.attachments.c.task_id == task_id))
+    ).all()
+    by_report: dict[str, list[Attachment]] = {}
+    for a in atts:
+        by_report.setdefault(a.report_id, []).append(
+            Attachment(a.id, a.filename, a.content_type, a.size, a.sha256)
+        )
+    return [
+        ProgressReport(
+            id=r.id,
+            task_id=r.task_id,
+            department_id=r.department_id,
+            author_id=r.author_id,
+            percent=r.percent,
+            done_work=r.done_work,
+            next_steps=r.next_steps,
+            problems=r.problems,
+            coordination_needed=r.coordination_needed,
+            period=r.period,
+            attachments=tuple(by_report.get(r.id, ())),
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+async def get_attachment(conn: AsyncConnection, task_id: str, attachment_id: str) -> Any:
+    return (
+        await conn.execute(
+            select(t.attachments).where(
+                t.attachments.c.id == attachment_id, t.attachments.c.task_id == task_id
+            )
+        )
+    ).first()
+
+
+def extension_from(r: Any) -> ExtensionRequest:
+    return ExtensionRequest(
+        id=r.id,
+        task_id=r.task_id,
+        requested_by=r.requested_by,
+        requested_due_on=r.requested_due_on,
+        previous_due_on=r.previous_due_on,
+        reason=r.reason,
+        decision=Decision(r.decision) if r.decision else None,
+        decided_by=r.decided_by,
+        comment=r.comment,
+    )
+
+
+async def list_extensions(conn: AsyncConnection, task_id: str) -> list[ExtensionRequest]:
+    rows = (
+        await conn.execute(
+            select(t.extension_requests)
+            .where(t.extension_requests.c.task_id == task_id)
+            .order_by(t.extension_requests.c.created_at, t.extension_requests.c.id)
+        )
+    ).all()
+    return [extension_from(r) for r in rows]
+
+
+def completion_from(r: Any) -> CompletionRequest:
+    return CompletionRequest(
+        id=r.id,
+        task_id=r.task_id,
+        requested_by=r.requested_by,
+        summary=r.summary,
+        evidence=tuple(r.evidence or ()),
+        decision=Decision(r.decision) if r.decision else None,
+        decided_by=r.decided_by,
+        comment=r.comment,
+    )
+
+
+async def list_completions(conn: AsyncConnection, task_id: str) -> list[CompletionRequest]:
+    rows = (
+        await conn.execute(
+            select(t.completion_requests)
+            .where(t.completion_requests.c.task_id == task_id)
+            .order_by(t.completion_requests.c.created_at, t.completion_requests.c.id)
+        )
+    ).all()
+    return [completion_from(r) for r in rows]
+
+
+def notice_from(r: Any) -> SupervisionNotice:
+    return SupervisionNotice(
+        id=r.id,
+        task_id=r.task_id,
+        department_id=r.department_id,
+        level=EscalationLevel(r.level),
+        requirements=r.requirements,
+        reply_due_on=r.reply_due_on,
+        issued_by=r.issued_by,
+        answer=r.answer,
+        answered_by=r.answered_by,
+    )
+
+
+async def list_notices(conn: AsyncConnection, task_id: str) -> list[SupervisionNotice]:
+    rows = (
+        await conn.execute(
+            select(t.supervision_notices)
+            .where(t.supervision_notices.c.task_id == task_id)
+            .order_by(t.supervision_notices.c.issued_at, t.supervision_notices.c.id)
+        )
+    ).all()
+    return [notice_from(r) for r in rows]
+
+
+async def list_timeline(conn: AsyncConnection, task_id: str) -> list[Any]:
+    return list(
+        (
+            await conn.execute(
+                select(t.timeline).where(t.timeline.c.task_id == task_id).order_by(t.timeline.c.id)
+            )
+        ).all()
+    )
+
+
+async def insert_completion(
+    conn: AsyncConnection, request: CompletionRequest, now: datetime
+) -> None:
+    await conn.execute(
+        insert(t.completion_requests).values(
+            id=request.id,
+            task_id=request.task_id,
+            requested_by=request.requested_by,
+            summary=request.summary,
+            evidence=list(request.evidence),
+            created_at=now,
+        )
+    )
+
+
+async def store_completion_decision(
+    conn: AsyncConnection,
+    request_id: str,
+    decision: Decision,
+    decided_by: str,
+    comment: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        update(t.completion_requests)
+        .where(t.completion_requests.c.id == request_id)
+        .values(decision=decision.value, decided_by=decided_by, comment=comment, decided_at=now)
+    )
+
+
+async def insert_extension(conn: AsyncConnection, request: ExtensionRequest, now: datetime) -> None:
+    await conn.execute(
+        insert(t.extension_requests).values(
+            id=request.id,
+            task_id=request.task_id,
+            requested_by=request.requested_by,
+            requested_due_on=request.requested_due_on,
+            previous_due_on=request.previous_due_on,
+            reason=request.reason,
+            created_at=now,
+        )
+    )
+
+
+async def store_extension_decision(
+    conn: AsyncConnection,
+    request_id: str,
+    decision: Decision,
+    decided_by: str,
+    comment: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        update(t.extension_requests)
+        .where(t.extension_requests.c.id == request_id)
+        .values(decision=decision.value, decided_by=decided_by, comment=comment, decided_at=now)
+    )
+
+
+async def insert_notice(conn: AsyncConnection, notice: SupervisionNotice, now: datetime) -> None:
+    await conn.execute(
+        insert(t.supervision_notices).values(
+            id=notice.id,
+            task_id=notice.task_id,
+            department_id=notice.department_id,
+            level=notice.level.value,
+            requirements=notice.requirements,
+            reply_due_on=notice.reply_due_on,
+            issued_by=notice.issued_by,
+            issued_at=now,
+        )
+    )
+
+
+async def store_notice_answer(
+    conn: AsyncConnection, notice_id: str, answer: str, answered_by: str, now: datetime
+) -> None:
+    await conn.execute(
+        update(t.supervision_notices)
+        .where(t.supervision_notices.c.id == notice_id)
+        .values(answer=answer, answered_by=answered_by, answered_at=now)
+    )

@@ -1,0 +1,218 @@
+"""Tasks: loading, locking, storing and listing the task rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import String, and_, any_, bindparam, exists, func, insert, select, true, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from duban_common.db import DriverStatement
+from duban_contracts.vocabulary import EscalationLevel, TaskStatus
+from task_ledger.adapters import tables as t
+from task_ledger.domain.model import Task
+
+
+def task_from(row: Any) -> Task:
+    return Task(
+        id=row.id,
+        plan_id=row.plan_id,
+        measure_id=row.measure_id,
+        title=row.title,
+        lead_department_ids=tuple(row.lead_department_ids or ()),
+        supporting_department_ids=tuple(row.supporting_department_ids or ()),
+        status=TaskStatus(row.status),
+        due_on=row.due_on,
+        original_due_on=row.original_due_on,
+        start_on=row.start_on,
+        progress=row.progress,
+        parent_task_id=row.parent_task_id,
+        escalation_level=EscalationLevel(row.escalation_level) if row.escalation_level else None,
+        version=row.version,
+    )
+
+
+def task_snapshot(task: Task) -> dict[str, Any]:
+    """What the audit trail records as before/after of a task."""
+    return {
+        "status": task.status.value,
+        "due_on": task.due_on,
+        "original_due_on": task.original_due_on,
+        "progress": task.progress,
+        "escalation_level": task.escalation_level,
+    }
+
+
+# The hot statements are built once with bound parameters (building a statement per call
+# costs more than executing it) and run on the driver's cursor on PostgreSQL.
+_task_by_id = select(t.tasks).where(t.tasks.c.id == bindparam("task_id"))
+_TASK_BY_ID = DriverStatement(_task_by_id)
+_TASK_BY_ID_FOR_UPDATE = DriverStatement(_task_by_id.with_for_update())
+_TASKS_FOR_UPDATE = DriverStatement(  # PostgreSQL's (an array of ids)
+    select(t.tasks)
+    .where(t.tasks.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(String))))
+    .order_by(t.tasks.c.id)
+    .with_for_update()
+)
+_SAVE_TASK = DriverStatement(
+    update(t.tasks)
+    .where(t.tasks.c.id == bindparam("task_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "status",
+                "due_on",
+                "original_due_on",
+                "start_on",
+                "progress",
+                "escalation_level",
+                "version",
+                "updated_at",
+            )
+        }
+    )
+)
+
+
+async def get_task(conn: AsyncConnection, task_id: str, for_update: bool = False) -> Task | None:
+    locking = for_update and conn.dialect.name == "postgresql"
+    query = _TASK_BY_ID_FOR_UPDATE if locking else _TASK_BY_ID
+    rows = await query.execute(conn, {"task_id": task_id})
+    return task_from(rows[0]) if rows else None
+
+
+async def get_children(conn: AsyncConnection, task_id: str) -> list[Task]:
+    rows = (
+        await conn.execute(
+            select(t.tasks).where(t.tasks.c.parent_task_id == task_id).order_by(t.tasks.c.id)
+        )
+    ).all()
+    return [task_from(r) for r in rows]
+
+
+async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
+    await conn.execute(
+        insert(t.tasks).values(
+            id=task.id,
+            plan_id=task.plan_id,
+            measure_id=task.measure_id,
+            parent_task_id=task.parent_task_id,
+            title=task.title,
+            lead_department_ids=list(task.lead_department_ids),
+            supporting_department_ids=list(task.supporting_department_ids),
+            status=task.status.value,
+            due_on=task.due_on,
+            original_due_on=task.original_due_on,
+            start_on=task.start_on,
+            progress=task.progress,
+            escalation_level=None,
+            version=task.version,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    roles = [(d, "lead") for d in task.lead_department_ids] + [
+        (d, "supporting")
+        for d in task.supporting_department_ids
+        if d not in task.lead_department_ids
+    ]
+    await conn.execute(
+        insert(t.task_departments),
+        [{"task_id": task.id, "department_id": d, "role": r} for d, r in roles],
+    )
+
+
+def task_save(task: Task, now: datetime) -> tuple[DriverStatement, dict[str, Any]]:
+    """The write storing a task's mutable fields (departments and identity never change)."""
+    return _SAVE_TASK, {
+        "task_id": task.id,
+        "status": task.status.value,
+        "due_on": task.due_on,
+        "original_due_on": task.original_due_on,
+        "start_on": task.start_on,
+        "progress": task.progress,
+        "escalation_level": task.escalation_level.value if task.escalation_level else None,
+        "version": task.version,
+        "updated_at": now,
+    }
+
+
+async def save_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
+    statement, params = task_save(task, now)
+    await statement.execute(conn, params)
+
+
+async def lock_tasks(conn: AsyncConnection, ids: Sequence[str]) -> list[Task]:
+    """The tasks of `ids` that exist, locked in id order (the order every group locks in)."""
+    wanted = sorted(set(ids))
+    if conn.dialect.name == "postgresql":
+        rows = await _TASKS_FOR_UPDATE.execute(conn, {"ids": wanted}) or []
+    else:  # SQLite: the transaction holds the only write lock already
+        query = select(t.tasks).where(t.tasks.c.id.in_(wanted)).order_by(t.tasks.c.id)
+        rows = list((await conn.execute(query)).all())
+    return [task_from(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    department_id: str | None = None  # restricts to tasks where it is lead or supporting
+    visible_to_department: str | None = None  # authorization restriction, same semantics
+    plan_id: str | None = None
+    status: TaskStatus | None = None
+    overdue_on: date | None = None  # open tasks due before this day
+    due_before: date | None = None
+    parent_task_id: str | None = None
+    visible_plans: tuple[str, ...] | None = None  # authorization: a supervisor's plan scope
+
+
+def task_query(f: TaskFilter) -> Any:
+    conds: list[Any] = []
+    for dep in (f.department_id, f.visible_to_department):
+        if dep is not None:
+            conds.append(
+                exists().where(
+                    and_(
+                        t.task_departments.c.task_id == t.tasks.c.id,
+                        t.task_departments.c.department_id == dep,
+                    )
+                )
+            )
+    if f.plan_id:
+        conds.append(t.tasks.c.plan_id == f.plan_id)
+    if f.visible_plans is not None:
+        conds.append(t.tasks.c.plan_id.in_(f.visible_plans))
+    if f.status:
+        conds.append(t.tasks.c.status == f.status.value)
+    if f.overdue_on:
+        conds.append(t.tasks.c.due_on < f.overdue_on)
+        conds.append(t.tasks.c.status.not_in([TaskStatus.COMPLETED.value, TaskStatus.CLOSED.value]))
+    if f.due_before:
+        conds.append(t.tasks.c.due_on <= f.due_before)
+    if f.parent_task_id:
+        conds.append(t.tasks.c.parent_task_id == f.parent_task_id)
+    return (
+        select(t.tasks)
+        .where(and_(true(), *conds))
+        .order_by(t.tasks.c.due_on.is_(None), t.tasks.c.due_on, t.tasks.c.id)
+    )
+
+
+async def list_tasks(
+    conn: AsyncConnection, f: TaskFilter, offset: int | None = None, limit: int | None = None
+) -> list[Task]:
+    query = task_query(f)
+    if offset is not None:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [task_from(r) for r in (await conn.execute(query)).all()]
+
+
+async def count_tasks(conn: AsyncConnection, f: TaskFilter) -> int:
+    sub = task_query(f).order_by(None).subquery()
+    return int(await conn.scalar(select(func.count()).select_from(sub)) or 0)

@@ -1,0 +1,99 @@
+"""Progress reports (填报进展): the ledger's hot path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from duban_contracts import events as ev
+from task_ledger.adapters import repository as repo
+from task_ledger.domain import authz, lifecycle
+from task_ledger.domain.model import Attachment, ProgressReport, User
+from task_ledger.service_layer.handlers.frame import TaskCommand, command_in, new_id
+from task_ledger.service_layer.uow import Ledger, Transaction
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    percent: int
+    done_work: str = ""
+    next_steps: str = ""
+    problems: str = ""
+    coordination_needed: str = ""
+    period: str | None = None
+
+
+async def report_progress(
+    ledger: Ledger,
+    user: User,
+    task_id: str,
+    data: ReportInput,
+    attachments: Sequence[Attachment] = (),
+) -> ProgressReport:
+    """Concurrent reports share a transaction (group commit): the frame runs in the group's."""
+
+    async def step(tx: Transaction) -> ProgressReport:
+        async with command_in(
+            tx,
+            user,
+            task_id,
+            action="report_progress",
+            allowed=authz.can_report,
+            refusal="只有牵头或配合单位的联络员可以填报进展",
+            stored_as="task.progress",
+        ) as c:
+            return _record(c, data, attachments)
+
+    return await ledger.grouped(task_id, step)
+
+
+def _record(c: TaskCommand, data: ReportInput, attachments: Sequence[Attachment]) -> ProgressReport:
+    user, task = c.user, c.task
+    assert user.department_id is not None
+    from_lead = task.role_of(user.department_id) == "lead"
+    previous = lifecycle.record_progress(task, data.percent, from_lead=from_lead)
+    period = data.period or c.tx.today.strftime("%Y-%m")
+    report = ProgressReport(
+        id=new_id("rpt"),
+        task_id=task.id,
+        department_id=user.department_id,
+        author_id=user.id,
+        percent=data.percent,
+        done_work=data.done_work,
+        next_steps=data.next_steps,
+        problems=data.problems,
+        coordination_needed=data.coordination_needed,
+        period=period,
+        attachments=tuple(attachments),
+    )
+    c.tx.defer(*repo.report_writes(report, c.tx.now))
+    c.emit(
+        ev.ProgressReported(
+            task_id=task.id,
+            actor_id=user.id,
+            report_id=report.id,
+            department_id=user.department_id,
+            percent=data.percent,
+            period=period,
+            done_work=data.done_work,
+            next_steps=data.next_steps,
+            problems=data.problems,
+            coordination_needed=data.coordination_needed,
+        )
+    )
+    if previous is not None:
+        c.status_changed(previous, "已填报进展")
+    c.timeline(
+        "progress",
+        f"填报进展 {data.percent}%",
+        report_id=report.id,
+        department_id=user.department_id,
+        attachments=len(attachments),
+    )
+    c.audit(
+        "progress.report",
+        "progress_report",
+        report.id,
+        {"task_id": task.id, "percent": data.percent, "period": period},
+    )
+    return report
