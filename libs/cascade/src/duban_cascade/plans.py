@@ -1,0 +1,134 @@
+"""A plan as the cascade sees it: identity, jurisdiction, citations and measures.
+
+Built from the plan importer's ``ParsedDocument`` (``plan_from_document``) or, by the ledger, from
+its stored rows (construct ``Plan``/``PlanMeasure`` directly): matching needs nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from duban_planparse import ParsedDocument, ParsedMeasure, default_registry
+
+from . import jurisdiction as juris
+from .citations import Citation, find_citations
+from .normalize import compact, normalize_doc_number, plan_title, title_keys
+
+_DEPARTMENT_SUFFIX = re.compile(r"(?:总局|委员会|办公室|委|部|厅|局|署|办)$")
+_COLLECTIVE_START = ("各", "有关", "相关", "其他")
+_LEADING_LEVEL = re.compile(r"^(?:国家|中国|中共中央|国务院|省|自治区|市(?!场)|县|区)")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanMeasure:
+    key: str  # stable within the plan: the heading path, e.g. 二/（三）
+    label: str  # unique within the plan, for people: （三）, or 二（一） when （一） repeats
+    title: str
+    text: str
+    departments: tuple[str, ...] = ()
+    # What the departments do, free of place: 人力资源和社会保障 for 人社部 and 省人社厅 alike.
+    functions: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    key: str  # 文号, or the title where there is none (the ledger's plan key too)
+    title: str  # the plan's own title, without a transmittal wrapper
+    doc_number: str | None
+    jurisdiction: str | None
+    measures: tuple[PlanMeasure, ...]
+    citations: tuple[Citation, ...] = ()
+    aliases: frozenset[str] = field(default_factory=frozenset)  # title keys for matching
+
+    @property
+    def rank(self) -> int | None:
+        return juris.rank(self.jurisdiction)
+
+    def measure(self, key: str) -> PlanMeasure:
+        for m in self.measures:
+            if m.key == key:
+                return m
+        raise KeyError(key)
+
+
+def department_function(name: str, jurisdiction: str | None = None) -> str:
+    """The department's function without its place and kind: 广东省人力资源和社会保障厅 →
+    人力资源和社会保障. Canonical names (from the registry) give the same function everywhere."""
+    flat = compact(name)
+    found = default_registry().lookup(flat, jurisdiction)
+    if found is not None:
+        flat = found.name.removeprefix(found.jurisdiction)
+    elif jurisdiction:
+        flat = flat.removeprefix(jurisdiction)
+    flat = _LEADING_LEVEL.sub("", flat)
+    core = _DEPARTMENT_SUFFIX.sub("", flat)
+    return core or flat
+
+
+def measure_labels(measures: tuple[ParsedMeasure, ...]) -> list[str]:
+    counts = Counter(m.label for m in measures)
+    return [m.label if counts[m.label] == 1 else "".join(m.path) or m.label for m in measures]
+
+
+def plan_from_document(document: ParsedDocument, text: str | None = None) -> Plan:
+    """``text`` is the document's own text (see ``plans_from_text``) for its citations; without
+    it only the 文号 the parser found (``cites``) are known."""
+    number = normalize_doc_number(document.doc_number) or document.doc_number
+    own_title = plan_title(getattr(document, "plan_title", None) or document.title)
+    place = (
+        getattr(document, "jurisdiction", None)
+        or juris.from_names(document.issuers)
+        or juris.from_doc_number(number)
+        or juris.from_names([own_title])
+    )
+    aliases = title_keys(document.title) | title_keys(own_title)
+    citations = [
+        c
+        for c in (find_citations(text) if text else [])
+        if not (c.doc_number and c.doc_number == number) and not (c.keys & aliases)
+    ]
+    known = {c.doc_number for c in citations}
+    for cited in getattr(document, "cites", ()):  # the parser's own finds, as a fallback
+        canonical = normalize_doc_number(cited)
+        if canonical and canonical != number and canonical not in known:
+            citations.append(Citation("cited", None, canonical))
+            known.add(canonical)
+    labels = measure_labels(document.measures)
+    measures = tuple(
+        _measure(m, label, place) for m, label in zip(document.measures, labels, strict=True)
+    )
+    return Plan(
+        key=number or document.title.strip() or own_title,
+        title=own_title,
+        doc_number=number,
+        jurisdiction=place,
+        measures=measures,
+        citations=tuple(citations),
+        aliases=aliases,
+    )
+
+
+def _measure(m: ParsedMeasure, label: str, place: str | None) -> PlanMeasure:
+    canonical = tuple(m.canonical) + (None,) * (len(m.departments) - len(m.canonical))
+    names = tuple(c or d for d, c in zip(m.departments, canonical, strict=False))
+    # 各部门 / 各地 name no function: every measure of every plan could say it.
+    collective = set(m.collective)
+    functions = tuple(
+        dict.fromkeys(
+            department_function(n, place)
+            for n in names
+            if n not in collective and not n.startswith(_COLLECTIVE_START)
+        )
+    )
+    return PlanMeasure(
+        key="/".join(m.path) or m.label,
+        label=label,
+        title=m.title,
+        text=m.text,
+        departments=names,
+        functions=functions,
+        targets=tuple(t.text for t in m.targets),
+    )
