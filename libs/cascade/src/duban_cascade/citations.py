@@ -70,7 +70,7 @@ def _cited(text: str) -> list[Citation]:
             covered.add(number)
     for match in DOC_NUMBER.finditer(flat):  # 根据人社部发〔2021〕66号文件 names no title
         number = normalize_doc_number(match.group(0))
-        if number and number not in covered and _triggered(flat, match.start()):
+        if number and number not in covered and _triggered(flat, match.start(2)):
             covered.add(number)
             cited.append(Citation("cited", None, number))
     return cited
