@@ -107,5 +107,5 @@ def test_a_renamed_measure_is_linked_with_a_reason_in_chinese(plans: dict[str, P
     assert 0.3 < link.score <= 1
     assert link.reason.startswith("正文相似度")
     assert "职业技能" in link.shared_terms
-    assert set(link.shared_functions) == {"人力资源和社会保障", "教育"}
-    assert "共同部门职能：人力资源和社会保障、教育" in link.reason
+    assert set(link.shared_functions) == {"人力资源社会保障", "教育"}
+    assert "共同部门职能：人力资源社会保障、教育" in link.reason

@@ -17,8 +17,18 @@ from .citations import Citation, find_citations
 from .normalize import compact, normalize_doc_number, plan_title, title_keys
 
 _DEPARTMENT_SUFFIX = re.compile(r"(?:总局|委员会|办公室|委|部|厅|局|署|办)$")
+_FUNCTION_ALIASES = {
+    "人社": "人力资源社会保障", "发改": "发展改革", "市场监督管理": "市场监管",
+    "科学技术": "科技", "住建": "住房城乡建设", "工信": "工业信息化", "文旅": "文化旅游",
+    "卫健": "卫生健康", "卫生健康委员": "卫生健康",
+}  # fmt: skip
 _COLLECTIVE_START = ("各", "有关", "相关", "其他")
-_LEADING_LEVEL = re.compile(r"^(?:国家|中国|中共中央|国务院|省|自治区|市(?!场)|县|区)")
+_LEADING = re.compile(
+    r"^(?:中共中央|中共|中央|国务院|国家|中国|(?:省|自治区|市(?!场)|县|区)?党?委(?:员会)?(?=..)"
+    r"|省|自治区|市(?!场)|县|区)"
+)
+# Branches of national bodies carry their place at the end: 人民银行广州分行, 证监会广东监管局.
+_BRANCH = re.compile(r"(?:(?<=银行)[\u4e00-\u9fff]{2,5}?(?:中心支行|分行|支行)|(?<=委员会)[\u4e00-\u9fff]{2,5}?监管局)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +73,14 @@ def department_function(name: str, jurisdiction: str | None = None) -> str:
         flat = found.name.removeprefix(found.jurisdiction)
     elif jurisdiction:
         flat = flat.removeprefix(jurisdiction)
-    flat = _LEADING_LEVEL.sub("", flat)
-    core = _DEPARTMENT_SUFFIX.sub("", flat)
-    return core or flat
+    flat = flat.replace(jurisdiction or "\0", "")
+    while (stripped := _LEADING.sub("", flat)) != flat and stripped:
+        flat = stripped
+    flat = _BRANCH.sub("", flat) or flat
+    core = _DEPARTMENT_SUFFIX.sub("", flat) or flat
+    # Registry names spell out 人力资源和社会保障, plans print 人力资源社会保障 or 人社.
+    core = core.replace("和", "") if len(core) > 3 else core
+    return _FUNCTION_ALIASES.get(core, core)
 
 
 def measure_labels(measures: tuple[ParsedMeasure, ...]) -> list[str]:
