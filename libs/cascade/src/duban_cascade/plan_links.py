@@ -55,17 +55,24 @@ def superior_candidates(child: Plan, plans: Sequence[Plan]) -> list[PlanLink]:
     return sorted(found, key=lambda link: (-link.score, link.parent_key))
 
 
-def cited_superior(child: Plan) -> PlanLink | None:
+def cited_superior(child: Plan, loaded: Sequence[Plan] = ()) -> PlanLink | None:
     """The plan ``child`` names as its basis when that plan is not loaded: the strongest citation
-    with a 文号 from a higher jurisdiction (a law or a speech cited by title alone is not a plan)."""
+    with a 文号 not from a lower or equal jurisdiction (a law or a speech cited by title alone
+    is not a plan). Citations of ``loaded`` plans are left to ``superior_candidates``."""
     for citation in sorted(child.citations, key=lambda c: (c.kind != "cited", c.doc_number is None)):
-        if not citation.doc_number:
+        if not citation.doc_number or any(_evidence(citation, p) for p in loaded):
             continue
-        rank = juris.rank(juris.from_doc_number(citation.doc_number))
-        if rank is not None and child.rank is not None and rank >= child.rank:
-            continue
+        place = juris.from_doc_number(citation.doc_number)
+        rank = juris.rank(place)
         score = SCORES[(citation.kind, "doc_number")] * 0.9
-        reason = f"{citation.describe()}，该方案未导入"
+        if rank is not None and child.rank is not None:
+            if rank >= child.rank:
+                continue
+            note = f"；{place}高于{child.jurisdiction}"
+        else:
+            score -= UNKNOWN_LEVEL_PENALTY
+            note = "；辖区层级不明"
+        reason = f"{citation.describe()}，该方案未导入{note}"
         return PlanLink(child, citation.doc_number, None, round(score, 3), reason, citation)
     return None
 
@@ -80,7 +87,7 @@ def link_plans(plans: Sequence[Plan]) -> list[PlanLink]:
             chosen[link.child.key] = link
     links = []
     for plan in plans:
-        link = chosen.get(plan.key) or cited_superior(plan)
+        link = chosen.get(plan.key) or cited_superior(plan, plans)
         if link is not None:
             links.append(link)
     return links
