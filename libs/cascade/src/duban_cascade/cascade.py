@@ -64,7 +64,10 @@ class Cascade:
 
 def build_cascade(plans: Sequence[Plan], method: Method = DEFAULT_METHOD) -> Cascade:
     """Link the plans (repeated keys: the first one wins) and match each linked pair's measures."""
-    unique = tuple({p.key: p for p in reversed(plans)}.values())[::-1]
+    first: dict[str, Plan] = {}
+    for plan in plans:
+        first.setdefault(plan.key, plan)
+    unique = tuple(first.values())
     plan_links = tuple(link_plans(unique))
     matchings = tuple(
         link_measures(link.parent, link.child, method)
