@@ -65,7 +65,7 @@ def test_both_provincial_plans_link_to_the_national_guidance(cascade: Cascade) -
     }
     for link in cascade.plan_links:
         assert link.score == 1.0
-        assert "文号相同" in link.reason and "国家高于" in link.reason
+        assert link.reason == f"引用其文号 {gold.NATIONAL}；国家高于{link.child.jurisdiction}"
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,9 @@ def format_table(cascade: Cascade, width: int = 140) -> str:
 
     plans = Table(title="方案及其上级方案", show_lines=False)
     for column in ("方案", "文号", "辖区", "上级方案", "依据"):
-        plans.add_column(column, overflow="fold")
+        # A 文号 broken over two lines cannot be searched for or copied.
+        whole = column in ("文号", "辖区", "上级方案")
+        plans.add_column(column, overflow="fold", no_wrap=whole)
     for plan in cascade.plans:
         link = cascade.parent_of(plan)
         plans.add_row(
@@ -50,7 +52,7 @@ def format_table(cascade: Cascade, width: int = 140) -> str:
     for matching in cascade.matchings:
         table = Table(title=f"《{matching.child.title}》承接《{matching.parent.title}》的措施")
         for column, ratio in (("下级措施", 3), ("上级措施", 3), ("得分", 1), ("依据", 5)):
-            table.add_column(column, ratio=ratio, overflow="fold")
+            table.add_column(column, ratio=ratio, overflow="fold", no_wrap=column == "得分")
         local = {m.key for m in matching.local}
         for measure in matching.child.measures:
             name = f"{measure.label} {measure.title}"
@@ -68,7 +70,7 @@ def format_table(cascade: Cascade, width: int = 140) -> str:
     if uncovered:
         table = Table(title="无下级方案承接的上级措施")
         for column in ("方案", "编号", "措施"):
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", no_wrap=column != "措施")
         for plan, measure in uncovered:
             table.add_row(plan.key, measure.label, measure.title)
         console.print(table)
