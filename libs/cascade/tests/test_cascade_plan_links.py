@@ -81,7 +81,9 @@ def test_unknown_levels_link_with_a_penalty_and_never_in_a_cycle() -> None:
 
 
 def test_a_cited_superior_that_is_not_loaded_is_still_named() -> None:
-    city = plan("穗人社〔2022〕5号", "广州市", cites("粤人社发〔2022〕3号"), cites(title="就业促进法"))
+    city = plan(
+        "穗人社〔2022〕5号", "广州市", cites("粤人社发〔2022〕3号"), cites(title="就业促进法")
+    )
     (link,) = link_plans([city])
     assert link.parent is None
     assert link.parent_key == "粤人社发〔2022〕3号"

@@ -1,7 +1,8 @@
 """What a plan says it implements: cited titles and 文号, and the annexes it carries.
 
-``根据《人力资源社会保障部 国家发展改革委等20部门关于劳务品牌建设的指导意见》（人社部发〔2021〕66号）``
-gives a citation with both; ``附件：2. …指导意见（人社部发〔2021〕66号）`` an annex.
+``根据《人力资源社会保障部 国家发展改革委等20部门关于劳务品牌建设的指导意见》
+（人社部发〔2021〕66号）`` gives a citation with both;
+``附件：2. …指导意见（人社部发〔2021〕66号）`` an annex.
 """
 
 from __future__ import annotations
@@ -95,8 +96,8 @@ def _annexes(text: str) -> list[Citation]:
                 break
             items.append(item.group(2))
     annexes = []
-    for item in items:
-        numbers = find_doc_numbers(item)
-        title = _NUMBER_IN_PARENS.sub("", compact(item)).strip("《》") or None
+    for entry in items:
+        numbers = find_doc_numbers(entry)
+        title = _NUMBER_IN_PARENS.sub("", compact(entry)).strip("《》") or None
         annexes.append(Citation("annex", title, numbers[0] if numbers else None))
     return annexes

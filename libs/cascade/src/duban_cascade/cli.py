@@ -1,4 +1,4 @@
-"""Rendering for ``duban plan cascade FILE ... --format json|table`` (the command is in duban.cli)."""
+"""Rendering for ``duban plan cascade FILE ... --format json|table`` (command: duban.cli)."""
 
 from __future__ import annotations
 
@@ -58,11 +58,12 @@ def format_table(cascade: Cascade, width: int = 140) -> str:
             name = f"{measure.label} {measure.title}"
             if measure.key in local:
                 table.add_row(name, "（本地新增，无上级措施）", "", "")
-            for link in matching.links:
-                if link.child.key == measure.key:
+            for measure_link in matching.links:
+                if measure_link.child.key == measure.key:
+                    superior = measure_link.parent
                     table.add_row(
-                        name, f"{link.parent.label} {link.parent.title}", f"{link.score:.2f}",
-                        link.reason,
+                        name, f"{superior.label} {superior.title}", f"{measure_link.score:.2f}",
+                        measure_link.reason,
                     )  # fmt: skip
         console.print(table)
 

@@ -1,7 +1,7 @@
 """Canonical forms of 文号 and plan titles, so that a citation finds the plan it names.
 
-The same number is printed as 人社部发〔2021〕66号, 人社部发[2021]66 号, 人社部发（2021）66号 or
-with full-width digits; the same plan as 《关于印发〈X〉的通知》, X or 关于X的通知.
+The same number is printed as 人社部发〔2021〕66号, 人社部发[2021]66 号, 人社部发（2021）66号
+or with full-width digits; the same plan as 《关于印发〈X〉的通知》, X or 关于X的通知.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Year brackets seen in print and in extracted PDF text; NFKC has already turned ［］（） into [] ().
+# Year brackets seen in print and in extracted PDF text (NFKC has made ［］（） into [] ()).
 _OPEN = "〔[(【〖<"
 _CLOSE = "〕])】〗>"
 DOC_NUMBER = re.compile(

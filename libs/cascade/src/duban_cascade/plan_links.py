@@ -59,7 +59,9 @@ def cited_superior(child: Plan, loaded: Sequence[Plan] = ()) -> PlanLink | None:
     """The plan ``child`` names as its basis when that plan is not loaded: the strongest citation
     with a 文号 not from a lower or equal jurisdiction (a law or a speech cited by title alone
     is not a plan). Citations of ``loaded`` plans are left to ``superior_candidates``."""
-    for citation in sorted(child.citations, key=lambda c: (c.kind != "cited", c.doc_number is None)):
+    for citation in sorted(
+        child.citations, key=lambda c: (c.kind != "cited", c.doc_number is None)
+    ):
         if not citation.doc_number or any(_evidence(citation, p) for p in loaded):
             continue
         place = juris.from_doc_number(citation.doc_number)
@@ -87,9 +89,9 @@ def link_plans(plans: Sequence[Plan]) -> list[PlanLink]:
             chosen[link.child.key] = link
     links = []
     for plan in plans:
-        link = chosen.get(plan.key) or cited_superior(plan, plans)
-        if link is not None:
-            links.append(link)
+        found = chosen.get(plan.key) or cited_superior(plan, plans)
+        if found is not None:
+            links.append(found)
     return links
 
 

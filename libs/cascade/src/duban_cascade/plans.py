@@ -28,7 +28,10 @@ _LEADING = re.compile(
     r"|省|自治区|市(?!场)|县|区)"
 )
 # Branches of national bodies carry their place at the end: 人民银行广州分行, 证监会广东监管局.
-_BRANCH = re.compile(r"(?:(?<=银行)[\u4e00-\u9fff]{2,5}?(?:中心支行|分行|支行)|(?<=委员会)[\u4e00-\u9fff]{2,5}?监管局)$")
+_BRANCH = re.compile(
+    r"(?:(?<=银行)[\u4e00-\u9fff]{2,5}?(?:中心支行|分行|支行)"
+    r"|(?<=委员会)[\u4e00-\u9fff]{2,5}?监管局)$"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,12 @@ def split_text(text: str, documents: Sequence[ParsedDocument]) -> list[str]:
         found = None
         for index in range(previous + 1, len(lines)):
             flat = flat_lines[index]
-            if flat and (flat in marks or (number and normalize_doc_number(flat) == number
-                                           and len(flat) <= len(number) + 4)):
+            if flat and (
+                flat in marks
+                or (
+                    number and normalize_doc_number(flat) == number and len(flat) <= len(number) + 4
+                )
+            ):
                 found = index
                 break
         starts.append(found)

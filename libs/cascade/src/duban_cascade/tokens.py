@@ -26,7 +26,7 @@ STOP_WORDS = frozenset(
     一批 若干 一定 比例 相应 有条件 条件 的 和 与 及 等 对 在 为 是 了 将 把 以 从 向 由 于 其
     作为 分工负责 职责分工 按职责分工负责
     并 或 及时 同时 其中 之间 所有 以上 以下 左右 万 亿 个 项 家 名 次 人 人次
-    """.split()
+    """.split()  # noqa: SIM905 - a word list reads better as a block of text
 )
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z]")
