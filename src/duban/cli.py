@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -66,7 +65,7 @@ def plan_cascade(
     except PlanParseError as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(render(cascade, format, width=max(100, shutil.get_terminal_size().columns)))
+    typer.echo(render(cascade, format))
 
 
 @report_app.command("monthly")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,11 +22,12 @@ def cascade_files(paths: Sequence[str | Path]) -> Cascade:
     return build_cascade([plan for path in paths for plan in read_plans(path)])
 
 
-def render(cascade: Cascade, format: str, width: int = 140) -> str:
+def render(cascade: Cascade, format: str, width: int | None = None) -> str:
+    """``width`` of the table: the terminal's by default, never under 100 columns."""
     if format == "json":
         return json.dumps(cascade.to_dict(), ensure_ascii=False, indent=2)
     if format == "table":
-        return format_table(cascade, width)
+        return format_table(cascade, width or max(100, shutil.get_terminal_size().columns))
     raise ValueError(f"--format 只能是 {' 或 '.join(FORMATS)}")
 
 
