@@ -49,7 +49,7 @@ def tokenizer() -> jieba.Tokenizer:
         return _tokenizer
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
     """jieba words of two or more characters that are not boilerplate."""
     return tuple(
@@ -59,7 +59,7 @@ def words(text: str) -> tuple[str, ...]:
     )
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def bigrams(text: str) -> tuple[str, ...]:
     """Overlapping character pairs within runs of Chinese characters."""
     grams = []
