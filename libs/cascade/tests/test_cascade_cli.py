@@ -89,7 +89,7 @@ def test_bad_format_and_missing_file_give_chinese_errors(tmp_path: Path) -> None
     assert "只能是 json 或 table" in err
     code, _, err = run(str(tmp_path / "无此文件.txt"))
     assert code == 2
-    assert "错误：" in err and "无此文件.txt" in err
+    assert "错误：文件不存在" in err and "无此文件.txt" in err
     empty = tmp_path / "空.txt"
     empty.write_text("", encoding="utf-8")
     code, _, err = run(str(empty))

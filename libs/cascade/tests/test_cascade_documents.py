@@ -61,3 +61,18 @@ def test_precision_counts_acceptable_links_and_recall_only_required_ones() -> No
     assert result.recall == 0.5
     assert result.f1 == pytest.approx(4 / 7)
     assert evaluate(set(), set()).f1 == 1.0
+
+
+def test_plans_from_uploaded_bytes_and_stored_plans_without_aliases() -> None:
+    from duban_cascade import Plan, link_plans, plans_from_bytes
+
+    (nanchang,) = plans_from_bytes(cp.NANCHANG_TEXT.encode("gb18030"), "南昌.txt")
+    # A plan rebuilt from stored rows knows only its title: the title still matches citations.
+    stored = Plan(cp.PROVINCE, "江西省家政服务提质扩容行动方案", None, "江西省", ())
+    jiujiang_text = cp.JIUJIANG_TEXT
+    (jiujiang,) = plans_from_result(parse_text(jiujiang_text), jiujiang_text)
+    links = link_plans([stored, nanchang, jiujiang])
+    assert [(link.child.key, link.parent_key) for link in links] == [
+        (cp.NANCHANG, cp.PROVINCE),
+        (cp.JIUJIANG, cp.PROVINCE),
+    ]

@@ -18,8 +18,6 @@ def plan(
     title: str | None = None,
     number: bool = True,
 ) -> Plan:
-    from duban_cascade import title_keys
-
     name = title or f"{key}方案"
     return Plan(
         key=key,
@@ -28,7 +26,6 @@ def plan(
         jurisdiction=jurisdiction,
         measures=(),
         citations=citations,
-        aliases=title_keys(name),
     )
 
 

@@ -9,7 +9,7 @@ take up. Pure functions over parsed documents; nothing here stores or sends anyt
 from .cascade import Cascade, build_cascade
 from .citations import Citation, find_citations
 from .evaluation import Evaluation, evaluate
-from .files import plans_from_result, read_plans
+from .files import plans_from_bytes, plans_from_result, read_plans
 from .measures import (
     DEFAULT_METHOD,
     MeasureLink,
@@ -47,6 +47,7 @@ __all__ = [
     "pair_scores",
     "plan_from_document",
     "plan_title",
+    "plans_from_bytes",
     "plans_from_result",
     "read_plans",
     "select",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from duban_planparse import ParseResult, parse_bytes
+from duban_planparse import ParseResult, parse_bytes, parse_file
 from duban_planparse.decode import decode
 
 from .plans import Plan, plan_from_document
@@ -17,14 +17,14 @@ def plans_from_result(result: ParseResult, text: str) -> list[Plan]:
     return [plan_from_document(d, s) for d, s in zip(result.documents, segments, strict=True)]
 
 
+def plans_from_bytes(data: bytes, filename: str) -> list[Plan]:
+    """Every plan in an uploaded file (the ledger's import); ``PlanParseError`` as the parser."""
+    result = parse_bytes(data, filename)
+    return plans_from_result(result, decode(data, filename).text)
+
+
 def read_plans(path: str | Path) -> list[Plan]:
     """Every plan in the file; raises ``PlanParseError`` (Chinese message) on unreadable input."""
-    from duban_planparse import PlanParseError
-
+    result = parse_file(path)  # first: its errors name the file and the reason in Chinese
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise PlanParseError(f"无法读取文件：{p}（{exc.strerror or exc}）") from exc
-    result = parse_bytes(data, str(p))
-    return plans_from_result(result, decode(data, str(p)).text)
+    return plans_from_result(result, decode(p.read_bytes(), str(p)).text)

@@ -99,7 +99,7 @@ def _evidence(citation: Citation, parent: Plan) -> tuple[float, str] | None:
     verb = "引用" if citation.kind == "cited" else "附件收录"
     if citation.doc_number and citation.doc_number == parent.doc_number:
         return SCORES[(citation.kind, "doc_number")], f"{verb}其文号 {citation.doc_number}"
-    if citation.keys & parent.aliases:
+    if citation.keys & parent.title_keys:
         return SCORES[(citation.kind, "title")], f"{verb}其标题《{citation.title}》"
     return None
 

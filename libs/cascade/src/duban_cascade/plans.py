@@ -54,11 +54,17 @@ class Plan:
     jurisdiction: str | None
     measures: tuple[PlanMeasure, ...]
     citations: tuple[Citation, ...] = ()
-    aliases: frozenset[str] = field(default_factory=frozenset)  # title keys for matching
+    # Other titles the plan goes by (its transmittal notice's); ``title_keys`` adds ``title``.
+    aliases: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def rank(self) -> int | None:
         return juris.rank(self.jurisdiction)
+
+    @property
+    def title_keys(self) -> frozenset[str]:
+        """Keys a citation's title is matched against (see ``normalize.title_keys``)."""
+        return title_keys(self.title) | self.aliases
 
     def measure(self, key: str) -> PlanMeasure:
         for m in self.measures:
@@ -92,8 +98,8 @@ def measure_labels(measures: tuple[ParsedMeasure, ...]) -> list[str]:
 
 
 def plan_from_document(document: ParsedDocument, text: str | None = None) -> Plan:
-    """``text`` is the document's own text (see ``plans_from_text``) for its citations; without
-    it only the 文号 the parser found (``cites``) are known."""
+    """``text`` is the document's own text (see ``plans_from_result``) for its citations;
+    without it only the 文号 the parser found (``cites``) are known."""
     number = normalize_doc_number(document.doc_number) or document.doc_number
     own_title = plan_title(getattr(document, "plan_title", None) or document.title)
     place = (
@@ -119,7 +125,8 @@ def plan_from_document(document: ParsedDocument, text: str | None = None) -> Pla
         _measure(m, label, place) for m, label in zip(document.measures, labels, strict=True)
     )
     return Plan(
-        key=number or document.title.strip() or own_title,
+        # The ledger's plan key too (build_preview): the 文号 as parsed, else the title.
+        key=document.doc_number or document.title or own_title,
         title=own_title,
         doc_number=number,
         jurisdiction=place,
