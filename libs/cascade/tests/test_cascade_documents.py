@@ -76,3 +76,14 @@ def test_plans_from_uploaded_bytes_and_stored_plans_without_aliases() -> None:
         (cp.NANCHANG, cp.PROVINCE),
         (cp.JIUJIANG, cp.PROVINCE),
     ]
+
+
+def test_measure_keys_are_unique_even_when_a_heading_repeats() -> None:
+    from duban_cascade.plans import measure_keys
+    from duban_planparse import ParsedMeasure
+
+    measures = tuple(
+        ParsedMeasure(label=label, path=path, title="甲", text="甲。")
+        for label, path in (("1.", ("一", "1.")), ("1.", ("一", "1.")), ("2.", ("一", "2.")))
+    )
+    assert measure_keys(measures) == ["一/1.#0", "一/1.#1", "一/2."]

@@ -92,6 +92,13 @@ def department_function(name: str, jurisdiction: str | None = None) -> str:
     return _FUNCTION_ALIASES.get(core, core)
 
 
+def measure_keys(measures: tuple[ParsedMeasure, ...]) -> list[str]:
+    """The heading path (二/（三）); a path printed twice gets its position (#7) appended."""
+    paths = ["/".join(m.path) or m.label for m in measures]
+    counts = Counter(paths)
+    return [p if counts[p] == 1 else f"{p}#{i}" for i, p in enumerate(paths)]
+
+
 def measure_labels(measures: tuple[ParsedMeasure, ...]) -> list[str]:
     counts = Counter(m.label for m in measures)
     return [m.label if counts[m.label] == 1 else "".join(m.path) or m.label for m in measures]
@@ -121,8 +128,10 @@ def plan_from_document(document: ParsedDocument, text: str | None = None) -> Pla
             citations.append(Citation("cited", None, canonical))
             known.add(canonical)
     labels = measure_labels(document.measures)
+    keys = measure_keys(document.measures)
     measures = tuple(
-        _measure(m, label, place) for m, label in zip(document.measures, labels, strict=True)
+        _measure(m, key, label, place)
+        for m, key, label in zip(document.measures, keys, labels, strict=True)
     )
     return Plan(
         # The ledger's plan key too (build_preview): the 文号 as parsed, else the title.
@@ -136,7 +145,7 @@ def plan_from_document(document: ParsedDocument, text: str | None = None) -> Pla
     )
 
 
-def _measure(m: ParsedMeasure, label: str, place: str | None) -> PlanMeasure:
+def _measure(m: ParsedMeasure, key: str, label: str, place: str | None) -> PlanMeasure:
     canonical = tuple(m.canonical) + (None,) * (len(m.departments) - len(m.canonical))
     names = tuple(c or d for d, c in zip(m.departments, canonical, strict=False))
     # 各部门 / 各地 name no function: every measure of every plan could say it.
@@ -149,7 +158,7 @@ def _measure(m: ParsedMeasure, label: str, place: str | None) -> PlanMeasure:
         )
     )
     return PlanMeasure(
-        key="/".join(m.path) or m.label,
+        key=key,
         label=label,
         title=m.title,
         text=m.text,
