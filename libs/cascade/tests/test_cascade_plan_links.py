@@ -137,3 +137,10 @@ def test_jurisdiction_from_numbers_and_names() -> None:
     assert from_names(["内蒙古自治区人力资源和社会保障厅"]) == "内蒙古自治区"
     assert from_names(["人力资源社会保障部", "国家发展改革委"]) == "国家"
     assert from_names(["市场监管局"]) is None
+
+
+def test_a_stored_number_printed_differently_still_matches() -> None:
+    stored = Plan("粤人社规〔2021〕05号", "某方案", "粤人社规［2021］05号", "广东省", ())
+    city = plan("穗府〔2022〕5号", "广州市", cites("粤人社规〔2021〕5号"))
+    (link,) = link_plans([stored, city])
+    assert (link.parent_key, link.score) == ("粤人社规〔2021〕05号", 1.0)

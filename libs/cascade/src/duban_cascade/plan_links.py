@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import jurisdiction as juris
 from .citations import Citation
+from .normalize import normalize_doc_number
 from .plans import Plan
 
 SCORES = {("cited", "doc_number"): 1.0, ("cited", "title"): 0.9, ("annex", "doc_number"): 0.8,
@@ -97,7 +98,8 @@ def link_plans(plans: Sequence[Plan]) -> list[PlanLink]:
 
 def _evidence(citation: Citation, parent: Plan) -> tuple[float, str] | None:
     verb = "引用" if citation.kind == "cited" else "附件收录"
-    if citation.doc_number and citation.doc_number == parent.doc_number:
+    # A plan rebuilt from stored rows may carry its 文号 as printed (〔2021〕05号).
+    if citation.doc_number and citation.doc_number == normalize_doc_number(parent.doc_number):
         return SCORES[(citation.kind, "doc_number")], f"{verb}其文号 {citation.doc_number}"
     if citation.keys & parent.title_keys:
         return SCORES[(citation.kind, "title")], f"{verb}其标题《{citation.title}》"
