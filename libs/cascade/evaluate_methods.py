@@ -12,9 +12,10 @@ import sys
 from itertools import product
 from pathlib import Path
 
-from duban_cascade import DEFAULT_METHOD, Method, pair_scores, select
+from duban_cascade import DEFAULT_METHOD, Method, Plan, pair_scores, select
 from duban_cascade.evaluation import Evaluation, evaluate
 from duban_cascade.files import read_plans
+from duban_cascade.measures import TextKind
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent / "tests"))
@@ -22,7 +23,7 @@ import cascade_gold as gold  # noqa: E402
 
 THRESHOLDS = [round(0.05 + 0.025 * i, 3) for i in range(19)]
 RELATIVES = [0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]
-METHODS = [
+METHODS: list[tuple[TextKind, float, str]] = [
     ("title", 0.0, "标题 jieba（基线）"),
     ("bigram", 0.0, "正文字二元组"),
     ("jieba", 0.0, "正文 jieba 词"),
@@ -34,7 +35,10 @@ METHODS = [
 ]
 
 
-def seed_plans():  # type: ignore[no-untyped-def]
+Case = tuple[Plan, Plan, set[tuple[str, str]], set[tuple[str, str]]]
+
+
+def seed_plans() -> list[Case]:
     plans = {p.key: p for f in sorted((ROOT / "seeds").glob("0*.txt")) for p in read_plans(f)}
     national = plans[gold.NATIONAL]
     return [
@@ -57,7 +61,7 @@ def main() -> None:
     print("| 方法 | 阈值 | 相对 | 提议 | 精确率 | 召回率 | F1 | 邻域 F1 |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for text, weight, name in METHODS:
-        method = Method(name, text, weight, 0.0, 0.0)  # type: ignore[arg-type]
+        method = Method(name, text, weight, 0.0, 0.0)
         scored = [(pair_scores(p, c, method), r, a) for p, c, r, a in cases]
         grid: dict[tuple[int, int], Evaluation] = {}
         for (i, threshold), (j, relative) in product(enumerate(THRESHOLDS), enumerate(RELATIVES)):
