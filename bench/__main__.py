@@ -24,6 +24,7 @@ from duban_common.embedded_broker import EmbeddedBroker
 MODULES = [
     "bench.kafka_baseline",  # first: every other figure is compared with it
     "bench.planparse",
+    "bench.cascade",
     "bench.task_ledger",
     "bench.task_ledger_reports",
     "bench.deadline_watcher",

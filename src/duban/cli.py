@@ -55,6 +55,25 @@ def plan_parse(
         raise typer.BadParameter("--format 只能是 json 或 table")
 
 
+@plan_app.command("cascade")
+def plan_cascade(
+    files: Annotated[list[Path], typer.Argument(help="方案文件（txt / md / docx / pdf），可多个")],
+    format: Annotated[str, typer.Option("--format", help="json 或 table")] = "json",
+) -> None:
+    """关联上下级方案：找出每个方案所落实的上级方案、各措施承接的上级措施和无人承接的上级措施。"""
+    from duban_cascade.cli import FORMATS, cascade_files, render
+    from duban_planparse import PlanParseError
+
+    if format not in FORMATS:
+        raise typer.BadParameter("只能是 json 或 table", param_hint="--format")
+    try:
+        cascade = cascade_files(files)
+    except PlanParseError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(render(cascade, format))
+
+
 @report_app.command("monthly")
 def report_monthly(
     plan: Annotated[str, typer.Option(help="方案编号或方案名称的一部分")],
