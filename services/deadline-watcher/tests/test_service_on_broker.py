@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 
 from deadline_watcher.adapters.tables import tasks, timers
 from deadline_watcher.entrypoints.service import WatcherService
-from deadline_watcher.migrations import migrate
+from deadline_watcher.bootstrap import MIGRATIONS
+from duban_common.migrations import upgrade
 from duban_common.clock import CHINA, ManualClock
 from duban_common.kafka import make_broker, publish_envelope
 from duban_common.testing.plugin import PG_ADMIN_URL
@@ -87,7 +88,7 @@ async def running(
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate(url)
+    upgrade(url, MIGRATIONS)
     clock = ManualClock(local(date(2025, 10, 8), time(12, 0)))  # mid-holiday
     settings = settings_for(
         url,

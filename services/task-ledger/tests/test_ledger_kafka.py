@@ -34,7 +34,8 @@ from duban_contracts.vocabulary import ReminderKind, TaskStatus
 from task_ledger.adapters import tables as t
 from task_ledger.entrypoints import messaging
 from task_ledger.entrypoints.http import create_app
-from task_ledger.migrate import upgrade_async
+from duban_common.migrations import upgrade
+from task_ledger.bootstrap import MIGRATIONS
 from task_ledger.service_layer.uow import Ledger
 
 pytestmark = pytest.mark.integration
@@ -321,7 +322,7 @@ def start_relay(db_url: str, bootstrap: str, log: Path) -> subprocess.Popen[byte
 async def test_relay_killed_mid_batch_loses_nothing(
     db_url: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    await upgrade_async(db_url)
+    await asyncio.to_thread(upgrade, db_url, MIGRATIONS)
     engine = make_engine(db_url)
     run = uuid.uuid4().hex[:8]
     task_ids = [f"task-kill-{run}-{n}" for n in range(40)]

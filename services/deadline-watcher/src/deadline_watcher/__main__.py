@@ -6,7 +6,8 @@ import asyncio
 import signal
 
 from deadline_watcher.entrypoints.service import WatcherService
-from deadline_watcher.migrations import migrate
+from deadline_watcher.bootstrap import MIGRATIONS
+from duban_common.migrations import upgrade
 from deadline_watcher.settings import Settings
 from duban_common.logging import configure_logging
 from duban_common.telemetry import setup_tracing
@@ -24,7 +25,7 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     setup_tracing(settings.service_name, settings.otlp_endpoint)
-    migrate(settings.database_url)
+    upgrade(settings.database_url, MIGRATIONS)
     asyncio.run(_main(settings))
 
 

@@ -14,6 +14,7 @@ from duban_common.clock import Clock, SystemClock, clock_from_file_setting
 from duban_common.db import make_engine
 from duban_common.kafka import dead_letter
 from duban_common.logging import get_logger
+from duban_common.migrations import upgrade
 from duban_common.outbox import OutboxRelay
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import tables
@@ -22,12 +23,13 @@ from notifier.adapters.mail import MaildirSender, SmtpSender
 from notifier.adapters.webhook_client import WebhookClient
 from notifier.domain.policies import RobotRateLimiter
 from notifier.entrypoints.messaging import build_broker
-from notifier.migrations import upgrade
 from notifier.service_layer.delivery import DeliveryLoop
 from notifier.service_layer.handlers import EventHandler
 from notifier.settings import Settings
 
 log = get_logger(__name__)
+
+MIGRATIONS = "notifier.adapters.migrations"
 
 SenderFactory = Callable[[Settings, WebhookClient], dict[Channel, Sender]]
 
@@ -100,7 +102,7 @@ class NotifierService:
 
     async def start(self) -> None:
         if self.migrate:
-            await asyncio.to_thread(upgrade, self.settings.database_url)
+            await asyncio.to_thread(upgrade, self.settings.database_url, MIGRATIONS)
         await self.broker.start()
         self._stop.clear()
         self._tasks = [

@@ -62,7 +62,8 @@ def user_create(
     from duban_contracts.vocabulary import Role
     from task_ledger.domain.errors import DomainError
     from task_ledger.domain.model import User
-    from task_ledger.migrate import upgrade
+    from duban_common.migrations import upgrade
+    from task_ledger.bootstrap import MIGRATIONS
     from task_ledger.service_layer.directory import create_user
     from task_ledger.service_layer.uow import Ledger
     from task_ledger.settings import Settings
@@ -70,7 +71,7 @@ def user_create(
     if len(password) < 8:
         raise typer.BadParameter("密码至少 8 位")
     settings = Settings(database_url=database_url) if database_url else Settings()
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, MIGRATIONS)
     user = User(
         f"user-{username}"[:64],
         username,

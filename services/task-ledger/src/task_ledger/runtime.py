@@ -10,7 +10,8 @@ from faststream.kafka import KafkaBroker
 from duban_common.logging import get_logger
 from duban_common.outbox import OutboxRelay
 from task_ledger.adapters import tables as t
-from task_ledger.migrate import upgrade_async
+from duban_common.migrations import upgrade
+from task_ledger.bootstrap import MIGRATIONS
 from task_ledger.service_layer import directory
 from task_ledger.service_layer.uow import Ledger
 
@@ -19,7 +20,7 @@ log = get_logger(__name__)
 
 async def prepare(ledger: Ledger) -> None:
     """Migrate and seed: once per start, before any request is served."""
-    await upgrade_async(ledger.settings.database_url)
+    await asyncio.to_thread(upgrade, ledger.settings.database_url, MIGRATIONS)
     seeded = await directory.seed(ledger)
     log.info("ledger_ready", **seeded)
 
