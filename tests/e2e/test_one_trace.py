@@ -21,8 +21,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy import func, select
 
 from deadline_watcher.adapters.tables import timers
-from deadline_watcher.entrypoints.service import WatcherService
 from deadline_watcher.bootstrap import MIGRATIONS as WATCHER_MIGRATIONS
+from deadline_watcher.bootstrap import WatcherService
 from duban_common.migrations import upgrade
 from deadline_watcher.settings import Settings as WatcherSettings
 from duban_common.clock import CHINA, ManualClock

@@ -27,8 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from deadline_watcher.adapters.tables import outbox, timers
-from deadline_watcher.entrypoints.service import relay_batch_size
-from deadline_watcher.bootstrap import MIGRATIONS
+from deadline_watcher.bootstrap import MIGRATIONS, relay_batch_size
 from duban_common.migrations import upgrade
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.scheduler import Scheduler
