@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from deadline_watcher.adapters.tables import timers
 from deadline_watcher.bootstrap import MIGRATIONS as WATCHER_MIGRATIONS
 from deadline_watcher.bootstrap import WatcherService
-from duban_common.migrations import upgrade
 from deadline_watcher.settings import Settings as WatcherSettings
 from duban_common.clock import CHINA, ManualClock
 from duban_common.embedded_broker import EmbeddedBroker
+from duban_common.migrations import upgrade
 from duban_common.telemetry import setup_tracing
 from notifier.bootstrap import NotifierService
 from notifier.settings import Settings as NotifierSettings

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from deadline_watcher.adapters.tables import outbox, timers
 from deadline_watcher.bootstrap import MIGRATIONS
-from duban_common.migrations import upgrade
 from deadline_watcher.service_layer import handlers
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.scheduler import Scheduler
 from deadline_watcher.settings import Settings
 from duban_common.clock import CHINA, ManualClock
+from duban_common.migrations import upgrade
 from duban_contracts import Envelope, Message
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 
 from deadline_watcher.adapters.tables import tasks, timers
 from deadline_watcher.bootstrap import MIGRATIONS, WatcherService, create_app
-from duban_common.migrations import upgrade
 from duban_common.clock import CHINA, ManualClock
 from duban_common.kafka import make_broker, publish_envelope
+from duban_common.migrations import upgrade
 from duban_common.testing.plugin import PG_ADMIN_URL
 from duban_contracts import DEAD_LETTER, Envelope, Message
 from duban_contracts.commands import RequestMonthlyReports

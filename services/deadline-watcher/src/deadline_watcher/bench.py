@@ -28,12 +28,12 @@ from sqlalchemy import func, select, update
 
 from deadline_watcher.adapters.tables import outbox, timers
 from deadline_watcher.bootstrap import MIGRATIONS, relay_batch_size
-from duban_common.migrations import upgrade
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.scheduler import Scheduler
 from deadline_watcher.settings import Settings
 from duban_common.clock import SystemClock
 from duban_common.kafka import make_broker
+from duban_common.migrations import upgrade
 from duban_common.outbox import OutboxRelay
 
 BATCH = 1_000
