@@ -20,18 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from duban_common.clock import ManualClock
 from duban_common.db import make_engine
+from duban_common.migrations import upgrade
 from duban_contracts import Envelope, Message
 from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.vocabulary import Channel, EscalationLevel, Role
 from notifier.adapters import tables
+from notifier.adapters.sinks import SmtpSink, WebhookSink
 from notifier.adapters.webhook_client import WebhookClient
-from notifier.bootstrap import default_senders
-from duban_common.migrations import upgrade
-from notifier.bootstrap import MIGRATIONS
+from notifier.bootstrap import MIGRATIONS, default_senders
 from notifier.service_layer.delivery import DeliveryLoop
 from notifier.service_layer.handlers import EventHandler
 from notifier.settings import RetryPolicy, Settings
-from notifier.sinks import SmtpSink, WebhookSink
 
 pytestmark = pytest.mark.integration
 

@@ -20,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from duban_common.batch_consumer import handle_records
 from duban_common.clock import ManualClock
 from duban_common.db import make_engine
+from duban_common.migrations import upgrade
 from duban_contracts import Envelope, Message
 from duban_contracts.topics import SUPERVISION_EVENTS
 from duban_contracts.vocabulary import Channel, EscalationLevel, Role
 from notifier.adapters import tables
-from notifier.entrypoints.messaging import consumes
-from duban_common.migrations import upgrade
 from notifier.bootstrap import MIGRATIONS
+from notifier.entrypoints.messaging import consumes
 from notifier.service_layer.handlers import EventHandler, _Batch
 from notifier.settings import Settings
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
 import uvicorn
@@ -46,7 +46,7 @@ CHECK_TIMEOUT_SECONDS = 2.0
 class Loop(Protocol):
     """A background loop: runs until `stop` is set; `wake()` (if any) cuts its sleep short."""
 
-    def run(self, stop: asyncio.Event) -> Awaitable[None]: ...
+    def run(self, stop: asyncio.Event) -> Coroutine[Any, Any, None]: ...
 
 
 class Service:

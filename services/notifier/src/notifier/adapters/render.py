@@ -1,4 +1,4 @@
-"""Render deliveries into Chinese messages from the Jinja2 templates in `notifier/adapters/templates`."""
+"""Render deliveries into Chinese messages from the Jinja2 templates in `adapters/templates`."""
 
 from __future__ import annotations
 
