@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from duban_common.clock import ManualClock
 from duban_common.db import make_engine
-from task_ledger.adapters import tables as t
-from task_ledger.cli import app, import_plan
-from task_ledger.entrypoints.http import create_app
 from duban_common.migrations import upgrade
+from task_ledger.adapters import tables as t
 from task_ledger.bootstrap import MIGRATIONS
+from task_ledger.entrypoints.cli import app, import_plan
+from task_ledger.entrypoints.http import create_app
 from task_ledger.service_layer.directory import seed
 from task_ledger.service_layer.uow import Ledger
 

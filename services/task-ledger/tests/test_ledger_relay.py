@@ -11,11 +11,11 @@ from ledger_helpers import START, ledger_settings
 from sqlalchemy import func, select
 
 from duban_common.clock import ManualClock
+from duban_common.migrations import upgrade
 from duban_common.outbox import OutboxRelay
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import tables as t
-from duban_common.migrations import upgrade
 from task_ledger.bootstrap import MIGRATIONS
 from task_ledger.service_layer.uow import Ledger
 

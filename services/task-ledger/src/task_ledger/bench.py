@@ -351,10 +351,10 @@ async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from duban_common.heap import freeze_startup_heap
-    from task_ledger.adapters import tables as t
-    from task_ledger.entrypoints.messaging import build_broker
     from duban_common.migrations import upgrade
+    from task_ledger.adapters import tables as t
     from task_ledger.bootstrap import MIGRATIONS
+    from task_ledger.entrypoints.messaging import build_broker
     from task_ledger.service_layer.uow import Ledger
     from task_ledger.settings import Settings
 

@@ -1,4 +1,4 @@
-"""`python -m task_ledger.relay`: run the outbox relay alone (operations, crash tests).
+"""`python -m task_ledger.entrypoints.relay`: run the outbox relay alone (operations, crash tests).
 
 The service normally runs the relay inside its own process; this is the same loop."""
 
