@@ -110,12 +110,22 @@ class Service:
             asyncio.create_task(loop.run(self._stop), name=f"{self.name}-{type(loop).__name__}")
             for loop in self.loops
         ]
+        for task in self._tasks:
+            task.add_done_callback(self._loop_ended)
         if self.join_in_background:
             self._joining = asyncio.create_task(self._consume(), name=f"{self.name}-join")
         else:
             await self._consume()
         self.started = True
         log.info(f"{self.log_prefix}_started", database=self.engine.dialect.name)
+
+    def _loop_ended(self, task: asyncio.Task[None]) -> None:
+        """A loop that dies before the stop is logged at once (readiness then fails)."""
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("loop_failed", loop=task.get_name(), error=repr(error), exc_info=error)
 
     async def _consume(self) -> None:
         if self.broker is None:
