@@ -215,16 +215,16 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-health = APIRouter(prefix="/health", tags=["health"])
+health = APIRouter(tags=["health"])
 
 
-@health.get("/live")
+@health.get("/health/live")
 async def live() -> dict[str, str]:
     """The process answers (restart it when it does not)."""
     return {"status": "ok"}
 
 
-@health.get("/ready", responses={503: {"description": "not ready (problem+json)"}})
+@health.get("/health/ready", responses={503: {"description": "not ready (problem+json)"}})
 async def ready(request: Request) -> Any:
     """Ready for traffic: started, loops alive, database and broker answering, consuming."""
     service: Service = request.app.state.service
