@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
@@ -201,7 +201,7 @@ class Service:
     def loops_alive(self) -> bool:
         return all(not task.done() for task in self._tasks)
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
