@@ -27,13 +27,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from deadline_watcher.adapters.tables import outbox, timers
-from deadline_watcher.entrypoints.service import relay_batch_size
-from deadline_watcher.migrations import migrate
+from deadline_watcher.bootstrap import MIGRATIONS, relay_batch_size
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.scheduler import Scheduler
 from deadline_watcher.settings import Settings
 from duban_common.clock import SystemClock
 from duban_common.kafka import make_broker
+from duban_common.migrations import upgrade
 from duban_common.outbox import OutboxRelay
 
 BATCH = 1_000
@@ -97,7 +97,7 @@ def rss_mb() -> float:
 async def _bench_store(store: str, url: str, sizes: Sizes, ctx: Any) -> dict[str, dict[str, Any]]:
     stored = f"{sizes.total // 1000}k" if sizes.total < 1_000_000 else f"{sizes.total // 10**6}m"
     prefix = f"deadline_watcher.{store}"
-    migrate(url)
+    upgrade(url, MIGRATIONS)
     now = datetime.now(UTC)
     started = time.perf_counter()
     await asyncio.to_thread(_bulk_load, url, now, sizes)

@@ -71,7 +71,7 @@ def _rss_mb() -> float:
 
 
 def _serve_sinks(ready: Any, smtp_count: Any, webhook_count: Any, stop: Any) -> None:
-    from notifier.sinks import SmtpSink, WebhookSink
+    from notifier.adapters.sinks import SmtpSink, WebhookSink
 
     class CountingSmtp(SmtpSink):
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:

@@ -351,9 +351,10 @@ async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from duban_common.heap import freeze_startup_heap
+    from duban_common.migrations import upgrade
     from task_ledger.adapters import tables as t
+    from task_ledger.bootstrap import MIGRATIONS
     from task_ledger.entrypoints.messaging import build_broker
-    from task_ledger.migrate import upgrade_async
     from task_ledger.service_layer.uow import Ledger
     from task_ledger.settings import Settings
 
@@ -376,7 +377,7 @@ async def _consumer_path(ctx: Any, url: str, label: str) -> dict[str, Any]:
         seed_demo_users=False,
         seed_departments=False,
     )
-    await upgrade_async(url)
+    await asyncio.to_thread(upgrade, url, MIGRATIONS)
     ledger = Ledger(settings)
     broker = build_broker(settings, ledger, group_id=f"bench-ledger-{run}")
     sentinels = list(last.values())

@@ -32,7 +32,7 @@ MEMBERS = [
 
 # package -> (its import name, the command-line modules run with --help)
 SERVICES = {
-    "task-ledger": ("task_ledger", ["task_ledger.cli"]),
+    "task-ledger": ("task_ledger", ["task_ledger.entrypoints.cli"]),
     "deadline-watcher": ("deadline_watcher", []),
     "notifier": ("notifier", []),
 }

@@ -23,7 +23,7 @@ KafkaOption = Annotated[
 
 def _wire_ledger_commands() -> None:
     """`duban audit verify`, `duban user create` and `duban plan import` live with the ledger."""
-    from task_ledger import cli as ledger_cli
+    from task_ledger.entrypoints import cli as ledger_cli
 
     app.add_typer(ledger_cli.audit_app, name="audit")
     app.add_typer(ledger_cli.user_app, name="user")

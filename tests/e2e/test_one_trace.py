@@ -21,11 +21,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy import func, select
 
 from deadline_watcher.adapters.tables import timers
-from deadline_watcher.entrypoints.service import WatcherService
-from deadline_watcher.migrations import migrate as migrate_watcher
+from deadline_watcher.bootstrap import MIGRATIONS as WATCHER_MIGRATIONS
+from deadline_watcher.bootstrap import WatcherService
 from deadline_watcher.settings import Settings as WatcherSettings
 from duban_common.clock import CHINA, ManualClock
 from duban_common.embedded_broker import EmbeddedBroker
+from duban_common.migrations import upgrade
 from duban_common.telemetry import setup_tracing
 from notifier.bootstrap import NotifierService
 from notifier.settings import Settings as NotifierSettings
@@ -79,7 +80,7 @@ async def test_one_escalation_is_one_trace(tmp_path: Path) -> None:
             maildir=str(tmp_path / "mail"),
             consumer_group=f"notifier-{run}",
         )
-        await asyncio.to_thread(migrate_watcher, watcher_settings.database_url)
+        await asyncio.to_thread(upgrade, watcher_settings.database_url, WATCHER_MIGRATIONS)
         watcher = WatcherService(watcher_settings, clock=clock)
         notifier = NotifierService(notifier_settings, clock=clock)
         ledger = Ledger(ledger_settings, clock)

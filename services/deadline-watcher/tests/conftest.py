@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from deadline_watcher.adapters.tables import outbox, timers
-from deadline_watcher.migrations import migrate
+from deadline_watcher.bootstrap import MIGRATIONS
 from deadline_watcher.service_layer import handlers
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.scheduler import Scheduler
 from deadline_watcher.settings import Settings
 from duban_common.clock import CHINA, ManualClock
+from duban_common.migrations import upgrade
 from duban_contracts import Envelope, Message
 
 
@@ -74,7 +75,7 @@ def settings_for(url: str, **overrides: Any) -> Settings:
 
 @pytest.fixture
 async def watcher(db_url: str) -> AsyncIterator[Watcher]:
-    migrate(db_url)
+    upgrade(db_url, MIGRATIONS)
     clock = ManualClock(local(date(2025, 9, 1)))
     ctx = WatcherContext.from_settings(settings_for(db_url), clock=clock)
     yield Watcher(ctx, clock, Scheduler(ctx))

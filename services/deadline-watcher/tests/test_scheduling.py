@@ -348,8 +348,8 @@ async def test_migrations_match_the_tables(db_url: str, watcher: Watcher) -> Non
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from deadline_watcher.adapters.migrations import VERSION_TABLE
     from deadline_watcher.adapters.tables import metadata
-    from deadline_watcher.migrations import VERSION_TABLE
 
     def diff(sync_conn: object) -> list[object]:
         context = MigrationContext.configure(

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from deadline_watcher.adapters.tables import tasks, timers
-from deadline_watcher.entrypoints.service import WatcherService
-from deadline_watcher.migrations import migrate
+from deadline_watcher.bootstrap import MIGRATIONS, WatcherService, create_app
 from duban_common.clock import CHINA, ManualClock
 from duban_common.kafka import make_broker, publish_envelope
+from duban_common.migrations import upgrade
 from duban_common.testing.plugin import PG_ADMIN_URL
 from duban_contracts import DEAD_LETTER, Envelope, Message
 from duban_contracts.commands import RequestMonthlyReports
@@ -87,7 +87,7 @@ async def running(
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate(url)
+    upgrade(url, MIGRATIONS)
     clock = ManualClock(local(date(2025, 10, 8), time(12, 0)))  # mid-holiday
     settings = settings_for(
         url,
@@ -213,8 +213,9 @@ async def test_poison_goes_to_dead_letter_with_the_reason(running: Running) -> N
 
 
 async def test_health_endpoints(running: Running) -> None:
-    base = f"http://127.0.0.1:{running.service.health.port}"
-    async with httpx.AsyncClient(base_url=base) as client:
+    # The service's own app (its lifespan is not entered: the fixture runs the service).
+    transport = httpx.ASGITransport(app=create_app(service=running.service))
+    async with httpx.AsyncClient(transport=transport, base_url="http://watcher") as client:
         live = await client.get("/health/live")
         ready = await client.get("/health/ready")
         missing = await client.get("/nope")

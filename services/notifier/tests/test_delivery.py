@@ -20,17 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from duban_common.clock import ManualClock
 from duban_common.db import make_engine
+from duban_common.migrations import upgrade
 from duban_contracts import Envelope, Message
 from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.vocabulary import Channel, EscalationLevel, Role
 from notifier.adapters import tables
+from notifier.adapters.sinks import SmtpSink, WebhookSink
 from notifier.adapters.webhook_client import WebhookClient
-from notifier.bootstrap import default_senders
-from notifier.migrations import upgrade
+from notifier.bootstrap import MIGRATIONS, default_senders
 from notifier.service_layer.delivery import DeliveryLoop
 from notifier.service_layer.handlers import EventHandler
 from notifier.settings import RetryPolicy, Settings
-from notifier.sinks import SmtpSink, WebhookSink
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +89,7 @@ async def rig(db_url: str, smtp: SmtpSink) -> AsyncIterator[Rig]:
         retry_default=RetryPolicy(max_attempts=3, base_seconds=10, max_seconds=60),
         public_base_url="https://duban.example.gov.cn",
     )
-    await asyncio.to_thread(upgrade, db_url)
+    await asyncio.to_thread(upgrade, db_url, MIGRATIONS)
     engine = make_engine(db_url)
     clock = ManualClock(at(9))
     client = WebhookClient(timeout=10, max_connections=8)
@@ -103,8 +103,8 @@ async def rig(db_url: str, smtp: SmtpSink) -> AsyncIterator[Rig]:
 
 
 async def test_migrations_build_the_schema_once(db_url: str) -> None:
-    await asyncio.to_thread(upgrade, db_url)
-    await asyncio.to_thread(upgrade, db_url)  # a second start-up finds nothing to do
+    await asyncio.to_thread(upgrade, db_url, MIGRATIONS)
+    await asyncio.to_thread(upgrade, db_url, MIGRATIONS)  # a second start-up finds nothing to do
     engine = make_engine(db_url)
     async with engine.connect() as conn:
         names = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))

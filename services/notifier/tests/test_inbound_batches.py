@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from duban_common.batch_consumer import handle_records
 from duban_common.clock import ManualClock
 from duban_common.db import make_engine
+from duban_common.migrations import upgrade
 from duban_contracts import Envelope, Message
 from duban_contracts.topics import SUPERVISION_EVENTS
 from duban_contracts.vocabulary import Channel, EscalationLevel, Role
 from notifier.adapters import tables
+from notifier.bootstrap import MIGRATIONS
 from notifier.entrypoints.messaging import consumes
-from notifier.migrations import upgrade
 from notifier.service_layer.handlers import EventHandler, _Batch
 from notifier.settings import Settings
 
@@ -89,7 +90,7 @@ class Consumer:
 @pytest_asyncio.fixture
 async def consumer(db_url: str) -> AsyncIterator[Consumer]:
     settings = Settings(database_url=db_url, consumer_max_attempts=2, consumer_retry_base_seconds=0)
-    await asyncio.to_thread(upgrade, db_url)
+    await asyncio.to_thread(upgrade, db_url, MIGRATIONS)
     engine = make_engine(db_url)
     handler = PoisonedHandler(engine, settings, ManualClock(at(9)))
     yield Consumer(engine, handler, settings)

@@ -23,9 +23,9 @@ from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.topics import DEAD_LETTER, HEADER_DLQ_REASON, NOTIFICATION_EVENTS
 from duban_contracts.vocabulary import Channel, EscalationLevel, Role
 from notifier.adapters import tables
+from notifier.adapters.sinks import SmtpSink, WebhookSink
 from notifier.bootstrap import NotifierService
 from notifier.settings import RetryPolicy, Settings
-from notifier.sinks import SmtpSink, WebhookSink
 
 pytestmark = pytest.mark.integration
 

@@ -432,7 +432,10 @@ async def test_login_health_and_audit_tampering(api: Api) -> None:
     r = await api.client.get("/api/tasks", headers={"Authorization": "Bearer forged"})
     assert r.status_code == 401 and r.json()["detail"] == "登录凭证无效"
     assert (await api.client.get("/health/live")).json() == {"status": "ok"}
-    assert (await api.client.get("/health/ready")).json() == {"status": "ready"}
+    assert (await api.client.get("/health/ready")).json() == {
+        "status": "ready",
+        "checks": {"database": True},
+    }
     assert (await api.client.get("/openapi.json")).json()["info"]["title"].startswith("督办台账")
 
     engine = api.ledger.engine

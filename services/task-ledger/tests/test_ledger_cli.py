@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 
 from duban_common.clock import ManualClock
 from duban_common.db import make_engine
+from duban_common.migrations import upgrade
 from task_ledger.adapters import tables as t
-from task_ledger.cli import app, import_plan
+from task_ledger.bootstrap import MIGRATIONS
+from task_ledger.entrypoints.cli import app, import_plan
 from task_ledger.entrypoints.http import create_app
-from task_ledger.migrate import upgrade
 from task_ledger.service_layer.directory import seed
 from task_ledger.service_layer.uow import Ledger
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_audit_verify_names_the_first_broken_record(db_url: str, tmp_path: Path) -> None:
-    upgrade(db_url)
+    upgrade(db_url, MIGRATIONS)
 
     async def seed_and_tamper(tamper: bool) -> None:
         ledger = Ledger(ledger_settings(db_url, tmp_path), ManualClock(START))
@@ -78,7 +79,7 @@ def test_plan_import_over_http(sqlite_url: str, tmp_path: Path) -> None:
 
 
 def test_no_demo_accounts_in_production(sqlite_url: str, tmp_path: Path) -> None:
-    upgrade(sqlite_url)
+    upgrade(sqlite_url, MIGRATIONS)
     settings = ledger_settings(
         sqlite_url,
         tmp_path,

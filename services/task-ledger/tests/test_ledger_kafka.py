@@ -26,15 +26,16 @@ from duban_common.batch_consumer import Inbound, handle_records
 from duban_common.clock import ManualClock
 from duban_common.db import make_engine
 from duban_common.kafka import dead_letter, make_broker
+from duban_common.migrations import upgrade
 from duban_common.outbox import append
 from duban_contracts import Envelope
 from duban_contracts import events as ev
 from duban_contracts.topics import DEAD_LETTER, HEADER_DLQ_REASON, SUPERVISION_EVENTS, TASK_EVENTS
 from duban_contracts.vocabulary import ReminderKind, TaskStatus
 from task_ledger.adapters import tables as t
+from task_ledger.bootstrap import MIGRATIONS
 from task_ledger.entrypoints import messaging
 from task_ledger.entrypoints.http import create_app
-from task_ledger.migrate import upgrade_async
 from task_ledger.service_layer.uow import Ledger
 
 pytestmark = pytest.mark.integration
@@ -311,7 +312,7 @@ def start_relay(db_url: str, bootstrap: str, log: Path) -> subprocess.Popen[byte
         "DUBAN_LOG_JSON": "true",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "task_ledger.relay"],
+        [sys.executable, "-m", "task_ledger.entrypoints.relay"],
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -321,7 +322,7 @@ def start_relay(db_url: str, bootstrap: str, log: Path) -> subprocess.Popen[byte
 async def test_relay_killed_mid_batch_loses_nothing(
     db_url: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    await upgrade_async(db_url)
+    await asyncio.to_thread(upgrade, db_url, MIGRATIONS)
     engine = make_engine(db_url)
     run = uuid.uuid4().hex[:8]
     task_ids = [f"task-kill-{run}-{n}" for n in range(40)]

@@ -11,11 +11,12 @@ from ledger_helpers import START, ledger_settings
 from sqlalchemy import func, select
 
 from duban_common.clock import ManualClock
+from duban_common.migrations import upgrade
 from duban_common.outbox import OutboxRelay
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import tables as t
-from task_ledger.migrate import upgrade_async
+from task_ledger.bootstrap import MIGRATIONS
 from task_ledger.service_layer.uow import Ledger
 
 pytestmark = pytest.mark.integration
@@ -40,7 +41,7 @@ def changed(task_id: str) -> ev.TaskStatusChanged:
 
 
 async def test_writes_go_on_while_the_broker_hangs(db_url: str, tmp_path: Path) -> None:
-    await upgrade_async(db_url)
+    await asyncio.to_thread(upgrade, db_url, MIGRATIONS)
     ledger = Ledger(ledger_settings(db_url, tmp_path), ManualClock(START))
     broker = StuckBroker()
     relay = OutboxRelay(

@@ -5,24 +5,18 @@ Ctrl-C (or SIGTERM) stops consuming, lets the current delivery pass finish, and 
 
 from __future__ import annotations
 
-import uvicorn
-
-from duban_common.logging import configure_logging
-from duban_common.telemetry import setup_tracing
-from notifier.entrypoints.http import create_app
+from duban_common.service import configure_process, serve
+from notifier.bootstrap import create_app
 from notifier.settings import Settings
 
 
 def main() -> None:
     settings = Settings()
-    configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    setup_tracing(settings.service_name, settings.otlp_endpoint)
-    uvicorn.run(
+    configure_process(settings)
+    serve(
         create_app(settings, freeze_heap=True),
         host=settings.http_host,
         port=settings.http_port,
-        log_config=None,  # keep our structlog set-up
-        access_log=False,
     )
 
 

@@ -1,20 +1,19 @@
-"""Composition root: the running notifier (consumer, delivery loop, outbox relay)."""
+"""Composition root of the notifier: what differs from the one service skeleton
+(`duban_common.service`): its senders, its delivery loop, its consumer's handler."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 from collections.abc import Callable
 
-from sqlalchemy import text
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from duban_common.clock import Clock, SystemClock, clock_from_file_setting
 from duban_common.db import make_engine
 from duban_common.kafka import dead_letter
-from duban_common.logging import get_logger
 from duban_common.outbox import OutboxRelay
+from duban_common.service import Service, service_app
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import tables
 from notifier.adapters.channels import InboxSender, RobotSender, Sender
@@ -22,12 +21,11 @@ from notifier.adapters.mail import MaildirSender, SmtpSender
 from notifier.adapters.webhook_client import WebhookClient
 from notifier.domain.policies import RobotRateLimiter
 from notifier.entrypoints.messaging import build_broker
-from notifier.migrations import upgrade
 from notifier.service_layer.delivery import DeliveryLoop
 from notifier.service_layer.handlers import EventHandler
 from notifier.settings import Settings
 
-log = get_logger(__name__)
+MIGRATIONS = "notifier.adapters.migrations"
 
 SenderFactory = Callable[[Settings, WebhookClient], dict[Channel, Sender]]
 
@@ -58,8 +56,12 @@ def default_senders(settings: Settings, client: WebhookClient) -> dict[Channel, 
     }
 
 
-class NotifierService:
-    """Everything `python -m notifier` runs, started and stopped as one."""
+class NotifierService(Service):
+    """Everything `python -m notifier` runs: the consumer queues deliveries, the delivery loop
+    sends them, the relay publishes the dispatch records."""
+
+    migrations = MIGRATIONS
+    log_prefix = "notifier"
 
     def __init__(
         self,
@@ -70,82 +72,52 @@ class NotifierService:
         senders: SenderFactory = default_senders,
         migrate: bool = True,
     ) -> None:
-        self.settings = settings
         self.clock = clock or clock_from_file_setting(settings.clock_file)
-        self.engine = engine or make_engine(settings.database_url)
-        self.migrate = migrate
+        engine = engine or make_engine(settings.database_url)
         self.http = WebhookClient(
             timeout=settings.webhook_timeout_seconds,
             max_connections=settings.webhook_concurrency,
         )
         self.handler = EventHandler(
-            self.engine, settings, self.clock, on_urgent=lambda: self.delivery.wake()
+            engine, settings, self.clock, on_urgent=lambda: self.delivery.wake()
         )
-        self.broker = build_broker(settings, handler=self.handler)
-        self.relay = OutboxRelay(self.engine, tables.outbox, self.broker)
+        broker = build_broker(settings, handler=self.handler)
+        relay = OutboxRelay(engine, tables.outbox, broker)
         self.senders = senders(settings, self.http)
         self.delivery = DeliveryLoop(
-            self.engine,
+            engine,
             settings,
             self.clock,
             self.senders,
             # Robots count real minutes, even when the demo runs a simulated clock faster.
             limiter=RobotRateLimiter(settings.robot_limit_per_minute, SystemClock().now),
-            publish_dead_letter=functools.partial(dead_letter, self.broker),
-            on_recorded=self.relay.wake,
+            publish_dead_letter=functools.partial(dead_letter, broker),
+            on_recorded=relay.wake,
         )
-        self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self.started = False
+        super().__init__(
+            settings,
+            engine=engine,
+            broker=broker,
+            relay=relay,
+            loops=[self.delivery],
+            migrate=migrate,
+        )
 
-    async def start(self) -> None:
-        if self.migrate:
-            await asyncio.to_thread(upgrade, self.settings.database_url)
-        await self.broker.start()
-        self._stop.clear()
-        self._tasks = [
-            asyncio.create_task(self.delivery.run(self._stop), name="notifier-delivery"),
-            asyncio.create_task(self.relay.run(self._stop), name="notifier-outbox-relay"),
-        ]
-        self.started = True
-        log.info("notifier_started", database=self.engine.url.render_as_string())
-
-    async def stop(self) -> None:
-        """Stop consuming, let the loops finish their pass (the relay still publishes), close."""
-        self.started = False
-        for subscriber in self.broker.subscribers:
-            await subscriber.stop()
-        self._stop.set()
-        self.delivery.wake()
-        self.relay.wake()
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=30)
-            for task in pending:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._tasks = []
-        await self.broker.stop()
+    async def close(self) -> None:
         for sender in self.senders.values():
             await sender.close()
         await self.http.close()
         await self.engine.dispose()
-        log.info("notifier_stopped")
 
-    async def ready(self) -> bool:
-        """Ready when started, its loops alive, and the database and the broker answering."""
-        if not self.started or any(t.done() for t in self._tasks):
-            return False
-        try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return bool(await self.broker.ping(timeout=2.0))
-        except Exception:
-            return False
 
-    async def __aenter__(self) -> NotifierService:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()
+def create_app(
+    settings: Settings | None = None,
+    service: NotifierService | None = None,
+    *,
+    freeze_heap: bool = False,
+) -> FastAPI:
+    """The notifier's app: health only; its lifespan runs the whole notifier."""
+    service = service or NotifierService(settings or Settings())
+    return service_app(
+        service, freeze_heap=freeze_heap, title="督办 notifier", docs_url=None, redoc_url=None
+    )

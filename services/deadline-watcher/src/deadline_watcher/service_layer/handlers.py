@@ -22,6 +22,7 @@ from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import replan
 from duban_common import inbox
 from duban_common.logging import get_logger
+from duban_common.messagebus import handled_types, handler_for
 from duban_common.telemetry import current_traceparent
 from duban_contracts import Envelope, Message
 from duban_contracts import commands as c
@@ -38,7 +39,7 @@ Handler = Callable[
 
 
 async def handle(ctx: WatcherContext, envelope: Envelope, message: Message) -> None:
-    handler = HANDLERS.get(type(message))
+    handler = handler_for(HANDLERS, message)
     if handler is None:
         return
     now = ctx.now()
@@ -247,4 +248,4 @@ HANDLERS: dict[type[Message], Handler] = {
     e.SupervisionNoticeAnswered: on_notice_answered,
     c.RequestMonthlyReports: on_request_monthly_reports,
 }
-_HANDLED_TYPES = frozenset(cls.EVENT_TYPE for cls in HANDLERS)
+_HANDLED_TYPES = handled_types(HANDLERS)

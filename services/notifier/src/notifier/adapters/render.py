@@ -1,4 +1,4 @@
-"""Render deliveries into Chinese messages from the Jinja2 templates in `notifier/templates`."""
+"""Render deliveries into Chinese messages from the Jinja2 templates in `adapters/templates`."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Renderer:
     def __init__(self, public_base_url: str) -> None:
         self.base_url = public_base_url.rstrip("/")
         self.env = Environment(
-            loader=PackageLoader("notifier", "templates"),
+            loader=PackageLoader("notifier.adapters", "templates"),
             autoescape=False,  # Markdown and plain text, never HTML
             undefined=StrictUndefined,  # a missing fact is a bug, not an empty string
             keep_trailing_newline=False,

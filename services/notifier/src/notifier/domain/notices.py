@@ -11,19 +11,18 @@ from duban_contracts import events as e
 from duban_contracts.vocabulary import EscalationLevel, ReminderKind, Role
 from notifier.domain.model import Audience, Kind, Notice
 
-HANDLED_EVENT_TYPES = frozenset(
-    cls.EVENT_TYPE
-    for cls in (
-        e.ReminderDue,
-        e.TaskOverdue,
-        e.EscalationRaised,
-        e.ReportRequested,
-        e.ReportMissing,
-        e.SupervisionNoticeIssued,
-        e.SupervisionNoticeAnswered,
-        c.SendManualReminder,
-    )
+# The messages that tell people something (each has a builder below).
+NOTICE_MESSAGES: tuple[type[Message], ...] = (
+    e.ReminderDue,
+    e.TaskOverdue,
+    e.EscalationRaised,
+    e.ReportRequested,
+    e.ReportMissing,
+    e.SupervisionNoticeIssued,
+    e.SupervisionNoticeAnswered,
+    c.SendManualReminder,
 )
+HANDLED_EVENT_TYPES = frozenset(cls.EVENT_TYPE for cls in NOTICE_MESSAGES)
 
 
 def liaisons(departments: tuple[str, ...]) -> Audience:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -18,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from duban_common.batch_consumer import Inbound
 from duban_common.clock import Clock
 from duban_common.logging import get_logger
+from duban_common.messagebus import handled_types, handler_for
 from duban_common.telemetry import context_from
 from duban_contracts import Envelope, Message
 from duban_contracts import events as e
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import directory, sql, store, tables
 from notifier.domain.model import Audience, Kind, Notice, Recipient
-from notifier.domain.notices import HANDLED_EVENT_TYPES, notice_for
+from notifier.domain.notices import NOTICE_MESSAGES, notice_for
 from notifier.domain.policies import channels_for
 from notifier.settings import Settings
 
@@ -32,12 +34,6 @@ log = get_logger(__name__)
 tracer = trace.get_tracer("duban.notifier")
 
 CONSUMER = "notifier"
-
-DIRECTORY_EVENT_TYPES = frozenset(
-    cls.EVENT_TYPE
-    for cls in (e.DepartmentUpserted, e.DepartmentRemoved, e.UserUpserted, e.UserRemoved)
-)
-ACCEPTED_EVENT_TYPES = HANDLED_EVENT_TYPES | DIRECTORY_EVENT_TYPES | {e.TaskRegistered.EVENT_TYPE}
 
 
 def accepts(event_type: str) -> bool:
@@ -88,26 +84,11 @@ class EventHandler:
     async def _apply(
         self, conn: AsyncConnection, envelope: Envelope, message: Message, batch: _Batch
     ) -> None:
-        match message:
-            case e.DepartmentUpserted():
-                await directory.upsert_department(conn, message)
-            case e.DepartmentRemoved():
-                await directory.remove_department(conn, message.department_id)
-            case e.UserUpserted():
-                await directory.upsert_user(conn, message)
-            case e.UserRemoved():
-                await directory.remove_user(conn, message.user_id)
-            case e.TaskRegistered():
-                await directory.remember_task(conn, message.task_id, message.title, message.plan_id)
-                return
-            case _:
-                notice = notice_for(message, str(envelope.event_id))
-                if notice is not None:
-                    await self._queue(conn, notice, envelope, batch)
-                return
-        batch.targets.clear()  # the directory changed: later events of the batch see it
+        handler = handler_for(HANDLERS, message)
+        if handler is not None:
+            await handler(self, conn, envelope, message, batch)
 
-    async def _queue(
+    async def queue(
         self, conn: AsyncConnection, notice: Notice, envelope: Envelope, batch: _Batch
     ) -> None:
         if notice.audience.global_roles and notice.audience.plan_id is None and notice.task_id:
@@ -143,6 +124,64 @@ class _Batch:
     def __init__(self, now: datetime, digest_window: timedelta) -> None:
         self.enqueuing = store.Enqueuing(now, digest_window)
         self.targets: dict[tuple[Audience, Kind], list[tuple[Recipient, Channel]]] = {}
+
+
+Handler = Callable[[EventHandler, AsyncConnection, Envelope, Any, _Batch], Awaitable[None]]
+
+
+async def on_department_upserted(
+    h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.DepartmentUpserted, batch: _Batch
+) -> None:
+    await directory.upsert_department(conn, m)
+    batch.targets.clear()  # the directory changed: later events of the batch see it
+
+
+async def on_department_removed(
+    h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.DepartmentRemoved, batch: _Batch
+) -> None:
+    await directory.remove_department(conn, m.department_id)
+    batch.targets.clear()
+
+
+async def on_user_upserted(
+    h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.UserUpserted, batch: _Batch
+) -> None:
+    await directory.upsert_user(conn, m)
+    batch.targets.clear()
+
+
+async def on_user_removed(
+    h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.UserRemoved, batch: _Batch
+) -> None:
+    await directory.remove_user(conn, m.user_id)
+    batch.targets.clear()
+
+
+async def on_task_registered(
+    h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.TaskRegistered, batch: _Batch
+) -> None:
+    """Remembers the task's title and plan (a notice names them, overseers are per plan)."""
+    await directory.remember_task(conn, m.task_id, m.title, m.plan_id)
+
+
+async def on_notice_message(
+    h: EventHandler, conn: AsyncConnection, env: Envelope, m: Message, batch: _Batch
+) -> None:
+    """An event that tells people something: queue its deliveries."""
+    notice = notice_for(m, str(env.event_id))
+    if notice is not None:
+        await h.queue(conn, notice, env, batch)
+
+
+HANDLERS: dict[type[Message], Handler] = {
+    e.DepartmentUpserted: on_department_upserted,
+    e.DepartmentRemoved: on_department_removed,
+    e.UserUpserted: on_user_upserted,
+    e.UserRemoved: on_user_removed,
+    e.TaskRegistered: on_task_registered,
+    **dict.fromkeys(NOTICE_MESSAGES, on_notice_message),
+}
+ACCEPTED_EVENT_TYPES = handled_types(HANDLERS)
 
 
 @contextlib.contextmanager

@@ -6,23 +6,20 @@ of other departments (404) and has the refusal audited; the route-walking test e
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.telemetry import TelemetryConfig
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import text
 
 from duban_common.clock import Clock, clock_from_file_setting
-from duban_common.heap import freeze_startup_heap
 from duban_common.logging import get_logger
+from duban_common.service import service_app
 from task_ledger import web
 from task_ledger.adapters import repository as repo
+from task_ledger.bootstrap import LedgerService
 from task_ledger.domain.model import User
 from task_ledger.entrypoints import problems, routes_admin, routes_reports, routes_tasks
 from task_ledger.entrypoints.limits import BodySizeLimit
@@ -140,60 +137,28 @@ def create_app(
     prepared: bool = False,
     freeze_heap: bool = False,
 ) -> FastAPI:
-    """The ledger's ASGI app. Its lifespan migrates and seeds (unless `prepared`), and with
-    `background` runs the Kafka broker (consumers + publisher) and the outbox relay.
-    `freeze_heap`: for the service process (see `duban_common.heap`)."""
+    """The ledger's ASGI app. Its lifespan runs `bootstrap.LedgerService`: migrates and seeds
+    (unless `prepared`), and with `background` the Kafka broker (consumers + publisher) and the
+    outbox relay. `freeze_heap`: for the service process (see `duban_common.heap`)."""
     settings = settings or Settings()
     ledger = ledger or Ledger(settings, clock or clock_from_file_setting(settings.clock_file))
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from task_ledger.runtime import Runtime
-
-        runtime = Runtime(ledger, background=background, prepared=prepared)
-        await runtime.start()
-        if freeze_heap:
-            freeze_startup_heap()
-        app.state.runtime = runtime
-        app.state.ready = True
-        try:
-            yield
-        finally:
-            app.state.ready = False
-            await runtime.stop()
-
-    app = FastAPI(
+    app = service_app(
+        LedgerService(ledger, background=background, prepared=prepared),
+        freeze_heap=freeze_heap,
         title="督办台账 Task Ledger",
         version="0.1.0",
         description="工作台账：方案、措施、任务、进展、督办与审计",
-        lifespan=lifespan,
         telemetry=HTTP_TELEMETRY,
     )
     app.state.ledger = ledger
     app.state.token_cache = TokenCache(ledger)
     app.state.ledger_audit_denied = audit_denied
-    app.state.ready = False
     problems.install(app)
     app.add_middleware(
         BodySizeLimit,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-
-    @app.get("/health/live", tags=["health"])
-    async def live() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/health/ready", tags=["health"])
-    async def ready() -> Any:
-        try:
-            async with ledger.reading() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
-        except Exception:
-            return problems.problem(503, "数据库不可用")
-        if not app.state.ready:
-            return problems.problem(503, "服务正在启动")
-        return {"status": "ready"}
 
     app.include_router(routes_admin.router(current_user, token_serializer))
     app.include_router(routes_tasks.router(current_user))

@@ -1,5 +1,5 @@
-"""`task_ledger.cli:app` — wired into the `duban` command as `duban audit verify` and
-`duban plan import FILE`."""
+"""`task_ledger.entrypoints.cli:app` (`python -m task_ledger.entrypoints.cli`), wired into the
+`duban` command as `duban audit verify`, `duban user create` and `duban plan import FILE`."""
 
 from __future__ import annotations
 
@@ -59,10 +59,11 @@ def user_create(
     database_url: Annotated[str | None, typer.Option(help="台账数据库")] = None,
 ) -> None:
     """直接在台账数据库中创建用户（生产环境不生成演示账号，首个管理员由此创建）。"""
+    from duban_common.migrations import upgrade
     from duban_contracts.vocabulary import Role
+    from task_ledger.bootstrap import MIGRATIONS
     from task_ledger.domain.errors import DomainError
     from task_ledger.domain.model import User
-    from task_ledger.migrate import upgrade
     from task_ledger.service_layer.directory import create_user
     from task_ledger.service_layer.uow import Ledger
     from task_ledger.settings import Settings
@@ -70,7 +71,7 @@ def user_create(
     if len(password) < 8:
         raise typer.BadParameter("密码至少 8 位")
     settings = Settings(database_url=database_url) if database_url else Settings()
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, MIGRATIONS)
     user = User(
         f"user-{username}"[:64],
         username,
