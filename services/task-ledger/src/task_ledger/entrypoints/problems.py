@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from task_ledger.domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from task_ledger.entrypoints.refusals import audit_denied
 from task_ledger.service_layer.handlers import AccessDenied
 
 PROBLEM = "application/problem+json"
@@ -55,9 +56,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AccessDenied)
     async def _denied(request: Request, exc: AccessDenied) -> JSONResponse:
-        user = getattr(request.state, "user", None)
-        if exc.exists:
-            await request.app.state.ledger_audit_denied(user, exc, request)
+        await audit_denied(request, exc)
         return problem(404, NOT_VISIBLE)
 
     @app.exception_handler(NotFound)

@@ -21,10 +21,12 @@ from duban_contracts.vocabulary import Light
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotAllowed, NotFound
-from task_ledger.domain.model import User
+from task_ledger.domain.model import Task, User
+from task_ledger.entrypoints.refusals import audit_denied
+from task_ledger.entrypoints.responses import TaskOut
+from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
 from task_ledger.service_layer.handlers import AccessDenied
 from task_ledger.service_layer.uow import Ledger
-from task_ledger.web.session import Session, WebConfig, get_session
 
 log = get_logger(__name__)
 HERE = Path(__file__).parent
@@ -96,6 +98,20 @@ async def page_user(request: Request) -> User:
     if user is None:
         raise LoginRequired
     return user
+
+
+def task_rows(request: Request, tasks: list[Task], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Tasks as the templates show them: the API's task fields, department names, days late."""
+    ledger = ledger_of(request)
+    today = ledger.today()
+    out = []
+    for task in tasks:
+        v = TaskOut.of(task, today, ledger.settings.warning_days).model_dump()
+        v["lead_names"] = [names.get(d, d) for d in task.lead_department_ids]
+        v["supporting_names"] = [names.get(d, d) for d in task.supporting_department_ids]
+        v["days_late"] = (today - task.due_on).days if v["overdue"] and task.due_on else 0
+        out.append(v)
+    return out
 
 
 def require_overseer(user: User, what: str) -> None:
@@ -239,9 +255,7 @@ class PageRoute(APIRoute):
             except Forbidden as exc:
                 response = render(request, "error.html", 403, title="无权访问", message=exc.message)
             except AccessDenied as exc:
-                if exc.exists:
-                    user = getattr(request.state, "user", None)
-                    await request.app.state.ledger_audit_denied(user, exc, request)
+                await audit_denied(request, exc)
                 response = render(
                     request, "error.html", 404, title="不存在", message="任务不存在或无权访问。"
                 )

@@ -1,0 +1,37 @@
+"""The JSON API under /api: one module-level router per resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from task_ledger.entrypoints.api import (
+    auth,
+    completions,
+    departments,
+    extensions,
+    imports,
+    inbox,
+    notices,
+    plans,
+    progress_reports,
+    reports,
+    tasks,
+    users,
+)
+
+router = APIRouter(prefix="/api")
+for resource in (
+    auth,
+    inbox,
+    departments,
+    users,
+    imports,
+    plans,
+    tasks,
+    progress_reports,
+    completions,
+    extensions,
+    notices,
+    reports,
+):
+    router.include_router(resource.router)

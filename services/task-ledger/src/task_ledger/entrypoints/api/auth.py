@@ -1,0 +1,38 @@
+"""Login (a bearer token) and who I am."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from task_ledger.adapters import repository as repo
+from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, issue_token
+from task_ledger.entrypoints.problems import ApiError
+from task_ledger.entrypoints.responses import LoginOut, UserOut
+from task_ledger.entrypoints.schemas import LoginRequest
+from task_ledger.service_layer import directory
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/login", summary="登录，返回 Bearer 令牌")
+async def login(ledger: LedgerDep, body: LoginRequest) -> LoginOut:
+    async with ledger.reading() as conn:
+        found = await repo.get_user_credentials(conn, body.username)
+    hasher = directory.password_hasher(ledger.settings)
+    if (
+        found is None
+        or not found[0].active
+        or not directory.verify_password(hasher, found[1], body.password)
+    ):
+        raise ApiError(401, "用户名或密码错误")
+    user = found[0]
+    return LoginOut(
+        access_token=issue_token(ledger.settings, user),
+        expires_in=ledger.settings.token_lifetime_seconds,
+        user=UserOut.of(user),
+    )
+
+
+@router.get("/me", summary="当前用户")
+async def me(me: CurrentUser) -> UserOut:
+    return UserOut.of(me)
