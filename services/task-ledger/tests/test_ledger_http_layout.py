@@ -1,5 +1,6 @@
 """The pages and the JSON API meet only in shared modules (deps, responses, downloads,
-refusals) and the service layer, never in each other's modules."""
+refusals) and the service layer, never in each other's modules; both reach the database only
+through the service layer."""
 
 from __future__ import annotations
 
@@ -31,3 +32,13 @@ def test_the_service_layer_and_domain_never_import_entrypoints(
 ) -> None:
     chains = graph.find_shortest_chains(importer=layer, imported="task_ledger.entrypoints")
     assert not chains, f"{layer} reaches the entrypoints: {chains}"
+
+
+def test_the_http_layer_reaches_the_database_only_through_the_service_layer(
+    graph: grimp.ImportGraph,
+) -> None:
+    direct = graph.find_matching_direct_imports(
+        import_expression="task_ledger.entrypoints.** -> task_ledger.adapters.**"
+    )
+    allowed = {"task_ledger.entrypoints.messaging"}  # the broker wiring, not the HTTP layer
+    assert [i for i in direct if i["importer"] not in allowed] == []

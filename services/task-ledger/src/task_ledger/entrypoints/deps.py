@@ -11,11 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from duban_contracts.vocabulary import Role
-from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import NotAllowed
 from task_ledger.domain.model import User
 from task_ledger.entrypoints.problems import ApiError
+from task_ledger.service_layer import queries
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
@@ -98,8 +98,7 @@ async def _verify_token(ledger: Ledger, token: str) -> User:
         raise ApiError(401, "登录已过期，请重新登录") from None
     except BadSignature:
         raise ApiError(401, "登录凭证无效") from None
-    async with ledger.reading() as conn:
-        user = await repo.get_user(conn, str(data.get("uid")))
+    user = await queries.user(ledger, str(data.get("uid")))
     if user is None or not user.active:
         raise ApiError(401, "账号不存在或已停用")
     return user

@@ -79,6 +79,25 @@ async def find_tasks(
     return len(lit), lit[offset : None if limit is None else offset + limit]
 
 
+async def visible_tasks(
+    conn: AsyncConnection, user: User, plan_id: str | None = None
+) -> list[Task]:
+    """Every task `user` may see (of one plan, if given), for the home pages."""
+    f = repo.TaskFilter(
+        visible_to_department=authz.visible_department(user),
+        visible_plans=authz.plan_scope(user),
+        plan_id=plan_id,
+    )
+    return await repo.list_tasks(conn, f)
+
+
+async def draft_tasks(ledger: Ledger, plan_id: str) -> list[Task]:
+    """A plan's tasks not yet dispatched (for supervisors dispatching a whole plan)."""
+    f = repo.TaskFilter(plan_id=plan_id, status=TaskStatus.DRAFT)
+    async with ledger.reading() as conn:
+        return await repo.list_tasks(conn, f)
+
+
 @dataclass(frozen=True)
 class TaskFile:
     """A task with its departments, child tasks and everything filed on it."""
@@ -134,20 +153,60 @@ async def supervision_notices(ledger: Ledger, user: User, task_id: str) -> list[
         return await repo.list_notices(conn, task_id)
 
 
+async def parent_of(conn: AsyncConnection, user: User, task: Task) -> Task | None:
+    """The task this one was decomposed from, if `user` may see it."""
+    if task.parent_task_id is None:
+        return None
+    parent = await repo.get_task(conn, task.parent_task_id)
+    return parent if parent is not None and authz.can_view_task(user, parent) else None
+
+
+async def task_timeline(conn: AsyncConnection, task: Task) -> list[Any]:
+    """The timeline of a task already read through `handlers.read_task`."""
+    return await repo.list_timeline(conn, task.id)
+
+
 async def may_report(ledger: Ledger, user: User, task_id: str) -> None:
     """Refuse another department's task before any of a report's files is stored."""
     async with ledger.reading() as conn:
         await h.read_task(conn, user, task_id, "report_progress")
 
 
+async def user(ledger: Ledger, user_id: str) -> User | None:
+    async with ledger.reading() as conn:
+        return await repo.get_user(conn, user_id)
+
+
+async def user_and_unread(ledger: Ledger, user_id: str) -> tuple[User | None, int]:
+    """A signed-in user and how many inbox messages they have not read (every page shows it)."""
+    async with ledger.reading() as conn:
+        found = await repo.get_user(conn, user_id)
+        unread = len(await repo.list_inbox(conn, user_id, True)) if found else 0
+    return found, unread
+
+
+async def credentials(ledger: Ledger, username: str) -> tuple[User, str] | None:
+    """A user and their password hash, to check a login."""
+    async with ledger.reading() as conn:
+        return await repo.get_user_credentials(conn, username)
+
+
 async def inbox(ledger: Ledger, user: User, unread_only: bool = False) -> list[Any]:
     async with ledger.reading() as conn:
-        return await repo.list_inbox(conn, user.id, unread_only)
+        return await inbox_of(conn, user, unread_only)
+
+
+async def inbox_of(conn: AsyncConnection, user: User, unread_only: bool = False) -> list[Any]:
+    return await repo.list_inbox(conn, user.id, unread_only)
 
 
 async def departments(ledger: Ledger) -> list[Department]:
     async with ledger.reading() as conn:
-        return await repo.list_departments(conn)
+        return await all_departments(conn)
+
+
+async def all_departments(conn: AsyncConnection) -> list[Department]:
+    return await repo.list_departments(conn)
 
 
 async def users(ledger: Ledger) -> list[User]:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from task_ledger.adapters import repository as repo
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, issue_token
 from task_ledger.entrypoints.problems import ApiError
 from task_ledger.entrypoints.responses import LoginOut, UserOut
 from task_ledger.entrypoints.schemas import LoginRequest
-from task_ledger.service_layer import directory
+from task_ledger.service_layer import directory, queries
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/login", summary="登录，返回 Bearer 令牌")
 async def login(ledger: LedgerDep, body: LoginRequest) -> LoginOut:
-    async with ledger.reading() as conn:
-        found = await repo.get_user_credentials(conn, body.username)
+    found = await queries.credentials(ledger, body.username)
     hasher = directory.password_hasher(ledger.settings)
     if (
         found is None

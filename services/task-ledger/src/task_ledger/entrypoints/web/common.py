@@ -18,13 +18,13 @@ from starlette.datastructures import FormData
 
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import Light
-from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotAllowed, NotFound
 from task_ledger.domain.model import Task, User
 from task_ledger.entrypoints.refusals import audit_denied
 from task_ledger.entrypoints.responses import TaskOut
 from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
+from task_ledger.service_layer import queries
 from task_ledger.service_layer.handlers import AccessDenied
 from task_ledger.service_layer.uow import Ledger
 
@@ -80,10 +80,7 @@ async def current_user(request: Request) -> User | None:
     session = get_session(request)
     if session.user_id is None:
         return None
-    async with ledger_of(request).reading() as conn:
-        user = await repo.get_user(conn, session.user_id)
-        if user is not None:
-            request.state.unread = len(await repo.list_inbox(conn, user.id, True))
+    user, request.state.unread = await queries.user_and_unread(ledger_of(request), session.user_id)
     if user is None or not user.active:
         session.user_id = None
         session.modified = True

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import User
@@ -69,7 +68,7 @@ async def review(request: Request, me: Me, import_id: str) -> Response:
     ledger = ledger_of(request)
     data = await imports.get_import(ledger, import_id)
     async with ledger.reading() as conn:
-        deps = await repo.list_departments(conn)
+        deps = await q.all_departments(conn)
     grouped: dict[str, list[Any]] = defaultdict(list)
     for d in sorted(deps, key=lambda d: (d.jurisdiction, d.name)):
         grouped[d.jurisdiction].append(d)

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from duban_common.logging import get_logger
-from task_ledger.adapters import repository as repo
 from task_ledger.entrypoints.web.common import (
     PageRoute,
     checked_form,
@@ -24,7 +23,7 @@ from task_ledger.entrypoints.web.common import (
 )
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.entrypoints.web.throttle import LoginThrottle
-from task_ledger.service_layer import directory
+from task_ledger.service_layer import directory, queries
 
 log = get_logger(__name__)
 
@@ -72,8 +71,7 @@ async def login(request: Request) -> Response:
             username=username,
             error=f"登录失败次数过多，请 {math.ceil(wait / 60)} 分钟后再试。",
         )
-    async with ledger.reading() as conn:
-        found = await repo.get_user_credentials(conn, username) if username else None
+    found = await queries.credentials(ledger, username) if username else None
     hasher = directory.password_hasher(ledger.settings)
     s = ledger.settings
     stored = found[1] if found else _dummy_hash(s.argon2_time_cost, s.argon2_memory_cost)

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from duban_contracts.vocabulary import Light, TaskStatus
-from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.lifecycle import WORKING
 from task_ledger.domain.model import User
@@ -52,13 +51,12 @@ async def liaison_home(request: Request, me: User) -> Response:
     ledger = ledger_of(request)
     today = ledger.today()
     period = today.strftime("%Y-%m")
-    dep = authz.visible_department(me)
     async with ledger.reading() as conn:
-        tasks = await repo.list_tasks(conn, repo.TaskFilter(visible_to_department=dep))
+        tasks = await q.visible_tasks(conn, me)
         names = await q.department_names(conn)
         reported = await q.reported_task_ids(conn, me.department_id or "-", period)
         monthly = await q.monthly_request(conn, me.department_id or "-", period)
-        inbox = await repo.list_inbox(conn, me.id, True)
+        inbox = await q.inbox_of(conn, me, True)
         notices = await q.notices_for_department(conn, me.department_id or "-")
     items = task_rows(request, tasks, names)
     items.sort(key=lambda v: (LIGHT_ORDER[v["light"]], v["due_on"] or date.max))
@@ -97,14 +95,14 @@ async def supervisor_home(request: Request, me: User) -> Response:
     scope = authz.plan_scope(me)
     async with ledger.reading() as conn:
         plans = await q.plans(conn, scope)
-        tasks = await repo.list_tasks(conn, repo.TaskFilter(plan_id=plan_id, visible_plans=scope))
+        tasks = await q.visible_tasks(conn, me, plan_id)
         names = await q.department_names(conn)
         completions = await q.pending_completions(conn, scope)
         extensions = await q.pending_extensions(conn, scope)
         escalations = await q.escalations(conn, scope)
         missing = await q.missing_reports(conn, scope)
         notices = await q.open_notices(conn, scope)
-        inbox = await repo.list_inbox(conn, me.id, True)
+        inbox = await q.inbox_of(conn, me, True)
     items = task_rows(request, tasks, names)
     plan_titles = {p.id: p.title for p in plans}
     by_plan: dict[str, Counter[str]] = {}
@@ -154,8 +152,7 @@ async def supervisor_home(request: Request, me: User) -> Response:
 # --- inbox --------------------------------------------------------------------------------
 @router.get("/inbox")
 async def inbox(request: Request, me: Me) -> Response:
-    async with ledger_of(request).reading() as conn:
-        messages = await repo.list_inbox(conn, me.id, False)
+    messages = await q.inbox(ledger_of(request), me)
     return render(request, "inbox.html", messages=messages)
 
 

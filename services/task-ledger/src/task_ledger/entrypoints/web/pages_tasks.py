@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from duban_contracts.vocabulary import Decision, EscalationLevel, Light, TaskStatus
-from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.lifecycle import WORKING
@@ -94,10 +93,8 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         measure = await q.measure(conn, task.measure_id)
         # Child tasks go to subordinate departments: show only those this user may see.
         children = [c for c in found.children if authz.can_view_task(me, c)]
-        parent = await repo.get_task(conn, task.parent_task_id) if task.parent_task_id else None
-        if parent is not None and not authz.can_view_task(me, parent):
-            parent = None
-        timeline = await repo.list_timeline(conn, task.id)
+        parent = await q.parent_of(conn, me, task)
+        timeline = await q.task_timeline(conn, task)
         people = await q.user_names(
             conn,
             [r.actor_id for r in timeline]
@@ -307,10 +304,7 @@ async def dispatch_plan(request: Request, me: Me, plan_id: str) -> Response:
     await checked_form(request)
     require_decider(me, "交办任务")
     ledger = ledger_of(request)
-    async with ledger.reading() as conn:
-        drafts = await repo.list_tasks(
-            conn, repo.TaskFilter(plan_id=plan_id, status=TaskStatus.DRAFT)
-        )
+    drafts = await q.draft_tasks(ledger, plan_id)
     session = get_session(request)
     done = 0
     for task in drafts:
