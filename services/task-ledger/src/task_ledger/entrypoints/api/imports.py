@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 
-from task_ledger.entrypoints.deps import ImporterUser, LedgerDep
+from task_ledger.entrypoints.deps import ImporterUser, LedgerDep, SettingsDep
 from task_ledger.entrypoints.responses import ImportConfirmed, ImportOut, ImportPreview
 from task_ledger.service_layer import attachments, imports
 
@@ -15,9 +15,12 @@ router = APIRouter(prefix="/imports", tags=["imports"])
 
 @router.post("", status_code=201, summary="上传方案，返回预览")
 async def upload(
-    ledger: LedgerDep, me: ImporterUser, file: Annotated[UploadFile, File()]
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    me: ImporterUser,
+    file: Annotated[UploadFile, File()],
 ) -> ImportPreview:
-    data = await attachments.read_plan_file(ledger.settings, file)
+    data = await attachments.read_plan_file(settings, file)
     return ImportPreview.model_validate(
         await imports.upload(ledger, me, file.filename or "plan.txt", data)
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
 from task_ledger.entrypoints import downloads
-from task_ledger.entrypoints.deps import CurrentUser, LedgerDep
+from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, SettingsDep
 from task_ledger.entrypoints.responses import ProgressReportOut
 from task_ledger.service_layer import attachments, queries
 from task_ledger.service_layer import handlers as h
@@ -26,6 +26,7 @@ async def list_reports(ledger: LedgerDep, me: CurrentUser, task_id: str) -> list
 @router.post("/progress-reports", status_code=201, summary="填报进展（可带附件）")
 async def report_progress(
     ledger: LedgerDep,
+    settings: SettingsDep,
     me: CurrentUser,
     task_id: str,
     percent: Annotated[int, Form(ge=0, le=100)],
@@ -38,7 +39,7 @@ async def report_progress(
 ) -> ProgressReportOut:
     if files:
         await queries.may_report(ledger, me, task_id)
-    stored = await attachments.store(ledger.settings, files or [])
+    stored = await attachments.store(settings, files or [])
     data = h.ReportInput(percent, done_work, next_steps, problems, coordination_needed, period)
     report = await h.report_progress(ledger, me, task_id, data, stored)
     return ProgressReportOut.model_validate(report)
