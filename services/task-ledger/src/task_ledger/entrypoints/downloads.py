@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from task_ledger.domain.model import User
 from task_ledger.reports.service import ReportFile
-from task_ledger.service_layer import attachments
+from task_ledger.service_layer import uploads
 from task_ledger.service_layer.uow import Ledger
 
 # OpenAPI of a route answering a file of any type.
@@ -21,7 +21,7 @@ ANY_FILE: dict[int | str, dict[str, Any]] = {
 async def attachment(ledger: Ledger, user: User, task_id: str, attachment_id: str) -> FileResponse:
     """An attachment of a task `user` may read (another department's: refused like a missing
     task)."""
-    found = await attachments.locate(ledger, user, task_id, attachment_id)
+    found = await uploads.locate_attachment(ledger, user, task_id, attachment_id)
     return FileResponse(found.path, media_type=found.content_type, filename=found.filename)
 
 

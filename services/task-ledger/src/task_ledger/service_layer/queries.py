@@ -202,11 +202,7 @@ async def inbox_of(conn: AsyncConnection, user: User, unread_only: bool = False)
 
 async def departments(ledger: Ledger) -> list[Department]:
     async with ledger.reading() as conn:
-        return await all_departments(conn)
-
-
-async def all_departments(conn: AsyncConnection) -> list[Department]:
-    return await repo.list_departments(conn)
+        return await repo.list_departments(conn)
 
 
 async def users(ledger: Ledger) -> list[User]:

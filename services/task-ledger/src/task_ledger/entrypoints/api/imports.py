@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, UploadFile
 
 from task_ledger.entrypoints.deps import ImporterUser, LedgerDep, SettingsDep
 from task_ledger.entrypoints.responses import ImportConfirmed, ImportOut, ImportPreview
-from task_ledger.service_layer import attachments, imports
+from task_ledger.service_layer import imports, uploads
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -20,7 +20,7 @@ async def upload(
     me: ImporterUser,
     file: Annotated[UploadFile, File()],
 ) -> ImportPreview:
-    data = await attachments.read_plan_file(settings, file)
+    data = await uploads.read_plan_file(settings, file)
     return ImportPreview.model_validate(
         await imports.upload(ledger, me, file.filename or "plan.txt", data)
     )

@@ -10,8 +10,8 @@ from fastapi.responses import FileResponse
 from task_ledger.entrypoints import downloads
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, SettingsDep
 from task_ledger.entrypoints.responses import ProgressReportOut
-from task_ledger.service_layer import attachments, queries
 from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer import queries, uploads
 
 router = APIRouter(prefix="/tasks/{task_id}", tags=["tasks"])
 LongText = Annotated[str, Form(max_length=20_000)]
@@ -39,7 +39,7 @@ async def report_progress(
 ) -> ProgressReportOut:
     if files:
         await queries.may_report(ledger, me, task_id)
-    stored = await attachments.store(settings, files or [])
+    stored = await uploads.store_attachments(settings, files or [])
     data = h.ReportInput(percent, done_work, next_steps, problems, coordination_needed, period)
     report = await h.report_progress(ledger, me, task_id, data, stored)
     return ProgressReportOut.model_validate(report)

@@ -27,7 +27,7 @@ from task_ledger.entrypoints.web.common import (
 )
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.reports.service import monthly_report_file
-from task_ledger.service_layer import attachments, import_corrections, imports
+from task_ledger.service_layer import import_corrections, imports, uploads
 from task_ledger.service_layer import queries as q
 
 Me = Annotated[User, Depends(page_user)]
@@ -53,7 +53,7 @@ async def upload(request: Request, me: Me) -> Response:
         session.flash("请选择方案文件", "error")
         return redirect("/imports")
     try:
-        data = await attachments.read_plan_file(ledger.settings, upload)
+        data = await uploads.read_plan_file(ledger.settings, upload)
         result = await imports.upload(ledger, me, upload.filename, data)
     except DomainError as exc:
         session.flash(str(exc), "error")
@@ -67,8 +67,7 @@ async def review(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
     ledger = ledger_of(request)
     data = await imports.get_import(ledger, import_id)
-    async with ledger.reading() as conn:
-        deps = await q.all_departments(conn)
+    deps = await q.departments(ledger)
     grouped: dict[str, list[Any]] = defaultdict(list)
     for d in sorted(deps, key=lambda d: (d.jurisdiction, d.name)):
         grouped[d.jurisdiction].append(d)

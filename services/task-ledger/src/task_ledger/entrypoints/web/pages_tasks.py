@@ -31,9 +31,9 @@ from task_ledger.entrypoints.web.common import (
     text,
 )
 from task_ledger.entrypoints.web.session import get_session
-from task_ledger.service_layer import attachments
 from task_ledger.service_layer import handlers as h
 from task_ledger.service_layer import queries as q
+from task_ledger.service_layer import uploads
 
 Me = Annotated[User, Depends(page_user)]
 PAGE_SIZE = 100
@@ -165,7 +165,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
     try:
         percent = integer(form, "percent", "进度", 0, 100)
         files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-        stored = await attachments.store(ledger.settings, files)
+        stored = await uploads.store_attachments(ledger.settings, files)
         data = h.ReportInput(
             percent,
             text(form, "done_work"),

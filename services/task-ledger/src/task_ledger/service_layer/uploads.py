@@ -1,6 +1,6 @@
 """Files people upload: attachments of progress reports (stored content-addressed by
 `adapters.files.FileStore`) and plan documents (read whole, bounded). The API and the pages
-both come through here, and both download an attachment through `locate`."""
+both store and download attachments through here."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ async def read_plan_file(settings: Settings, upload: Upload) -> bytes:
     return await read_whole(upload, limit, f"方案文件超过 {limit // 1024 // 1024} MB")
 
 
-async def store(settings: Settings, uploads: Sequence[Upload]) -> list[Attachment]:
+async def store_attachments(settings: Settings, uploads: Sequence[Upload]) -> list[Attachment]:
     """Check and store a progress report's attachments; nothing is stored past a refusal of
     the count, and each file is checked (type, size, not empty) before it is written."""
     s = settings
@@ -73,7 +73,9 @@ async def store(settings: Settings, uploads: Sequence[Upload]) -> list[Attachmen
     return stored
 
 
-async def locate(ledger: Ledger, user: User, task_id: str, attachment_id: str) -> StoredFile:
+async def locate_attachment(
+    ledger: Ledger, user: User, task_id: str, attachment_id: str
+) -> StoredFile:
     """An attachment of a task this user may read (another department's task: AccessDenied)."""
     async with ledger.reading() as conn:
         await h.read_task(conn, user, task_id, "download_attachment")
