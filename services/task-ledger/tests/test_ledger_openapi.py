@@ -85,3 +85,13 @@ def test_a_task_is_documented_with_its_fields(spec: dict[str, Any]) -> None:
     )
     code, _ = success_of(paths[("post", "/api/tasks/{task_id}/reminders")])
     assert code == "202"
+
+
+def test_refusals_are_documented_as_problem_details(spec: dict[str, Any]) -> None:
+    for method, path, operation in api_operations(spec):
+        for status in ("401", "403", "404", "422"):
+            content = operation["responses"][status]["content"]
+            assert set(content) == {"application/problem+json"}, (method, path, status)
+            assert {"title", "status", "detail"} <= set(
+                content["application/problem+json"]["schema"]["properties"]
+            )

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from task_ledger.domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
@@ -28,6 +29,28 @@ TITLES = {
     500: "服务器内部错误",
 }
 NOT_VISIBLE = "任务不存在或无权访问"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: what every refusal of the API answers."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = Field(description="给用户看的中文说明")
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="仅 422：每个不合法字段的 loc、msg、type"
+    )
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for refusals: problem+json with the Problem schema (inline, so the
+    media type is the one actually sent)."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {"description": TITLES[status], "content": {PROBLEM: {"schema": schema}}}
+        for status in statuses
+    }
 
 
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:

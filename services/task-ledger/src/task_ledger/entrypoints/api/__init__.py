@@ -18,8 +18,10 @@ from task_ledger.entrypoints.api import (
     tasks,
     users,
 )
+from task_ledger.entrypoints.problems import documented
 
-router = APIRouter(prefix="/api")
+# Every API route may refuse: not signed in, not allowed, not found (or not visible), invalid.
+router = APIRouter(prefix="/api", responses=documented(401, 403, 404, 422))
 for resource in (
     auth,
     inbox,
