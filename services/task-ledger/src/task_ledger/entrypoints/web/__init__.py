@@ -3,8 +3,9 @@ supervisors. `install(app)` mounts them on the API's FastAPI app.
 
 The pages use the same service layer and object-level authorization as the API: tasks are
 read through `service_layer.queries` / `handlers.read_task` and changed through the handlers,
-so a page never shows or changes another department's task. Pages and the API share only
-`entrypoints.downloads` and `entrypoints.refusals`, never each other's modules.
+so a page never shows or changes another department's task. Pages and the API share the
+modules at the top of `entrypoints/` (`deps`, `responses`, `downloads`, `refusals`), never
+each other's modules.
 
 Pages (GET) and forms (POST, each with the session's CSRF token):
   /login, /logout                      sign in (throttled) and out

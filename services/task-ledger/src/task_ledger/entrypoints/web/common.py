@@ -21,12 +21,12 @@ from duban_contracts.vocabulary import Light
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotAllowed, NotFound
 from task_ledger.domain.model import Task, User
+from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.refusals import audit_denied
 from task_ledger.entrypoints.responses import TaskOut
 from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
 from task_ledger.service_layer import queries
 from task_ledger.service_layer.handlers import AccessDenied
-from task_ledger.service_layer.uow import Ledger
 
 log = get_logger(__name__)
 HERE = Path(__file__).parent
@@ -68,10 +68,6 @@ class Forbidden(Exception):
         self.message = message
 
 
-def ledger_of(request: Request) -> Ledger:
-    return request.app.state.ledger  # type: ignore[no-any-return]
-
-
 def config_of(request: Request) -> WebConfig:
     return request.app.state.web  # type: ignore[no-any-return]
 
@@ -80,7 +76,7 @@ async def current_user(request: Request) -> User | None:
     session = get_session(request)
     if session.user_id is None:
         return None
-    user, request.state.unread = await queries.user_and_unread(ledger_of(request), session.user_id)
+    user, request.state.unread = await queries.user_and_unread(get_ledger(request), session.user_id)
     if user is None or not user.active:
         session.user_id = None
         session.modified = True
@@ -99,7 +95,7 @@ async def page_user(request: Request) -> User:
 
 def task_rows(request: Request, tasks: list[Task], names: dict[str, str]) -> list[dict[str, Any]]:
     """Tasks as the templates show them: the API's task fields, department names, days late."""
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     today = ledger.today()
     out = []
     for task in tasks:

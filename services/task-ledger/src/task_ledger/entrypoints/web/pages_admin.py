@@ -13,10 +13,10 @@ from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import User
 from task_ledger.entrypoints import downloads
+from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.web.common import (
     PageRoute,
     checked_form,
-    ledger_of,
     no_store,
     page_user,
     redirect,
@@ -38,7 +38,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 @router.get("/imports")
 async def import_form(request: Request, me: Me) -> Response:
     require_decider(me, "导入方案")
-    recent = await q.recent_imports(ledger_of(request))
+    recent = await q.recent_imports(get_ledger(request))
     return render(request, "imports.html", recent=recent)
 
 
@@ -46,7 +46,7 @@ async def import_form(request: Request, me: Me) -> Response:
 async def upload(request: Request, me: Me) -> Response:
     form = await checked_form(request)
     require_decider(me, "导入方案")
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     upload = form.get("file")
     session = get_session(request)
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -65,7 +65,7 @@ async def upload(request: Request, me: Me) -> Response:
 @router.get("/imports/{import_id}")
 async def review(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     data = await imports.get_import(ledger, import_id)
     deps = await q.departments(ledger)
     grouped: dict[str, list[Any]] = defaultdict(list)
@@ -97,7 +97,7 @@ async def correct(request: Request, me: Me, import_id: str) -> Response:
     session = get_session(request)
     try:
         n = await import_corrections.correct_department(
-            ledger_of(request),
+            get_ledger(request),
             me,
             import_id,
             text(form, "old_department_id", 64),
@@ -117,7 +117,7 @@ async def confirm(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
     session = get_session(request)
     try:
-        done = await imports.confirm(ledger_of(request), me, import_id)
+        done = await imports.confirm(get_ledger(request), me, import_id)
     except DomainError as exc:
         session.flash(str(exc), "error")
     else:
@@ -133,7 +133,7 @@ async def confirm(request: Request, me: Me, import_id: str) -> Response:
 @router.get("/reports")
 async def reports(request: Request, me: Me) -> Response:
     require_overseer(me, "查看月度报告")
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     async with ledger.reading() as conn:
         plans = await q.plans(conn, authz.plan_scope(me))
     plan_id = request.query_params.get("plan") or (plans[0].id if plans else "")
@@ -144,13 +144,13 @@ async def reports(request: Request, me: Me) -> Response:
 async def report_file(request: Request, me: User, fmt: str) -> Any:
     plan_id = request.query_params.get("plan") or ""
     month = request.query_params.get("month") or ""
-    async with ledger_of(request).reading() as conn:
+    async with get_ledger(request).reading() as conn:
         if not plan_id or await q.plan(conn, plan_id) is None:
             raise DomainError("请选择方案")
     if not authz.can_view_plan(me, plan_id):
         raise DomainError("该方案不在您的督办范围内")
     try:
-        return await monthly_report_file(ledger_of(request), plan_id, month, fmt)
+        return await monthly_report_file(get_ledger(request), plan_id, month, fmt)
     except (ValueError, LookupError) as exc:
         raise DomainError(str(exc).strip("'\"")) from None
 

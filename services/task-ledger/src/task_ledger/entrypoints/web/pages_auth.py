@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from duban_common.logging import get_logger
+from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.web.common import (
     PageRoute,
     checked_form,
     config_of,
     current_user,
-    ledger_of,
     redirect,
     render,
     safe_next,
@@ -52,7 +52,7 @@ async def login_form(request: Request) -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await checked_form(request)
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     throttle: LoginThrottle = request.app.state.web_throttle
     username = text(form, "username", 100)
     password = form.get("password")

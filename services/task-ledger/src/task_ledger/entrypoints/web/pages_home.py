@@ -13,11 +13,11 @@ from duban_contracts.vocabulary import Light, TaskStatus
 from task_ledger.domain import authz
 from task_ledger.domain.lifecycle import WORKING
 from task_ledger.domain.model import User
+from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.web.common import (
     LIGHT_ORDER,
     PageRoute,
     checked_form,
-    ledger_of,
     page_user,
     redirect,
     render,
@@ -48,7 +48,7 @@ async def home(request: Request, me: Me) -> Response:
 
 
 async def liaison_home(request: Request, me: User) -> Response:
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     today = ledger.today()
     period = today.strftime("%Y-%m")
     async with ledger.reading() as conn:
@@ -89,7 +89,7 @@ async def liaison_home(request: Request, me: User) -> Response:
 
 
 async def supervisor_home(request: Request, me: User) -> Response:
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     today = ledger.today()
     plan_id = request.query_params.get("plan") or None
     scope = authz.plan_scope(me)
@@ -152,13 +152,13 @@ async def supervisor_home(request: Request, me: User) -> Response:
 # --- inbox --------------------------------------------------------------------------------
 @router.get("/inbox")
 async def inbox(request: Request, me: Me) -> Response:
-    messages = await q.inbox(ledger_of(request), me)
+    messages = await q.inbox(get_ledger(request), me)
     return render(request, "inbox.html", messages=messages)
 
 
 @router.post("/inbox/{message_id}/read")
 async def mark_read(request: Request, me: Me, message_id: str) -> Response:
     form = await checked_form(request)
-    await inbound.mark_read(ledger_of(request), me.id, message_id)
+    await inbound.mark_read(get_ledger(request), me.id, message_id)
     nxt = form.get("next")
     return redirect(safe_next(nxt if isinstance(nxt, str) else None, "/inbox"))

@@ -15,13 +15,13 @@ from task_ledger.domain.errors import DomainError
 from task_ledger.domain.lifecycle import WORKING
 from task_ledger.domain.model import User
 from task_ledger.entrypoints import downloads
+from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.web.common import (
     PageRoute,
     a_date,
     act,
     checked_form,
     integer,
-    ledger_of,
     page_user,
     redirect,
     render,
@@ -42,7 +42,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/tasks")
 async def task_list(request: Request, me: Me) -> Response:
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     params = request.query_params
     try:
         status = TaskStatus(params["status"]) if params.get("status") else None
@@ -79,7 +79,7 @@ async def task_list(request: Request, me: Me) -> Response:
 
 @router.get("/tasks/{task_id}")
 async def task_page(request: Request, me: Me, task_id: str) -> Response:
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     today = ledger.today()
     async with ledger.reading() as conn:
         found = await q.task_file(conn, me, task_id)
@@ -147,7 +147,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
 
 @router.get("/tasks/{task_id}/attachments/{attachment_id}")
 async def attachment(request: Request, me: Me, task_id: str, attachment_id: str) -> Response:
-    return await downloads.attachment(ledger_of(request), me, task_id, attachment_id)
+    return await downloads.attachment(get_ledger(request), me, task_id, attachment_id)
 
 
 # --- forms on the task page ---------------------------------------------------------------
@@ -159,7 +159,7 @@ def back_to(task_id: str, form: Any = None) -> str:
 @router.post("/tasks/{task_id}/progress")
 async def report(request: Request, me: Me, task_id: str) -> Response:
     form = await checked_form(request)
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     session = get_session(request)
     await q.may_report(ledger, me, task_id)  # refuse before storing any file
     try:
@@ -185,7 +185,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
 async def acknowledge(request: Request, me: Me, task_id: str) -> Response:
     await checked_form(request)
     return await act(
-        request, back_to(task_id), h.acknowledge(ledger_of(request), me, task_id), "已签收"
+        request, back_to(task_id), h.acknowledge(get_ledger(request), me, task_id), "已签收"
     )
 
 
@@ -193,7 +193,7 @@ async def acknowledge(request: Request, me: Me, task_id: str) -> Response:
 async def start(request: Request, me: Me, task_id: str) -> Response:
     await checked_form(request)
     return await act(
-        request, back_to(task_id), h.start(ledger_of(request), me, task_id), "已开始办理"
+        request, back_to(task_id), h.start(get_ledger(request), me, task_id), "已开始办理"
     )
 
 
@@ -201,14 +201,14 @@ async def start(request: Request, me: Me, task_id: str) -> Response:
 async def dispatch(request: Request, me: Me, task_id: str) -> Response:
     form = await checked_form(request)
     return await act(
-        request, back_to(task_id, form), h.dispatch(ledger_of(request), me, task_id), "已交办"
+        request, back_to(task_id, form), h.dispatch(get_ledger(request), me, task_id), "已交办"
     )
 
 
 @router.post("/tasks/{task_id}/close")
 async def close(request: Request, me: Me, task_id: str) -> Response:
     await checked_form(request)
-    return await act(request, back_to(task_id), h.close(ledger_of(request), me, task_id), "已销号")
+    return await act(request, back_to(task_id), h.close(get_ledger(request), me, task_id), "已销号")
 
 
 @router.post("/tasks/{task_id}/extension")
@@ -219,7 +219,7 @@ async def request_extension(request: Request, me: Me, task_id: str) -> Response:
     except DomainError as exc:
         get_session(request).flash(str(exc), "error")
         return redirect(back_to(task_id))
-    action = h.request_extension(ledger_of(request), me, task_id, due, text(form, "reason"))
+    action = h.request_extension(get_ledger(request), me, task_id, due, text(form, "reason"))
     return await act(request, back_to(task_id), action, "延期申请已提交，等待审核")
 
 
@@ -228,7 +228,7 @@ async def request_completion(request: Request, me: Me, task_id: str) -> Response
     form = await checked_form(request)
     evidence = [line.strip()[:500] for line in text(form, "evidence").splitlines() if line.strip()]
     action = h.request_completion(
-        ledger_of(request), me, task_id, text(form, "summary"), evidence[:50]
+        get_ledger(request), me, task_id, text(form, "summary"), evidence[:50]
     )
     return await act(request, back_to(task_id), action, "办结申请已提交，等待审核")
 
@@ -245,7 +245,7 @@ async def decide_completion(request: Request, me: Me, task_id: str, request_id: 
     form = await checked_form(request)
     decision = decision_of(form)
     action = h.decide_completion(
-        ledger_of(request), me, task_id, request_id, decision, text(form, "comment") or None
+        get_ledger(request), me, task_id, request_id, decision, text(form, "comment") or None
     )
     done = "已同意办结" if decision == Decision.APPROVED else "已退回"
     return await act(request, back_to(task_id, form), action, done)
@@ -256,7 +256,7 @@ async def decide_extension(request: Request, me: Me, task_id: str, request_id: s
     form = await checked_form(request)
     decision = decision_of(form)
     action = h.decide_extension(
-        ledger_of(request), me, task_id, request_id, decision, text(form, "comment") or None
+        get_ledger(request), me, task_id, request_id, decision, text(form, "comment") or None
     )
     done = "已同意延期" if decision == Decision.APPROVED else "已不同意延期"
     return await act(request, back_to(task_id, form), action, done)
@@ -273,7 +273,7 @@ async def issue_notice(request: Request, me: Me, task_id: str) -> Response:
         get_session(request).flash(msg, "error")
         return redirect(back_to(task_id))
     action = h.issue_notice(
-        ledger_of(request),
+        get_ledger(request),
         me,
         task_id,
         text(form, "department_id", 64),
@@ -287,14 +287,14 @@ async def issue_notice(request: Request, me: Me, task_id: str) -> Response:
 @router.post("/tasks/{task_id}/notices/{notice_id}/answer")
 async def answer_notice(request: Request, me: Me, task_id: str, notice_id: str) -> Response:
     form = await checked_form(request)
-    action = h.answer_notice(ledger_of(request), me, task_id, notice_id, text(form, "answer"))
+    action = h.answer_notice(get_ledger(request), me, task_id, notice_id, text(form, "answer"))
     return await act(request, back_to(task_id, form), action, "已回复督办单")
 
 
 @router.post("/tasks/{task_id}/remind")
 async def remind(request: Request, me: Me, task_id: str) -> Response:
     form = await checked_form(request)
-    action = h.send_reminder(ledger_of(request), me, task_id, text(form, "message"), None)
+    action = h.send_reminder(get_ledger(request), me, task_id, text(form, "message"), None)
     return await act(request, back_to(task_id), action, "催办已发出")
 
 
@@ -303,7 +303,7 @@ async def dispatch_plan(request: Request, me: Me, plan_id: str) -> Response:
     """交办 every draft task of a plan, each through the same handler as one by one."""
     await checked_form(request)
     require_decider(me, "交办任务")
-    ledger = ledger_of(request)
+    ledger = get_ledger(request)
     drafts = await q.draft_tasks(ledger, plan_id)
     session = get_session(request)
     done = 0
