@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from duban_contracts.vocabulary import Light, TaskStatus
 from task_ledger.domain import authz
 from task_ledger.domain.lifecycle import WORKING
-from task_ledger.domain.model import User
+from task_ledger.domain.model import Task, User
 from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.web.common import (
     LIGHT_ORDER,
@@ -88,6 +88,27 @@ async def liaison_home(request: Request, me: User) -> Response:
     )
 
 
+def tally(
+    tasks: list[Task], items: list[dict[str, Any]]
+) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]]]:
+    """Tasks counted by light (open ones) or done, and overdue, per plan and per department."""
+    by_plan: dict[str, Counter[str]] = {}
+    by_dep: dict[str, Counter[str]] = {}
+    for task, v in zip(tasks, items, strict=True):
+        key = v["light"] if task.status.is_open else "done"
+        bucket = by_plan.setdefault(task.plan_id, Counter())
+        bucket[key] += 1
+        bucket["total"] += 1
+        bucket["overdue"] += v["overdue"]
+        for dep_id in task.department_ids:
+            c = by_dep.setdefault(dep_id, Counter())
+            c[key] += 1
+            c["total"] += 1
+            c["overdue"] += v["overdue"]
+            c["lead"] += dep_id in task.lead_department_ids
+    return by_plan, by_dep
+
+
 async def supervisor_home(request: Request, me: User) -> Response:
     ledger = get_ledger(request)
     today = ledger.today()
@@ -105,20 +126,7 @@ async def supervisor_home(request: Request, me: User) -> Response:
         inbox = await q.inbox_of(conn, me, True)
     items = task_rows(request, tasks, names)
     plan_titles = {p.id: p.title for p in plans}
-    by_plan: dict[str, Counter[str]] = {}
-    by_dep: dict[str, Counter[str]] = {}
-    for task, v in zip(tasks, items, strict=True):
-        key = v["light"] if task.status.is_open else "done"
-        bucket = by_plan.setdefault(task.plan_id, Counter())
-        bucket[key] += 1
-        bucket["total"] += 1
-        bucket["overdue"] += v["overdue"]
-        for dep_id in task.department_ids:
-            c = by_dep.setdefault(dep_id, Counter())
-            c[key] += 1
-            c["total"] += 1
-            c["overdue"] += v["overdue"]
-            c["lead"] += dep_id in task.lead_department_ids
+    by_plan, by_dep = tally(tasks, items)
     overdue = sorted((v for v in items if v["overdue"]), key=lambda v: -v["days_late"])
     departments = sorted(
         by_dep.items(), key=lambda kv: (-kv[1]["red"], -kv[1]["overdue"], names.get(kv[0], ""))
