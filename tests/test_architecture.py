@@ -138,9 +138,6 @@ SERVICE_ROOT = {
     "adapters",
     "entrypoints",
 }
-# Still at the ledger's root until the HTTP branch of issue #25 moves its pages to
-# entrypoints/web/; that merge removes this entry.
-MOVING = {"web"}
 
 
 @pytest.mark.parametrize("service", sorted(SERVICE_PACKAGES))
@@ -148,4 +145,4 @@ def test_each_service_root_shows_only_the_cosmicpython_layout(service: str) -> N
     root = ROOT / "services" / service / "src" / SERVICE_PACKAGES[service]
     found = {p.name for p in root.iterdir() if p.name != "__pycache__"}
     assert found >= SERVICE_ROOT, SERVICE_ROOT - found
-    assert found - SERVICE_ROOT - MOVING == set()
+    assert found - SERVICE_ROOT == set()

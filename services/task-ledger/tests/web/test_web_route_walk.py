@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from task_ledger.adapters import tables as t
-from task_ledger.web import pages_tasks
+from task_ledger.entrypoints.web import pages_tasks
 
 pytestmark = pytest.mark.e2e
 
@@ -43,7 +43,7 @@ SAMPLES: dict[tuple[str, str], dict[str, str]] = {
 def task_page_routes() -> list[tuple[str, str]]:
     return sorted(
         (method, route.path)
-        for route in pages_tasks.router().routes
+        for route in pages_tasks.router.routes
         if isinstance(route, APIRoute) and "{task_id}" in route.path
         for method in route.methods
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from task_ledger.web.common import safe_next
-from task_ledger.web.session import COOKIE, SALT, SessionMiddleware, WebConfig
-from task_ledger.web.throttle import LoginThrottle
+from task_ledger.entrypoints.web.common import safe_next
+from task_ledger.entrypoints.web.session import COOKIE, SALT, SessionMiddleware, WebConfig
+from task_ledger.entrypoints.web.throttle import LoginThrottle
 
 pytestmark = pytest.mark.unit
 

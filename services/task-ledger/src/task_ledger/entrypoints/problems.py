@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from task_ledger.domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from task_ledger.entrypoints.refusals import audit_denied
 from task_ledger.service_layer.handlers import AccessDenied
 
 PROBLEM = "application/problem+json"
@@ -27,6 +29,28 @@ TITLES = {
     500: "服务器内部错误",
 }
 NOT_VISIBLE = "任务不存在或无权访问"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: what every refusal of the API answers."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = Field(description="给用户看的中文说明")
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="仅 422：每个不合法字段的 loc、msg、type"
+    )
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for refusals: problem+json with the Problem schema (inline, so the
+    media type is the one actually sent)."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {"description": TITLES[status], "content": {PROBLEM: {"schema": schema}}}
+        for status in statuses
+    }
 
 
 def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
@@ -55,9 +79,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AccessDenied)
     async def _denied(request: Request, exc: AccessDenied) -> JSONResponse:
-        user = getattr(request.state, "user", None)
-        if exc.exists:
-            await request.app.state.ledger_audit_denied(user, exc, request)
+        await audit_denied(request, exc)
         return problem(404, NOT_VISIBLE)
 
     @app.exception_handler(NotFound)

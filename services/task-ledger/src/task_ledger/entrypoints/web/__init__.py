@@ -2,8 +2,10 @@
 supervisors. `install(app)` mounts them on the API's FastAPI app.
 
 The pages use the same service layer and object-level authorization as the API: tasks are
-read through `handlers.read_task` / `repo.TaskFilter(visible_to_department=...)` and changed
-through the handlers, so a page never shows or changes another department's task.
+read through `service_layer.queries` / `handlers.read_task` and changed through the handlers,
+so a page never shows or changes another department's task. Pages and the API share the
+modules at the top of `entrypoints/` (`deps`, `responses`, `downloads`, `refusals`), never
+each other's modules.
 
 Pages (GET) and forms (POST, each with the session's CSRF token):
   /login, /logout                      sign in (throttled) and out
@@ -24,11 +26,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from task_ledger.entrypoints.web import pages_admin, pages_auth, pages_home, pages_tasks
+from task_ledger.entrypoints.web.common import HERE
+from task_ledger.entrypoints.web.session import SessionMiddleware, WebConfig
+from task_ledger.entrypoints.web.throttle import LoginThrottle
 from task_ledger.service_layer.uow import Ledger
-from task_ledger.web import pages_admin, pages_auth, pages_tasks
-from task_ledger.web.common import HERE
-from task_ledger.web.session import SessionMiddleware, WebConfig
-from task_ledger.web.throttle import LoginThrottle
 
 
 def install(app: FastAPI) -> None:
@@ -44,6 +46,7 @@ def install(app: FastAPI) -> None:
         secure=settings.public_base_url.startswith("https://"),
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
-    app.include_router(pages_auth.router())
-    app.include_router(pages_tasks.router())
-    app.include_router(pages_admin.router())
+    app.include_router(pages_auth.router)
+    app.include_router(pages_home.router)
+    app.include_router(pages_tasks.router)
+    app.include_router(pages_admin.router)

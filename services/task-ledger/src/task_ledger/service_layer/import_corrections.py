@@ -1,7 +1,7 @@
 """Correcting a department in a plan import's preview before it is confirmed.
 
-`service_layer.imports` has no correction command yet; this one follows its conventions (one
-transaction, audited) and belongs there once the importer grows one.
+A command of the import pages; it follows `service_layer.imports`' conventions (one
+transaction, audited) and can join that module when the importer grows corrections.
 """
 
 from __future__ import annotations

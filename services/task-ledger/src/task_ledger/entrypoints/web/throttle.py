@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from task_ledger.web.session import WebConfig
+from task_ledger.entrypoints.web.session import WebConfig
 
 
 @dataclass

@@ -18,13 +18,15 @@ from starlette.datastructures import FormData
 
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import Light
-from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotAllowed, NotFound
-from task_ledger.domain.model import User
+from task_ledger.domain.model import Task, User
+from task_ledger.entrypoints.deps import get_ledger
+from task_ledger.entrypoints.refusals import audit_denied
+from task_ledger.entrypoints.responses import TaskOut
+from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
+from task_ledger.service_layer import queries
 from task_ledger.service_layer.handlers import AccessDenied
-from task_ledger.service_layer.uow import Ledger
-from task_ledger.web.session import Session, WebConfig, get_session
 
 log = get_logger(__name__)
 HERE = Path(__file__).parent
@@ -66,10 +68,6 @@ class Forbidden(Exception):
         self.message = message
 
 
-def ledger_of(request: Request) -> Ledger:
-    return request.app.state.ledger  # type: ignore[no-any-return]
-
-
 def config_of(request: Request) -> WebConfig:
     return request.app.state.web  # type: ignore[no-any-return]
 
@@ -78,10 +76,7 @@ async def current_user(request: Request) -> User | None:
     session = get_session(request)
     if session.user_id is None:
         return None
-    async with ledger_of(request).reading() as conn:
-        user = await repo.get_user(conn, session.user_id)
-        if user is not None:
-            request.state.unread = len(await repo.list_inbox(conn, user.id, True))
+    user, request.state.unread = await queries.user_and_unread(get_ledger(request), session.user_id)
     if user is None or not user.active:
         session.user_id = None
         session.modified = True
@@ -96,6 +91,20 @@ async def page_user(request: Request) -> User:
     if user is None:
         raise LoginRequired
     return user
+
+
+def task_rows(request: Request, tasks: list[Task], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Tasks as the templates show them: the API's task fields, department names, days late."""
+    ledger = get_ledger(request)
+    today = ledger.today()
+    out = []
+    for task in tasks:
+        v = TaskOut.of(task, today, ledger.settings.warning_days).model_dump()
+        v["lead_names"] = [names.get(d, d) for d in task.lead_department_ids]
+        v["supporting_names"] = [names.get(d, d) for d in task.supporting_department_ids]
+        v["days_late"] = (today - task.due_on).days if v["overdue"] and task.due_on else 0
+        out.append(v)
+    return out
 
 
 def require_overseer(user: User, what: str) -> None:
@@ -239,9 +248,7 @@ class PageRoute(APIRoute):
             except Forbidden as exc:
                 response = render(request, "error.html", 403, title="无权访问", message=exc.message)
             except AccessDenied as exc:
-                if exc.exists:
-                    user = getattr(request.state, "user", None)
-                    await request.app.state.ledger_audit_denied(user, exc, request)
+                await audit_denied(request, exc)
                 response = render(
                     request, "error.html", 404, title="不存在", message="任务不存在或无权访问。"
                 )

@@ -1,0 +1,39 @@
+"""The JSON API under /api: one module-level router per resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from task_ledger.entrypoints.api import (
+    auth,
+    completions,
+    departments,
+    extensions,
+    imports,
+    inbox,
+    notices,
+    plans,
+    progress_reports,
+    reports,
+    tasks,
+    users,
+)
+from task_ledger.entrypoints.problems import documented
+
+# Every API route may refuse: not signed in, not allowed, not found (or not visible), invalid.
+router = APIRouter(prefix="/api", responses=documented(401, 403, 404, 422))
+for resource in (
+    auth,
+    inbox,
+    departments,
+    users,
+    imports,
+    plans,
+    tasks,
+    progress_reports,
+    completions,
+    extensions,
+    notices,
+    reports,
+):
+    router.include_router(resource.router)

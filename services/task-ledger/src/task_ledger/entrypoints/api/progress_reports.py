@@ -1,0 +1,57 @@
+"""Progress reports (进展填报) of a task, with their attachments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse
+
+from task_ledger.entrypoints import downloads
+from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, SettingsDep
+from task_ledger.entrypoints.responses import ProgressReportOut
+from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer import queries, uploads
+
+router = APIRouter(prefix="/tasks/{task_id}", tags=["tasks"])
+LongText = Annotated[str, Form(max_length=20_000)]
+
+
+@router.get("/progress-reports", summary="进展填报记录")
+async def list_reports(ledger: LedgerDep, me: CurrentUser, task_id: str) -> list[ProgressReportOut]:
+    reports = await queries.progress_reports(ledger, me, task_id)
+    return [ProgressReportOut.model_validate(r) for r in reports]
+
+
+@router.post("/progress-reports", status_code=201, summary="填报进展（可带附件）")
+async def report_progress(
+    ledger: LedgerDep,
+    settings: SettingsDep,
+    me: CurrentUser,
+    task_id: str,
+    percent: Annotated[int, Form(ge=0, le=100)],
+    done_work: LongText = "",
+    next_steps: LongText = "",
+    problems: LongText = "",
+    coordination_needed: LongText = "",
+    period: Annotated[str | None, Form(pattern=r"^\d{4}-\d{2}$")] = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> ProgressReportOut:
+    if files:
+        await queries.may_report(ledger, me, task_id)
+    stored = await uploads.store_attachments(settings, files or [])
+    data = h.ReportInput(percent, done_work, next_steps, problems, coordination_needed, period)
+    report = await h.report_progress(ledger, me, task_id, data, stored)
+    return ProgressReportOut.model_validate(report)
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses=downloads.ANY_FILE,
+    summary="下载附件",
+)
+async def download(
+    ledger: LedgerDep, me: CurrentUser, task_id: str, attachment_id: str
+) -> FileResponse:
+    return await downloads.attachment(ledger, me, task_id, attachment_id)

@@ -1,0 +1,116 @@
+"""Tasks: the list, one task, its timeline, its transitions, decomposition and reminders.
+Every route with a task id goes through `handlers.load_task`/`read_task` (object-level
+authorization); the route-walking test enforces it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from duban_contracts.vocabulary import Light, TaskStatus
+from task_ledger.domain.model import Task
+from task_ledger.entrypoints.deps import CurrentUser, LedgerDep
+from task_ledger.entrypoints.responses import (
+    CompletionRequestOut,
+    DepartmentOut,
+    ExtensionRequestOut,
+    ProgressReportOut,
+    Queued,
+    SupervisionNoticeOut,
+    TaskDetail,
+    TaskOut,
+    TaskPage,
+    TimelineEntryOut,
+)
+from task_ledger.entrypoints.schemas import DecomposeBody, ReminderBody
+from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer import queries
+from task_ledger.service_layer.uow import Ledger
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+def task_out(ledger: Ledger, task: Task) -> TaskOut:
+    return TaskOut.of(task, ledger.today(), ledger.settings.warning_days)
+
+
+@router.get("", summary="任务列表")
+async def list_tasks(
+    ledger: LedgerDep,
+    me: CurrentUser,
+    department_id: str | None = None,
+    plan_id: str | None = None,
+    status: TaskStatus | None = None,
+    light: Annotated[Light | None, Query()] = None,
+    overdue: bool = False,
+    due_before: date | None = None,
+    parent_task_id: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TaskPage:
+    search = queries.TaskSearch(
+        department_id, plan_id, status, light, overdue, due_before, parent_task_id
+    )
+    total, tasks = await queries.find_tasks(ledger, me, search, (page - 1) * page_size, page_size)
+    items = [task_out(ledger, x) for x in tasks]
+    return TaskPage(items=items, total=total, page=page, page_size=page_size)
+
+
+@router.get("/{task_id}", summary="任务详情")
+async def task_detail(ledger: LedgerDep, me: CurrentUser, task_id: str) -> TaskDetail:
+    found = await queries.read_task_file(ledger, me, task_id)
+    return TaskDetail(
+        **task_out(ledger, found.task).model_dump(),
+        departments=[DepartmentOut.of(d) for d in found.departments.values()],
+        children=[task_out(ledger, c) for c in found.children],
+        progress_reports=[ProgressReportOut.model_validate(r) for r in found.reports],
+        extension_requests=[ExtensionRequestOut.model_validate(r) for r in found.extensions],
+        completion_requests=[CompletionRequestOut.model_validate(r) for r in found.completions],
+        supervision_notices=[SupervisionNoticeOut.model_validate(r) for r in found.notices],
+    )
+
+
+@router.get("/{task_id}/timeline", summary="任务时间线")
+async def timeline(ledger: LedgerDep, me: CurrentUser, task_id: str) -> list[TimelineEntryOut]:
+    return [TimelineEntryOut.of(r) for r in await queries.timeline(ledger, me, task_id)]
+
+
+@router.post("/{task_id}/dispatch", summary="交办")
+async def dispatch(ledger: LedgerDep, me: CurrentUser, task_id: str) -> TaskOut:
+    return task_out(ledger, await h.dispatch(ledger, me, task_id))
+
+
+@router.post("/{task_id}/acknowledge", summary="签收")
+async def acknowledge(ledger: LedgerDep, me: CurrentUser, task_id: str) -> TaskOut:
+    return task_out(ledger, await h.acknowledge(ledger, me, task_id))
+
+
+@router.post("/{task_id}/start", summary="开始办理")
+async def start(ledger: LedgerDep, me: CurrentUser, task_id: str) -> TaskOut:
+    return task_out(ledger, await h.start(ledger, me, task_id))
+
+
+@router.post("/{task_id}/close", summary="销号")
+async def close(ledger: LedgerDep, me: CurrentUser, task_id: str) -> TaskOut:
+    return task_out(ledger, await h.close(ledger, me, task_id))
+
+
+@router.post("/{task_id}/decompose", status_code=201, summary="分解为下级任务")
+async def decompose(
+    ledger: LedgerDep, me: CurrentUser, task_id: str, body: DecomposeBody
+) -> list[TaskOut]:
+    specs = [
+        h.ChildSpec(
+            c.title, tuple(c.lead_department_ids), tuple(c.supporting_department_ids), c.due_on
+        )
+        for c in body.children
+    ]
+    return [task_out(ledger, x) for x in await h.decompose(ledger, me, task_id, specs)]
+
+
+@router.post("/{task_id}/reminders", status_code=202, summary="催办")
+async def remind(ledger: LedgerDep, me: CurrentUser, task_id: str, body: ReminderBody) -> Queued:
+    command_id = await h.send_reminder(ledger, me, task_id, body.message, body.level)
+    return Queued(command_id=command_id)

@@ -1,0 +1,172 @@
+"""Home pages (a liaison's department, a supervisor's overview) and the in-app inbox."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from duban_contracts.vocabulary import Light, TaskStatus
+from task_ledger.domain import authz
+from task_ledger.domain.lifecycle import WORKING
+from task_ledger.domain.model import Task, User
+from task_ledger.entrypoints.deps import get_ledger
+from task_ledger.entrypoints.web.common import (
+    LIGHT_ORDER,
+    PageRoute,
+    checked_form,
+    page_user,
+    redirect,
+    render,
+    safe_next,
+    task_rows,
+)
+from task_ledger.service_layer import inbound
+from task_ledger.service_layer import queries as q
+
+Me = Annotated[User, Depends(page_user)]
+COUNT_KEYS = ("total", "lead", "green", "yellow", "red", "done", "overdue")
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def counts(c: Counter[str]) -> dict[str, int]:
+    """Plain dict for the templates (a Counter's `.total` is a method)."""
+    return {k: c[k] for k in COUNT_KEYS}
+
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/")
+async def home(request: Request, me: Me) -> Response:
+    if me.role in authz.OVERSEERS:
+        return await supervisor_home(request, me)
+    return await liaison_home(request, me)
+
+
+async def liaison_home(request: Request, me: User) -> Response:
+    ledger = get_ledger(request)
+    today = ledger.today()
+    period = today.strftime("%Y-%m")
+    async with ledger.reading() as conn:
+        tasks = await q.visible_tasks(conn, me)
+        names = await q.department_names(conn)
+        reported = await q.reported_task_ids(conn, me.department_id or "-", period)
+        monthly = await q.monthly_request(conn, me.department_id or "-", period)
+        inbox = await q.inbox_of(conn, me, True)
+        notices = await q.notices_for_department(conn, me.department_id or "-")
+    items = task_rows(request, tasks, names)
+    items.sort(key=lambda v: (LIGHT_ORDER[v["light"]], v["due_on"] or date.max))
+    open_items = [v for v in items if TaskStatus(v["status"]).is_open]
+    needs_report = [
+        v for v in open_items if TaskStatus(v["status"]) in WORKING and v["id"] not in reported
+    ]
+    to_acknowledge = [
+        v
+        for v in open_items
+        if v["status"] == TaskStatus.DISPATCHED.value
+        and me.department_id in v["lead_department_ids"]
+    ]
+    lights = Counter(v["light"] for v in open_items)
+    return render(
+        request,
+        "home_liaison.html",
+        department=names.get(me.department_id or "", ""),
+        tasks=open_items,
+        finished=[v for v in items if not TaskStatus(v["status"]).is_open],
+        lights=[(lt, lights[lt.value]) for lt in (Light.RED, Light.YELLOW, Light.GREEN)],
+        needs_report=needs_report,
+        to_acknowledge=to_acknowledge,
+        period=period,
+        monthly=monthly,
+        inbox=inbox,
+        notices=notices,
+        today=today,
+    )
+
+
+def tally(
+    tasks: list[Task], items: list[dict[str, Any]]
+) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]]]:
+    """Tasks counted by light (open ones) or done, and overdue, per plan and per department."""
+    by_plan: dict[str, Counter[str]] = {}
+    by_dep: dict[str, Counter[str]] = {}
+    for task, v in zip(tasks, items, strict=True):
+        key = v["light"] if task.status.is_open else "done"
+        bucket = by_plan.setdefault(task.plan_id, Counter())
+        bucket[key] += 1
+        bucket["total"] += 1
+        bucket["overdue"] += v["overdue"]
+        for dep_id in task.department_ids:
+            c = by_dep.setdefault(dep_id, Counter())
+            c[key] += 1
+            c["total"] += 1
+            c["overdue"] += v["overdue"]
+            c["lead"] += dep_id in task.lead_department_ids
+    return by_plan, by_dep
+
+
+async def supervisor_home(request: Request, me: User) -> Response:
+    ledger = get_ledger(request)
+    today = ledger.today()
+    plan_id = request.query_params.get("plan") or None
+    scope = authz.plan_scope(me)
+    async with ledger.reading() as conn:
+        plans = await q.plans(conn, scope)
+        tasks = await q.visible_tasks(conn, me, plan_id)
+        names = await q.department_names(conn)
+        completions = await q.pending_completions(conn, scope)
+        extensions = await q.pending_extensions(conn, scope)
+        escalations = await q.escalations(conn, scope)
+        missing = await q.missing_reports(conn, scope)
+        notices = await q.open_notices(conn, scope)
+        inbox = await q.inbox_of(conn, me, True)
+    items = task_rows(request, tasks, names)
+    plan_titles = {p.id: p.title for p in plans}
+    by_plan, by_dep = tally(tasks, items)
+    overdue = sorted((v for v in items if v["overdue"]), key=lambda v: -v["days_late"])
+    departments = sorted(
+        by_dep.items(), key=lambda kv: (-kv[1]["red"], -kv[1]["overdue"], names.get(kv[0], ""))
+    )
+    drafts = sum(1 for t in tasks if t.status == TaskStatus.DRAFT)
+    return render(
+        request,
+        "home_supervisor.html",
+        plans=plans,
+        plan_id=plan_id,
+        plan_titles=plan_titles,
+        by_plan=[
+            (p, counts(c))
+            for p, c in sorted(by_plan.items(), key=lambda kv: plan_titles.get(kv[0], kv[0]))
+        ],
+        departments=[(d, names.get(d, d), counts(c)) for d, c in departments],
+        overdue=overdue[:100],
+        overdue_total=len(overdue),
+        completions=completions,
+        extensions=extensions,
+        escalations=escalations,
+        missing=missing,
+        notices=notices,
+        inbox=inbox,
+        names=names,
+        drafts=drafts,
+        today=today,
+    )
+
+
+# --- inbox --------------------------------------------------------------------------------
+@router.get("/inbox")
+async def inbox(request: Request, me: Me) -> Response:
+    messages = await q.inbox(get_ledger(request), me)
+    return render(request, "inbox.html", messages=messages)
+
+
+@router.post("/inbox/{message_id}/read")
+async def mark_read(request: Request, me: Me, message_id: str) -> Response:
+    form = await checked_form(request)
+    await inbound.mark_read(get_ledger(request), me.id, message_id)
+    nxt = form.get("next")
+    return redirect(safe_next(nxt if isinstance(nxt, str) else None, "/inbox"))

@@ -1,0 +1,349 @@
+"""The read side, for the API and the pages: task lists and a task with what hangs off it,
+plans, and the dashboards of supervisors (who see every task of their plans) and of a liaison's
+own department. Task visibility always goes through `repo.TaskFilter(visible_to_department=...,
+visible_plans=...)` or `handlers.read_task`.
+
+The functions taking a `Ledger` read in their own connection; those taking a connection let a
+page read several things at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from duban_contracts.vocabulary import Light, TaskStatus
+from task_ledger.adapters import repository as repo
+from task_ledger.adapters import tables as t
+from task_ledger.domain import authz
+from task_ledger.domain.light import light
+from task_ledger.domain.model import (
+    CompletionRequest,
+    Department,
+    ExtensionRequest,
+    ProgressReport,
+    SupervisionNotice,
+    Task,
+    User,
+)
+from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer.uow import Ledger
+
+Scope = tuple[str, ...] | None  # a supervisor's plans (authz.plan_scope); None: every plan
+
+
+def _in_scope(query: Any, scope: Scope) -> Any:
+    """Restrict a query over tasks (joined) to the plans of `scope`."""
+    return query if scope is None else query.where(t.tasks.c.plan_id.in_(scope))
+
+
+@dataclass(frozen=True)
+class TaskSearch:
+    """What a task list is filtered by (visibility is added from the user)."""
+
+    department_id: str | None = None
+    plan_id: str | None = None
+    status: TaskStatus | None = None
+    light: Light | None = None
+    overdue: bool = False
+    due_before: date | None = None
+    parent_task_id: str | None = None
+
+
+async def find_tasks(
+    ledger: Ledger, user: User, search: TaskSearch, offset: int = 0, limit: int | None = None
+) -> tuple[int, list[Task]]:
+    """(how many tasks match, the page of them from `offset`) among those `user` may see."""
+    today = ledger.today()
+    f = repo.TaskFilter(
+        department_id=search.department_id,
+        visible_to_department=authz.visible_department(user),
+        visible_plans=authz.plan_scope(user),
+        plan_id=search.plan_id,
+        status=search.status,
+        overdue_on=today if search.overdue else None,
+        due_before=search.due_before,
+        parent_task_id=search.parent_task_id,
+    )
+    async with ledger.reading() as conn:
+        if search.light is None:
+            total = await repo.count_tasks(conn, f)
+            return total, await repo.list_tasks(conn, f, offset, limit)
+        every = await repo.list_tasks(conn, f)
+    # The light depends on today: one function decides it, not SQL.
+    lit = [x for x in every if light(x, today, ledger.settings.warning_days) == search.light]
+    return len(lit), lit[offset : None if limit is None else offset + limit]
+
+
+async def visible_tasks(
+    conn: AsyncConnection, user: User, plan_id: str | None = None
+) -> list[Task]:
+    """Every task `user` may see (of one plan, if given), for the home pages."""
+    f = repo.TaskFilter(
+        visible_to_department=authz.visible_department(user),
+        visible_plans=authz.plan_scope(user),
+        plan_id=plan_id,
+    )
+    return await repo.list_tasks(conn, f)
+
+
+async def draft_tasks(ledger: Ledger, plan_id: str) -> list[Task]:
+    """A plan's tasks not yet dispatched (for supervisors dispatching a whole plan)."""
+    f = repo.TaskFilter(plan_id=plan_id, status=TaskStatus.DRAFT)
+    async with ledger.reading() as conn:
+        return await repo.list_tasks(conn, f)
+
+
+@dataclass(frozen=True)
+class TaskFile:
+    """A task with its departments, child tasks and everything filed on it."""
+
+    task: Task
+    departments: dict[str, Department]
+    children: list[Task]
+    reports: list[ProgressReport]
+    extensions: list[ExtensionRequest]
+    completions: list[CompletionRequest]
+    notices: list[SupervisionNotice]
+
+
+async def task_file(conn: AsyncConnection, user: User, task_id: str) -> TaskFile:
+    task = await h.read_task(conn, user, task_id, "read")
+    return TaskFile(
+        task,
+        await repo.get_departments(conn, list(task.department_ids)),
+        await repo.get_children(conn, task.id),
+        await repo.list_reports(conn, task.id),
+        await repo.list_extensions(conn, task.id),
+        await repo.list_completions(conn, task.id),
+        await repo.list_notices(conn, task.id),
+    )
+
+
+async def read_task_file(ledger: Ledger, user: User, task_id: str) -> TaskFile:
+    async with ledger.reading() as conn:
+        return await task_file(conn, user, task_id)
+
+
+async def timeline(ledger: Ledger, user: User, task_id: str) -> list[Any]:
+    async with ledger.reading() as conn:
+        await h.read_task(conn, user, task_id, "timeline")
+        return await repo.list_timeline(conn, task_id)
+
+
+async def progress_reports(ledger: Ledger, user: User, task_id: str) -> list[ProgressReport]:
+    async with ledger.reading() as conn:
+        await h.read_task(conn, user, task_id, "list_reports")
+        return await repo.list_reports(conn, task_id)
+
+
+async def extension_requests(ledger: Ledger, user: User, task_id: str) -> list[ExtensionRequest]:
+    async with ledger.reading() as conn:
+        await h.read_task(conn, user, task_id, "list_extensions")
+        return await repo.list_extensions(conn, task_id)
+
+
+async def supervision_notices(ledger: Ledger, user: User, task_id: str) -> list[SupervisionNotice]:
+    async with ledger.reading() as conn:
+        await h.read_task(conn, user, task_id, "list_notices")
+        return await repo.list_notices(conn, task_id)
+
+
+async def parent_of(conn: AsyncConnection, user: User, task: Task) -> Task | None:
+    """The task this one was decomposed from, if `user` may see it."""
+    if task.parent_task_id is None:
+        return None
+    parent = await repo.get_task(conn, task.parent_task_id)
+    return parent if parent is not None and authz.can_view_task(user, parent) else None
+
+
+async def task_timeline(conn: AsyncConnection, task: Task) -> list[Any]:
+    """The timeline of a task already read through `handlers.read_task`."""
+    return await repo.list_timeline(conn, task.id)
+
+
+async def may_report(ledger: Ledger, user: User, task_id: str) -> None:
+    """Refuse another department's task before any of a report's files is stored."""
+    async with ledger.reading() as conn:
+        await h.read_task(conn, user, task_id, "report_progress")
+
+
+async def user(ledger: Ledger, user_id: str) -> User | None:
+    async with ledger.reading() as conn:
+        return await repo.get_user(conn, user_id)
+
+
+async def user_and_unread(ledger: Ledger, user_id: str) -> tuple[User | None, int]:
+    """A signed-in user and how many inbox messages they have not read (every page shows it)."""
+    async with ledger.reading() as conn:
+        found = await repo.get_user(conn, user_id)
+        unread = len(await repo.list_inbox(conn, user_id, True)) if found else 0
+    return found, unread
+
+
+async def credentials(ledger: Ledger, username: str) -> tuple[User, str] | None:
+    """A user and their password hash, to check a login."""
+    async with ledger.reading() as conn:
+        return await repo.get_user_credentials(conn, username)
+
+
+async def inbox(ledger: Ledger, user: User, unread_only: bool = False) -> list[Any]:
+    async with ledger.reading() as conn:
+        return await inbox_of(conn, user, unread_only)
+
+
+async def inbox_of(conn: AsyncConnection, user: User, unread_only: bool = False) -> list[Any]:
+    return await repo.list_inbox(conn, user.id, unread_only)
+
+
+async def departments(ledger: Ledger) -> list[Department]:
+    async with ledger.reading() as conn:
+        return await repo.list_departments(conn)
+
+
+async def users(ledger: Ledger) -> list[User]:
+    async with ledger.reading() as conn:
+        return await repo.list_users(conn)
+
+
+async def plans_of(ledger: Ledger, user: User) -> list[Any]:
+    """The plans `user` oversees (every plan unless a supervisor's scope narrows it)."""
+    async with ledger.reading() as conn:
+        return await plans(conn, authz.plan_scope(user))
+
+
+async def recent_imports(ledger: Ledger, limit: int = 20) -> list[Any]:
+    query = select(t.plan_imports).order_by(t.plan_imports.c.created_at.desc()).limit(limit)
+    async with ledger.reading() as conn:
+        return list((await conn.execute(query)).all())
+
+
+async def plans(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
+    query = select(t.plans).order_by(t.plans.c.created_at)
+    if scope is not None:
+        query = query.where(t.plans.c.id.in_(scope))
+    return list((await conn.execute(query)).all())
+
+
+async def plan(conn: AsyncConnection, plan_id: str) -> Any:
+    return (await conn.execute(select(t.plans).where(t.plans.c.id == plan_id))).first()
+
+
+async def measure(conn: AsyncConnection, measure_id: str) -> Any:
+    return (await conn.execute(select(t.measures).where(t.measures.c.id == measure_id))).first()
+
+
+async def department_names(conn: AsyncConnection) -> dict[str, str]:
+    rows = await conn.execute(select(t.departments.c.id, t.departments.c.name))
+    return {r.id: r.name for r in rows}
+
+
+async def user_names(conn: AsyncConnection, ids: Iterable[str | None]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(t.users.c.id, t.users.c.display_name).where(t.users.c.id.in_(wanted))
+    )
+    return {r.id: r.display_name for r in rows}
+
+
+async def reported_task_ids(conn: AsyncConnection, department_id: str, period: str) -> set[str]:
+    """Tasks my department has already reported on this period."""
+    rows = await conn.execute(
+        select(t.progress_reports.c.task_id).where(
+            t.progress_reports.c.department_id == department_id,
+            t.progress_reports.c.period == period,
+        )
+    )
+    return {r.task_id for r in rows}
+
+
+async def monthly_request(conn: AsyncConnection, department_id: str, period: str) -> Any:
+    return (
+        await conn.execute(
+            select(t.monthly_reports).where(
+                t.monthly_reports.c.department_id == department_id,
+                t.monthly_reports.c.period == period,
+            )
+        )
+    ).first()
+
+
+# --- supervisors only (callers check the role) ----------------------------------------------
+async def pending_completions(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
+    c = t.completion_requests
+    query = (
+        select(c, t.tasks.c.title.label("task_title"))
+        .join(t.tasks, t.tasks.c.id == c.c.task_id)
+        .where(c.c.decision.is_(None))
+        .order_by(c.c.created_at)
+    )
+    return list((await conn.execute(_in_scope(query, scope))).all())
+
+
+async def pending_extensions(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
+    e = t.extension_requests
+    query = (
+        select(e, t.tasks.c.title.label("task_title"), t.tasks.c.due_on.label("task_due_on"))
+        .join(t.tasks, t.tasks.c.id == e.c.task_id)
+        .where(e.c.decision.is_(None))
+        .order_by(e.c.created_at)
+    )
+    return list((await conn.execute(_in_scope(query, scope))).all())
+
+
+async def escalations(conn: AsyncConnection, scope: Scope = None, limit: int = 30) -> list[Any]:
+    """Escalations from the deadline-watcher and overdue notices, newest first."""
+    query = (
+        select(t.timeline, t.tasks.c.title.label("task_title"))
+        .join(t.tasks, t.tasks.c.id == t.timeline.c.task_id)
+        .where(t.timeline.c.kind.in_(["escalation", "overdue"]))
+        .order_by(t.timeline.c.id.desc())
+        .limit(limit)
+    )
+    return list((await conn.execute(_in_scope(query, scope))).all())
+
+
+async def open_notices(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
+    n = t.supervision_notices
+    query = (
+        select(n, t.tasks.c.title.label("task_title"))
+        .join(t.tasks, t.tasks.c.id == n.c.task_id)
+        .where(n.c.answer.is_(None))
+        .order_by(n.c.reply_due_on)
+    )
+    return list((await conn.execute(_in_scope(query, scope))).all())
+
+
+async def missing_reports(conn: AsyncConnection, scope: Scope = None, limit: int = 50) -> list[Any]:
+    m = t.monthly_reports
+    query = (
+        select(m)
+        .where(m.c.missing.is_(True))
+        .order_by(m.c.period.desc(), m.c.consecutive_misses.desc())
+        .limit(limit)
+    )
+    if scope is not None:  # departments taking part in the supervisor's plans
+        taking_part = (
+            select(t.task_departments.c.department_id)
+            .join(t.tasks, t.tasks.c.id == t.task_departments.c.task_id)
+            .where(t.tasks.c.plan_id.in_(scope))
+        )
+        query = query.where(m.c.department_id.in_(taking_part))
+    return list((await conn.execute(query)).all())
+
+
+async def notices_for_department(conn: AsyncConnection, department_id: str) -> list[Any]:
+    n = t.supervision_notices
+    query = (
+        select(n, t.tasks.c.title.label("task_title"))
+        .join(t.tasks, t.tasks.c.id == n.c.task_id)
+        .where(n.c.department_id == department_id, n.c.answer.is_(None))
+        .order_by(n.c.reply_due_on)
+    )
+    return list((await conn.execute(query)).all())
