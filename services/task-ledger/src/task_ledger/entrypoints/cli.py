@@ -25,24 +25,14 @@ def audit_verify(
     ] = None,
 ) -> None:
     """校验审计记录的哈希链；有记录被改动或删除时指出第一条出错的记录。"""
-    from duban_common.db import make_engine
-    from task_ledger.adapters.audit import verify_chain
+    from task_ledger.service_layer.audit import verify_audit_trail
     from task_ledger.settings import Settings
 
-    url = database_url or Settings().database_url
-
-    async def run() -> object:
-        engine = make_engine(url)
-        try:
-            return await verify_chain(engine)
-        finally:
-            await engine.dispose()
-
-    report = asyncio.run(run())
-    if report.ok:  # type: ignore[attr-defined]
-        typer.echo(f"审计链完整：共 {report.checked} 条记录")  # type: ignore[attr-defined]
+    report = asyncio.run(verify_audit_trail(database_url or Settings().database_url))
+    if report.ok:
+        typer.echo(f"审计链完整：共 {report.checked} 条记录")
         return
-    typer.echo(f"审计链已损坏：{report.reason}（第 {report.first_broken_seq} 条）", err=True)  # type: ignore[attr-defined]
+    typer.echo(f"审计链已损坏：{report.reason}（第 {report.first_broken_seq} 条）", err=True)
     raise typer.Exit(1)
 
 
