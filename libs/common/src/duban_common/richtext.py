@@ -12,6 +12,7 @@ targets; links to another site carry rel="noopener noreferrer" and open in a new
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -26,6 +27,8 @@ __all__ = [
     "EMAIL_STYLE",
     "HtmlStyle",
     "INBOX_STYLE",
+    "fit_blocks",
+    "md_escape",
     "RobotDialect",
     "parse",
     "to_html",
@@ -53,9 +56,33 @@ def _parser() -> MarkdownIt:
 _PARSER = _parser()
 
 
+# Messages are a few kB (the inbox keeps 20,000 characters); parsing is linear but not free.
+MAX_CHARS = 50_000
+
+
 def parse(markdown: str) -> list[Token]:
     """The token stream of a message, to render it for several channels from one parse."""
-    return _PARSER.parse(markdown)
+    return _PARSER.parse(markdown[:MAX_CHARS])
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>#!|~&])")
+# What opens a block at the start of a line: a list item, a setext underline; indentation
+# (an indented code block) is dropped.
+_LINE_START_BLOCK = re.compile(r"^[ \t]*(?:([-+=])|(\d+)([.)]))?", re.MULTILINE)
+
+
+def md_escape(text: str) -> str:
+    """Text (a task title, a comment) as Markdown that reads as exactly that text: no
+    emphasis, link, raw HTML, heading or list can come out of it."""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return _LINE_START_BLOCK.sub(_escape_block_start, escaped)
+
+
+def _escape_block_start(found: re.Match[str]) -> str:
+    marker, number, delimiter = found.groups()
+    if marker:
+        return f"\\{marker}"
+    return f"{number}\\{delimiter}" if number else ""
 
 
 def safe_href(href: str | None) -> str | None:
