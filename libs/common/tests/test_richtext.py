@@ -63,8 +63,8 @@ def test_html_of_a_digest_has_no_markdown_and_links_as_actions() -> None:
     assert "督办提醒汇总" in text and "8" in text
     links = page.links()
     assert [a["href"] for a in links] == ["http://duban.example/tasks/t1", "http://duban.example/"]
-    assert links[0]["class"] == "msg-link"  # inside a sentence
-    assert links[1]["class"] == "msg-link msg-action"  # a paragraph of its own: a button
+    assert links[0]["class"] == "button msg-link"  # inside a sentence
+    assert links[1]["class"] == "button primary msg-action"  # a paragraph of its own
     assert all("rel" not in a and "target" not in a for a in links)  # same site
 
 

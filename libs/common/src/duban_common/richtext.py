@@ -147,7 +147,11 @@ class HtmlStyle:
         return found
 
 
-INBOX_STYLE = HtmlStyle(classes={"link": "msg-link", "action": "msg-link msg-action"})
+# The ledger's pages (their stylesheet has .button): every link a button, a paragraph's only
+# link the primary one.
+INBOX_STYLE = HtmlStyle(
+    classes={"link": "button msg-link", "action": "button primary msg-action"}
+)
 _BUTTON = (
     "display:inline-block;padding:8px 18px;margin:4px 0;border-radius:4px;"
     "background-color:#1d4ed8;color:#ffffff;text-decoration:none;font-weight:bold"
