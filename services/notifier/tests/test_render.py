@@ -102,7 +102,7 @@ def test_facts_are_text_not_markup() -> None:
 
 
 async def test_maildir_mail_is_multipart_with_plain_text_and_html(tmp_path: Path) -> None:
-    kind, message = MESSAGES[-1]  # the digest: headings, bold, lists and links
+    _, message = MESSAGES[-1]  # the digest: headings, bold, lists and links
     sender = MaildirSender(str(tmp_path), "督办系统 <duban@example.gov.cn>")
     await sender.send(LIAISON, message, "n-0001")
     mail = message_from_bytes((tmp_path / "n-0001.eml").read_bytes(), policy=policy.default)
@@ -150,11 +150,16 @@ def test_dingtalk_payload_is_its_markdown_dialect() -> None:
 def test_robot_messages_fit_their_size_limit(channel: Channel) -> None:
     renderer = Renderer(BASE)
     many = [
-        Item(f"e-{n}", Kind.REMINDER, f"task-{n:04d}", {
-            "task_title": f"第{n}项任务：开展劳务品牌调查摸底，建立重点劳务品牌培育名录",
-            "due_on": "2026-03-06",
-            "working_days_left": 2,
-        })
+        Item(
+            f"e-{n}",
+            Kind.REMINDER,
+            f"task-{n:04d}",
+            {
+                "task_title": f"第{n}项任务：开展劳务品牌调查摸底，建立重点劳务品牌培育名录",
+                "due_on": "2026-03-06",
+                "working_days_left": 2,
+            },
+        )
         for n in range(400)
     ]
     digest = renderer.render(LIAISON, many)

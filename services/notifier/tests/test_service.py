@@ -176,7 +176,9 @@ async def test_escalation_reaches_the_right_people_on_the_right_channels(
     assert channels(sent, o.supervisor) == [Channel.EMAIL, Channel.INBOX]
     (head_mail,) = smtp.to(o.email(o.head))
     assert str(head_mail["Subject"]) == "【橙色督办】开展劳务品牌调查摸底 已逾期10个工作日"
-    assert f"https://duban.example.gov.cn/tasks/{task}" in head_mail.get_body(("plain",)).get_content()
+    assert (
+        f"https://duban.example.gov.cn/tasks/{task}" in head_mail.get_body(("plain",)).get_content()
+    )
     (ding,) = webhooks.to(f"/ding/{o.head}")
     assert ding.signature_ok is True  # the receiver verified DingTalk's HMAC signature
     inbox = next(r for r in sent if r.channel is Channel.INBOX)

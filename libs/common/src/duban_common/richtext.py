@@ -25,11 +25,11 @@ from markdown_it.utils import EnvType, OptionsDict
 
 __all__ = [
     "EMAIL_STYLE",
-    "HtmlStyle",
     "INBOX_STYLE",
+    "HtmlStyle",
+    "RobotDialect",
     "fit_blocks",
     "md_escape",
-    "RobotDialect",
     "parse",
     "to_html",
     "to_robot_markdown",
@@ -48,14 +48,8 @@ STYLED_PROPERTIES = frozenset(
 )
 
 
-def _parser() -> MarkdownIt:
-    # commonmark preset: nesting capped at 20 levels (a hostile `>>>>…` stays cheap).
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-
-
-_PARSER = _parser()
-
-
+# The commonmark preset caps nesting at 20 levels (a hostile `>>>>…` stays cheap).
+_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 # Messages are a few kB (the inbox keeps 20,000 characters); parsing is linear but not free.
 MAX_CHARS = 50_000
 
@@ -96,8 +90,11 @@ def safe_href(href: str | None) -> str | None:
         return None
     if parts.scheme:
         return href if parts.scheme.lower() in SAFE_SCHEMES and parts.netloc else None
-    # No scheme: a path on this site; "//host" would leave it, anything odd is refused.
-    return href if href.startswith("/") and not href.startswith("//") else None
+    # No scheme: a path on this site. "//host" would leave it, and browsers read "/\host"
+    # (or "/<tab>/host") as "//host" too.
+    if not href.startswith("/") or href.startswith("//"):
+        return None
+    return None if "\\" in href or any(ord(c) <= 32 for c in href) else href
 
 
 def is_external(href: str, site: str | None) -> bool:
@@ -149,9 +146,7 @@ class HtmlStyle:
 
 # The ledger's pages (their stylesheet has .button): every link a button, a paragraph's only
 # link the primary one.
-INBOX_STYLE = HtmlStyle(
-    classes={"link": "button msg-link", "action": "button primary msg-action"}
-)
+INBOX_STYLE = HtmlStyle(classes={"link": "button msg-link", "action": "button primary msg-action"})
 _BUTTON = (
     "display:inline-block;padding:8px 18px;margin:4px 0;border-radius:4px;"
     "background-color:#1d4ed8;color:#ffffff;text-decoration:none;font-weight:bold"
@@ -180,7 +175,7 @@ class _DressedRenderer(RendererHTML):
         self.style = style
         self.site = site
 
-    def renderToken(  # noqa: N802 - markdown-it's name
+    def renderToken(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         token = tokens[idx]
@@ -189,7 +184,7 @@ class _DressedRenderer(RendererHTML):
         if token.nesting != 1:
             return super().renderToken(tokens, idx, options, env)
         if token.type == "link_open":
-            extra = self._link_attrs(token, tokens)
+            extra = self._link_attrs(token, tokens, env)
             env.setdefault("links", []).append(extra is not None)
             if extra is None:  # a refused target: its text stays, without a link
                 return ""
@@ -204,11 +199,17 @@ class _DressedRenderer(RendererHTML):
         finally:
             token.attrs = saved  # the tokens may be rendered again for another channel
 
-    def _link_attrs(self, token: Token, siblings: Sequence[Token]) -> dict[str, str] | None:
+    def _link_attrs(
+        self, token: Token, siblings: Sequence[Token], env: EnvType
+    ) -> dict[str, str] | None:
         href = safe_href(str(token.attrGet("href") or ""))
         if href is None:
             return None
-        kind = "action" if _standalone(siblings) else "link"
+        # Once per paragraph, not per link: a paragraph of thousands of links stays linear.
+        known = env.setdefault("standalone", {})
+        if id(siblings) not in known:
+            known[id(siblings)] = _standalone(siblings)
+        kind = "action" if known[id(siblings)] else "link"
         attrs = {"href": href, **self.style.attrs(kind)}
         if is_external(href, self.site):
             attrs["rel"] = "noopener noreferrer"
@@ -420,14 +421,12 @@ class _RobotWriter:
     def _list(self, tokens: list[Token], start: int, end: int) -> str:
         ordered = tokens[start].type == "ordered_list_open"
         number = int(tokens[start].attrGet("start") or 1) if ordered else 0
+        bullet = "- " if self.dialect.lists else "• "  # WeCom shows "- " as it is
         items: list[str] = []
         i = start + 1
         while i < end:
             close = _closing(tokens, i)
-            if ordered:
-                marker = f"{number}. "
-            else:
-                marker = "- " if self.dialect.lists else "• "
+            marker = f"{number}. " if ordered else bullet
             body = "\n".join(self.blocks(tokens, i + 1, close))
             lines = body.splitlines() or [""]
             pad = "   " if self.dialect.lists else "  "

@@ -34,7 +34,7 @@ def digest_body(base: str, task_id: str, title: str) -> str:
 HOSTILE_BODY = (
     "### 催办\n\n<script>document.title='pwned'</script>\n\n"
     "[点我](javascript:document.title='pwned') <img src=x onerror=\"document.title='pwned'\">\n\n"
-    "<a href=\"javascript:alert(1)\">原始链接</a>"
+    '<a href="javascript:alert(1)">原始链接</a>'
 )
 
 
@@ -63,7 +63,10 @@ def test_inbox_shows_messages_as_html_with_buttons(ledger_server, browsers, shot
     messages = [
         inbox_message(task.id, liaison.id, hostile_subject, HOSTILE_BODY),
         inbox_message(
-            task.id, liaison.id, digest_subject, digest_body(ledger_server.base_url, task.id, task.title)
+            task.id,
+            liaison.id,
+            digest_subject,
+            digest_body(ledger_server.base_url, task.id, task.title),
         ),
     ]
     batch = [(Envelope.wrap(m, producer="notifier"), m) for m in messages]
@@ -82,7 +85,9 @@ def test_inbox_shows_messages_as_html_with_buttons(ledger_server, browsers, shot
     links = body.locator("a")
     expect(links).to_have_count(3)
     for i in range(3):
-        expect(links.nth(i)).to_have_class("button msg-link" if i < 2 else "button primary msg-action")
+        expect(links.nth(i)).to_have_class(
+            "button msg-link" if i < 2 else "button primary msg-action"
+        )
         assert links.nth(i).get_attribute("target") is None  # this site: same tab
     button = body.get_by_role("link", name="打开督办系统")
     box = button.bounding_box()

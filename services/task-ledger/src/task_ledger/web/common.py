@@ -55,7 +55,7 @@ def message_html(context: Context, body: str | None) -> Markup:
     buttons. Rendered here, at display time: HTML from the bus is never trusted."""
     request = context.get("request")
     site = f"{request.url.scheme}://{request.url.netloc}" if request is not None else None
-    return Markup(richtext.to_html(body or "", richtext.INBOX_STYLE, site=site))  # noqa: S704
+    return Markup(richtext.to_html(body or "", richtext.INBOX_STYLE, site=site))
 
 
 templates.env.filters["local_time"] = local_time
