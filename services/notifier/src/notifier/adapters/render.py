@@ -10,9 +10,10 @@ when it shows it. Facts from events (titles, comments) are escaped, so they read
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -51,37 +52,75 @@ EMAIL_PAGE = (
 )
 
 
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    body: str  # CommonMark: the one text every channel's form is made from; the inbox keeps it
-    link: str
-    task_ids: tuple[str, ...]
-    urgent: bool = False  # late or escalated: coloured where a channel has colours
+# The recipient's name stands in a message as this character (Unicode private use: neither
+# Markdown nor the sanitiser touches it) until a form is handed out, so everyone told of the
+# same event shares one parse and one rendering per channel.
+NAME_SLOT = "\ue000"
+
+
+class MessageForms:
+    """A message, its recipient's name left as NAME_SLOT, in each channel's form: each form
+    is made on first use, once for every recipient of the same message."""
+
+    def __init__(self, subject: str, body: str, link: str, urgent: bool) -> None:
+        self.subject = subject
+        self.body = body
+        self.link = link
+        self.urgent = urgent  # late or escalated: coloured where a channel has colours
+        self._robot_blocks: dict[Channel, list[str]] = {}
 
     @cached_property
-    def _tokens(self) -> list[Token]:
-        return richtext.parse(self.body)  # parsed once, whichever channels read it
+    def tokens(self) -> list[Token]:
+        return richtext.parse(self.body)
 
     @cached_property
     def text(self) -> str:
-        """E-mail's text/plain part: no Markdown syntax, links as "text（URL）"."""
-        return richtext.to_text(self._tokens)
+        return richtext.to_text(self.tokens)
 
     @cached_property
     def html(self) -> str:
-        """E-mail's text/html part: a whole page, inline styles, the action link a button."""
-        content = richtext.to_html(self._tokens, richtext.EMAIL_STYLE)
+        content = richtext.to_html(self.tokens, richtext.EMAIL_STYLE)
         return EMAIL_PAGE.format(title=html.escape(self.subject), content=content)
+
+    def robot_blocks(self, channel: Channel) -> list[str]:
+        if channel not in self._robot_blocks:
+            accent = "warning" if self.urgent else None
+            self._robot_blocks[channel] = richtext.to_robot_markdown(
+                self.tokens, ROBOT_DIALECTS[channel], accent=accent
+            )
+        return self._robot_blocks[channel]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One recipient's message. `body` is its Markdown, the one text every channel's form
+    is made from; the inbox keeps it and the ledger renders it."""
+
+    subject: str
+    body: str
+    link: str
+    task_ids: tuple[str, ...]
+    name: str
+    forms: MessageForms = field(repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        """E-mail's text/plain part: no Markdown syntax, links as "text（URL）"."""
+        return self.forms.text.replace(NAME_SLOT, self.name)
+
+    @property
+    def html(self) -> str:
+        """E-mail's text/html part: a whole page, inline styles, the action link a button."""
+        return self.forms.html.replace(NAME_SLOT, html.escape(self.name))
 
     def robot_markdown(self, channel: Channel) -> str:
         """The message in a robot's dialect, cut at a block boundary to fit its limit."""
-        dialect = ROBOT_DIALECTS[channel]
-        blocks = richtext.to_robot_markdown(
-            self._tokens, dialect, accent="warning" if self.urgent else None
-        )
+        name = richtext.robot_literal(self.name)
+        blocks = [b.replace(NAME_SLOT, name) for b in self.forms.robot_blocks(channel)]
         return richtext.fit_blocks(
-            blocks, dialect.max_bytes, f"……（内容较长，[请登录督办系统查看全文]({self.link})）"
+            blocks,
+            ROBOT_DIALECTS[channel].max_bytes,
+            f"……（内容较长，[请登录督办系统查看全文]({self.link})）",
         )
 
 
@@ -107,6 +146,8 @@ class Renderer:
             keep_trailing_newline=False,
             auto_reload=False,  # package data: no stat() of the template file per message
         )
+        # Keyed by the message without its recipient's name (see NAME_SLOT).
+        self._forms = functools.lru_cache(maxsize=256)(MessageForms)
         self.env.filters["cn_date"] = cn_date
         self.env.filters["cn_period"] = cn_period
 
@@ -120,11 +161,12 @@ class Renderer:
         if len(items) == 1:
             item = items[0]
             link = self.task_link(item.task_id)
-            variables = {"name": person.display_name, "link": link, **item.facts}
+            variables = {"name": NAME_SLOT, "link": link, **item.facts}
             subject, body = self._blocks(
                 self.env.get_template(f"{item.kind.value}.md.j2"), variables
             )
-            return Rendered(subject, body, link, task_ids, urgent=item.kind in URGENT_KINDS)
+            forms = self._forms(subject, body, link, item.kind in URGENT_KINDS)
+            return self._for(person, forms, task_ids)
         digest = build_digest([DigestLine(i.kind, i.task_id, i.facts) for i in items])
         groups = [
             (label, [self._line(line) for line in lines])
@@ -136,14 +178,26 @@ class Renderer:
             if lines
         ]
         variables = {
-            "name": person.display_name,
+            "name": NAME_SLOT,
             "total": digest.total,
             "groups": groups,
             "home": f"{self.base_url}/",
         }
         subject, body = self._blocks(self.env.get_template("digest.md.j2"), variables)
-        urgent = bool(digest.overdue)
-        return Rendered(subject, body, f"{self.base_url}/", task_ids, urgent=urgent)
+        forms = self._forms(subject, body, f"{self.base_url}/", bool(digest.overdue))
+        return self._for(person, forms, task_ids)
+
+    @staticmethod
+    def _for(person: Recipient, forms: MessageForms, task_ids: tuple[str, ...]) -> Rendered:
+        name = person.display_name
+        return Rendered(
+            subject=forms.subject.replace(NAME_SLOT, name),
+            body=forms.body.replace(NAME_SLOT, richtext.md_escape(name)),
+            link=forms.link,
+            task_ids=task_ids,
+            name=name,
+            forms=forms,
+        )
 
     def _line(self, line: DigestLine) -> dict[str, Any]:
         return {"kind": line.kind.value, "facts": line.facts, "link": self.task_link(line.task_id)}
