@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
@@ -234,7 +235,7 @@ def to_html(
     """Sanitised HTML of a message. `site` (scheme://host:port) is where the HTML is shown:
     links to it are not external."""
     tokens = parse(markdown) if isinstance(markdown, str) else markdown
-    env = {"style": style, "site": site, "links": [], "standalone": {}}
+    env: dict[str, Any] = {"style": style, "site": site, "links": [], "standalone": {}}
     raw = _HTML_RENDERER.render(tokens, _PARSER.options, env)
     return style.cleaner.clean(raw)
 
