@@ -167,3 +167,18 @@ def test_robot_messages_fit_their_size_limit(channel: Channel) -> None:
     text = payload.get("content") or payload["text"]
     assert len(text.encode()) <= ROBOT_DIALECTS[channel].max_bytes
     assert text.startswith("### ") and text.endswith(f"[请登录督办系统查看全文]({BASE})）")
+
+
+def test_recipients_of_one_message_share_its_forms_with_their_own_names() -> None:
+    renderer = Renderer(BASE)
+    item = next(i for i in example_items() if i.kind is Kind.ESCALATION)
+    plain = renderer.render(LIAISON, [item])
+    odd = Recipient("odd", "<b>王*五</b>", Role.LIAISON, "d-hrss", email="odd@example.org")
+    other = renderer.render(odd, [item])
+    assert other.forms is plain.forms  # parsed and rendered once for both
+    assert "人社联络员，您好" in plain.text and "人社联络员" not in other.text
+    assert "<b>王*五</b>，您好" in other.text
+    assert "&lt;b&gt;王*五&lt;/b&gt;，您好" in other.html and "<b>王" not in other.html
+    assert "＜b＞王＊五＜/b＞，您好" in other.robot_markdown(Channel.WECOM)
+    assert "王*五" in "".join(Page(richtext.to_html(other.body)).text)  # the inbox's Markdown
+    assert "\ue000" not in other.body + other.text + other.html + other.subject
