@@ -11,11 +11,13 @@ from playwright.sync_api import expect
 
 from duban_contracts import Envelope
 from duban_contracts import events as ev
-from duban_contracts.vocabulary import Channel
-from task_ledger.service_layer import inbound
+from duban_contracts.vocabulary import Channel, Role
+from task_ledger.domain.model import User
+from task_ledger.service_layer import directory, inbound
 
 pytestmark = pytest.mark.e2e
 MARKDOWN_SYNTAX = ("###", "**", "](")
+PASSWORD = "inbox-liaison-pass"
 
 
 def digest_body(base: str, task_id: str, title: str) -> str:
@@ -55,9 +57,19 @@ def inbox_message(task_id: str, recipient: str, subject: str, body: str) -> ev.N
 
 
 def test_inbox_shows_messages_as_html_with_buttons(ledger_server, browsers, shot) -> None:
-    task = ledger_server.fresh_task(to="in_progress")
-    liaison = ledger_server.liaison(task.lead_department_ids[0])
+    task = ledger_server.fresh_task(to="in_progress", lead="广东省发展和改革委员会")
+    # A liaison of its own: the department's demo liaison's inbox belongs to another test.
     tag = uuid.uuid4().hex[:6]
+    liaison = User(
+        f"user-inbox-{tag}",
+        f"inbox-{tag}",
+        "发改委第二联络员",
+        Role.LIAISON,
+        task.lead_department_ids[0],
+    )
+    ledger_server.call(
+        directory.create_user(ledger_server.ledger, ledger_server.supervisor, liaison, PASSWORD)
+    )
     digest_subject = f"【督办提醒】您有2项任务需关注 {tag}"
     hostile_subject = f"【催办】恶意内容 {tag}"
     messages = [
@@ -72,7 +84,7 @@ def test_inbox_shows_messages_as_html_with_buttons(ledger_server, browsers, shot
     batch = [(Envelope.wrap(m, producer="notifier"), m) for m in messages]
     assert ledger_server.call(inbound.handle_batch(ledger_server.ledger, batch)) == 2
 
-    page = browsers.login(liaison.username)
+    page = browsers.login(liaison.username, PASSWORD)
     page.goto("/inbox")
     digest = page.locator(".messages li", has_text=digest_subject)
     body = digest.locator(".msg-body")
@@ -105,7 +117,7 @@ def test_inbox_shows_messages_as_html_with_buttons(ledger_server, browsers, shot
     page.set_viewport_size({"width": 1366, "height": 768})
     digest.scroll_into_view_if_needed()
     shot(page, "inbox-1366x768")
-    phone = browsers.login(liaison.username, mobile=True)
+    phone = browsers.login(liaison.username, PASSWORD, mobile=True)
     phone.goto("/inbox")
     phone_digest = phone.locator(".messages li", has_text=digest_subject)
     phone_digest.scroll_into_view_if_needed()
