@@ -47,7 +47,8 @@ TAGS = frozenset(
 )
 STYLED_PROPERTIES = frozenset(
     {"color", "background-color", "font-size", "font-weight", "line-height", "margin"}
-    | {"padding", "border", "border-left", "border-radius", "text-decoration", "display"}
+    | {"padding", "padding-left", "border", "border-left", "border-radius", "text-decoration"}
+    | {"display"}
 )
 
 
@@ -171,6 +172,8 @@ EMAIL_STYLE = HtmlStyle(
         "h3": "font-size:18px;margin:0 0 12px;color:#1f2937",
         "h4": "font-size:16px;margin:16px 0 8px;color:#374151",
         "p": "margin:0 0 12px;line-height:1.7",
+        "ul": "margin:0 0 12px;padding-left:22px",
+        "ol": "margin:0 0 12px;padding-left:22px",
         "li": "margin:0 0 6px;line-height:1.7",
         "blockquote": "margin:0 0 12px;padding:8px 12px;border-left:4px solid #cbd5e1;"
         "background-color:#f8fafc;color:#334155",
