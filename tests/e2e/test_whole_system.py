@@ -11,11 +11,15 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from html.parser import HTMLParser
 
 import pytest
 
 from duban.first_start import LedgerClient, first_start
 from duban.launcher import SERVICES, SystemLauncher
+from duban_common import richtext
 from duban_common.clock import CHINA, FileClock
 from duban_common.embedded_broker import free_port
 
@@ -112,6 +116,13 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     assert any(e["kind"] == "progress" for e in timeline)
     mails = list((system.data_dir / "mail").rglob("*.eml"))
     assert mails, "notifier wrote no e-mail to the development maildir"
+    # Messages read as their channel shows them: no Markdown syntax left for people to see.
+    for path in mails:
+        _assert_readable_mail(path.read_bytes())
+    inbox = _wait_for(lambda: lead.request("GET", "/api/me/inbox"), "联络员收到站内信")
+    for message in inbox:
+        shown = _html_text(richtext.to_html(message["body"] or ""))  # what the inbox page shows
+        assert not any(mark in shown for mark in MARKDOWN_SYNTAX), shown
 
     # The monthly report of January agrees with the ledger.
     overdue = sup.request("GET", f"/api/tasks?plan_id={gd['id']}&overdue=true&page_size=200")
@@ -130,6 +141,33 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
                 reminders_in_january += 1
     assert reminders_in_january > 0
     assert f"本月共发出催办提醒 {reminders_in_january} 次" in raw
+
+
+MARKDOWN_SYNTAX = ("###", "**", "](")
+
+
+def _assert_readable_mail(raw: bytes) -> None:
+    mail = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(mail, EmailMessage) and mail.get_content_type() == "multipart/alternative"
+    plain, html = mail.get_body(("plain",)), mail.get_body(("html",))
+    assert plain is not None and html is not None
+    for text in (plain.get_content(), _html_text(html.get_content())):
+        assert not any(mark in text for mark in MARKDOWN_SYNTAX), text
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _html_text(html: str) -> str:
+    reader = _Text()
+    reader.feed(html)
+    return "".join(reader.parts)
 
 
 def _planned_timers(system: SystemLauncher, task_id: str) -> int:

@@ -135,7 +135,7 @@ async def test_thirty_reminders_become_one_digest(rig: Rig, smtp: SmtpSink) -> N
     subject = str(mails[0]["Subject"])
     assert "30项" in subject and "今日到期10项" in subject
     assert "3个工作日内到期10项" in subject and "已逾期10项" in subject
-    body = mails[0].get_content()
+    body = mails[0].get_body(("plain",)).get_content()
     assert all(m.task_title in body for m in today + soon + late)
     assert "https://duban.example.gov.cn/tasks/" in body
 

@@ -176,7 +176,9 @@ async def test_escalation_reaches_the_right_people_on_the_right_channels(
     assert channels(sent, o.supervisor) == [Channel.EMAIL, Channel.INBOX]
     (head_mail,) = smtp.to(o.email(o.head))
     assert str(head_mail["Subject"]) == "【橙色督办】开展劳务品牌调查摸底 已逾期10个工作日"
-    assert f"https://duban.example.gov.cn/tasks/{task}" in head_mail.get_content()
+    assert (
+        f"https://duban.example.gov.cn/tasks/{task}" in head_mail.get_body(("plain",)).get_content()
+    )
     (ding,) = webhooks.to(f"/ding/{o.head}")
     assert ding.signature_ok is True  # the receiver verified DingTalk's HMAC signature
     inbox = next(r for r in sent if r.channel is Channel.INBOX)
@@ -270,7 +272,7 @@ async def test_thirty_reminders_become_one_digest(
     assert all(len(r.task_ids) == 30 for r in digest)
     (mail,) = smtp.to(o.email(o.liaison))
     assert "30项" in str(mail["Subject"])
-    assert all(r.task_title in mail.get_content() for r in reminders)
+    assert all(r.task_title in mail.get_body(("plain",)).get_content() for r in reminders)
     (robot,) = webhooks.to(f"/wecom/{o.liaison}")
     assert "今日到期（10项）" in robot.body["markdown"]["content"]
 
@@ -293,4 +295,4 @@ async def test_a_manual_reminder_is_delivered_now(
     assert channels(records, o.liaison) == [Channel.EMAIL, Channel.INBOX, Channel.WECOM]
     (mail,) = smtp.to(o.email(o.liaison))
     assert str(mail["Subject"]) == "【催办】建立劳务品牌培育名录"
-    assert "请于本周五前报送进展" in mail.get_content()
+    assert "请于本周五前报送进展" in mail.get_body(("plain",)).get_content()

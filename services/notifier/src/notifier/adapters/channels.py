@@ -26,8 +26,6 @@ log = get_logger(__name__)
 
 # Robot error codes that mean "slow down", worth retrying (DingTalk 130101, WeCom 45009).
 ROBOT_THROTTLED = {130101, 45009}
-# WeCom refuses markdown content over 4096 bytes.
-WECOM_MAX_BYTES = 4096
 
 
 class DeliveryError(Exception):
@@ -46,7 +44,8 @@ class Sender(Protocol):
 
 
 class InboxSender:
-    """The in-app inbox: the NotificationSent event (with body and link) is the delivery."""
+    """The in-app inbox: the NotificationSent event is the delivery. It carries the message's
+    Markdown (`Rendered.body`); the ledger renders and sanitises it when it shows it."""
 
     channel = Channel.INBOX
 
@@ -104,10 +103,10 @@ class RobotSender:
         self.wall_clock_ms = wall_clock_ms
 
     def payload(self, message: Rendered) -> dict[str, Any]:
-        text = f"{message.body}"
+        """A markdown message in this robot's dialect (see `Rendered.robot_markdown`)."""
+        text = message.robot_markdown(self.channel)
         if self.channel is Channel.WECOM:
-            content = text.encode()[:WECOM_MAX_BYTES].decode(errors="ignore")
-            return {"msgtype": "markdown", "markdown": {"content": content}}
+            return {"msgtype": "markdown", "markdown": {"content": text}}
         return {"msgtype": "markdown", "markdown": {"title": message.subject, "text": text}}
 
     def target(self, url: str) -> str:

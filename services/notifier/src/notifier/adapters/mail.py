@@ -29,14 +29,16 @@ def from_header(sender: str) -> tuple[str, str]:
 
 
 def build_email(sender: str, person: Recipient, message: Rendered, notification_id: str) -> bytes:
-    """A plain-text UTF-8 message, written directly: the `email` package's generator cost
-    more CPU than the whole SMTP exchange. `sender` is an encoded From header (see
+    """A multipart/alternative UTF-8 message: the plain text (no Markdown syntax) and the
+    HTML of the same message, written directly: the `email` package's generator cost more
+    CPU than the whole SMTP exchange. `sender` is an encoded From header (see
     `from_header`). The Message-ID is the notification's, so a resent copy (after a crash
     mid-send) can be recognised as the same message.
     """
     if not person.email:
         raise DeliveryError(f"{person.display_name}没有登记电子邮箱", permanent=True)
-    body = base64.encodebytes(f"{message.body}\n\n{message.link}\n".encode()).decode("ascii")
+    # "=_" never occurs in base64 text, so the boundary cannot appear inside a part.
+    boundary = f"=_duban_{notification_id}"
     head = (
         f"From: {sender}\n"
         f"To: {_address(person.display_name, person.email)}\n"
@@ -45,10 +47,24 @@ def build_email(sender: str, person: Recipient, message: Rendered, notification_
         f"Message-ID: <{notification_id}@duban>\n"
         f"X-Duban-Notification-Id: {notification_id}\n"
         "MIME-Version: 1.0\n"
-        'Content-Type: text/plain; charset="utf-8"\n'
-        "Content-Transfer-Encoding: base64\n\n"
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\n\n'
     )
-    return (head + body).encode("ascii")
+    parts = (
+        _part(boundary, "text/plain", message.text)
+        + _part(boundary, "text/html", message.html)
+        + f"--{boundary}--\n"
+    )
+    return (head + parts).encode("ascii")
+
+
+def _part(boundary: str, content_type: str, content: str) -> str:
+    body = base64.encodebytes(content.encode()).decode("ascii")
+    return (
+        f"--{boundary}\n"
+        f'Content-Type: {content_type}; charset="utf-8"\n'
+        "Content-Transfer-Encoding: base64\n\n"
+        f"{body}"
+    )
 
 
 def encoded_words(text: str) -> str:

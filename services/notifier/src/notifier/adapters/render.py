@@ -1,24 +1,126 @@
-"""Render deliveries into Chinese messages from the Jinja2 templates in `adapters/templates`."""
+"""Render deliveries into Chinese messages, each in the form its channel shows.
+
+One Jinja2 template per kind of message (`adapters/templates/*.md.j2`) writes the message in
+CommonMark; `Rendered` turns that one text into what each channel needs (see
+`duban_common.richtext`): e-mail gets a plain-text part without Markdown syntax and a
+sanitised HTML part, WeCom and DingTalk robots their own Markdown dialects within their size
+limits, and the in-app inbox the Markdown itself, which the ledger renders (and sanitises)
+when it shows it. Facts from events (titles, comments) are escaped, so they read as text.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
+from duban_common import richtext
+from duban_contracts.vocabulary import Channel
 from notifier.adapters.store import Item
 from notifier.domain.digest import DigestLine, build_digest
-from notifier.domain.model import Recipient
+from notifier.domain.model import Kind, Recipient
+
+# WeCom refuses markdown content over 4096 bytes; DingTalk's limit is not documented as
+# precisely: 20,000 bytes keeps well inside what it accepts.
+ROBOT_DIALECTS = {
+    Channel.WECOM: richtext.RobotDialect(
+        "wecom", max_bytes=4096, lists=False, italic=False, colour_tag=True
+    ),
+    Channel.DINGTALK: richtext.RobotDialect("dingtalk", max_bytes=20_000, inline_code=False),
+}
+# WeCom's colours: "warning" (orange-red) for what is late or escalated.
+URGENT_KINDS = frozenset(
+    {Kind.OVERDUE, Kind.ESCALATION, Kind.REPORT_MISSING, Kind.NOTICE_ISSUED, Kind.MANUAL}
+)
+EMAIL_PAGE = (
+    '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    "<title>{title}</title>\n</head>\n"
+    '<body style="margin:0;padding:16px 8px;background-color:#f1f5f9">\n'
+    '<div style="max-width:640px;margin:0 auto;padding:24px;background-color:#ffffff;'
+    "border-radius:6px;font-family:'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',"
+    'sans-serif;font-size:15px;line-height:1.7;color:#1f2937">\n{content}</div>\n'
+    '<p style="max-width:640px;margin:12px auto 0;font-family:sans-serif;font-size:12px;'
+    'color:#64748b">本邮件由督办系统自动发送，请勿直接回复。</p>\n</body>\n</html>\n'
+)
+
+
+# The recipient's name stands in a message as this character (Unicode private use: neither
+# Markdown nor the sanitiser touches it) until a form is handed out, so everyone told of the
+# same event shares one parse and one rendering per channel.
+NAME_SLOT = "\ue000"
+
+
+class MessageForms:
+    """A message, its recipient's name left as NAME_SLOT, in each channel's form: each form
+    is made on first use, once for every recipient of the same message."""
+
+    def __init__(self, subject: str, body: str, link: str, urgent: bool) -> None:
+        self.subject = subject
+        self.body = body
+        self.link = link
+        self.urgent = urgent  # late or escalated: coloured where a channel has colours
+        self._robot_blocks: dict[Channel, list[str]] = {}
+
+    @cached_property
+    def tokens(self) -> richtext.Parsed:
+        return richtext.parse(self.body)
+
+    @cached_property
+    def text(self) -> str:
+        return richtext.to_text(self.tokens)
+
+    @cached_property
+    def html(self) -> str:
+        content = richtext.to_html(self.tokens, richtext.EMAIL_STYLE)
+        return EMAIL_PAGE.format(title=html.escape(self.subject), content=content)
+
+    def robot_blocks(self, channel: Channel) -> list[str]:
+        if channel not in self._robot_blocks:
+            accent = "warning" if self.urgent else None
+            self._robot_blocks[channel] = richtext.to_robot_markdown(
+                self.tokens, ROBOT_DIALECTS[channel], accent=accent
+            )
+        return self._robot_blocks[channel]
 
 
 @dataclass(frozen=True)
 class Rendered:
+    """One recipient's message. `body` is its Markdown, the one text every channel's form
+    is made from; the inbox keeps it and the ledger renders it."""
+
     subject: str
-    body: str  # Markdown: robots render it, e-mail and the inbox show it as text
+    body: str
     link: str
     task_ids: tuple[str, ...]
+    name: str
+    forms: MessageForms = field(repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        """E-mail's text/plain part: no Markdown syntax, links as "text（URL）"."""
+        return self.forms.text.replace(NAME_SLOT, self.name)
+
+    @property
+    def html(self) -> str:
+        """E-mail's text/html part: a whole page, inline styles, the action link a button."""
+        return self.forms.html.replace(NAME_SLOT, html.escape(self.name))
+
+    def robot_markdown(self, channel: Channel) -> str:
+        """The message in a robot's dialect, cut at a block boundary to fit its limit."""
+        name = richtext.robot_literal(self.name)
+        blocks = [b.replace(NAME_SLOT, name) for b in self.forms.robot_blocks(channel)]
+        return richtext.fit_blocks(
+            blocks,
+            ROBOT_DIALECTS[channel].max_bytes,
+            f"……（内容较长，[请登录督办系统查看全文]({self.link})）",
+        )
 
 
 def cn_date(value: str | date | None) -> str:
@@ -38,11 +140,13 @@ class Renderer:
         self.base_url = public_base_url.rstrip("/")
         self.env = Environment(
             loader=PackageLoader("notifier.adapters", "templates"),
-            autoescape=False,  # Markdown and plain text, never HTML
+            autoescape=False,  # Markdown (facts escaped by `_escaped`), never HTML
             undefined=StrictUndefined,  # a missing fact is a bug, not an empty string
             keep_trailing_newline=False,
             auto_reload=False,  # package data: no stat() of the template file per message
         )
+        # Keyed by the message without its recipient's name (see NAME_SLOT).
+        self._forms = functools.lru_cache(maxsize=256)(MessageForms)
         self.env.filters["cn_date"] = cn_date
         self.env.filters["cn_period"] = cn_period
 
@@ -56,11 +160,12 @@ class Renderer:
         if len(items) == 1:
             item = items[0]
             link = self.task_link(item.task_id)
-            variables = {"name": person.display_name, "link": link, **item.facts}
+            variables = {"name": NAME_SLOT, "link": link, **item.facts}
             subject, body = self._blocks(
                 self.env.get_template(f"{item.kind.value}.md.j2"), variables
             )
-            return Rendered(subject, body, link, task_ids)
+            forms = self._forms(subject, body, link, item.kind in URGENT_KINDS)
+            return self._for(person, forms, task_ids)
         digest = build_digest([DigestLine(i.kind, i.task_id, i.facts) for i in items])
         groups = [
             (label, [self._line(line) for line in lines])
@@ -72,20 +177,59 @@ class Renderer:
             if lines
         ]
         variables = {
-            "name": person.display_name,
+            "name": NAME_SLOT,
             "total": digest.total,
             "groups": groups,
             "home": f"{self.base_url}/",
         }
         subject, body = self._blocks(self.env.get_template("digest.md.j2"), variables)
-        return Rendered(subject, body, f"{self.base_url}/", task_ids)
+        forms = self._forms(subject, body, f"{self.base_url}/", bool(digest.overdue))
+        return self._for(person, forms, task_ids)
+
+    @staticmethod
+    def _for(person: Recipient, forms: MessageForms, task_ids: tuple[str, ...]) -> Rendered:
+        name = person.display_name
+        return Rendered(
+            subject=forms.subject.replace(NAME_SLOT, name),
+            body=forms.body.replace(NAME_SLOT, richtext.md_escape(name)),
+            link=forms.link,
+            task_ids=task_ids,
+            name=name,
+            forms=forms,
+        )
 
     def _line(self, line: DigestLine) -> dict[str, Any]:
         return {"kind": line.kind.value, "facts": line.facts, "link": self.task_link(line.task_id)}
 
     @staticmethod
     def _blocks(template: Template, variables: dict[str, Any]) -> tuple[str, str]:
-        ctx = template.new_context(variables)
-        subject = "".join(template.blocks["subject"](ctx)).strip()
-        body = "".join(template.blocks["body"](ctx)).strip()
+        """The subject (plain text) and the body (Markdown, every fact escaped) of a message."""
+        subject_ctx = template.new_context(variables)
+        subject = "".join(template.blocks["subject"](subject_ctx)).strip()
+        body_ctx = template.new_context(_escaped(variables))
+        body = "".join(template.blocks["body"](body_ctx)).strip()
         return subject[:500], body
+
+
+def _escaped(value: Any) -> Any:
+    """Facts as Markdown that reads as the same text; links and dates are left as they are
+    (links are ours, dates go through `cn_date`)."""
+    if isinstance(value, str):
+        return value if _verbatim(value) else richtext.md_escape(value)
+    if isinstance(value, Mapping):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_escaped(v) for v in value)
+    return value
+
+
+def _verbatim(value: str) -> bool:
+    return value.startswith(("http://", "https://")) or _is_iso_date(value)
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

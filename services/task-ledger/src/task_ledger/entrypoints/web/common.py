@@ -14,8 +14,12 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
+from duban_common import richtext
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import Light
 from task_ledger.domain import authz
@@ -47,7 +51,17 @@ def filesize(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
+@pass_context
+def message_html(context: Context, body: str | None) -> Markup:
+    """An inbox message (Markdown, as the notifier wrote it) as sanitised HTML, links as
+    buttons. Rendered here, at display time: HTML from the bus is never trusted."""
+    request = context.get("request")
+    site = f"{request.url.scheme}://{request.url.netloc}" if request is not None else None
+    return Markup(richtext.to_html(body or "", richtext.INBOX_STYLE, site=site))
+
+
 templates.env.filters["local_time"] = local_time
+templates.env.filters["message_html"] = message_html
 templates.env.filters["filesize"] = filesize
 templates.env.globals["isoformat"] = lambda d: d.isoformat() if isinstance(d, date) else ""
 
