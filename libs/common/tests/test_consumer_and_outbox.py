@@ -13,6 +13,7 @@ from duban_common import inbox, outbox
 from duban_common.db import make_engine
 from duban_common.kafka import envelope_subscriber, make_broker, publish_envelope
 from duban_common.settings import ServiceSettings
+from duban_common.testing.polling import eventually
 from duban_contracts import DEAD_LETTER, Envelope, Message
 from duban_contracts.events import TaskClosed, TaskDispatched
 from duban_contracts.topics import HEADER_DLQ_REASON, TASK_EVENTS
@@ -70,9 +71,10 @@ async def test_poison_goes_to_dead_letter_and_does_not_block(
             broker, Envelope.wrap(TaskDispatched(task_id=task, due_on=None), producer="t")
         )
         await publish_envelope(broker, Envelope.wrap(TaskClosed(task_id=task), producer="t"))
-        async with asyncio.timeout(30):
-            while not any(getattr(m, "task_id", None) == task for m in handled):
-                await asyncio.sleep(0.05)
+        await eventually(
+            lambda: any(getattr(m, "task_id", None) == task for m in handled),
+            what="the task's events handled",
+        )
 
     assert calls["boom"] == 2
     dead = await _read(kafka_bootstrap, DEAD_LETTER.name, lambda r: r.key == task.encode(), 2)

@@ -165,27 +165,3 @@ def test_periods() -> None:
     assert day_in_period("2026-02", 30) == date(2026, 2, 28)
     assert first_dispatch_period(date(2025, 10, 20), 20) == "2025-10"
     assert first_dispatch_period(date(2025, 10, 21), 20) == "2025-11"
-
-
-def test_encoded_events_read_back_like_wrapped_envelopes() -> None:
-    from deadline_watcher.adapters.outgoing import OutgoingEvent, encode
-    from duban_contracts import Envelope
-    from duban_contracts.examples import examples
-
-    at = local(date(2025, 10, 9))
-    for message in examples():
-        fast = encode(message, "deadline-watcher", at)
-        back = Envelope.from_bytes(fast.body)
-        reference = Envelope.wrap(message, producer="deadline-watcher", occurred_at=at)
-        assert back.open() == message
-        ignore = {"event_id", "correlation_id"}
-        assert back.model_dump(exclude=ignore) == reference.model_dump(exclude=ignore)
-        assert str(back.event_id) == fast.event_id and back.correlation_id == back.event_id
-        assert (fast.event_type, fast.topic, fast.key) == (
-            reference.event_type,
-            reference.topic,
-            reference.key,
-        )
-        assert OutgoingEvent.of(back) == OutgoingEvent(
-            fast.event_id, fast.event_type, fast.topic, fast.key, back.to_bytes()
-        )

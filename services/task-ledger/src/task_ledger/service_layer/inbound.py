@@ -6,15 +6,11 @@ timeline entries, the in-app inbox messages and the monthly-report bookkeeping.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from duban_common.db import insert_rows
+from duban_common.db import dialect_insert, insert_rows
+from duban_common.inbox import claim_new
 from duban_contracts import Envelope, Message
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import Channel, ReminderKind
@@ -34,34 +30,6 @@ HANDLED = (
     ev.NotificationFailed,
 )
 HANDLED_TYPES = frozenset(cls.EVENT_TYPE for cls in HANDLED)
-
-
-_CLAIM_PG = text(
-    "INSERT INTO consumer_inbox (consumer, event_id) "
-    "SELECT :consumer, value FROM json_array_elements_text(CAST(:ids AS json)) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
-)
-
-
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-async def claim_new(conn: AsyncConnection, event_ids: Sequence[str]) -> set[str]:
-    """Record the ids; return those not seen before (one statement for the whole batch)."""
-    if not event_ids:
-        return set()
-    stmt = (
-        _insert(conn, t.consumer_inbox)
-        .on_conflict_do_nothing()
-        .returning(t.consumer_inbox.c.event_id)
-    )
-    ids = list(dict.fromkeys(event_ids))
-    if conn.dialect.name == "postgresql":
-        result = await conn.execute(_CLAIM_PG, {"consumer": CONSUMER, "ids": json.dumps(ids)})
-    else:
-        result = await conn.execute(stmt, [{"consumer": CONSUMER, "event_id": e} for e in ids])
-    return {r[0] for r in result.all()}
 
 
 def reminder_summary(message: ev.ReminderDue) -> str:
@@ -94,7 +62,9 @@ def _entry(envelope: Envelope, task_id: str, kind: str, summary: str, **data: An
 async def handle_batch(ledger: Ledger, items: Sequence[tuple[Envelope, Message]]) -> int:
     """Apply a batch in one transaction; returns how many events were new."""
     async with ledger.transaction() as tx:
-        fresh = await claim_new(tx.conn, [str(e.event_id) for e, _ in items])
+        fresh = await claim_new(
+            tx.conn, t.consumer_inbox, CONSUMER, [str(e.event_id) for e, _ in items]
+        )
         timeline: list[dict[str, Any]] = []
         inbox: list[dict[str, Any]] = []
         done: set[str] = set()
@@ -235,7 +205,7 @@ async def _record_escalation(tx: Transaction, message: ev.EscalationRaised) -> N
 
 
 async def _upsert_monthly(tx: Transaction, department_id: str, period: str, **values: Any) -> None:
-    stmt = _insert(tx.conn, t.monthly_reports).values(
+    stmt = dialect_insert(tx.conn, t.monthly_reports).values(
         department_id=department_id, period=period, **values
     )
     await tx.conn.execute(
