@@ -64,6 +64,22 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
     )
 
 
+def add_traceparent_column(table_name: str) -> None:
+    """Alembic upgrade step: the traceparent column of an outbox made before it existed."""
+    from alembic import op
+
+    with op.batch_alter_table(table_name) as batch:
+        batch.add_column(Column("traceparent", String(55), nullable=True))
+
+
+def drop_traceparent_column(table_name: str) -> None:
+    """Alembic downgrade step of `add_traceparent_column`."""
+    from alembic import op
+
+    with op.batch_alter_table(table_name) as batch:
+        batch.drop_column("traceparent")
+
+
 def outbox_row(envelope: Envelope) -> dict[str, Any]:
     """An envelope as an outbox row: the one serializer of every service's outbox writes."""
     return {

@@ -8,8 +8,7 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from duban_common.outbox import add_traceparent_column, drop_traceparent_column
 
 revision = "0003"
 down_revision = "0002"
@@ -18,10 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox") as batch:
-        batch.add_column(sa.Column("traceparent", sa.String(55), nullable=True))
+    add_traceparent_column("outbox")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox") as batch:
-        batch.drop_column("traceparent")
+    drop_traceparent_column("outbox")
