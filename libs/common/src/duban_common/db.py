@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 
@@ -101,6 +102,18 @@ def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+async def execute_rows(
+    conn: AsyncConnection, statement: Executable, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Run `statement` once per parameter set: one set as a plain execute (psycopg's
+    executemany sets up a pipeline, dearer than the statement itself for a single row), more
+    as one executemany; none, not at all."""
+    if len(rows) == 1:
+        await conn.execute(statement, dict(rows[0]))
+    elif rows:
+        await conn.execute(statement, [dict(r) for r in rows])
+
+
 async def insert_rows(
     conn: AsyncConnection,
     table: Table,
@@ -110,12 +123,10 @@ async def insert_rows(
 ) -> None:
     """Insert many rows (all with the same keys) in one executemany; `skip_existing` ignores
     rows whose key is stored already."""
-    if not rows:
-        return
     statement = dialect_insert(conn, table)
     if skip_existing:
         statement = statement.on_conflict_do_nothing()
-    await conn.execute(statement, [dict(r) for r in rows])
+    await execute_rows(conn, statement, rows)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

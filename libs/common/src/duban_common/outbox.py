@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from duban_common.db import UtcDateTime, is_postgres
+from duban_common.db import UtcDateTime, execute_rows, is_postgres
 from duban_common.logging import get_logger
 from duban_common.telemetry import context_from, traceparent_of
 from duban_contracts import Envelope
@@ -94,8 +94,7 @@ def outbox_row(envelope: Envelope) -> dict[str, Any]:
 
 async def append(conn: AsyncConnection, table: Table, envelopes: Sequence[Envelope]) -> None:
     """Write `envelopes` to the outbox inside the caller's transaction."""
-    if envelopes:
-        await conn.execute(insert(table), [outbox_row(e) for e in envelopes])
+    await execute_rows(conn, insert(table), [outbox_row(e) for e in envelopes])
 
 
 class OutboxRelay:

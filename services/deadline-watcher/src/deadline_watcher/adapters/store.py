@@ -108,7 +108,7 @@ async def claim_due_timers(
             .where(timers.c.id.in_(due.scalar_subquery()))
             .order_by(timers.c.fire_at, timers.c.id)
         )
-        rows = (await conn.execute(query)).all()
+        rows = list((await conn.execute(query)).all())
         await mark_fired(conn, [r.id for r in rows], outcome, now)
     known: dict[str, dict[str, Any]] = {}
     for row in rows:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from duban_common.db import execute_rows
 from task_ledger.adapters.tables import audit_log
 
 GENESIS = "0" * 64
@@ -85,7 +86,7 @@ async def append_audit(conn: AsyncConnection, entries: list[AuditEntry], at: dat
         row["prev_hash"] = prev
         row["hash"] = prev = record_hash(row, prev)
         rows.append(row)
-    await conn.execute(insert(audit_log), rows)
+    await execute_rows(conn, insert(audit_log), rows)
 
 
 @dataclass(frozen=True)

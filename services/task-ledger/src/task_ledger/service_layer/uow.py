@@ -19,7 +19,7 @@ from sqlalchemy.sql.expression import Executable
 
 from duban_common import outbox as outbox_lib
 from duban_common.clock import Clock, SystemClock, today
-from duban_common.db import is_postgres, make_engine
+from duban_common.db import execute_rows, is_postgres, make_engine
 from duban_common.telemetry import current_traceparent
 from duban_common.uow import UnitOfWork
 from duban_contracts import Envelope, Message
@@ -121,13 +121,12 @@ class Transaction(UnitOfWork):
         """Send the deferred writes; call before reading what they change."""
         writes, self.deferred = self.deferred, []
         for statement, run in itertools.groupby(writes, key=lambda write: write[0]):
-            await self.conn.execute(statement, [params for _, params in run])
+            await execute_rows(self.conn, statement, [params for _, params in run])
 
     async def flush(self) -> None:
         await self.write_deferred()
-        if self.timeline_rows:
-            await self.conn.execute(insert(t.timeline), self.timeline_rows)
-            self.timeline_rows = []
+        await execute_rows(self.conn, insert(t.timeline), self.timeline_rows)
+        self.timeline_rows = []
         await super().flush()
         await append_audit(self.conn, self.audits, self.now)
 
