@@ -30,6 +30,7 @@ from task_ledger.domain.model import Task, TimelineEntry
 from task_ledger.settings import Settings
 
 PRODUCER = "task-ledger"
+WRITE_CONNECTIONS = 4  # PostgreSQL; see Ledger.write_engine
 T = TypeVar("T")
 # A write the repository prepares: a statement and its parameters (see Transaction.defer).
 Write = tuple[Executable, Any]
@@ -142,19 +143,21 @@ class Ledger:
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.engine = engine or make_engine(settings.database_url)
+        # Readers and writers together stay within make_engine's 20 connections per process
+        # (the connection budget in docs/scaling.md counts on it).
+        self.engine = engine or make_engine(
+            settings.database_url, max_overflow=10 - WRITE_CONNECTIONS
+        )
         self.postgres = is_postgres(self.engine)
-        # SQLite has one writer: write transactions queue (FIFO) for a single connection of
-        # their own, so a burst of readers never starves them and nothing waits on "locked".
-        self.write_engine = (
-            self.engine
-            if self.postgres
-            else make_engine(
-                self.engine.url.render_as_string(hide_password=False),
-                pool_size=1,
-                max_overflow=0,
-                pool_timeout=300,
-            )
+        # Write transactions queue (FIFO) for connections of their own, so a burst of readers
+        # never starves them. SQLite has one writer: one connection. On PostgreSQL every write
+        # transaction takes the audit trail's lock (adapters/audit.py), so more writers at once
+        # would only wait there, each holding a connection the pool had to open for it.
+        self.write_engine = make_engine(
+            self.engine.url.render_as_string(hide_password=False),
+            pool_size=WRITE_CONNECTIONS if self.postgres else 1,
+            max_overflow=0,
+            pool_timeout=300,
         )
         self.relay: outbox_lib.OutboxRelay | None = None
         # Bumped after a transaction that changed a user commits (see Transaction.users_changed).
@@ -192,5 +195,4 @@ class Ledger:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.write_engine is not self.engine:
-            await self.write_engine.dispose()
+        await self.write_engine.dispose()
