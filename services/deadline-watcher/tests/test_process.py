@@ -53,15 +53,16 @@ class WatcherProcess:
 
     async def wait_ready(self, timeout: float = 60) -> None:
         url = f"http://127.0.0.1:{self.env['DUBAN_HTTP_PORT']}/health/ready"
-        async with asyncio.timeout(timeout), httpx.AsyncClient() as client:
-            while True:
+        async with httpx.AsyncClient() as client:
+
+            async def consuming() -> bool:
                 assert self.proc and self.proc.poll() is None, self.log.read_text()[-3000:]
                 try:
-                    if (await client.get(url)).json()["checks"]["consuming"]:
-                        return
+                    return bool((await client.get(url)).json()["checks"]["consuming"])
                 except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
+                    return False
+
+            await eventually(consuming, timeout, "the watcher consuming", interval=0.2)
 
     def kill(self, sig: int) -> int:
         assert self.proc is not None
