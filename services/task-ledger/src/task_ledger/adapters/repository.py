@@ -275,17 +275,6 @@ async def save_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
     await conn.execute(statement, params)
 
 
-async def lock_tasks(conn: AsyncConnection, ids: Sequence[str]) -> list[Task]:
-    """The tasks of `ids` that exist, locked in id order (the order every group locks in)."""
-    query = (
-        select(t.tasks)
-        .where(t.tasks.c.id.in_(sorted(set(ids))))
-        .order_by(t.tasks.c.id)
-        .with_for_update()  # SQLite: the transaction holds the only write lock already
-    )
-    return [task_from(r) for r in await conn.execute(query)]
-
-
 @dataclass(frozen=True)
 class TaskFilter:
     department_id: str | None = None  # restricts to tasks where it is lead or supporting

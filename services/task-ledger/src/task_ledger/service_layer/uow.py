@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -50,7 +50,7 @@ class Transaction(UnitOfWork):
         self.audits: list[AuditEntry] = []
         self.timeline_rows: list[dict[str, Any]] = []
         self.users_changed = False  # set by user changes: caches of users drop what they hold
-        # The tasks this transaction locked: its steps see one object per task.
+        # The tasks this transaction locked, so a second look at one finds the same object.
         self.tasks: dict[str, Task] = {}
         # Writes sent together before the outbox and audit rows (one executemany per statement).
         self.deferred: list[Write] = []
@@ -100,10 +100,6 @@ class Transaction(UnitOfWork):
         self, task_id: str, kind: str, summary: str, actor_id: str | None = None, **data: Any
     ) -> None:
         self.note(TimelineEntry(task_id, self.now, kind, summary, actor_id, data))
-
-    async def lock_tasks(self, ids: Sequence[str]) -> None:
-        for task in await repo.lock_tasks(self.conn, ids):
-            self.tasks.setdefault(task.id, task)
 
     async def task(self, task_id: str, for_update: bool = True) -> Task | None:
         """The task, locked (for_update) and kept for the rest of the transaction."""
