@@ -29,7 +29,7 @@ async def eventually(
     deadline = loop.time() + timeout
     while True:
         result = check()
-        value: T = await result if inspect.isawaitable(result) else result  # type: ignore[assignment]
+        value = await result if inspect.isawaitable(result) else result
         if value:
             return value
         if loop.time() > deadline:
