@@ -92,8 +92,13 @@ async def test_outbox_relay_publishes_in_order_once_marked(
     async with engine.begin() as conn:
         await conn.run_sync(md.create_all)
     task = f"t-{uuid.uuid4().hex[:8]}"
+    trace_id = uuid.uuid4().hex
     envs = [
-        Envelope.wrap(TaskDispatched(task_id=task, due_on=None, actor_id=f"a{i}"), producer="t")
+        Envelope.wrap(
+            TaskDispatched(task_id=task, due_on=None, actor_id=f"a{i}"),
+            producer="t",
+            traceparent=f"00-{trace_id}-00f067aa0ba902b7-01" if i % 2 else None,
+        )
         for i in range(30)
     ]
     async with engine.begin() as conn:
@@ -109,6 +114,10 @@ async def test_outbox_relay_publishes_in_order_once_marked(
         assert await relay.pending_count() == 0
     got = await _read(kafka_bootstrap, TASK_EVENTS.name, lambda r: r.key == task.encode(), 30)
     assert [Envelope.from_bytes(r.value).event_id for r in got] == [e.event_id for e in envs]
+    # The relay continues each event's trace from the outbox's traceparent column.
+    traced = [dict(r.headers).get("traceparent") for r in got]
+    assert [t is not None for t in traced] == [bool(i % 2) for i in range(30)]
+    assert all(t.decode().split("-")[1] == trace_id for t in traced if t is not None)
     await engine.dispose()
 
 
