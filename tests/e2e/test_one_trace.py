@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from duban_common.clock import CHINA, ManualClock
 from duban_common.embedded_broker import EmbeddedBroker
 from duban_common.migrations import upgrade
 from duban_common.telemetry import setup_tracing
+from duban_common.testing.polling import eventually
 from notifier.bootstrap import NotifierService
 from notifier.settings import Settings as NotifierSettings
 from task_ledger.entrypoints.http import create_app
@@ -38,18 +38,6 @@ pytestmark = pytest.mark.e2e
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_9108b65ab0af5f8f.txt"
 TRACE_ID = uuid.uuid4().hex
-
-
-async def _eventually(check: Callable[[], object], what: str, timeout: float = 90) -> None:
-    async with asyncio.timeout(timeout):
-        while True:
-            result = check()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            await asyncio.sleep(0.3)
-    raise AssertionError(what)
 
 
 async def test_one_escalation_is_one_trace(tmp_path: Path) -> None:
@@ -125,7 +113,7 @@ async def _scenario(app, watcher: WatcherService, clock: ManualClock, exporter) 
                 )
             return bool(n)
 
-        await _eventually(planned, "the watcher planned the task's timers")
+        await eventually(planned, 90, "the watcher planned the task's timers", 0.3)
         # Past the due date (2025-12-31): the ladder fires, the notifier delivers.
         clock.set(datetime(2026, 1, 9, 10, 0, tzinfo=CHINA))
         watcher.scheduler.wake()
@@ -134,7 +122,9 @@ async def _scenario(app, watcher: WatcherService, clock: ManualClock, exporter) 
             r = await client.get(f"/api/tasks/{tid}/timeline", headers=sup)
             return any(e["kind"] == "delivered" for e in r.json())
 
-        await _eventually(receipt_on_timeline, "a delivery receipt reached the ledger's timeline")
+        await eventually(
+            receipt_on_timeline, 90, "a delivery receipt reached the ledger's timeline", 0.3
+        )
 
     spans = [s for s in exporter.get_finished_spans() if s.context.trace_id == int(TRACE_ID, 16)]
     names = {s.name for s in spans}

@@ -8,7 +8,6 @@ timeline, and that the monthly report's numbers match the ledger's.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -22,6 +21,7 @@ from duban.launcher import SERVICES, SystemLauncher
 from duban_common import richtext
 from duban_common.clock import CHINA, FileClock
 from duban_common.embedded_broker import free_port
+from duban_common.testing.polling import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -56,16 +56,6 @@ def _client(system: SystemLauncher, username: str, password: str) -> LedgerClien
     return client
 
 
-def _wait_for(predicate, what: str, timeout: float = 120):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"超时：{what}")
-
-
 def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     sup = _client(system, "supervisor", "supervisor-demo")
     plans = sup.request("GET", "/api/plans")
@@ -94,15 +84,17 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
 
     # The clock only moves once the watcher has planned the task's timers (it plans from now
     # on, so a clock that jumped first would make the early reminders moot).
-    _wait_for(lambda: _planned_timers(system, tid) >= 3, "时限监控服务为任务排定提醒")
+    wait_until(lambda: _planned_timers(system, tid) >= 3, 120, "时限监控服务为任务排定提醒", 1)
     # Before the due date: reminders 5, 3 and 1 working days ahead arrive on the timeline.
     FileClock.write(system.clock_file, datetime(2025, 12, 31, 10, 0, tzinfo=CHINA))
-    _wait_for(
+    wait_until(
         lambda: (
             sum(e["kind"] == "reminder" for e in sup.request("GET", f"/api/tasks/{tid}/timeline"))
             >= 3
         ),
+        120,
         "到期前提醒写入时间线",
+        1,
     )
     # Past the due date: overdue reminders and an escalation, delivered by the notifier.
     FileClock.write(system.clock_file, AFTER_DUE)
@@ -112,14 +104,14 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
         kinds = {e["kind"] for e in timeline}
         return timeline if {"overdue", "escalation", "delivered"} <= kinds else []
 
-    timeline = _wait_for(escalated, "逾期、升级督办与送达记录写入时间线")
+    timeline = wait_until(escalated, 120, "逾期、升级督办与送达记录写入时间线", 1)
     assert any(e["kind"] == "progress" for e in timeline)
     mails = list((system.data_dir / "mail").rglob("*.eml"))
     assert mails, "notifier wrote no e-mail to the development maildir"
     # Messages read as their channel shows them: no Markdown syntax left for people to see.
     for path in mails:
         _assert_readable_mail(path.read_bytes())
-    inbox = _wait_for(lambda: lead.request("GET", "/api/me/inbox"), "联络员收到站内信")
+    inbox = wait_until(lambda: lead.request("GET", "/api/me/inbox"), 120, "联络员收到站内信", 1)
     for message in inbox:
         shown = _html_text(richtext.to_html(message["body"] or ""))  # what the inbox page shows
         assert not any(mark in shown for mark in MARKDOWN_SYNTAX), shown

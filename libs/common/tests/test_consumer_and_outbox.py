@@ -13,6 +13,7 @@ from duban_common import inbox, outbox
 from duban_common.db import make_engine
 from duban_common.kafka import envelope_subscriber, make_broker, publish_envelope
 from duban_common.settings import ServiceSettings
+from duban_common.testing.polling import eventually
 from duban_contracts import DEAD_LETTER, Envelope, Message
 from duban_contracts.events import TaskClosed, TaskDispatched
 from duban_contracts.topics import HEADER_DLQ_REASON, TASK_EVENTS
@@ -70,9 +71,10 @@ async def test_poison_goes_to_dead_letter_and_does_not_block(
             broker, Envelope.wrap(TaskDispatched(task_id=task, due_on=None), producer="t")
         )
         await publish_envelope(broker, Envelope.wrap(TaskClosed(task_id=task), producer="t"))
-        async with asyncio.timeout(30):
-            while not any(getattr(m, "task_id", None) == task for m in handled):
-                await asyncio.sleep(0.05)
+        await eventually(
+            lambda: any(getattr(m, "task_id", None) == task for m in handled),
+            what="the task's events handled",
+        )
 
     assert calls["boom"] == 2
     dead = await _read(kafka_bootstrap, DEAD_LETTER.name, lambda r: r.key == task.encode(), 2)
@@ -90,8 +92,13 @@ async def test_outbox_relay_publishes_in_order_once_marked(
     async with engine.begin() as conn:
         await conn.run_sync(md.create_all)
     task = f"t-{uuid.uuid4().hex[:8]}"
+    trace_id = uuid.uuid4().hex
     envs = [
-        Envelope.wrap(TaskDispatched(task_id=task, due_on=None, actor_id=f"a{i}"), producer="t")
+        Envelope.wrap(
+            TaskDispatched(task_id=task, due_on=None, actor_id=f"a{i}"),
+            producer="t",
+            traceparent=f"00-{trace_id}-00f067aa0ba902b7-01" if i % 2 else None,
+        )
         for i in range(30)
     ]
     async with engine.begin() as conn:
@@ -107,6 +114,10 @@ async def test_outbox_relay_publishes_in_order_once_marked(
         assert await relay.pending_count() == 0
     got = await _read(kafka_bootstrap, TASK_EVENTS.name, lambda r: r.key == task.encode(), 30)
     assert [Envelope.from_bytes(r.value).event_id for r in got] == [e.event_id for e in envs]
+    # The relay continues each event's trace from the outbox's traceparent column.
+    traced = [dict(r.headers).get("traceparent") for r in got]
+    assert [t is not None for t in traced] == [bool(i % 2) for i in range(30)]
+    assert all(t.decode().split("-")[1] == trace_id for t in traced if t is not None)
     await engine.dispose()
 
 

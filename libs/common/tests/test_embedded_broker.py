@@ -7,10 +7,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+
+from duban_common.testing.polling import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -23,15 +24,6 @@ def _alive(pid: int) -> bool:
     # A zombie is dead for our purposes.
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split()[2] != "Z"
-
-
-def _wait_gone(pid: int, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_fixture_broker_is_gone_after_a_failing_session(tmp_path: Path) -> None:
@@ -64,7 +56,7 @@ def test_fixture_broker_is_gone_after_a_failing_session(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout
     pid = int(pid_file.read_text())
-    assert _wait_gone(pid), "broker survived the test session"
+    wait_until(lambda: not _alive(pid), timeout=10, what="the broker gone after the session")
 
 
 def test_broker_dies_with_a_killed_launcher(tmp_path: Path) -> None:
@@ -83,4 +75,6 @@ def test_broker_dies_with_a_killed_launcher(tmp_path: Path) -> None:
     assert _alive(pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert _wait_gone(pid), "broker orphaned after kill -9 of its launcher"
+    wait_until(
+        lambda: not _alive(pid), timeout=10, what="the broker gone after kill -9 of its launcher"
+    )

@@ -9,6 +9,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from duban_common.testing.polling import eventually
+
 
 class TopicReader:
     """Collects every record of a topic from the beginning, until stopped.
@@ -51,7 +53,8 @@ class TopicReader:
     async def wait_for(
         self, want: Callable[[Any], bool], n: int = 1, timeout: float = 30
     ) -> list[Any]:
-        async with asyncio.timeout(timeout):
-            while len(found := [r for r in self.records if want(r)]) < n:
-                await asyncio.sleep(0.05)
-        return found
+        def found() -> list[Any]:
+            matching = [r for r in self.records if want(r)]
+            return matching if len(matching) >= n else []
+
+        return await eventually(found, timeout, f"{n} matching records")

@@ -189,27 +189,3 @@ def test_monthly_days_fall_on_working_days(period: str, day: int, expected: date
     assert working_day_in_period(period, day, CAL) == expected, why
     timer = monthly_dispatch_timer(period, day, FIRE, CAL)
     assert timer.fire_at == FIRE.on(expected) and timer.period == period
-
-
-def test_encoded_events_read_back_like_wrapped_envelopes() -> None:
-    from deadline_watcher.adapters.outgoing import OutgoingEvent, encode
-    from duban_contracts import Envelope
-    from duban_contracts.examples import examples
-
-    at = local(date(2025, 10, 9))
-    for message in examples():
-        fast = encode(message, "deadline-watcher", at)
-        back = Envelope.from_bytes(fast.body)
-        reference = Envelope.wrap(message, producer="deadline-watcher", occurred_at=at)
-        assert back.open() == message
-        ignore = {"event_id", "correlation_id"}
-        assert back.model_dump(exclude=ignore) == reference.model_dump(exclude=ignore)
-        assert str(back.event_id) == fast.event_id and back.correlation_id == back.event_id
-        assert (fast.event_type, fast.topic, fast.key) == (
-            reference.event_type,
-            reference.topic,
-            reference.key,
-        )
-        assert OutgoingEvent.of(back) == OutgoingEvent(
-            fast.event_id, fast.event_type, fast.topic, fast.key, back.to_bytes()
-        )

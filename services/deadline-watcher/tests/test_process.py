@@ -22,6 +22,7 @@ from deadline_watcher.adapters.tables import timers
 from duban_common.clock import CHINA, FileClock
 from duban_common.embedded_broker import free_port
 from duban_common.kafka import make_broker, publish_envelope
+from duban_common.testing.polling import eventually
 from duban_contracts import Envelope
 from duban_contracts.events import ReminderDue, TaskRegistered
 from duban_contracts.topics import SUPERVISION_EVENTS
@@ -52,15 +53,16 @@ class WatcherProcess:
 
     async def wait_ready(self, timeout: float = 60) -> None:
         url = f"http://127.0.0.1:{self.env['DUBAN_HTTP_PORT']}/health/ready"
-        async with asyncio.timeout(timeout), httpx.AsyncClient() as client:
-            while True:
+        async with httpx.AsyncClient() as client:
+
+            async def consuming() -> bool:
                 assert self.proc and self.proc.poll() is None, self.log.read_text()[-3000:]
                 try:
-                    if (await client.get(url)).json()["checks"]["consuming"]:
-                        return
+                    return bool((await client.get(url)).json()["checks"]["consuming"])
                 except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.2)
+                    return False
+
+            await eventually(consuming, timeout, "the watcher consuming", interval=0.2)
 
     def kill(self, sig: int) -> int:
         assert self.proc is not None
@@ -125,9 +127,7 @@ async def test_kill_9_before_due_then_an_hour_down_fires_once_late(
             status=TaskStatus.DISPATCHED,
         )
         await publish_envelope(publisher, Envelope.wrap(registered, producer="task-ledger"))
-        async with asyncio.timeout(30):
-            while not await _pending_reminder(db_url, task_id):
-                await asyncio.sleep(0.1)
+        await eventually(lambda: _pending_reminder(db_url, task_id), what="a pending reminder")
 
         # Two seconds before the reminder is due: kill -9.
         FileClock.write(clock_file, datetime(2025, 10, 9, 8, 59, 58, tzinfo=CHINA))

@@ -12,6 +12,7 @@ import pytest
 
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.scheduler import Scheduler
+from duban_common.testing.polling import eventually
 from duban_contracts.events import (
     DueDateChanged,
     EscalationRaised,
@@ -265,9 +266,11 @@ async def test_replicas_split_the_work_when_both_are_busy(watcher: Watcher, db_u
     assert expected >= 150 * 5  # 5, 3, 1 before, due day, 蓝, 橙, overdue 1 and 3 ...
     stop = asyncio.Event()
     runs = [asyncio.create_task(Scheduler(c).run(stop)) for c in contexts]
-    async with asyncio.timeout(60):
-        while len(await watcher.events()) < expected:
-            await asyncio.sleep(0.1)
+
+    async def all_fired() -> bool:
+        return len(await watcher.events()) >= expected
+
+    await eventually(all_fired, timeout=60, what="every due timer fired")
     stop.set()
     await asyncio.gather(*runs)
     for c in contexts:

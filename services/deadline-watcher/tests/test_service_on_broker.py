@@ -20,6 +20,7 @@ from duban_common.clock import CHINA, ManualClock
 from duban_common.kafka import make_broker, publish_envelope
 from duban_common.migrations import upgrade
 from duban_common.testing.plugin import PG_ADMIN_URL
+from duban_common.testing.polling import eventually
 from duban_contracts import DEAD_LETTER, Envelope, Message
 from duban_contracts.commands import RequestMonthlyReports
 from duban_contracts.events import (
@@ -54,19 +55,17 @@ class Running:
         self, task_id: str, status: str | None = None, due_on: date | None = None
     ) -> None:
         """Wait until the watcher knows the task (with this status and due date, if given)."""
-        async with asyncio.timeout(30):
-            while True:
-                async with self.service.ctx.engine.connect() as conn:
-                    row = (
-                        await conn.execute(select(tasks).where(tasks.c.task_id == task_id))
-                    ).first()
-                if (
-                    row is not None
-                    and (status is None or row.status == status)
-                    and (due_on is None or row.due_on == due_on)
-                ):
-                    return
-                await asyncio.sleep(0.05)
+
+        async def knows() -> bool:
+            async with self.service.ctx.engine.connect() as conn:
+                row = (await conn.execute(select(tasks).where(tasks.c.task_id == task_id))).first()
+            return (
+                row is not None
+                and (status is None or row.status == status)
+                and (due_on is None or row.due_on == due_on)
+            )
+
+        await eventually(knows, what=f"the watcher knowing {task_id}")
 
     async def supervision_about(self, task_id: str) -> list[Message]:
         return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -97,22 +97,6 @@ def escalation(
         scheduled_for=datetime(2026, 3, 20, 1, tzinfo=UTC),
         dedupe_key=f"{task_id}:escalation:{level.value}",
     )
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool] | bool], timeout: float = 30, what: str = "condition"
-) -> None:
-    """Wait until `check` holds (never asserts timings: the timeout only bounds a hang)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def read_topic(

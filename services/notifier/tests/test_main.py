@@ -14,11 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from notifier_testkit import department, escalation, eventually, person, uid
+from notifier_testkit import department, escalation, person, uid
 
 from duban_common.embedded_broker import free_port
 from duban_common.kafka import make_broker, publish_envelope
 from duban_common.settings import ServiceSettings
+from duban_common.testing.polling import eventually
 from duban_contracts import Envelope
 from duban_contracts.vocabulary import Channel, EscalationLevel, Role
 

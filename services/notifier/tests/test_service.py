@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from faststream.kafka import KafkaBroker
-from notifier_testkit import department, escalation, eventually, person, read_topic, reminder, uid
+from notifier_testkit import department, escalation, person, read_topic, reminder, uid
 from sqlalchemy import func, select
 
 from duban_common.kafka import make_broker, publish_envelope
+from duban_common.testing.polling import eventually
 from duban_contracts import Envelope, Message
 from duban_contracts import commands as c
 from duban_contracts.events import NotificationFailed, NotificationSent

@@ -28,6 +28,7 @@ from duban_common.db import make_engine
 from duban_common.kafka import dead_letter, make_broker
 from duban_common.migrations import upgrade
 from duban_common.outbox import append
+from duban_common.testing.polling import eventually
 from duban_contracts import Envelope
 from duban_contracts import events as ev
 from duban_contracts.topics import DEAD_LETTER, HEADER_DLQ_REASON, SUPERVISION_EVENTS, TASK_EVENTS
@@ -65,16 +66,6 @@ async def live(
             api = Api(client, ledger, clock, app)
             await api.import_seed()
             yield api
-
-
-async def wait_for(check: Any, timeout: float = 30.0) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await check()
-        if value or loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.1)
 
 
 async def test_task_events_reach_kafka_in_order_per_task(live: Api, kafka_bootstrap: str) -> None:
@@ -165,7 +156,7 @@ async def test_a_duplicated_inbound_event_changes_nothing(live: Api, kafka_boots
         rows = await timeline_kinds(live, task_id)
         return str(sentinel.event_id) in {r.source_event_id for r in rows}
 
-    assert await wait_for(sentinel_seen)
+    assert await eventually(sentinel_seen)
     rows = await timeline_kinds(live, task_id)
     assert [r.source_event_id for r in rows] == [str(duplicate.event_id), str(sentinel.event_id)]
     assert rows[0].summary == "到期提醒：距完成时限（2025-12-31）还有 5 个工作日"
@@ -260,7 +251,7 @@ async def test_a_tombstone_is_dead_lettered_and_blocks_nothing(
             str(after.event_id)
         ]
 
-    assert await wait_for(stored)
+    assert await eventually(stored)
 
 
 async def test_a_batch_is_rewound_when_its_dead_letter_cannot_be_sent(
@@ -300,7 +291,7 @@ async def test_a_batch_is_rewound_when_its_dead_letter_cannot_be_sent(
             str(good.event_id)
         ]
 
-    assert await wait_for(stored)
+    assert await eventually(stored)
 
 
 def start_relay(db_url: str, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
@@ -355,13 +346,13 @@ async def test_relay_killed_mid_batch_loses_nothing(
     log = tmp_path / "relay.log"
     relay = start_relay(db_url, kafka_bootstrap, log)
     try:
-        assert await wait_for(published, timeout=60) > 0, log.read_text()
+        assert await eventually(published, timeout=60, what=f"a first publication ({log})") > 0
         relay.send_signal(signal.SIGKILL)
         relay.wait(timeout=10)
         at_kill = await published()
         assert 0 < at_kill < len(envelopes), "the relay must die in the middle of its work"
         relay = start_relay(db_url, kafka_bootstrap, log)
-        assert await wait_for(lambda: _all_published(published, len(envelopes)), timeout=120)
+        assert await eventually(lambda: _all_published(published, len(envelopes)), timeout=120)
     finally:
         if relay.poll() is None:
             relay.send_signal(signal.SIGTERM)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -18,6 +17,7 @@ from sqlalchemy import text
 
 from bench.task_ledger import prepare_tasks
 from duban_common.db import make_engine
+from duban_common.testing.polling import eventually
 from task_ledger.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -69,15 +69,15 @@ async def test_two_workers_migrate_once_serve_reports_and_publish_every_event(
     server = _start(env, log)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            async with asyncio.timeout(120):
-                while True:
-                    assert server.poll() is None, log.read_text()
-                    try:
-                        if (await client.get("/health/ready")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.3)
+
+            async def ready() -> bool:
+                assert server.poll() is None, log.read_text()
+                try:
+                    return (await client.get("/health/ready")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await eventually(ready, 120, "the ledger ready", interval=0.3)
             assert len(_children(server.pid)) >= 2
             pairs = await prepare_tasks(client)  # import the seed plan, dispatch, acknowledge
             # Fresh connections land on either worker; each worker checks tokens on its own.
@@ -92,16 +92,17 @@ async def test_two_workers_migrate_once_serve_reports_and_publish_every_event(
                     assert sent.status_code == 201, sent.text
         engine = make_engine(postgres_url)
         try:
-            async with asyncio.timeout(60):
-                while True:
-                    async with engine.connect() as conn:
-                        left = await conn.scalar(
-                            text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-                        )
-                        reports = await conn.scalar(text("SELECT count(*) FROM progress_report"))
-                    if left == 0:
-                        break
-                    await asyncio.sleep(0.3)
+
+            async def drained() -> bool:
+                async with engine.connect() as conn:
+                    left = await conn.scalar(
+                        text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                    )
+                return left == 0
+
+            await eventually(drained, 60, "the outbox drained", interval=0.3)
+            async with engine.connect() as conn:
+                reports = await conn.scalar(text("SELECT count(*) FROM progress_report"))
             assert reports == 24
         finally:
             await engine.dispose()

@@ -1,6 +1,7 @@
 """Transactional outbox: events are written with the state change, then relayed to Kafka.
 
-Write side: `append(conn, table, envelopes)` inside the caller's transaction.
+Write side: `append(conn, table, envelopes)` inside the caller's transaction (usually through
+`duban_common.uow.UnitOfWork`); `outbox_row` is the one place an envelope becomes a row.
 Relay: publishes unpublished rows in id order, waits for every broker ack, then marks them.
 A crash between publish and mark republishes (at-least-once; consumers dedupe by event id),
 but never reorders: rows are always sent in id order and one relay runs at a time (a
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -22,31 +22,25 @@ from opentelemetry import trace
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
-    any_,
-    bindparam,
     func,
     insert,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from duban_common.db import DriverStatement, is_postgres
+from duban_common.db import UtcDateTime, execute_rows, is_postgres
 from duban_common.logging import get_logger
 from duban_common.telemetry import context_from, traceparent_of
 from duban_contracts import Envelope
 from duban_contracts.topics import HEADER_EVENT_TYPE
-
-TRACEPARENT_IN_BODY = re.compile(rb'"traceparent":\s*"(00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2})"')
 
 log = get_logger(__name__)
 tracer = trace.get_tracer("duban.outbox")
@@ -62,35 +56,45 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
         Column("topic", String(200), nullable=False),
         Column("key", String(64), nullable=False),
         Column("body", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        # The producing request's trace context, beside the body so the relay need not read it.
+        Column("traceparent", String(55), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
+        Column("published_at", UtcDateTime(), nullable=True),
         Index(f"ix_{name}_unpublished", "published_at", "id"),
     )
 
 
-_INSERTS: dict[Table, DriverStatement] = {}
-_TRY_LOCK = DriverStatement(text("SELECT pg_try_advisory_xact_lock(:k)"))
+def add_traceparent_column(table_name: str) -> None:
+    """Alembic upgrade step: the traceparent column of an outbox made before it existed."""
+    from alembic import op
+
+    with op.batch_alter_table(table_name) as batch:
+        batch.add_column(Column("traceparent", String(55), nullable=True))
+
+
+def drop_traceparent_column(table_name: str) -> None:
+    """Alembic downgrade step of `add_traceparent_column`."""
+    from alembic import op
+
+    with op.batch_alter_table(table_name) as batch:
+        batch.drop_column("traceparent")
+
+
+def outbox_row(envelope: Envelope) -> dict[str, Any]:
+    """An envelope as an outbox row: the one serializer of every service's outbox writes."""
+    return {
+        "event_id": str(envelope.event_id),
+        "event_type": envelope.event_type,
+        "topic": envelope.topic,
+        "key": envelope.key,
+        "body": envelope.to_bytes(),
+        "traceparent": envelope.traceparent,
+    }
 
 
 async def append(conn: AsyncConnection, table: Table, envelopes: Sequence[Envelope]) -> None:
-    if not envelopes:
-        return
-    inserts = _INSERTS.get(table)
-    if inserts is None:
-        inserts = _INSERTS[table] = DriverStatement(insert(table).inline())
-    await inserts.execute(
-        conn,
-        [
-            {
-                "event_id": str(e.event_id),
-                "event_type": e.event_type,
-                "topic": e.topic,
-                "key": e.key,
-                "body": e.to_bytes(),
-            }
-            for e in envelopes
-        ],
-    )
+    """Write `envelopes` to the outbox inside the caller's transaction."""
+    await execute_rows(conn, insert(table), [outbox_row(e) for e in envelopes])
 
 
 class OutboxRelay:
@@ -110,17 +114,6 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._lock_id = zlib.crc32(table.name.encode())
-        t = table
-        self._next_batch = DriverStatement(
-            select(t.c.id, t.c.event_type, t.c.topic, t.c.key, t.c.body)
-            .where(t.c.published_at.is_(None))
-            .order_by(t.c.id)
-            .limit(bindparam("n"))
-        )
-        ids = bindparam("ids", type_=postgresql.ARRAY(t.c.id.type))
-        self._mark_sent = DriverStatement(  # PostgreSQL's branch (an array of ids)
-            update(t).where(t.c.id == any_(ids)).values(published_at=bindparam("sent_at"))
-        )
 
     def wake(self) -> None:
         """Call after committing new rows to publish them without waiting for the next poll."""
@@ -135,15 +128,13 @@ class OutboxRelay:
         """
         if is_postgres(self.engine):
             async with self.engine.begin() as conn:
-                (got,) = await _TRY_LOCK.execute(conn, {"k": self._lock_id}) or [(False,)]
-                if not got[0]:
+                lock = text("SELECT pg_try_advisory_xact_lock(:k)")
+                if not await conn.scalar(lock, {"k": self._lock_id}):
                     return 0
                 rows = await self._unpublished(conn)
                 if rows:
                     await self._publish(rows)
-                    await self._mark_sent.execute(
-                        conn, {"ids": [r.id for r in rows], "sent_at": datetime.now(UTC)}
-                    )
+                    await self._mark(conn, rows)
             return len(rows)
         async with self.engine.connect() as conn:
             rows = await self._unpublished(conn)
@@ -155,7 +146,14 @@ class OutboxRelay:
         return len(rows)
 
     async def _unpublished(self, conn: AsyncConnection) -> Sequence[Any]:
-        return await self._next_batch.execute(conn, {"n": self.batch_size}) or []
+        t = self.table
+        query = (
+            select(t.c.id, t.c.event_type, t.c.topic, t.c.key, t.c.body, t.c.traceparent)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.id)
+            .limit(self.batch_size)
+        )
+        return (await conn.execute(query)).all()
 
     async def _mark(self, conn: AsyncConnection, rows: Sequence[Any]) -> None:
         t = self.table
@@ -167,17 +165,15 @@ class OutboxRelay:
         pending = []
         for row in rows:
             headers = {HEADER_EVENT_TYPE: row.event_type}
-            # The body was written by Envelope.to_bytes; only its trace context is needed here,
-            # so it is found, not parsed (parsing every record again halves the relay's rate).
-            found = TRACEPARENT_IN_BODY.search(row.body)
-            if found is None:
+            if row.traceparent is None:
                 fut = await self._send(row, headers)
             else:
-                parent = context_from(found.group(1).decode())
                 with tracer.start_as_current_span(
-                    f"outbox relay {row.event_type}", context=parent, kind=trace.SpanKind.PRODUCER
+                    f"outbox relay {row.event_type}",
+                    context=context_from(row.traceparent),
+                    kind=trace.SpanKind.PRODUCER,
                 ) as span:
-                    headers["traceparent"] = traceparent_of(span) or found.group(1).decode()
+                    headers["traceparent"] = traceparent_of(span) or row.traceparent
                     fut = await self._send(row, headers)
             if asyncio.isfuture(fut):
                 pending.append(fut)

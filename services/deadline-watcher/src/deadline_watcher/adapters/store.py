@@ -6,19 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from psycopg.rows import namedtuple_row
-from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from deadline_watcher.adapters.outgoing import OutgoingEvent
-from deadline_watcher.adapters.tables import outbox, tasks, timers
+from deadline_watcher.adapters.tables import tasks, timers
 from deadline_watcher.domain.timers import TimerSpec
-from duban_contracts import Envelope
-
-
-def dialect_insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+from duban_common.db import dialect_insert
 
 
 def timer_row(spec: TimerSpec) -> dict[str, Any]:
@@ -74,19 +67,19 @@ _TIMER_FIELDS = [c.name for c in timers.c]
 
 # Claim, mark and read in one statement. id = ANY(ARRAY(...)): the locked ids first, then
 # primary-key lookups (a join there may be planned as a scan of every timer).
-_PG_CLAIM = f"""
+_PG_CLAIM = text(f"""
 WITH claimed AS (
-    UPDATE timers SET fired_at = %(now)s, outcome = %(outcome)s
+    UPDATE timers SET fired_at = :now, outcome = :outcome
     WHERE id = ANY(ARRAY(
-        SELECT id FROM timers WHERE fired_at IS NULL AND fire_at <= %(now)s
-        ORDER BY fire_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+        SELECT id FROM timers WHERE fired_at IS NULL AND fire_at <= :now
+        ORDER BY fire_at LIMIT :limit FOR UPDATE SKIP LOCKED
     ))
     RETURNING {", ".join(_TIMER_FIELDS)}
 )
 SELECT claimed.*, {", ".join(f"tasks.{name} AS task_{name}" for name in _TASK_FIELDS)}
 FROM claimed LEFT OUTER JOIN tasks ON tasks.task_id = claimed.task_id
 ORDER BY claimed.fire_at, claimed.id
-"""
+""")
 
 
 async def claim_due_timers(
@@ -100,11 +93,8 @@ async def claim_due_timers(
     lock (BEGIN IMMEDIATE), so a plain select then update is just as safe.
     """
     if conn.dialect.name == "postgresql":
-        # On the driver's connection, in binary: a batch's rows are decoded by psycopg alone.
-        raw = (await conn.get_raw_connection()).driver_connection
-        cursor = raw.cursor(row_factory=namedtuple_row, binary=True)  # type: ignore[union-attr]
-        await cursor.execute(_PG_CLAIM, {"now": now, "limit": limit, "outcome": outcome})
-        rows = await cursor.fetchall()
+        params = {"now": now, "limit": limit, "outcome": outcome}
+        rows = list((await conn.execute(_PG_CLAIM, params)).all())
     else:
         due = (
             select(timers.c.id)
@@ -118,52 +108,13 @@ async def claim_due_timers(
             .where(timers.c.id.in_(due.scalar_subquery()))
             .order_by(timers.c.fire_at, timers.c.id)
         )
-        rows = (await conn.execute(query)).all()
+        rows = list((await conn.execute(query)).all())
         await mark_fired(conn, [r.id for r in rows], outcome, now)
     known: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.task_task_id is not None and row.task_task_id not in known:
             known[row.task_task_id] = {name: getattr(row, label) for name, label in _TASK_LABELS}
     return list(rows), known
-
-
-async def append_outbox(conn: AsyncConnection, events: Sequence[OutgoingEvent | Envelope]) -> None:
-    """The outbox rows `duban_common.outbox.append` writes; on PostgreSQL one array insert
-    (the scheduler writes up to a batch per transaction; row-by-row inserts dominated it)."""
-    rows = [e if isinstance(e, OutgoingEvent) else OutgoingEvent.of(e) for e in events]
-    if not rows:
-        return
-    if conn.dialect.name != "postgresql":
-        await conn.execute(
-            insert(outbox),
-            [
-                {
-                    "event_id": r.event_id,
-                    "event_type": r.event_type,
-                    "topic": r.topic,
-                    "key": r.key,
-                    "body": r.body,
-                }
-                for r in rows
-            ],
-        )
-        return
-    # Straight on the driver's connection (same transaction) to send the arrays in binary:
-    # hex-escaping the bodies as text took most of the time.
-    raw = (await conn.get_raw_connection()).driver_connection
-    await raw.execute(  # type: ignore[union-attr]
-        "INSERT INTO outbox (event_id, event_type, topic, key, body)"
-        " SELECT * FROM unnest(%b::varchar[], %b::varchar[], %b::varchar[], %b::varchar[],"
-        " %b::bytea[])",
-        (
-            [r.event_id for r in rows],
-            [r.event_type for r in rows],
-            [r.topic for r in rows],
-            [r.key for r in rows],
-            [r.body for r in rows],
-        ),
-        binary=True,
-    )
 
 
 async def mark_fired(

@@ -17,7 +17,7 @@ from sqlalchemy import (
     text,
 )
 
-from deadline_watcher.adapters.db import UtcDateTime
+from duban_common.db import UtcDateTime
 from duban_common.inbox import inbox_table
 from duban_common.outbox import outbox_table
 

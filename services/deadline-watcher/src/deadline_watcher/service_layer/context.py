@@ -9,12 +9,13 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deadline_watcher.adapters.db import make_watcher_engine
-from deadline_watcher.adapters.outgoing import OutgoingEvent, encode
+from deadline_watcher.adapters.tables import outbox
 from deadline_watcher.domain.calendar import WorkingCalendar
 from deadline_watcher.domain.policy import PolicyBook
 from deadline_watcher.domain.timers import FireTime
 from deadline_watcher.settings import Settings
 from duban_common.clock import Clock, clock_from_file_setting
+from duban_common.uow import UnitOfWork
 from duban_contracts import Envelope, Message
 
 PRODUCER = "deadline-watcher"
@@ -50,11 +51,17 @@ class WatcherContext:
     def today(self) -> date:
         return self.fire.local_date(self.clock.now())
 
-    def wrap(self, message: Message, now: datetime, cause: Envelope | None = None) -> Envelope:
-        return Envelope.wrap(message, producer=PRODUCER, occurred_at=now, causation=cause)
+    def wrap(
+        self,
+        message: Message,
+        now: datetime,
+        cause: Envelope | None = None,
+        traceparent: str | None = None,
+    ) -> Envelope:
+        return Envelope.wrap(
+            message, producer=PRODUCER, occurred_at=now, causation=cause, traceparent=traceparent
+        )
 
-    def encode(
-        self, message: Message, now: datetime, traceparent: str | None = None
-    ) -> OutgoingEvent:
-        """The scheduler's fast path: straight to the outbox's bytes (see `outgoing`)."""
-        return encode(message, PRODUCER, now, traceparent)
+    def unit_of_work(self) -> UnitOfWork:
+        """A transaction on the watcher's store whose events go to its outbox."""
+        return UnitOfWork(self.engine, outbox, on_commit=self.on_commit)

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from deadline_watcher.adapters import store
 from deadline_watcher.adapters.tables import inbox as inbox_t
 from deadline_watcher.adapters.tables import progress_reports, tasks
 from deadline_watcher.domain.timers import level_rank
@@ -21,6 +20,7 @@ from deadline_watcher.service_layer import monthly
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import replan
 from duban_common import inbox
+from duban_common.db import dialect_insert
 from duban_common.logging import get_logger
 from duban_common.messagebus import handled_types, handler_for
 from duban_common.telemetry import current_traceparent
@@ -43,19 +43,17 @@ async def handle(ctx: WatcherContext, envelope: Envelope, message: Message) -> N
     if handler is None:
         return
     now = ctx.now()
-    async with ctx.engine.begin() as conn:
+    async with ctx.unit_of_work() as uow:
+        conn = uow.conn
         if not await inbox.claim(conn, inbox_t, CONSUMER, str(envelope.event_id)):
             return
-        caused = await handler(conn, ctx, envelope, message, now)
+        uow.add_event(*await handler(conn, ctx, envelope, message, now))
         traceparent, _ = current_traceparent()
         task_id = getattr(message, "task_id", None)
         if traceparent and task_id:
             await conn.execute(
                 update(tasks).where(tasks.c.task_id == task_id).values(traceparent=traceparent)
             )
-        await store.append_outbox(conn, caused)
-    if caused:
-        ctx.on_commit()
 
 
 def accepts(event_type: str) -> bool:
@@ -104,7 +102,7 @@ async def on_registered(
         "status": m.status.value,
         "updated_at": now,
     }
-    insert = store.dialect_insert(conn, tasks).values(task_id=m.task_id, **values)
+    insert = dialect_insert(conn, tasks).values(task_id=m.task_id, **values)
     await conn.execute(insert.on_conflict_do_update(index_elements=["task_id"], set_=values))
     await replan(conn, ctx, await _load(conn, m.task_id), now)
     return []
@@ -181,7 +179,7 @@ async def on_progress_reported(
 ) -> list[Envelope]:
     period = monthly.report_period(m.period, env.occurred_at, ctx)
     await conn.execute(
-        store.dialect_insert(conn, progress_reports)
+        dialect_insert(conn, progress_reports)
         .values(
             task_id=m.task_id,
             department_id=m.department_id,

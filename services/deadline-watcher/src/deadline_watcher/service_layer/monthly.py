@@ -20,6 +20,7 @@ from deadline_watcher.domain.timers import (
 )
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import is_active
+from duban_common.db import dialect_insert
 from duban_contracts import Envelope
 from duban_contracts.events import ReminderDue, ReportMissing, ReportRequested
 from duban_contracts.vocabulary import EscalationLevel, ReminderKind
@@ -67,7 +68,7 @@ async def dispatch_period(
     envelopes = []
     for department_id, task_ids in sorted(open_tasks.items()):
         inserted = await conn.execute(
-            store.dialect_insert(conn, report_requests)
+            dialect_insert(conn, report_requests)
             .values(
                 department_id=department_id,
                 period=period,

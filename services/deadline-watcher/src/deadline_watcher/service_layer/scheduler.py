@@ -20,7 +20,6 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deadline_watcher.adapters import store
-from deadline_watcher.adapters.outgoing import OutgoingEvent
 from deadline_watcher.adapters.tables import tasks
 from deadline_watcher.domain.timers import (
     TimerKind,
@@ -54,7 +53,7 @@ FAILED = "failed"
 class _Batch:
     """What one batch produces, written at the end of its transaction."""
 
-    envelopes: list[OutgoingEvent | Envelope] = field(default_factory=list)
+    envelopes: list[Envelope] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
@@ -77,15 +76,16 @@ class Scheduler:
         day, cal = self.ctx.settings.monthly_dispatch_day, self.ctx.calendar
         period = first_dispatch_period(self.ctx.today(), day, cal)
         timer = monthly_dispatch_timer(period, day, self.ctx.fire, cal)
-        async with self.ctx.engine.begin() as conn:
-            await store.add_timers(conn, [timer])
+        async with self.ctx.unit_of_work() as uow:
+            await store.add_timers(uow.conn, [timer])
 
     async def fire_due(self) -> int:
         """Fire one batch of due timers. Returns how many timers it took (0: none due)."""
         ctx = self.ctx
         now = ctx.now()
         batch = _Batch()
-        async with ctx.engine.begin() as conn:
+        async with ctx.unit_of_work() as uow:
+            conn = uow.conn
             due, known = await store.claim_due_timers(conn, now, self.batch_size, SENT)
             if not due:
                 return 0
@@ -107,7 +107,7 @@ class Scheduler:
                     log.error("timer_failed", key=timer.dedupe_key, error=repr(exc))
                     continue
                 (batch.sent if fired else batch.skipped).append(timer.id)
-            await store.append_outbox(conn, batch.envelopes)
+            uow.add_event(*batch.envelopes)
             await store.mark_fired(conn, batch.skipped, SKIPPED, now)
             await store.mark_fired(conn, batch.failed, FAILED, now)
             await store.add_timers(conn, batch.follow_ups)
@@ -115,8 +115,6 @@ class Scheduler:
                 await conn.execute(
                     update(tasks).where(tasks.c.task_id == task_id).values(updated_at=now, **values)
                 )
-        if batch.envelopes:
-            ctx.on_commit()
         self.fired_total += len(batch.sent)
         return len(due)
 
@@ -185,14 +183,14 @@ class Scheduler:
 
     def _traced(
         self, message: Any, kind: TimerKind, traceparent: str | None, now: datetime
-    ) -> OutgoingEvent:
+    ) -> Envelope:
         """A fired timer continues the trace of the change that planned it."""
         if not traceparent:
-            return self.ctx.encode(message, now)
+            return self.ctx.wrap(message, now)
         with tracer.start_as_current_span(
             f"timer fired {kind.value}", context=context_from(traceparent)
         ) as span:
-            return self.ctx.encode(message, now, traceparent_of(span) or traceparent)
+            return self.ctx.wrap(message, now, traceparent=traceparent_of(span) or traceparent)
 
     def _escalate(
         self,

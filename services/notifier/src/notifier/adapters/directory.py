@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from duban_common.db import dialect_insert
 from duban_contracts import events as e
 from duban_contracts.vocabulary import Channel, Role
 from notifier.adapters.sql import among
@@ -16,13 +16,9 @@ from notifier.adapters.tables import departments, tasks, users
 from notifier.domain.model import Audience, Recipient
 
 
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
 async def upsert_department(conn: AsyncConnection, m: e.DepartmentUpserted) -> None:
     values = {"department_id": m.department_id, "name": m.name, "active": True}
-    stmt = _insert(conn, departments).values(values)
+    stmt = dialect_insert(conn, departments).values(values)
     await conn.execute(stmt.on_conflict_do_update(index_elements=["department_id"], set_=values))
 
 
@@ -45,7 +41,7 @@ async def upsert_user(conn: AsyncConnection, m: e.UserUpserted) -> None:
         "active": m.active,
         "plan_ids": ",".join(m.plan_ids),
     }
-    stmt = _insert(conn, users).values(values)
+    stmt = dialect_insert(conn, users).values(values)
     await conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
 
 
@@ -110,7 +106,7 @@ async def remember_task(
     conn: AsyncConnection, task_id: str, title: str, plan_id: str | None = None
 ) -> None:
     values = {"task_id": task_id, "title": title, "plan_id": plan_id}
-    stmt = _insert(conn, tasks).values(values)
+    stmt = dialect_insert(conn, tasks).values(values)
     await conn.execute(stmt.on_conflict_do_update(index_elements=["task_id"], set_=values))
 
 

@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,6 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
+from duban_common.db import UtcDateTime
 from duban_common.inbox import inbox_table
 from duban_common.outbox import outbox_table
 
@@ -72,9 +72,9 @@ deliveries = Table(
     Column("urgent", Boolean, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_collecting", "recipient_id", "channel", "status"),
@@ -110,7 +110,7 @@ dispatch_records = Table(
     Column("recipient_id", String(64), nullable=False),
     Column("channel", String(16), nullable=False),
     Column("attempt", Integer, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("succeeded", Boolean, nullable=False),
     Column("error", Text, nullable=True),
     Column("final", Boolean, nullable=False),
@@ -125,6 +125,6 @@ dead_letters = Table(
     Column("body", LargeBinary, nullable=False),
     Column("reason", Text, nullable=False),
     Column("source", String(200), nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("published_at", UtcDateTime(), nullable=True),
     Index("ix_dead_letters_unpublished", "published_at", "id"),
 )

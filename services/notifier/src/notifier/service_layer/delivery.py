@@ -20,10 +20,10 @@ from datetime import UTC, datetime, timedelta
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from duban_common import outbox
 from duban_common.clock import Clock
 from duban_common.logging import get_logger
 from duban_common.telemetry import context_from
+from duban_common.uow import UnitOfWork
 from duban_contracts import Envelope
 from duban_contracts.events import NotificationFailed, NotificationSent
 from duban_contracts.vocabulary import Channel
@@ -224,14 +224,14 @@ class DeliveryLoop:
         if not outcomes:
             return
         envelopes = [self._dispatch_record(r, rendered, items) for r, rendered, items in outcomes]
-        async with self.engine.begin() as conn:
-            await store.record(conn, [r for r, _, _ in outcomes])
-            await outbox.append(conn, tables.outbox, envelopes)
+        async with UnitOfWork(self.engine, tables.outbox, on_commit=self.on_recorded) as uow:
+            await store.record(uow.conn, [r for r, _, _ in outcomes])
+            uow.add_event(*envelopes)
             for (r, _, _), envelope in zip(outcomes, envelopes, strict=True):
                 if r.final and not r.succeeded:
                     self._dead_letters_waiting = True
                     await store.add_dead_letter(
-                        conn,
+                        uow.conn,
                         key=envelope.key,
                         body=envelope.to_bytes(),
                         reason=(
@@ -239,7 +239,6 @@ class DeliveryLoop:
                         ),
                         source=f"notifier:{r.notification_id}",
                     )
-        self.on_recorded()
 
     def _dispatch_record(
         self, r: store.AttemptResult, rendered: Rendered | None, items: list[store.Item]

@@ -16,15 +16,17 @@ from typing import Any
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from duban_common import inbox
 from duban_common.batch_consumer import Inbound
 from duban_common.clock import Clock
 from duban_common.logging import get_logger
 from duban_common.messagebus import handled_types, handler_for
 from duban_common.telemetry import context_from
+from duban_common.uow import UnitOfWork
 from duban_contracts import Envelope, Message
 from duban_contracts import events as e
 from duban_contracts.vocabulary import Channel
-from notifier.adapters import directory, sql, store, tables
+from notifier.adapters import directory, store, tables
 from notifier.domain.model import Audience, Kind, Notice, Recipient
 from notifier.domain.notices import NOTICE_MESSAGES, notice_for
 from notifier.domain.policies import channels_for
@@ -59,8 +61,9 @@ class EventHandler:
 
     async def handle_batch(self, events: Sequence[Inbound]) -> int:
         """Apply the events in order in one transaction; returns how many were new."""
-        async with self.engine.begin() as conn:
-            fresh = await sql.claim_new(
+        async with UnitOfWork(self.engine, tables.outbox) as uow:
+            conn = uow.conn
+            fresh = await inbox.claim_new(
                 conn, tables.inbox, CONSUMER, [str(i.envelope.event_id) for i in events]
             )
             batch = _Batch(

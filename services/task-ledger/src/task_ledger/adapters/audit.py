@@ -17,16 +17,13 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from duban_common.db import DriverStatement
+from duban_common.db import execute_rows
 from task_ledger.adapters.tables import audit_log
 
 GENESIS = "0" * 64
 AUDIT_LOCK_KEY = 0x6C656467  # "ledg"
-_LAST = DriverStatement(
-    select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-)
-_LOCK = DriverStatement(text("SELECT pg_advisory_xact_lock(:k)"))
-_INSERT = DriverStatement(insert(audit_log).inline())
+_LAST = select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 def plain(value: Any) -> Any:
@@ -70,11 +67,9 @@ async def append_audit(conn: AsyncConnection, entries: list[AuditEntry], at: dat
     if not entries:
         return
     if conn.dialect.name == "postgresql":
-        await _LOCK.execute(conn, {"k": AUDIT_LOCK_KEY})
-    found = await _LAST.execute(conn)
-    last = found[0] if found else None
+        await conn.execute(_LOCK, {"k": AUDIT_LOCK_KEY})
+    last = (await conn.execute(_LAST)).first()
     seq, prev = (int(last.seq), str(last.hash)) if last else (0, GENESIS)
-    at = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
     rows = []
     for entry in entries:
         seq += 1
@@ -91,7 +86,7 @@ async def append_audit(conn: AsyncConnection, entries: list[AuditEntry], at: dat
         row["prev_hash"] = prev
         row["hash"] = prev = record_hash(row, prev)
         rows.append(row)
-    await _INSERT.execute(conn, rows)
+    await execute_rows(conn, insert(audit_log), rows)
 
 
 @dataclass(frozen=True)

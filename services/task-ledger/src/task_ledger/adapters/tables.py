@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, Table
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, Table
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from duban_common.db import UtcDateTime
 from duban_common.inbox import inbox_table
 from duban_common.outbox import outbox_table
 
@@ -28,7 +29,7 @@ def _json(**kw: Any) -> Any:
 def _ts(nullable: bool = False, index: bool = False) -> Any:
     return Field(
         default=None,
-        sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
+        sa_column=Column(UtcDateTime(), nullable=nullable, index=index),
     )
 
 

@@ -3,44 +3,21 @@ entries, in-app inbox messages, the monthly-report bookkeeping; and the in-app i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from duban_common.db import insert_rows
+from duban_common import inbox
+from duban_common.db import dialect_insert, insert_rows
 from task_ledger.adapters import tables as t
-
-_CLAIM_PG = text(
-    "INSERT INTO consumer_inbox (consumer, event_id) "
-    "SELECT :consumer, value FROM json_array_elements_text(CAST(:ids AS json)) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
-)
-
-
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 async def claim_new(conn: AsyncConnection, consumer: str, event_ids: Sequence[str]) -> set[str]:
     """Record the ids; return those not seen before (one statement for the whole batch)."""
-    if not event_ids:
-        return set()
-    ids = list(dict.fromkeys(event_ids))
-    if conn.dialect.name == "postgresql":
-        result = await conn.execute(_CLAIM_PG, {"consumer": consumer, "ids": json.dumps(ids)})
-    else:
-        stmt = (
-            _insert(conn, t.consumer_inbox)
-            .on_conflict_do_nothing()
-            .returning(t.consumer_inbox.c.event_id)
-        )
-        result = await conn.execute(stmt, [{"consumer": consumer, "event_id": e} for e in ids])
-    return {r[0] for r in result.all()}
+    return await inbox.claim_new(conn, t.consumer_inbox, consumer, event_ids)
 
 
 async def add_event_timeline(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -55,7 +32,7 @@ async def add_inbox_messages(conn: AsyncConnection, rows: Sequence[Mapping[str, 
 async def upsert_monthly(
     conn: AsyncConnection, department_id: str, period: str, **values: Any
 ) -> None:
-    stmt = _insert(conn, t.monthly_reports).values(
+    stmt = dialect_insert(conn, t.monthly_reports).values(
         department_id=department_id, period=period, **values
     )
     await conn.execute(

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Executable
 
-from duban_common.db import DriverStatement
 from duban_contracts.vocabulary import Decision, EscalationLevel
 from task_ledger.adapters import tables as t
 from task_ledger.domain.model import (
@@ -21,13 +21,13 @@ from task_ledger.domain.model import (
 )
 
 # The hot path's inserts (progress reports), built once and run on the driver's cursor.
-_INSERT_REPORT = DriverStatement(insert(t.progress_reports).inline())
-_INSERT_ATTACHMENT = DriverStatement(insert(t.attachments).inline())
+_INSERT_REPORT = insert(t.progress_reports)
+_INSERT_ATTACHMENT = insert(t.attachments)
 
 
-def report_writes(report: ProgressReport, now: datetime) -> list[tuple[DriverStatement, Any]]:
+def report_writes(report: ProgressReport, now: datetime) -> list[tuple[Executable, Any]]:
     """The writes storing a progress report and its attachments' records."""
-    writes: list[tuple[DriverStatement, Any]] = [
+    writes: list[tuple[Executable, Any]] = [
         (
             _INSERT_REPORT,
             {

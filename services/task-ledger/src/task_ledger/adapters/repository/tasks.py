@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, any_, bindparam, exists, func, insert, select, true, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import and_, bindparam, exists, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Executable
 
-from duban_common.db import DriverStatement
 from duban_contracts.vocabulary import EscalationLevel, TaskStatus
 from task_ledger.adapters import tables as t
 from task_ledger.domain.model import Task
@@ -47,18 +45,10 @@ def task_snapshot(task: Task) -> dict[str, Any]:
     }
 
 
-# The hot statements are built once with bound parameters (building a statement per call
-# costs more than executing it) and run on the driver's cursor on PostgreSQL.
+# The statements of the write path are built once, with bound parameters.
 _task_by_id = select(t.tasks).where(t.tasks.c.id == bindparam("task_id"))
-_TASK_BY_ID = DriverStatement(_task_by_id)
-_TASK_BY_ID_FOR_UPDATE = DriverStatement(_task_by_id.with_for_update())
-_TASKS_FOR_UPDATE = DriverStatement(  # PostgreSQL's (an array of ids)
-    select(t.tasks)
-    .where(t.tasks.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(String))))
-    .order_by(t.tasks.c.id)
-    .with_for_update()
-)
-_SAVE_TASK = DriverStatement(
+_TASK_BY_ID_FOR_UPDATE = _task_by_id.with_for_update()  # SQLite renders no FOR UPDATE
+_SAVE_TASK = (
     update(t.tasks)
     .where(t.tasks.c.id == bindparam("task_id"))
     .values(
@@ -80,10 +70,9 @@ _SAVE_TASK = DriverStatement(
 
 
 async def get_task(conn: AsyncConnection, task_id: str, for_update: bool = False) -> Task | None:
-    locking = for_update and conn.dialect.name == "postgresql"
-    query = _TASK_BY_ID_FOR_UPDATE if locking else _TASK_BY_ID
-    rows = await query.execute(conn, {"task_id": task_id})
-    return task_from(rows[0]) if rows else None
+    query = _TASK_BY_ID_FOR_UPDATE if for_update else _task_by_id
+    row = (await conn.execute(query, {"task_id": task_id})).first()
+    return task_from(row) if row else None
 
 
 async def get_children(conn: AsyncConnection, task_id: str) -> list[Task]:
@@ -127,7 +116,7 @@ async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
     )
 
 
-def task_save(task: Task, now: datetime) -> tuple[DriverStatement, dict[str, Any]]:
+def task_save(task: Task, now: datetime) -> tuple[Executable, dict[str, Any]]:
     """The write storing a task's mutable fields (departments and identity never change)."""
     return _SAVE_TASK, {
         "task_id": task.id,
@@ -144,18 +133,7 @@ def task_save(task: Task, now: datetime) -> tuple[DriverStatement, dict[str, Any
 
 async def save_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
     statement, params = task_save(task, now)
-    await statement.execute(conn, params)
-
-
-async def lock_tasks(conn: AsyncConnection, ids: Sequence[str]) -> list[Task]:
-    """The tasks of `ids` that exist, locked in id order (the order every group locks in)."""
-    wanted = sorted(set(ids))
-    if conn.dialect.name == "postgresql":
-        rows = await _TASKS_FOR_UPDATE.execute(conn, {"ids": wanted}) or []
-    else:  # SQLite: the transaction holds the only write lock already
-        query = select(t.tasks).where(t.tasks.c.id.in_(wanted)).order_by(t.tasks.c.id)
-        rows = list((await conn.execute(query)).all())
-    return [task_from(r) for r in rows]
+    await conn.execute(statement, params)
 
 
 @dataclass(frozen=True)

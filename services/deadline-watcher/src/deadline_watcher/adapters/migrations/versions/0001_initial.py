@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from deadline_watcher.adapters.db import UtcDateTime
+from duban_common.db import UtcDateTime
 
 revision = "0001"
 down_revision = None

@@ -1,5 +1,5 @@
-"""Group commit of progress reports: concurrent requests share a transaction, and a refused
-request in a group costs the others nothing."""
+"""Concurrent progress reports: each is stored once with its trace, and a refused or failing
+request costs the others nothing."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ async def _count(api: Api, table: object, **where: str) -> int:
         return int(await conn.scalar(query) or 0)
 
 
-async def test_concurrent_reports_share_commits_and_refusals_reach_only_their_sender(
+async def test_concurrent_reports_are_each_stored_and_refusals_reach_only_their_sender(
     api: Api,
 ) -> None:
     setup_tracing("task-ledger-test")
@@ -73,7 +73,7 @@ async def test_concurrent_reports_share_commits_and_refusals_reach_only_their_se
         assert await _count(api, t.timeline, task_id=task_id, kind="progress") == 10
     reported = [Envelope.from_bytes(x.body) for x in await api.outbox("task.progress_reported")]
     assert sorted(e.payload["percent"] for e in reported) == list(range(1, 31))
-    # Each event carries the trace of the request that caused it, not of its group.
+    # Each event carries the trace of the request that caused it.
     assert all(
         int((e.traceparent or "0-0").split("-")[1], 16) == e.payload["percent"] for e in reported
     )
@@ -83,63 +83,22 @@ async def test_concurrent_reports_share_commits_and_refusals_reach_only_their_se
     assert (await verify_chain(api.ledger.engine)).ok
 
 
-async def test_a_group_is_one_transaction_and_a_failing_step_fails_alone(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    transactions = 0
-    opened = api.ledger.transaction
-
-    def counting() -> Any:
-        nonlocal transactions
-        transactions += 1
-        return opened()
-
-    monkeypatch.setattr(api.ledger, "transaction", counting)
-
+async def test_a_failing_step_fails_alone_and_leaves_nothing(api: Api) -> None:
     def step(n: int) -> Any:
         async def run(tx: uow.Transaction) -> int:
             await asyncio.sleep(0)  # steps yield, as real ones do on the database
+            tx.timeline(f"task-group-{n}", "progress", f"第{n}步", None)
             if n == 7:
                 raise ValueError("第 7 步出错")
-            tx.timeline(f"task-group-{n}", "progress", f"第{n}步", None)
             return n
 
         return run
 
-    together = await asyncio.gather(*(api.ledger.grouped(f"task-{n}", step(n)) for n in range(5)))
-    assert together == list(range(5)) and transactions == 1
-
-    transactions = 0
     outcomes = await asyncio.gather(
         *(api.ledger.grouped(f"task-{n}", step(n)) for n in range(5, 10)), return_exceptions=True
     )
     assert outcomes[:2] == [5, 6] and outcomes[3:] == [8, 9]
     assert isinstance(outcomes[2], ValueError) and str(outcomes[2]) == "第 7 步出错"
-    assert transactions == 1 + 5  # the group rolled back; each step then ran alone
     async with api.ledger.reading() as conn:
         kept = (await conn.execute(select(t.timeline.c.task_id))).scalars().all()
-    assert sorted(kept) == [f"task-group-{n}" for n in (0, 1, 2, 3, 4, 5, 6, 8, 9)]
-
-
-async def test_a_cancelled_writer_leaves_no_caller_waiting(api: Api) -> None:
-    started = asyncio.Event()
-
-    async def slow(tx: uow.Transaction) -> int:
-        started.set()
-        await asyncio.sleep(30)
-        return 1
-
-    async def quick(tx: uow.Transaction) -> int:
-        return 2
-
-    first = asyncio.ensure_future(api.ledger.grouped("task-a", slow))
-    await started.wait()
-    second = asyncio.ensure_future(api.ledger.grouped("task-b", quick))
-    await asyncio.sleep(0)
-    writer = api.ledger.group_commit.writer
-    assert writer is not None
-    writer.cancel()
-    for waiting in (first, second):
-        with pytest.raises(RuntimeError, match="服务正在停止"):
-            await asyncio.wait_for(waiting, timeout=5)
-    assert await api.ledger.grouped("task-c", quick) == 2  # a new writer takes over
+    assert sorted(kept) == [f"task-group-{n}" for n in (5, 6, 8, 9)]

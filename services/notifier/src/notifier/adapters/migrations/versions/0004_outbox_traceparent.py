@@ -1,0 +1,24 @@
+"""The outbox keeps each event's trace context in a column of its own, so the relay reads it
+without parsing the body. Rows written before this revision have none (published untraced).
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from duban_common.outbox import add_traceparent_column, drop_traceparent_column
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    add_traceparent_column("notifier_outbox")
+
+
+def downgrade() -> None:
+    drop_traceparent_column("notifier_outbox")
