@@ -82,10 +82,26 @@ def _jurisdiction(header: Header, front_text: str, registry: DepartmentRegistry)
     places = Counter(p for p in map(restorable_prefix, header.issuers) if p and len(p) > 1)
     if places:
         return places.most_common(1)[0][0]
-    place = restorable_prefix(_TITLE_LEAD.sub("", header.title))
+    lead = _TITLE_LEAD.sub("", header.title)
+    place = restorable_prefix(lead) or _title_place(lead)
     if place and len(place) > 1:
         return place
     return next((name for name in known if name in front_text[:3000]), None)
+
+
+_TITLE_PLACE = re.compile(
+    r"^([\u4e00-\u9fff]{2,8}?(?:自治区|自治州|自治县|自治旗|省|市|县|区|州|盟|旗))"
+    r"(?=\d|[“\"《]|关于|人民政府)"
+)
+_NOT_PLACE_START = ("关于", "加强", "推进", "促进", "进一步", "做好", "开展", "实施", "全面", "深入")
+
+
+def _title_place(title: str) -> str | None:
+    """韶关市2024年优化营商环境工作要点 → 韶关市 (a year or 关于 right after the place)."""
+    match = _TITLE_PLACE.match(title)
+    if match is None or title.startswith(_NOT_PLACE_START):
+        return None
+    return match.group(1)
 
 
 def _ref_year(header: Header) -> int | None:

@@ -92,8 +92,21 @@ def has_own_prefix(name: str) -> bool:
     return bool(_OWN.match(name) or _PROVINCE_FULL.match(name) or restorable_prefix(name))
 
 
+# A name that is a place or a body of a place is never given another place's prefix:
+# 市商务局、乐昌市、仁化县 is not 市乐昌市; 团市委 is not 市团市委.
+_IS_PLACE = re.compile(
+    r"(?:[市县区旗镇乡州盟]|街道|开发区|新区|园区)$|[省市县区旗]委|"
+    r"(?:市|县|区|旗|镇|乡|街道|州|盟)(?:人民政府|政府|管委会|管理委员会|办事处|党委|党工委)|"
+    r"^(?:团|中共|共青团)"
+)
+
+
 def restore_prefixes(names: list[str]) -> list[str]:
-    """（自治区发展改革委、工业和信息化厅） → 自治区发展改革委, 自治区工业和信息化厅."""
+    """（自治区发展改革委、工业和信息化厅） → 自治区发展改革委, 自治区工业和信息化厅.
+
+    Only a bare department name (工业和信息化厅) takes the prefix printed before it; places,
+    bodies of places and names complete on their own keep exactly what is printed.
+    """
     carried: str | None = None
     out: list[str] = []
     for name in names:
@@ -104,7 +117,7 @@ def restore_prefixes(names: list[str]) -> list[str]:
         if prefix:
             carried = prefix
             out.append(name)
-        elif has_own_prefix(name) or carried is None:
+        elif has_own_prefix(name) or carried is None or _IS_PLACE.search(name):
             out.append(name)
         else:
             out.append(carried + name)

@@ -278,6 +278,12 @@ def _free(c: str, comma_lead: bool = False) -> Responsibility | None:
         chunk = _GROUP_START.sub("", raw.strip())
         if not chunk:
             continue
+        if chunk.startswith(("会同", "联合")) and not pending:
+            joined = _parties(_FREE_VERB.sub("", chunk[2:]))  # 由A牵头，会同B、C，…
+            if joined is None:
+                return None
+            support.extend(joined)
+            continue
         verb = _FREE_VERB.search(chunk)
         if verb is None:
             pending.append(chunk)
@@ -480,6 +486,45 @@ def split_inline(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibilit
     if parsed is None:
         return paragraph, None
     return paragraph[: match.start() + 1], parsed
+
+
+_EARLY_CLAUSE = re.compile(r"^(?:由|[^，,；;。：:]{2,40}?(?:牵头|负责)[，,；;])")
+_MAX_LEADING_GROUP = 60
+
+
+def split_leading(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibility | None]:
+    """``由分管副市长负责，市住建局牵头，相关部门配合，开展……``: a clause opening a paragraph.
+
+    Looked for at the paragraph start and after a short title sentence (（一）标题。由…牵头，…).
+    The clause is the run of groups that each end with a verb of responsibility.
+    """
+    starts = [0]
+    stop = paragraph.find("。")
+    if 0 <= stop < _MAX_LEADING_GROUP:
+        starts.append(stop + 1)
+    for start in starts:
+        rest = paragraph[start:]
+        if not _EARLY_CLAUSE.match(rest):
+            continue
+        taken: list[str] = []
+        end = 0
+        position = 0
+        for part in top_level_split(rest):
+            text = _GROUP_START.sub("", part.strip())
+            position += len(part) + 1
+            fits = len(text) <= _MAX_LEADING_GROUP and "。" not in text
+            joins = bool(taken) and text.startswith(("会同", "联合"))
+            if fits and (_FREE_VERB.search(text) or joins):
+                taken.append(part)
+                end = position
+            else:
+                break
+        if not taken or end >= len(rest):
+            continue  # nothing left after the clause: a whole clause line, parsed elsewhere
+        parsed = parse_clause("，".join(taken), rules)
+        if parsed is not None and parsed.parties:
+            return paragraph[:start] + rest[end:], parsed
+    return paragraph, None
 
 
 def collective_of(names: list[str]) -> list[str]:

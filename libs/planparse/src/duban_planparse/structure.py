@@ -11,6 +11,7 @@ from .responsibility import (
     find_clauses,
     parse_line,
     split_inline,
+    split_leading,
 )
 from .text_lines import Line
 
@@ -32,6 +33,9 @@ class Node:
     resp: Responsibility = field(default_factory=Responsibility)
     text: str = ""
     title: str = ""
+    # Clause-like text (a bracket naming 牵头/责任单位…) that could not be read.
+    unread: list[str] = field(default_factory=list)
+    inherited: bool = False
 
     def add_text(self, s: str) -> None:
         if self.parts and not self.closed and self.parts[-1][-1][-1] not in _SENTENCE_END:
@@ -94,6 +98,10 @@ def analyse(node: Node, rules: ClauseRules) -> None:
         paragraph, inline = split_inline(paragraph, rules)
         if inline is not None:
             node.resp.merge(inline)
+        if not node.resp:
+            paragraph, leading = split_leading(paragraph, rules)
+            if leading is not None:
+                node.resp.merge(leading)
         remaining.append(paragraph)
     # Clauses are looked for across paragraphs: a page break may fall inside one.
     joined = "\n".join(remaining)
@@ -125,12 +133,25 @@ def _lift_sub_points(node: Node) -> None:
     node.children = []
 
 
-def leaves(nodes: list[Node], inherited: Responsibility | None = None) -> Iterator[Node]:
-    """Measures in document order; sections pass their clause down to unassigned children."""
+def leaves(nodes: list[Node]) -> Iterator[Node]:
+    """Measures in document order; each takes its own clause, else its section's, else the
+    clause a 下同 note carries forward (until the next clause of any measure)."""
+    carried: list[Responsibility | None] = [None]
+    yield from _leaves(nodes, None, carried)
+
+
+def _leaves(
+    nodes: list[Node], inherited: Responsibility | None, carried: list[Responsibility | None]
+) -> Iterator[Node]:
     for node in nodes:
+        if node.resp:
+            carried[0] = node.resp if node.resp.carry else None
         if node.children:
-            yield from leaves(node.children, node.resp if node.resp else inherited)
+            yield from _leaves(node.children, node.resp if node.resp else inherited, carried)
         else:
-            if not node.resp and inherited:
-                node.resp = inherited
+            if not node.resp:
+                source = inherited or carried[0]
+                if source is not None:
+                    node.resp = source
+                    node.inherited = True
             yield node
