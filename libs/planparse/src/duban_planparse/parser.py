@@ -90,7 +90,7 @@ def _jurisdiction(header: Header, front_text: str, registry: DepartmentRegistry)
 
 
 _TITLE_PLACE = re.compile(
-    r"^([\u4e00-\u9fff]{2,8}?(?:自治区|自治州|自治县|自治旗|省|市|县|区|州|盟|旗))"
+    r"^([\u4e00-\u9fff]{1,8}?(?:自治区|自治州|自治县|自治旗|省|市|县|区|州|盟|旗))"
     r"(?=\d|[“\"《]|关于|人民政府)"
 )
 _NOT_PLACE_START = ("关于", "加强", "推进", "促进", "进一步", "做好", "开展", "实施", "全面", "深入")

@@ -203,8 +203,16 @@ def bracket_groups(text: str) -> list[tuple[int, int]]:
     return groups
 
 
-def find_clauses(text: str, rules: ClauseRules) -> tuple[Responsibility, list[tuple[int, int]]]:
-    """Responsibility clauses in ``text`` and the spans they occupy (brackets included)."""
+_CLAUSE_LIKE = re.compile(r"牵头|(?:责任|配合|协办|主责)(?:单位|部门)|(?:负责|配合)$")
+
+
+def find_clauses(
+    text: str, rules: ClauseRules, unread: list[str] | None = None
+) -> tuple[Responsibility, list[tuple[int, int]]]:
+    """Responsibility clauses in ``text`` and the spans they occupy (brackets included).
+
+    Brackets that look like a clause but cannot be read are appended to ``unread``.
+    """
     found = Responsibility()
     spans: list[tuple[int, int]] = []
     if not _ANY_OPENER.search(text):
@@ -212,10 +220,13 @@ def find_clauses(text: str, rules: ClauseRules) -> tuple[Responsibility, list[tu
     for open_, close in bracket_groups(text):
         if close - open_ > MAX_CLAUSE:
             continue
-        parsed = parse_clause(text[open_ + 1 : close], rules)
+        content = text[open_ + 1 : close]
+        parsed = parse_clause(content, rules)
         if parsed is not None:
             found.merge(parsed)
             spans.append((open_, close + 1))
+        elif unread is not None and _CLAUSE_LIKE.search(content):
+            unread.append(content.strip())
     return found, spans
 
 

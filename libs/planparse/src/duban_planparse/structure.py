@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ class Node:
     # Clause-like text (a bracket naming 牵头/责任单位…) that could not be read.
     unread: list[str] = field(default_factory=list)
     inherited: bool = False
+    clauses: int = 0  # clauses found in this node's own text
 
     def add_text(self, s: str) -> None:
         if self.parts and not self.closed and self.parts[-1][-1][-1] not in _SENTENCE_END:
@@ -89,24 +91,30 @@ def _strip_spans(text: str, spans: list[tuple[int, int]]) -> str:
 
 def analyse(node: Node, rules: ClauseRules) -> None:
     """Fill responsibility, text and title of ``node`` and its subtree, in document order."""
+    if not node.children:
+        _split_enumerated(node, rules)
     remaining: list[str] = []
     for paragraph in node.paragraphs:
         standalone = parse_line(paragraph, rules)
         if standalone is not None:
             node.resp.merge(standalone)
+            node.clauses += 1
             continue
         paragraph, inline = split_inline(paragraph, rules)
         if inline is not None:
             node.resp.merge(inline)
+            node.clauses += 1
         if not node.resp:
             paragraph, leading = split_leading(paragraph, rules)
             if leading is not None:
                 node.resp.merge(leading)
+                node.clauses += 1
         remaining.append(paragraph)
     # Clauses are looked for across paragraphs: a page break may fall inside one.
     joined = "\n".join(remaining)
-    found, spans = find_clauses(joined, rules)
+    found, spans = find_clauses(joined, rules, node.unread)
     node.resp.merge(found)
+    node.clauses += len(spans)
     kept = [p.strip() for p in _strip_spans(joined, spans).split("\n") if p.strip()]
     node.text = "\n".join(kept)
     # The heading line is the first paragraph, so the title is the text up to the first 。.
@@ -115,6 +123,62 @@ def analyse(node: Node, rules: ClauseRules) -> None:
     for child in node.children:
         analyse(child, rules)
     _lift_sub_points(node)
+
+
+_CN_ORDINAL = "一二三四五六七八九十"
+_ENUMERATED = re.compile(
+    r"(?:(?<=^)|(?<=[。；;：:！\n]))\s*(?P<m>(?P<cn>[一二三四五六七八九十])是|(?P<circle>[①-⑳])|"
+    r"[（(](?P<num>\d{1,2})[）)])"
+)
+
+
+def _ordinal(match: re.Match[str]) -> tuple[str, int]:
+    if match.group("cn"):
+        return "是", _CN_ORDINAL.index(match.group("cn")) + 1
+    if match.group("circle"):
+        return "circle", ord(match.group("circle")) - 0x2460 + 1
+    return "num", int(match.group("num"))
+
+
+def _split_enumerated(node: Node, rules: ClauseRules) -> None:
+    """一是……（A牵头）；二是……（B牵头）: inline items that name their own parties are measures.
+
+    Items that share one clause (the last one carries it) stay one measure, like line sub-items.
+    """
+    joined = "\n".join(node.paragraphs)
+    if len(joined) > 20_000 or not _ENUMERATED.search(joined):
+        return
+    by_kind: dict[str, list[re.Match[str]]] = {}
+    for match in _ENUMERATED.finditer(joined):
+        kind, number = _ordinal(match)
+        run = by_kind.setdefault(kind, [])
+        if number == len(run) + 1:
+            run.append(match)
+    run = max(by_kind.values(), key=len)
+    if len(run) < 2:
+        return
+    probe = ClauseRules(rules.comma_lead)
+    owned = 0
+    for child in _items(node, joined, run):
+        analyse(child, probe)
+        owned += bool(child.resp)
+    if owned < 2:
+        return
+    head = joined[: run[0].start()].strip()
+    node.parts = [[p] for p in head.split("\n") if p.strip()] or [[node.heading]]
+    node.children = _items(node, joined, run)  # analysed afresh, with the document's rules
+
+
+def _items(node: Node, joined: str, run: list[re.Match[str]]) -> list[Node]:
+    children: list[Node] = []
+    for i, match in enumerate(run):
+        end = run[i + 1].start() if i + 1 < len(run) else len(joined)
+        segment = joined[match.end() : end].strip()
+        label = match.group("m")
+        child = Node(node.level + 1, label, (*node.path, label), segment)
+        child.parts = [[p] for p in segment.split("\n") if p.strip()]
+        children.append(child)
+    return children
 
 
 def _lift_sub_points(node: Node) -> None:
