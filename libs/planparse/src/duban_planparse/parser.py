@@ -33,7 +33,6 @@ MAX_WARNINGS = 200
 SCAN_LIMIT = 100_000  # characters of one measure searched for dates and targets
 _NATIONAL_NUMBER = re.compile(r"^(?:国|国办|中办|人社部|发改|财|教|工信部|民发|农|商)")
 _TITLE_LEAD = re.compile(r"^(?:关于)?(?:印发|转发)?[《“]?")
-_COMMA_NOTE = re.compile(r"逗号前(?:的)?(?:单位)?为牵头(?:单位|部门)")
 _ABBREVIATIONS = {"广东省": "粤", "内蒙古自治区": "内"}
 
 
@@ -149,7 +148,7 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
     ref_year = _ref_year(header)
 
     # A note in the preamble (责任单位中逗号前为牵头单位) sets the rule for the whole document.
-    rules = ClauseRules(comma_lead=bool(_COMMA_NOTE.search(front_text[:SCAN_LIMIT])))
+    rules = ClauseRules.from_preamble(front_text[:SCAN_LIMIT])
     tree = build_tree(lines[first_heading:])
     for node in tree:
         analyse(node, rules)

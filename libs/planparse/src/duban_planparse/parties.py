@@ -40,7 +40,7 @@ def is_collective(name: str) -> bool:
     if len(name) > 16 or not _COLLECTIVE.match(name):
         return False
     core = _TRAILING_GROUP.sub("", name)
-    return len(core) >= 2 and (core[-1] in ORG_SUFFIX_CHARS or core[-1] in "地级")
+    return len(core) >= 2 and (core[-1] in ORG_SUFFIX_CHARS or core[-1] in "地级道班")
 
 
 _BRACKETED_VERB = re.compile(r"[（(](?:按职责分工|按职责)?(?:负责|配合|落实)[）)]$")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .parties import has_own_prefix, is_collective
 from .registry import DepartmentRegistry
 
-_LEVEL = re.compile(r"^(自治区|自治州|自治县|省|市(?!场|政)|县|区(?!域)|州|盟|旗)")
+_LEVEL = re.compile(r"^(自治区|自治州|自治县|省|市(?!场)|县|区(?!域)|州|盟|旗)")
 # Body of a department name (after its level prefix) → the full form most offices use.
 SHORT_FORMS = {
     "工信局": "工业和信息化局",

@@ -177,6 +177,13 @@ class ClauseRules:
     """Document-wide conventions announced once (逗号前为牵头单位，下同)."""
 
     comma_lead: bool = False
+    # 列第一位的为牵头单位: a bare list of names in brackets is a clause, its first name leads.
+    bare_lists: bool = False
+
+    @classmethod
+    def from_preamble(cls, text: str) -> ClauseRules:
+        notes = {k for m in _NOTE_PART.finditer(text) for k, v in m.groupdict().items() if v}
+        return cls(comma_lead="comma" in notes, bare_lists=bool({"comma", "first"} & notes))
 
 
 _BRACKET = re.compile(r"[（(〔【\[［）)〕】\]］]|(?<=[。！？])\n")
@@ -221,7 +228,8 @@ def find_clauses(
         if close - open_ > MAX_CLAUSE:
             continue
         content = text[open_ + 1 : close]
-        parsed = parse_clause(content, rules)
+        closing = not text[close + 1 : close + 4].strip("。；;，,.　 \t").split("\n", 1)[0]
+        parsed = parse_clause(content, rules, bare=closing or rules.bare_lists)
         if parsed is not None:
             found.merge(parsed)
             spans.append((open_, close + 1))
@@ -230,10 +238,17 @@ def find_clauses(
     return found, spans
 
 
-def parse_clause(content: str, rules: ClauseRules) -> Responsibility | None:
-    """Parse the inside of one clause; None when it is not a responsibility clause."""
-    if len(content) > MAX_CLAUSE or not _ROLE_HINT.search(content):
+def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Responsibility | None:
+    """Parse the inside of one clause; None when it is not a responsibility clause.
+
+    ``bare``: a list of names without any verb (（市民政局、市财政局）) is accepted too — for a
+    bracket closing its paragraph, or when the document announced 列第一位的为牵头单位.
+    """
+    if len(content) > MAX_CLAUSE:
         return None
+    if not _ROLE_HINT.search(content):
+        if not bare or not _bare_list(content):
+            return None
     c = _SPACE.sub("", content).strip("。；;，,")
     if not c:
         return None
@@ -251,6 +266,7 @@ def parse_clause(content: str, rules: ClauseRules) -> Responsibility | None:
                 rules.comma_lead = False
             # 下同 after a convention carries the convention; after parties, the parties.
             carry = "same" in notes and not ({"comma", "first"} & notes)
+            bare = True  # the note names the list's convention
             if not c:
                 return None
     due_text = None
@@ -262,7 +278,7 @@ def parse_clause(content: str, rules: ClauseRules) -> Responsibility | None:
     if _LEAD_MARK.search(c) and not keyed_roles & {"lead", "leader"}:
         result = _marked(c)
     else:
-        result = _keyed(c, comma_lead) if key else _free(c, comma_lead)
+        result = _keyed(c, comma_lead) if key else _free(c, comma_lead, bare)
     if result is None:
         return None
     result.due_text = result.due_text or due_text
@@ -278,7 +294,20 @@ def _parties(text: str) -> list[str] | None:
     return restore_prefixes(names)
 
 
-def _free(c: str, comma_lead: bool = False) -> Responsibility | None:
+def _bare_list(content: str) -> bool:
+    """Names only, each shaped like a department (not a collective, which may be prose)."""
+    names = split_parties(_SPACE.sub("", content).strip("。；;，,"))
+    return bool(names) and all(
+        looks_like_party(n) and not is_collective(n) and _DEPARTMENT_END.search(n) for n in names
+    )
+
+
+_DEPARTMENT_END = re.compile(
+    r"(?:局|厅|委|办|部|院|行|中心|委员会|管委会|人民政府|政府|办事处|海关|公司|集团|协会|联合会|团|队|所|站|署)$"
+)
+
+
+def _free(c: str, comma_lead: bool = False, bare: bool = False) -> Responsibility | None:
     """Groups closed by a verb: A牵头，B、C配合 · 由分管副市长负责，A牵头 · A、B分别牵头 · A负责."""
     lead: list[str] = []
     support: list[str] = []
@@ -330,6 +359,14 @@ def _free(c: str, comma_lead: bool = False) -> Responsibility | None:
             resp.append(flat if not comma_lead else names_by_group[0])
             if comma_lead:
                 support.extend(n for g in names_by_group[1:] for n in g)
+    if pending and bare and not (lead or support or resp):
+        names = [split_parties(g) for g in pending]
+        if not all(looks_like_party(n) for g in names for n in g):
+            return None
+        resp.append(names[0] if comma_lead else [n for g in names for n in g])
+        if comma_lead:
+            support.extend(n for g in names[1:] for n in g)
+        pending = []
     if pending or not (lead or support or resp or leaders):
         return None
     explicit = bool(lead)

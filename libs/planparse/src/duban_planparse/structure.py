@@ -157,7 +157,7 @@ def _split_enumerated(node: Node, rules: ClauseRules) -> None:
     run = max(by_kind.values(), key=len)
     if len(run) < 2:
         return
-    probe = ClauseRules(rules.comma_lead)
+    probe = ClauseRules(rules.comma_lead, rules.bare_lists)
     owned = 0
     for child in _items(node, joined, run):
         analyse(child, probe)

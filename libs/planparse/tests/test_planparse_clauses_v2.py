@@ -1,0 +1,319 @@
+"""Issue 19: responsibility clauses in every common shape, written after real 分工方案 / 任务分解 /
+实施方案 / 工作要点 of cities, counties, districts, provinces and autonomous regions.
+
+Every document here is made up; none is in the seeds. Several documents per shape, different
+places and numbering, so the rules are tested for the family and not for one example.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from duban_planparse import parse_text
+
+pytestmark = pytest.mark.unit
+
+
+def one(text: str):
+    (document,) = parse_text(text).documents
+    return document
+
+
+def roles(document):
+    return [(m.label, m.lead, m.supporting) for m in document.measures]
+
+
+def measure(document, label):
+    (found,) = [m for m in document.measures if m.label == label]
+    return found
+
+
+# --- bracketed clause at the end, every bracket type --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opener", "closer"),
+    [("（", "）"), ("(", ")"), ("〔", "〕"), ("[", "]"), ("【", "】"), ("［", "］")],
+)
+def test_bracket_types_at_the_end(opener, closer):
+    doc = one(
+        "韶关市2024年优化营商环境工作要点\n\n一、提升政务服务\n\n"
+        f"（一）推进一网通办。实现事项网上可办。{opener}市政务服务数据管理局牵头，市财政局、"
+        f"市商务局配合{closer}\n"
+        f"（二）压减审批时限。{opener}市人社局、市教育局等负责{closer}\n"
+    )
+    assert roles(doc) == [
+        ("（一）", ("市政务服务数据管理局",), ("市财政局", "市商务局")),
+        ("（二）", ("市人社局",), ("市教育局",)),
+    ]
+    assert all(opener not in d and "等" not in d for m in doc.measures for d in m.departments)
+
+
+def test_keyed_fields_in_square_brackets_on_one_line():
+    doc = one(
+        "沈阳市铁西区2023年为民办实事分工方案\n\n一、民生保障\n\n"
+        "1.加强知识产权保护。[牵头单位：区市场监管局；责任单位：区公安分局、区法院]\n"
+        "2.新建口袋公园5个。【牵头单位：区城建局；配合单位：各街道办事处；完成时限：2023年10月底】\n"
+    )
+    first, second = doc.measures
+    assert (first.lead, first.supporting) == (("区市场监管局",), ("区公安分局", "区法院"))
+    assert (second.lead, second.supporting) == (("区城建局",), ("各街道办事处",))
+    assert str(second.due) == "2023-10-31"
+
+
+# --- 部门分工： and unbracketed clauses closing a paragraph --------------------------------
+
+
+def test_division_of_duties_after_the_measure():
+    doc = one(
+        "某区商务发展三年行动方案\n\n一、主要任务\n\n"
+        "（一）培育消费新场景。打造特色街区3条。部门分工：区商务局牵头，各街道、区直各部门配合。\n"
+        "（二）发展夜间经济。延长营业时间。部门分工：区文旅局牵头，区公安分局、区城管局配合。\n"
+    )
+    first, second = doc.measures
+    assert (first.lead, first.supporting) == (("区商务局",), ("各街道", "区直各部门"))
+    assert {p.kind for p in first.parties if p.role == "supporting"} == {"collective"}
+    assert (second.lead, second.supporting) == (("区文旅局",), ("区公安分局", "区城管局"))
+    assert "部门分工" not in first.text and "区商务局" not in first.text
+
+
+# --- keyed lines after the measure ----------------------------------------------------------
+
+
+def test_keyed_lines_after_the_measure_county():
+    doc = one(
+        "某县2024年交通建设任务分解方案\n\n一、路网建设\n\n"
+        "1.新改建农村公路50公里。\n牵头单位：县交通运输局\n责任单位：县财政局、各乡镇人民政府\n"
+        "责任领导：张某某\n完成时限：2024年12月底\n\n"
+        "2.建设客运站1个。\n牵头单位：县交通运输局\n协同责任单位：县自然资源局、县住建局\n"
+        "牵头负责领导：李某某\n"
+    )
+    first, second = doc.measures
+    assert first.lead == ("县交通运输局",)
+    assert first.supporting == ("县财政局", "各乡镇人民政府")
+    assert first.leaders == ("张某某",)
+    assert "张某某" not in first.departments
+    assert second.supporting == ("县自然资源局", "县住建局")
+    assert second.leaders == ("李某某",)
+
+
+def test_several_fields_on_one_line_split_by_semicolons():
+    doc = one(
+        "清远市2024年卫生健康工作要点\n\n一、医疗服务\n\n"
+        "1.推进紧密型县域医共体建设。\n"
+        "牵头单位：市卫健委；责任主体：各县（市、区）；配合单位：市医保局\n"
+        "2.完善分级诊疗。\n责任领导：陈副市长；牵头单位：市卫健委；责任单位：市医保局、市财政局\n"
+    )
+    first, second = doc.measures
+    assert first.lead == ("市卫健委",)
+    assert first.supporting == ("各县（市、区）", "市医保局")
+    assert [p.kind for p in first.parties] == ["department", "collective", "department"]
+    assert second.leaders == ("陈副市长",)
+    assert (second.lead, second.supporting) == (("市卫健委",), ("市医保局", "市财政局"))
+
+
+def test_responsible_units_line_without_lead_key_first_is_lead():
+    doc = one(
+        "某省2024年数字政府建设工作要点\n\n一、基础设施\n\n"
+        "（一）建设政务云平台。\n责任单位：省政务服务数据管理局、省财政厅、省通信管理局\n"
+    )
+    (m,) = doc.measures
+    assert m.lead == ("省政务服务数据管理局",)
+    assert m.supporting == ("省财政厅", "省通信管理局")
+
+
+# --- clause at the start --------------------------------------------------------------------
+
+
+def test_clause_opening_the_paragraph():
+    doc = one(
+        "某市城市更新行动实施方案\n\n一、重点任务\n\n"
+        "（一）由分管副市长负责，市住建局牵头，相关部门配合，推进老旧小区改造120个。\n"
+        "（二）完善基础设施。由市城管局牵头，会同市财政局、市自然资源局，加快管网改造。\n"
+        "（三）市交通运输局牵头，各区配合，优化公交线网。\n"
+    )
+    first, second, third = doc.measures
+    assert first.leaders == ("分管副市长",)
+    assert (first.lead, first.supporting) == (("市住建局",), ("相关部门",))
+    assert first.text.startswith("推进老旧小区改造")
+    assert (second.lead, second.supporting) == (("市城管局",), ("市财政局", "市自然资源局"))
+    assert (third.lead, third.supporting) == (("市交通运输局",), ("各区",))
+
+
+# --- several leads --------------------------------------------------------------------------
+
+
+def test_several_leads_with_fenbie():
+    doc = one(
+        "某市稳就业工作方案\n\n一、措施\n\n"
+        "1.促进返乡创业。责任单位：市人社局、市农业农村局分别牵头，市财政局配合\n"
+        "2.开展技能培训。（市人社局、市教育局分别牵头，各区人民政府配合）\n"
+        "3.支持平台就业。（市商务局、市人社局共同牵头）\n"
+    )
+    assert roles(doc) == [
+        ("1.", ("市人社局", "市农业农村局"), ("市财政局",)),
+        ("2.", ("市人社局", "市教育局"), ("各区人民政府",)),
+        ("3.", ("市商务局", "市人社局"), ()),
+    ]
+
+
+# --- notes: 下同, 以下不再列出, conventions ---------------------------------------------------
+
+
+def test_note_carries_the_clause_forward_until_the_next_clause():
+    doc = one(
+        "某市2024年统计工作要点\n\n一、统计调查\n\n"
+        "（一）开展经济普查。（市统计局牵头，各有关单位配合，以下不再逐项列出，下同）\n"
+        "（二）做好常规调查。\n（三）加强数据质量。\n"
+        "（四）推进统计执法。（市司法局牵头）\n（五）加强宣传。\n"
+    )
+    assert roles(doc) == [
+        ("（一）", ("市统计局",), ("各有关单位",)),
+        ("（二）", ("市统计局",), ("各有关单位",)),
+        ("（三）", ("市统计局",), ("各有关单位",)),
+        ("（四）", ("市司法局",), ()),
+        ("（五）", (), ()),
+    ]
+    for m in doc.measures:
+        assert not any("下同" in d or "列出" in d for d in m.departments)
+
+
+@pytest.mark.parametrize("note", ["下同", "以下同", "后同", "以下不再列出", "不再逐一列出"])
+def test_every_same_note_is_dropped(note):
+    doc = one(
+        f"某县方案\n\n一、任务\n\n1.甲。（县发改局牵头，县财政局配合，{note}）\n2.乙。\n"
+    )
+    assert roles(doc) == [
+        ("1.", ("县发改局",), ("县财政局",)),
+        ("2.", ("县发改局",), ("县财政局",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("convention", "sep"),
+    [("逗号前为牵头单位", "，"), ("责任单位中逗号前的为牵头单位", "，"), ("分号前为牵头单位", "；")],
+)
+def test_document_level_comma_convention(convention, sep):
+    doc = one(
+        f"某自治区2024年生态环境保护工作要点\n\n说明：责任单位中{convention}，下同。\n\n"
+        "一、污染防治\n\n"
+        f"1.打好蓝天保卫战。（责任单位：自治区生态环境厅{sep}自治区发展改革委、工业和信息化厅）\n"
+        f"2.打好碧水保卫战。（自治区水利厅、自治区住房城乡建设厅{sep}自治区农牧厅负责）\n"
+    )
+    first, second = doc.measures
+    assert first.lead == ("自治区生态环境厅",)
+    assert first.supporting == ("自治区发展改革委", "自治区工业和信息化厅")
+    assert second.lead == ("自治区水利厅", "自治区住房城乡建设厅")
+    assert second.supporting == ("自治区农牧厅",)
+
+
+@pytest.mark.parametrize("convention", ["列第一位的为牵头单位", "排名第一的为牵头单位"])
+def test_first_listed_convention(convention):
+    doc = one(
+        f"某市方案\n\n各项任务责任单位中{convention}。\n\n一、任务\n\n"
+        "1.甲。（市民政局、市财政局、市卫健委）\n"
+        f"2.乙。（市教育局、市人社局，{convention}）\n"
+    )
+    second = measure(doc, "2.")
+    assert second.lead == ("市教育局",) and second.supporting == ("市人社局",)
+    assert not any("牵头" in d for m in doc.measures for d in m.departments)
+
+
+# --- sub-items sharing one clause -----------------------------------------------------------
+
+
+def test_sub_items_share_the_parent_clause_and_stay_one_measure():
+    doc = one(
+        "某区2024年教育工作要点\n\n一、任务\n\n"
+        "1.推进集团化办学。\n（1）新组建教育集团3个；\n（2）推进集团内师资流动；\n"
+        "（3）开展联合教研。（区教育局牵头，区财政局、区人社局配合）\n"
+        "2.加强师资建设。\n①招聘教师100名；\n②培训校长50名。（区教育局负责）\n"
+    )
+    assert roles(doc) == [
+        ("1.", ("区教育局",), ("区财政局", "区人社局")),
+        ("2.", ("区教育局",), ()),
+    ]
+    assert "（2）推进集团内师资流动" in doc.measures[0].text
+
+
+def test_inline_items_with_their_own_clauses_are_measures():
+    doc = one(
+        "某县2024年重点工作任务分解方案\n\n一、产业发展\n\n"
+        "（一）推进工业升级。一是实施技改项目20个（县工信局牵头，县财政局配合）；"
+        "二是培育规上企业10家（县发改局牵头）；三是建设产业园区（县开发区管委会负责）。\n"
+        "（二）发展现代农业。一是扩大种植面积；二是推广良种。（县农业农村局牵头，各乡镇配合）\n"
+    )
+    assert roles(doc) == [
+        ("一是", ("县工信局",), ("县财政局",)),
+        ("二是", ("县发改局",), ()),
+        ("三是", ("县开发区管委会",), ()),
+        ("（二）", ("县农业农村局",), ("各乡镇",)),
+    ]
+    assert doc.measures[0].path == ("一", "（一）", "一是")
+
+
+# --- groups, lists, 等 ----------------------------------------------------------------------
+
+
+def test_collective_groups_are_groups():
+    doc = one(
+        "某省方案\n\n一、任务\n\n"
+        "（一）甲。（省发展改革委牵头，各地、各部门配合）\n"
+        "（二）乙。（各县（市、区）人民政府负责）\n"
+        "（三）丙。（省商务厅牵头，各专班、省直有关单位配合）\n"
+        "（四）丁。（各乡镇（街道）负责）\n"
+    )
+    first, second, third, fourth = doc.measures
+    assert first.supporting == ("各地", "各部门")
+    assert second.lead == ("各县（市、区）人民政府",)
+    assert third.supporting == ("各专班", "省直有关单位")
+    assert fourth.lead == ("各乡镇（街道）",)
+    for m in doc.measures:
+        for party in m.parties:
+            if party.name.startswith(("各", "省直")):
+                assert party.kind == "collective" and party.proposed is None
+    assert not [d for d in doc.new_departments if d.name.startswith("各")]
+
+
+@pytest.mark.parametrize(
+    ("printed", "names"),
+    [
+        ("市发改委、市财政局等部门", ("市发改委", "市财政局")),
+        ("市发改委，市财政局等单位", ("市发改委", "市财政局")),
+        ("市发改委,市财政局等", ("市发改委", "市财政局")),
+        ("市发改委；市财政局等相关部门", ("市发改委", "市财政局")),
+    ],
+)
+def test_list_separators_and_trailing_etc(printed, names):
+    doc = one(f"某市方案\n\n一、任务\n\n1.甲。（{printed}负责）\n")
+    assert doc.measures[0].departments == names
+
+
+# --- places are never given a prefix --------------------------------------------------------
+
+
+def test_county_named_in_a_city_plan_keeps_its_name():
+    doc = one(
+        "韶关市2024年乡村振兴工作要点\n\n一、任务\n\n"
+        "1.支持试点。（市农业农村局、乐昌市、仁化县、南雄市人民政府负责）\n"
+        "2.建设园区。（市工信局牵头，团市委、市委宣传部配合）\n"
+    )
+    first, second = doc.measures
+    assert first.departments == ("市农业农村局", "乐昌市", "仁化县", "南雄市人民政府")
+    assert second.supporting == ("团市委", "市委宣传部")
+
+
+# --- leaders are never departments ----------------------------------------------------------
+
+
+def test_leaders_inside_a_clause():
+    doc = one(
+        "某县方案\n\n一、任务\n\n"
+        "1.甲。（责任领导：王副县长；牵头单位：县住建局；责任单位：县财政局）\n"
+        "2.乙。（由县政府分管副县长负责，县水利局牵头，各乡镇配合）\n"
+    )
+    first, second = doc.measures
+    assert first.leaders == ("王副县长",)
+    assert second.leaders == ("县政府分管副县长",)
+    for m in doc.measures:
+        assert not any(d.endswith("县长") for d in m.departments)
