@@ -85,7 +85,8 @@ def _two_line_header(first: list[str], second: list[str]) -> dict[str, int] | No
 
 def _find_header(rows: list[list[str]], start: int) -> tuple[dict[str, int], int] | None:
     roles = _header_roles(rows[start])
-    if start + 1 < len(rows):
+    named = {_role(_clean(c)) for c in rows[start]} - {None}
+    if len(named) >= 2 and start + 1 < len(rows):  # a title row is not half a header
         double = _two_line_header(rows[start], rows[start + 1])
         if double is not None and (roles is None or len(double) > len(roles)):
             return double, 2
