@@ -180,9 +180,7 @@ def test_note_carries_the_clause_forward_until_the_next_clause():
 
 @pytest.mark.parametrize("note", ["下同", "以下同", "后同", "以下不再列出", "不再逐一列出"])
 def test_every_same_note_is_dropped(note):
-    doc = one(
-        f"某县方案\n\n一、任务\n\n1.甲。（县发改局牵头，县财政局配合，{note}）\n2.乙。\n"
-    )
+    doc = one(f"某县方案\n\n一、任务\n\n1.甲。（县发改局牵头，县财政局配合，{note}）\n2.乙。\n")
     assert roles(doc) == [
         ("1.", ("县发改局",), ("县财政局",)),
         ("2.", ("县发改局",), ("县财政局",)),
@@ -191,7 +189,11 @@ def test_every_same_note_is_dropped(note):
 
 @pytest.mark.parametrize(
     ("convention", "sep"),
-    [("逗号前为牵头单位", "，"), ("责任单位中逗号前的为牵头单位", "，"), ("分号前为牵头单位", "；")],
+    [
+        ("逗号前为牵头单位", "，"),
+        ("责任单位中逗号前的为牵头单位", "，"),
+        ("分号前为牵头单位", "；"),
+    ],
 )
 def test_document_level_comma_convention(convention, sep):
     doc = one(

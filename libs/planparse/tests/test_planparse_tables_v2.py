@@ -24,7 +24,13 @@ ROWS = [
     ("扩大就业容量", "开发公益性岗位500个", "市人社局", "市财政局、市民政局", "2024年9月底"),
     ("扩大就业容量", "组织招聘会30场", "市人社局", "市总工会、团市委", "2024年11月底"),
     ("强化重点群体", "高校毕业生就业率达90%", "市教育局", "市人社局", "2024年8月底"),
-    ("强化重点群体", "帮扶困难人员就业800人", "市人社局", "市残联、各县（市、区）人民政府", "2024年12月底"),
+    (
+        "强化重点群体",
+        "帮扶困难人员就业800人",
+        "市人社局",
+        "市残联、各县（市、区）人民政府",
+        "2024年12月底",
+    ),
 ]
 SHEET2 = [
     ("优化就业服务", "建设零工市场3个", "市人社局", "市住建局", "2024年6月底"),
@@ -37,11 +43,7 @@ def _expected(rows):
 
 
 def _summary(result):
-    return [
-        (m.title, m.lead, m.supporting, m.due)
-        for d in result.documents
-        for m in d.measures
-    ]
+    return [(m.title, m.lead, m.supporting, m.due) for d in result.documents for m in d.measures]
 
 
 def _xlsx() -> bytes:

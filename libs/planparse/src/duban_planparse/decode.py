@@ -45,9 +45,17 @@ def decode(data: bytes, filename: str) -> DecodedText:
         return DecodedText(_pdf_text(data, filename), "pdf", None)
     if data.startswith(b"PK\x03\x04"):
         kind = _zip_kind(data, filename)
-        if kind == "xlsx":
-            return DecodedText(_xlsx_text(data, filename), "xlsx", None)
-        return DecodedText(_docx_text(data, filename), "docx", None)
+        label = "Excel" if kind == "xlsx" else "Word"
+        try:
+            if kind == "xlsx":
+                return DecodedText(_xlsx_text(data, filename), "xlsx", None)
+            return DecodedText(_docx_text(data, filename), "docx", None)
+        except PlanParseError:
+            raise
+        except Exception as exc:
+            # A damaged container fails deep in zipfile/zlib/lxml/openpyxl with whatever they
+            # raise (NotImplementedError for an odd zip version, EOFError, struct.error…).
+            raise PlanParseError(f"无法读取 {label} 文件（文件已损坏）：{filename}") from exc
     if data.startswith(_OLE_MAGIC):
         raise PlanParseError(
             f"不支持旧版 Office 二进制格式（.doc/.wps），请另存为 .docx：{filename}"
@@ -123,8 +131,9 @@ def _pdf_text(data: bytes, filename: str) -> str:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise PlanParseError(f"无法读取 PDF 文件：{filename}（{exc}）") from exc
-    except (NotImplementedError, zlib.error, RecursionError, IndexError, AssertionError) as exc:
-        # Malformed or exotic PDFs reach pypdf code paths that raise these; all mean "unreadable".
+    except Exception as exc:
+        # Malformed PDFs reach pypdf code paths that raise anything (NotImplementedError for
+        # an unsupported filter, zlib.error, RecursionError…); all of them mean "unreadable".
         raise PlanParseError(f"无法读取 PDF 文件（文件结构损坏或不受支持）：{filename}") from exc
     # A blank line between pages lets page breaks be rejoined like in text extractions.
     text = "\n\n".join(pages)
@@ -226,7 +235,15 @@ def _zip_kind(data: bytes, filename: str) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        NotImplementedError,
+        EOFError,
+        UnicodeDecodeError,
+    ) as exc:
         raise PlanParseError(f"无法读取文件（ZIP 容器损坏）：{filename}") from exc
     if len(entries) > MAX_ZIP_ENTRIES:
         raise PlanParseError(f"文件包含的部件过多（{len(entries)} 个），拒绝处理：{filename}")

@@ -118,7 +118,18 @@ _TITLE_PLACE = re.compile(
     r"^([\u4e00-\u9fff]{1,8}?(?:自治区|自治州|自治县|自治旗|省|市|县|区|州|盟|旗))"
     r"(?=\d|[“\"《]|关于|人民政府)"
 )
-_NOT_PLACE_START = ("关于", "加强", "推进", "促进", "进一步", "做好", "开展", "实施", "全面", "深入")
+_NOT_PLACE_START = (
+    "关于",
+    "加强",
+    "推进",
+    "促进",
+    "进一步",
+    "做好",
+    "开展",
+    "实施",
+    "全面",
+    "深入",
+)
 
 
 def _title_place(title: str) -> str | None:
@@ -225,9 +236,7 @@ def _measure_warnings(node: Node, measure: ParsedMeasure) -> list[str]:
         out.append(f"{where}：责任单位未能识别（{node.unread[0][:40]}）")
     if node.clauses >= 2 and len({tuple(r) for r in _clause_leads(node)}) != 1:
         out.append(f"{where}：含 {node.clauses} 处责任条款，可能合并了多项措施，请核对编号")
-    marks = [
-        line[:4] for line in measure.text.split("\n")[1:] if _UNKNOWN_NUMBERING.match(line)
-    ]
+    marks = [line[:4] for line in measure.text.split("\n")[1:] if _UNKNOWN_NUMBERING.match(line)]
     if len(marks) >= 2:
         out.append(
             f"{where}：有未识别的编号（{'、'.join(marks[:3])}…），可能合并了多项措施，请核对"

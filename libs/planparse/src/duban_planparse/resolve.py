@@ -1,6 +1,7 @@
 """Departments as printed → departments of the plan's jurisdiction.
 
-``市财政局`` in a 韶关市 plan is 韶关市财政局; ``区工信局`` in a 铁西区 plan is 铁西区工业和信息化局.
+``市财政局`` in a 韶关市 plan is 韶关市财政局;
+``区工信局`` in a 铁西区 plan is 铁西区工业和信息化局.
 The registry answers when it knows the jurisdiction; otherwise the name is *proposed*: the
 printed level prefix (市/区/县/省/自治区…) is replaced by the jurisdiction, when the two agree,
 and common short forms are spelled out. A prefix is never invented: a place (乐昌市), a body

@@ -246,9 +246,8 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
     """
     if len(content) > MAX_CLAUSE:
         return None
-    if not _ROLE_HINT.search(content):
-        if not bare or not _bare_list(content):
-            return None
+    if not _ROLE_HINT.search(content) and (not bare or not _bare_list(content)):
+        return None
     c = _SPACE.sub("", content).strip("。；;，,")
     if not c:
         return None

@@ -61,7 +61,9 @@ def read_workbook(data: bytes, filename: str) -> list[Sheet]:
     except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile, zlib.error) as exc:
         raise PlanParseError(f"无法读取 Excel 文件（不是有效的 .xlsx）：{filename}") from exc
     except Exception as exc:  # defusedxml's refusals and XML syntax errors have no common base
-        raise PlanParseError(f"无法读取 Excel 文件（内容损坏或含不安全的 XML）：{filename}") from exc
+        raise PlanParseError(
+            f"无法读取 Excel 文件（内容损坏或含不安全的 XML）：{filename}"
+        ) from exc
     sheets: list[Sheet] = []
     cells = 0
     try:
@@ -71,7 +73,9 @@ def read_workbook(data: bytes, filename: str) -> list[Sheet]:
             rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
             cells += sum(len(r) for r in rows)
             if cells > MAX_CELLS:
-                raise PlanParseError(f"Excel 单元格过多（超过 {MAX_CELLS} 个），拒绝处理：{filename}")
+                raise PlanParseError(
+                    f"Excel 单元格过多（超过 {MAX_CELLS} 个），拒绝处理：{filename}"
+                )
             for merged in ws.merged_cells.ranges:
                 r0, c0 = merged.min_row - 1, merged.min_col - 1
                 if r0 >= len(rows) or c0 >= len(rows[r0]):
