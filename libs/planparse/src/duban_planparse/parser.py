@@ -110,7 +110,9 @@ def _jurisdiction(header: Header, front_text: str, registry: DepartmentRegistry)
     lead = _TITLE_LEAD.sub("", header.title)
     place = restorable_prefix(lead) or _title_place(lead)
     if place and len(place) > 1:
-        return place
+        # 沈阳市铁西区2024年…: the plan belongs to the district, not to the city.
+        inner = _title_place(lead[len(place) :])
+        return place + inner if inner and inner[-1] in "区县旗" else place
     return next((name for name in known if name in front_text[:3000]), None)
 
 
