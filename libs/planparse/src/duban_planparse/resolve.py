@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .parties import has_own_prefix, is_collective
 from .registry import DepartmentRegistry
@@ -90,6 +91,7 @@ def _same_level(prefix: str, jurisdiction: str) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
 def resolve(name: str, jurisdiction: str | None, registry: DepartmentRegistry) -> Resolved:
     if is_collective(name):
         return Resolved(None, None, jurisdiction)

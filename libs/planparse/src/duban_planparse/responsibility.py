@@ -95,6 +95,17 @@ _LEADER = re.compile(
 )
 
 
+# Last characters of every _FREE_VERB alternative: a cheap test before the regex, which is
+# anchored at the end and would otherwise be tried at every position of a long chunk.
+_FREE_VERB_LAST = frozenset("头责合与助同办位门抓实进织施总工")
+
+
+def free_verb(chunk: str) -> re.Match[str] | None:
+    if not chunk or chunk[-1] not in _FREE_VERB_LAST:
+        return None
+    return _FREE_VERB.search(chunk, max(0, len(chunk) - 16))
+
+
 def _verb_role(verb: str) -> str:
     if "牵头" in verb or verb.startswith("主"):
         return "lead"
@@ -110,6 +121,8 @@ def is_leader(name: str) -> bool:
 
 def top_level_split(text: str, separators: str = "，,；;") -> list[str]:
     """Split on ``separators`` outside brackets: 各县（市、区）人民政府 stays whole."""
+    if not any(ch in OPENERS for ch in text):
+        return re.split(f"[{separators}]", text)
     parts: list[str] = []
     current: list[str] = []
     depth = 0
@@ -253,7 +266,7 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
         return None
     comma_lead = rules.comma_lead
     carry = False
-    if "牵头" in c or "同" in c or "列" in c:
+    if "为牵头" in c or "同" in c or "不再" in c:
         notes = {k for m in _NOTE_PART.finditer(c) for k, v in m.groupdict().items() if v}
         if notes:
             c = _NOTE_STRIP.sub("", c).strip("。；;，,")
@@ -323,7 +336,7 @@ def _free(c: str, comma_lead: bool = False, bare: bool = False) -> Responsibilit
                 return None
             support.extend(joined)
             continue
-        verb = _FREE_VERB.search(chunk)
+        verb = free_verb(chunk)
         if verb is None:
             pending.append(chunk)
             continue
@@ -561,7 +574,7 @@ def split_leading(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibili
             position += len(part) + 1
             fits = len(text) <= _MAX_LEADING_GROUP and "。" not in text
             joins = bool(taken) and text.startswith(("会同", "联合"))
-            if fits and (_FREE_VERB.search(text) or joins):
+            if fits and (free_verb(text) or joins):
                 taken.append(part)
                 end = position
             else:
