@@ -372,12 +372,12 @@ def _free(c: str, comma_lead: bool = False, bare: bool = False) -> Responsibilit
             if comma_lead:
                 support.extend(n for g in names_by_group[1:] for n in g)
     if pending and bare and not (lead or support or resp):
-        names = [split_parties(g) for g in pending]
-        if not all(looks_like_party(n) for g in names for n in g):
+        groups_ = [split_parties(g) for g in pending]
+        if not all(looks_like_party(n) for g in groups_ for n in g):
             return None
-        resp.append(names[0] if comma_lead else [n for g in names for n in g])
+        resp.append(groups_[0] if comma_lead else [n for g in groups_ for n in g])
         if comma_lead:
-            support.extend(n for g in names[1:] for n in g)
+            support.extend(n for g in groups_[1:] for n in g)
         pending = []
     if pending or not (lead or support or resp or leaders):
         return None

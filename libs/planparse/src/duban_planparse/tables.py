@@ -203,8 +203,8 @@ def _text_tables(text: str) -> str:
         cells = _cells(line) if ("  " in line or "\t" in line) else []
         roles = _header_roles(cells) if len(cells) >= 3 else None
         if roles is None or "seq" not in roles:
-            row = _headerless_row(cells) if len(cells) >= 3 else None
-            out.append(row or line)
+            converted = _headerless_row(cells) if len(cells) >= 3 else None
+            out.append(converted or line)
             i += 1
             continue
         block = [cells]
