@@ -271,14 +271,16 @@ def _unassigned_warnings(nodes: list[Node], measures: list[ParsedMeasure]) -> li
     return out
 
 
-_TRANSMITTED = re.compile(r"(?:印发|转发|下达)《(.+?)》")
+_TRANSMITTED = re.compile(r"(?:印发|转发|下达)(?:《(.+?)》|(.+?)的通知$)")
 
 
 def _plan_title(title: str) -> str | None:
     if not title:
         return None
     match = _TRANSMITTED.search(title)
-    return match.group(1) if match else title
+    if match is None:
+        return title
+    return match.group(1) or match.group(2)
 
 
 def _measure(

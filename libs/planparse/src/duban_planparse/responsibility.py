@@ -286,6 +286,12 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
     if trailing and not KEY.match(c):
         due_text, c = trailing.group(1), c[: trailing.start()]
     key = KEY.match(c)
+    if key is None and ("：" in c[:14] or ":" in c[:14]):
+        # 市政府分管领导：王某；牵头单位：… — a short qualifier before the first key.
+        early = KEY.search(c, 0, 16)
+        if early and early.start() <= 8 and not re.search(r"[，,；;。]", c[: early.start()]):
+            c = c[early.start() :]
+            key = KEY.match(c)
     keyed_roles = {key_role(m.group(1)) for m in KEY.finditer(c)} if key else set()
     if _LEAD_MARK.search(c) and not keyed_roles & {"lead", "leader"}:
         result = _marked(c)
@@ -553,16 +559,20 @@ _MAX_LEADING_GROUP = 60
 
 
 def split_leading(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibility | None]:
-    """``由分管副市长负责，市住建局牵头，相关部门配合，开展……``: a clause opening a paragraph.
+    """``由分管副市长负责，市住建局牵头，相关部门配合，开展……``: an unbracketed free clause.
 
-    Looked for at the paragraph start and after a short title sentence (（一）标题。由…牵头，…).
-    The clause is the run of groups that each end with a verb of responsibility.
+    Looked for at the paragraph start, after a short title sentence (（一）标题。由…牵头，…) and
+    as the paragraph's last sentence (…。市工信局牵头，市科技局配合。). The clause is the run of
+    groups that each end with a verb of responsibility.
     """
-    starts = [0]
+    starts = [(0, False)]
     stop = paragraph.find("。")
     if 0 <= stop < _MAX_LEADING_GROUP:
-        starts.append(stop + 1)
-    for start in starts:
+        starts.append((stop + 1, False))
+    last = paragraph.rstrip("。 ").rfind("。")
+    if last > 0 and last + 1 != stop + 1:
+        starts.append((last + 1, True))  # the last sentence: it must be the clause alone
+    for start, alone in starts:
         rest = paragraph[start:]
         if not _EARLY_CLAUSE.match(rest):
             continue
@@ -572,15 +582,20 @@ def split_leading(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibili
         for part in top_level_split(rest):
             text = _GROUP_START.sub("", part.strip())
             position += len(part) + 1
-            fits = len(text) <= _MAX_LEADING_GROUP and "。" not in text
-            joins = bool(taken) and text.startswith(("会同", "联合"))
-            if fits and (free_verb(text) or joins):
-                taken.append(part)
-                end = position
-            else:
+            closing = text.endswith("。") and text.count("。") == 1
+            core = text[:-1] if closing else text
+            fits = len(core) <= _MAX_LEADING_GROUP and "。" not in core
+            joins = bool(taken) and core.startswith(("会同", "联合"))
+            if not (fits and (free_verb(core) or joins)):
                 break
-        if not taken or end >= len(rest):
-            continue  # nothing left after the clause: a whole clause line, parsed elsewhere
+            taken.append(core)
+            end = min(position, len(rest))
+            if closing:
+                break  # the sentence ends the clause
+        if not taken or (start == 0 and end >= len(rest)):
+            continue  # a whole clause line is parsed elsewhere
+        if alone and rest[end:].strip("。 \n"):
+            continue
         parsed = parse_clause("，".join(taken), rules)
         if parsed is not None and parsed.parties:
             return paragraph[:start] + rest[end:], parsed
