@@ -99,8 +99,17 @@ _NEEDS_TRANSLATE = re.compile(
 )
 
 
+# 【牵头单位】市发改委 · [责任单位]市财政局: a key in brackets instead of before a colon.
+_BRACKETED_KEY = re.compile(
+    r"[【\[［〔]\s*((?:牵头|责任|配合|协办|协同|参与|主责|协同责任)(?:单位|部门|领导)|"
+    r"责任主体|完成时限|时间节点|完成时间)\s*[】\]］〕]\s*[：:]?"
+)
+
+
 def normalize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "单位" in text or "领导" in text or "时限" in text or "节点" in text:
+        text = _BRACKETED_KEY.sub(r"\1：", text)
     if _NEEDS_TRANSLATE.search(text):
         text = text.translate(_TRANSLATE)
     if "**" in text or "__" in text:
