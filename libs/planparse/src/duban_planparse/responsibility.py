@@ -88,6 +88,9 @@ _FREE_VERB = re.compile(
     r"按(?:照)?职责分工负责|按(?:照)?职责分工落实|按(?:照)?职责分工|按职责(?:负责|落实)|按职能分工负责|"
     r"分工负责|共同负责|具体负责|负责落实|负责实施|负责推进|抓好落实|落实|负责|为责任(?:单位|部门))$"
 )
+_DUE_CHUNK = re.compile(
+    r"^(?:\d{4}年|年内|年底|长期|持续|每年|每季度|每月|\d{1,2}月)[^，,；;]{0,20}$"
+)
 _WITH = re.compile(r"^(?P<lead>.+?)(?:会同|联合)(?P<rest>.+)$")
 _GROUP_START = re.compile(r"^(?:并由|由|请|并|和|及)")
 _LEADER = re.compile(
@@ -327,6 +330,7 @@ _DEPARTMENT_END = re.compile(
 
 def _free(c: str, comma_lead: bool = False, bare: bool = False) -> Responsibility | None:
     """Groups closed by a verb: A牵头，B、C配合 · 由分管副市长负责，A牵头 · A、B分别牵头 · A负责."""
+    due_text: str | None = None
     lead: list[str] = []
     support: list[str] = []
     resp: list[list[str]] = []  # each group of 负责 names, split at commas for 逗号前为牵头
@@ -344,6 +348,9 @@ def _free(c: str, comma_lead: bool = False, bare: bool = False) -> Responsibilit
             continue
         verb = free_verb(chunk)
         if verb is None:
+            if _DUE_CHUNK.match(chunk):
+                due_text = due_text or chunk  # （2024年底前，市发改委牵头）
+                continue
             pending.append(chunk)
             continue
         role = _verb_role(verb.group())
@@ -396,6 +403,7 @@ def _free(c: str, comma_lead: bool = False, bare: bool = False) -> Responsibilit
     names = restore_prefixes([*lead, *responsible, *support])
     result = _split_roles(names[: len(lead)], names[len(lead) :], explicit=explicit)
     result.leaders = _dedupe(leaders)
+    result.due_text = due_text
     return result
 
 
@@ -527,7 +535,7 @@ def parse_line(line: str, rules: ClauseRules) -> Responsibility | None:
     return None
 
 
-_INLINE_KEY = re.compile(r"[。；;]\s*(?=" + KEY.pattern + ")")
+_INLINE_KEY = re.compile(r"(?:[。；;，,]|\s)\s*(?=" + KEY.pattern + ")")
 
 
 def split_inline(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibility | None]:
