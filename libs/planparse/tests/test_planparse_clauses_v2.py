@@ -397,3 +397,16 @@ def test_keys_after_a_comma_or_a_space_and_a_deadline_first():
     ]
     assert str(measure(doc, "3.").due) == "2024-12-31"
     assert measure(doc, "1.").title == "推进甲项工作"
+
+
+def test_sub_items_under_a_title_only_item():
+    doc = one(
+        "某区方案\n\n一、任务\n1.推进集团化办学\n（1）新组建教育集团3个；\n（2）推进集团内师资流动；\n"
+        "（3）开展联合教研。（区教育局牵头，区财政局配合）\n2.加强师资建设\n"
+        "①招聘教师100名（区人社局负责）；\n②培训校长50名（区教育局负责）。\n"
+    )
+    assert [(m.path, m.lead, m.supporting) for m in doc.measures] == [
+        (("一", "1."), ("区教育局",), ("区财政局",)),
+        (("一", "2.", "①"), ("区人社局",), ()),
+        (("一", "2.", "②"), ("区教育局",), ()),
+    ]

@@ -186,7 +186,12 @@ def _lift_sub_points(node: Node) -> None:
 
     ``1. 做好X。（1）…（2）…（A、B负责）`` is one measure of A and B, not two measures.
     """
-    if not node.children or node.resp or not node.has_body:
+    if not node.children or node.resp:
+        return
+    # A title-only parent is a section, unless it is itself a numbered item (1.) whose
+    # children are sub-items (（1）, ①, 1)).
+    sub_items = node.level >= 3 and all(c.level >= 4 for c in node.children)
+    if not node.has_body and not sub_items:
         return
     with_resp = [c for c in node.children if c.resp or c.children]
     if with_resp != [node.children[-1]] or node.children[-1].children:
