@@ -186,3 +186,30 @@ def test_five_thousand_rows(tmp_path):
     (document,) = parse_bytes(path.read_bytes(), "big.xlsx").documents
     assert len(document.measures) == 5000
     assert all(m.lead == ("市发展改革委",) for m in document.measures)
+
+
+def test_goal_column_and_responsible_unit_with_person():
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["序号", "重点任务", "工作目标", "牵头单位", "责任单位及责任人", "完成时限"])
+    ws.append([1, "推进老旧小区改造", "完成改造120个", "区住建局", "区财政局、各街道", "2024年底"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (document,) = parse_bytes(buffer.getvalue(), "表.xlsx").documents
+    (m,) = document.measures
+    assert m.title == "推进老旧小区改造"
+    assert [(t.value, t.unit) for t in m.targets] == [(120, "个")]
+    assert m.lead == ("区住建局",) and m.supporting == ("区财政局", "各街道")
+    assert m.leaders == ()
+
+
+def test_enterprises_and_branches_keep_their_printed_names():
+    (document,) = parse_text(
+        "某市方案\n\n一、任务\n\n1.保障电力供应。（市发改委、国网某某供电公司、某某供电局、人民银行某某分行负责）\n"
+    ).documents
+    assert document.measures[0].departments == (
+        "市发改委",
+        "国网某某供电公司",
+        "某某供电局",
+        "人民银行某某分行",
+    )

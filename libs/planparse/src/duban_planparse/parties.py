@@ -95,7 +95,8 @@ def has_own_prefix(name: str) -> bool:
 # A name that is a place or a body of a place is never given another place's prefix:
 # 市商务局、乐昌市、仁化县 is not 市乐昌市; 团市委 is not 市团市委.
 _IS_PLACE = re.compile(
-    r"(?:[市县区旗镇乡州盟]|街道|开发区|新区|园区)$|[省市县区旗]委|"
+    r"(?:[市县区旗镇乡州盟]|街道|开发区|新区|园区|公司|集团|供电局|分行|支行|海关)$|[省市县区旗]委|"
+    r"^(?:国网|国家电网|南方电网|南网|中国|中石|中铁|中交|中建|中核|中航)|"
     r"(?:市|县|区|旗|镇|乡|街道|州|盟)(?:人民政府|政府|管委会|管理委员会|办事处|党委|党工委)|"
     r"^(?:团|中共|共青团)"
 )

@@ -14,13 +14,14 @@ _CN = "一二三四五六七八九十"
 # Order matters: the first pattern that matches a header cell decides its role.
 _ROLE_COLUMNS = (
     ("seq", re.compile(r"^(?:序号|编号|序|号)$")),
-    ("leader", re.compile(r"领导|责任人")),
+    ("leader", re.compile(r"^(?!.*(?:单位|部门|处室)).*(?:领导|责任人)")),
     ("support", re.compile(r"(?:配合|协办|协助|参与|协同|协作)")),
     ("lead", re.compile(r"牵头|主责|主办")),
-    ("resp", re.compile(r"(?:责任|承办|负责|实施)(?:单位|部门|主体)|^(?:单位|部门)$")),
+    ("resp", re.compile(r"(?:责任|承办|负责|实施)(?:单位|部门|主体|处室|科室)|^(?:单位|部门)$")),
     ("due", re.compile(r"时限|时间|期限|节点|进度|完成时")),
-    ("skip", re.compile(r"备注|说明|成效|完成情况|进展")),
-    ("task", re.compile(r"任务|内容|措施|事项|工作|目标|举措|项目|指标|名称|要点|领域")),
+    ("skip", re.compile(r"备注|说明|完成情况|进展|序列")),
+    ("goal", re.compile(r"目标|指标|成效|标准")),
+    ("task", re.compile(r"任务|内容|措施|事项|工作|举措|项目|名称|要点|领域")),
 )
 _KEYS = {
     "leader": "责任领导",
@@ -59,6 +60,8 @@ def _header_roles(cells: list[str]) -> dict[str, int] | None:
                 tasks.append(index)
         elif role and role not in roles:
             roles[role] = index
+    if not tasks and "goal" in roles:
+        tasks = [roles.pop("goal")]  # 目标任务 | 牵头单位: the goal is the measure
     if not tasks or not ({"lead", "resp", "support"} & roles.keys()):
         return None
     # The last task column is the measure; an earlier one (重点任务) is its section.
@@ -125,8 +128,11 @@ def table_lines(rows: list[list[str]]) -> list[str]:
         if _header_roles(cells) is not None:
             continue  # a header repeated on every printed page
         task = cell("task")
+        goal = cell("goal")
         if not task:
             continue
+        if goal and goal != task:
+            task = f"{task.rstrip('。；;')}。{goal}"
         group = cell("section")
         if group and group != section and group != task:
             section = group
