@@ -1,11 +1,13 @@
 """Responsibility clauses: who leads, who supports, which leader answers for a measure.
 
-Shapes understood (brackets may be （）, (), 〔〕 or 【】, or none when the clause has a line
-of its own):
-  A、B、C按职责分工负责 · A负责 · 各部门按职责分工负责 · A牵头，B、C配合
-  责任单位：A，B、C。逗号前为牵头单位，下同   (the note carries forward with 下同)
-  牵头单位：A；责任单位：B、C · 责任领导：X；牵头单位：A；责任单位：B
-  部门分工：A牵头，各地、各部门配合
+Shapes understood (brackets （）()〔〕[]［］【】, or none: a line of its own, the end of a
+paragraph after 。/，, the start of a paragraph or its last sentence):
+  A、B、C按职责分工负责 · A、B等负责 · 各部门按职责分工负责 · A牵头，B、C配合
+  A、B分别牵头，C配合 · 由分管副市长负责，A牵头，会同B，相关部门配合 · A（牵头）、B
+  牵头单位：A；责任主体：各县（市、区）；配合单位：B · 协同责任单位/牵头负责领导/责任人：…
+  责任单位：A，B、C。逗号前为牵头单位，下同 · （A牵头，各有关单位配合，以下不再逐项列出，下同）
+  部门分工：A牵头，各地、各部门配合 · 市政府分管领导：X；牵头单位：A
+Notes (下同, conventions) are applied and dropped; leaders go to ``leaders``.
 """
 
 from __future__ import annotations
@@ -608,7 +610,3 @@ def split_leading(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibili
         if parsed is not None and parsed.parties:
             return paragraph[:start] + rest[end:], parsed
     return paragraph, None
-
-
-def collective_of(names: list[str]) -> list[str]:
-    return [n for n in names if is_collective(n)]
