@@ -264,8 +264,12 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
     """
     if len(content) > MAX_CLAUSE:
         return None
-    if not _ROLE_HINT.search(content) and (not bare or not _bare_list(content)):
+    # Under an announced convention any list of parties is a clause; a bracket that merely
+    # closes its paragraph must list departments only (（各旗县） may be prose).
+    listed = (rules.bare_lists and _party_list(content)) or (bare and _bare_list(content))
+    if not _ROLE_HINT.search(content) and not listed:
         return None
+    bare = bare or rules.bare_lists
     c = _SPACE.sub("", content).strip("。；;，,")
     if not c:
         return None
@@ -315,6 +319,11 @@ def _parties(text: str) -> list[str] | None:
     if not names or not all(looks_like_party(n) for n in names):
         return None
     return restore_prefixes(names)
+
+
+def _party_list(content: str) -> bool:
+    names = split_parties(_SPACE.sub("", content).strip("。；;，,"))
+    return bool(names) and all(looks_like_party(n) for n in names)
 
 
 def _bare_list(content: str) -> bool:
