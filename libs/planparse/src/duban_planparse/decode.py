@@ -197,6 +197,14 @@ def _table_grid(table: Any) -> list[list[str]]:
     return rows
 
 
+def _numbering_element(document: Any) -> Any:
+    """numbering.xml of the document, or None (python-docx raises when it is absent)."""
+    try:
+        return document.part.numbering_part.element
+    except (KeyError, NotImplementedError, AttributeError):
+        return None
+
+
 def _docx_text(data: bytes, filename: str) -> str:
     try:
         import docx
@@ -209,15 +217,18 @@ def _docx_text(data: bytes, filename: str) -> str:
         raise PlanParseError(f"无法读取 Word 文件（不是有效的 .docx）：{filename}") from exc
     except (SyntaxError, RecursionError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
         raise PlanParseError(f"无法读取 Word 文件（不是有效的 .docx）：{filename}") from exc
+    from .numbering import ListNumbering
     from .tables import table_lines
 
+    number = ListNumbering(_numbering_element(document), document.styles.element)
     lines: list[str] = []
     body = document.element.body
     # Paragraphs and tables in document order (python-docx lists them separately).
     for child in body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append(_run_text(child))
+            text = _run_text(child)
+            lines.append(number(child) + text if text.strip() else text)
         elif tag == "tbl":
             lines.extend(table_lines(_table_grid(child)))
     text = "\n".join(lines)
