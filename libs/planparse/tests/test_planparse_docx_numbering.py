@@ -24,7 +24,7 @@ def _element(tag: str, **attrs: str) -> OxmlElement:
     return element
 
 
-def numbered_docx(paragraphs: list[tuple[str, int | None]], style_numbered: bool = False) -> bytes:
+def numbered_docx(paragraphs: list[tuple[str, int | None]]) -> bytes:
     document = docx.Document()
     numbering = document.part.numbering_part.element
     abstract = _element("w:abstractNum", abstractNumId="90")
@@ -77,3 +77,19 @@ def test_number_formats():
     assert FORMATS["decimalEnclosedCircle"](3) == "③"
     assert FORMATS["upperRoman"](4) == "IV"
     assert FORMATS["upperLetter"](27) == "AA"
+
+
+def test_paragraphs_inside_content_controls_are_read():
+    document = docx.Document()
+    document.add_paragraph("某县方案")
+    document.add_paragraph("一、任务")
+    sdt = _element("w:sdt")
+    content = _element("w:sdtContent")
+    paragraph = document.add_paragraph("1.甲。（县财政局负责）")._p
+    content.append(paragraph)  # moves the paragraph into the control
+    sdt.append(content)
+    document.element.body.insert(2, sdt)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    (parsed,) = parse_bytes(buffer.getvalue(), "sdt.docx").documents
+    assert [m.lead for m in parsed.measures] == [("县财政局",)]

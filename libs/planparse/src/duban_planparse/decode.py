@@ -197,6 +197,18 @@ def _table_grid(table: Any) -> list[list[str]]:
     return rows
 
 
+def _blocks(parent: Any) -> Any:
+    """Paragraphs and tables in order, also inside content controls (w:sdt) WPS and Word add."""
+    for child in parent.iterchildren():
+        tag = _local(child.tag)
+        if tag in ("p", "tbl"):
+            yield child
+        elif tag == "sdt":
+            for content in child.iterchildren():
+                if _local(content.tag) == "sdtContent":
+                    yield from _blocks(content)
+
+
 def _numbering_element(document: Any) -> Any:
     """numbering.xml of the document, or None (python-docx raises when it is absent)."""
     try:
@@ -224,8 +236,8 @@ def _docx_text(data: bytes, filename: str) -> str:
     lines: list[str] = []
     body = document.element.body
     # Paragraphs and tables in document order (python-docx lists them separately).
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
+    for child in _blocks(body):
+        tag = _local(child.tag)
         if tag == "p":
             text = _run_text(child)
             lines.append(number(child) + text if text.strip() else text)
