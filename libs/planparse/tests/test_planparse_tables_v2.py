@@ -213,3 +213,31 @@ def test_enterprises_and_branches_keep_their_printed_names():
         "某某供电局",
         "人民银行某某分行",
     )
+
+
+def test_pdf_table_extracted_with_single_spaces():
+    text = (
+        "某市2024年重点任务分解表\n序号 重点任务 牵头单位 配合单位 完成时限\n"
+        "1 城镇新增就业1.2万人以上 市人社局 市财政局、各县（市、区）人民政府 2024年12月底\n"
+        "2 新建改造农村公路100公里 市交通运输局 市财政局、\n市自然资源局 2024年10月底\n"
+        "3 推进老旧小区改造，完成改造\n小区120个 市住建局 市财政局 2024年12月底\n"
+        "4 开展消费促进活动 市商务局 2024年6月底\n"
+    )
+    (document,) = parse_text(text).documents
+    assert [(m.title, m.lead, m.supporting, str(m.due)) for m in document.measures] == [
+        (
+            "城镇新增就业1.2万人以上",
+            ("市人社局",),
+            ("市财政局", "各县（市、区）人民政府"),
+            "2024-12-31",
+        ),
+        ("新建改造农村公路100公里", ("市交通运输局",), ("市财政局", "市自然资源局"), "2024-10-31"),
+        ("推进老旧小区改造，完成改造小区120个", ("市住建局",), ("市财政局",), "2024-12-31"),
+        ("开展消费促进活动", ("市商务局",), (), "2024-06-30"),
+    ]
+
+
+def test_pdf_of_a_task_table_equals_its_text(make_pdf):
+    lines = _flattened_text().replace("\t", " ").split("\n")
+    from_pdf = _summary(parse_bytes(make_pdf([lines]), "表.pdf"))
+    assert from_pdf == _summary(parse_text(_text_plan()))

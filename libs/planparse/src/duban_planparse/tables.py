@@ -169,6 +169,8 @@ def pipe_tables_to_lines(text: str) -> str:
         text = _pipe_tables(text)
     if "  " in text or "\t" in text:
         text = _text_tables(text)
+    if " " in text and _SPACED_HINT.search(text):
+        text = _spaced_tables(text)
     return text
 
 
@@ -276,3 +278,90 @@ def _headerless_row(cells: list[str]) -> str | None:
     if due:
         parts.append(f"完成时限：{due}")
     return f"{seq}.{cells[1]}（{'；'.join(parts)}）"
+
+
+_SPACED_HINT = re.compile(r"序号 |编号 ")
+_PARTY_ROLES = ("leader", "lead", "resp", "support")
+
+
+def _spaced_header(line: str) -> tuple[list[str], dict[str, int]] | None:
+    tokens = line.split()
+    if len(tokens) < 3 or len(line) > 80 or not all(_role(t) for t in tokens):
+        return None
+    roles = _header_roles(tokens)
+    if roles is None or roles.get("seq") != 0:
+        return None
+    after = [r for r, i in roles.items() if i > roles["task"]]
+    if any(r not in (*_PARTY_ROLES, "due", "skip") for r in after):
+        return None  # only party, leader and deadline columns may follow the task
+    return tokens, roles
+
+
+def _spaced_tables(text: str) -> str:
+    """A PDF table extracted with single spaces: ``序号 重点任务 牵头单位 配合单位 完成时限``.
+
+    Read only under such a header, whose every word names a column. Each row starts with its
+    number; from the right come the deadline (when it looks like one), then the lists of
+    parties, which fill the party columns in header order (a row without 配合单位 still has its
+    牵头单位); the rest is the task. Lines without a number continue the row above: a list of
+    names ending in 、 goes on, the rest of the line is read like the end of a row.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        header = _spaced_header(lines[i]) if " " in lines[i] else None
+        if header is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        tokens, roles = header
+        block: list[list[str]] = [tokens]
+        i += 1
+        while i < len(lines):
+            words = lines[i].split()
+            if not words:
+                i += 1
+                if i < len(lines) and _SEQ.match((lines[i].split() or [""])[0]):
+                    continue
+                break
+            if _SEQ.match(words[0]) and len(words) >= 2:
+                row = [""] * len(tokens)
+                row[0] = words[0]
+                _fill(row, words[1:], roles, keep_task=True)
+                block.append(row)
+            elif len(block) > 1:
+                _fill(block[-1], words, roles, keep_task=False)
+            else:
+                break
+            i += 1
+        out.extend(table_lines(block))
+    return "\n".join(out)
+
+
+def _is_parties(token: str) -> bool:
+    from .parties import looks_like_party, split_parties
+
+    names = split_parties(token)
+    return bool(names) and all(looks_like_party(n) for n in names)
+
+
+def _fill(row: list[str], words: list[str], roles: dict[str, int], keep_task: bool) -> None:
+    party_columns = sorted(at for r, at in roles.items() if r in _PARTY_ROLES)
+    filled = [at for at in party_columns if row[at]]
+    rest = list(words)
+    if filled and row[filled[-1]].endswith(("、", "，", ",")) and rest and _is_parties(rest[0]):
+        row[filled[-1]] += rest.pop(0)  # a list of names wrapped onto this line
+    due = roles.get("due")
+    floor = 1 if keep_task else 0  # a new row keeps at least one word for its task
+    if due is not None and not row[due] and len(rest) > floor and _DUE_CELL.search(rest[-1]):
+        row[due] = rest.pop()
+    parties: list[str] = []
+    free = [at for at in party_columns if not row[at]]
+    while len(rest) > floor and len(parties) < len(free) and _is_parties(rest[-1]):
+        parties.insert(0, rest.pop())
+    for at, names in zip(free, parties, strict=False):
+        row[at] = names
+    if keep_task and "section" in roles and len(rest) > 1:
+        row[roles["section"]] = rest.pop(0)
+    row[roles["task"]] += "".join(rest)
