@@ -241,3 +241,21 @@ def test_pdf_of_a_task_table_equals_its_text(make_pdf):
     lines = _flattened_text().replace("\t", " ").split("\n")
     from_pdf = _summary(parse_bytes(make_pdf([lines]), "表.pdf"))
     assert from_pdf == _summary(parse_text(_text_plan()))
+
+
+def test_section_rows_inside_a_table():
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["序号", "工作任务", "牵头单位", "配合单位", "完成时限"])
+    ws.append(["一", "稳定就业", None, None, None])
+    ws.append([1, "1.开发公益岗位500个", "区人社局", "区财政局", "2024年底"])
+    ws.append(["优化服务（整行合并）"] * 5)
+    ws.merge_cells("A4:E4")
+    ws.append([2, "建设零工市场", "区人社局", "各街道", "2024年6月"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (document,) = parse_bytes(buffer.getvalue(), "表.xlsx").documents
+    assert [(m.path, m.title, m.lead) for m in document.measures] == [
+        (("一", "1."), "开发公益岗位500个", ("区人社局",)),
+        (("二", "2."), "建设零工市场", ("区人社局",)),
+    ]

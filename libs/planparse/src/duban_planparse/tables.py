@@ -9,6 +9,7 @@ a second task column (重点任务 next to 具体措施) groups rows under a sec
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _CN = "一二三四五六七八九十"
 # Order matters: the first pattern that matches a header cell decides its role.
@@ -127,7 +128,16 @@ def table_lines(rows: list[list[str]]) -> list[str]:
 
         if _header_roles(cells) is not None:
             continue  # a header repeated on every printed page
-        task = cell("task")
+        filled = {_clean(c) for c in cells if _clean(c)}
+        seq_text = cell("seq").rstrip("、.．")
+        if len(filled) == 1 or (_CN_SEQ.match(seq_text) and not _has_parties(cell)):
+            # A section row: one text merged across the row, or 一/二 in the 序号 column.
+            title = cell("task") or next(iter(filled))
+            sections += 1
+            section = title
+            lines.append(f"{_cn(sections)}、{title}")
+            continue
+        task = _OWN_NUMBER.sub("", cell("task"))
         goal = cell("goal")
         if not task:
             continue
@@ -154,6 +164,14 @@ def table_lines(rows: list[list[str]]) -> list[str]:
         # A header and nothing under it: keep the words, they are all the table says.
         lines.extend("  ".join(c for c in row if c) for row in rows)
     return lines
+
+
+_CN_SEQ = re.compile(r"^[（(]?[一二三四五六七八九十]{1,3}[）)]?$")
+_OWN_NUMBER = re.compile(r"^(?:\d{1,3}[.．、](?!\d)|[（(]\d{1,3}[）)])")
+
+
+def _has_parties(cell: Callable[[str], str]) -> bool:
+    return any(cell(r) for r in ("lead", "resp", "support", "leader"))
 
 
 def _cn(n: int) -> str:
