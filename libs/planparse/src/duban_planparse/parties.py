@@ -144,23 +144,17 @@ def _join_each_levels(names: list[str]) -> list[str]:
 
 def split_parties(text: str) -> list[str]:
     """Split a list of names on 、，； but never inside brackets: 各县（市、区）人民政府."""
-    parts: list[str]
+    return list(_split_parties(text))
+
+
+@lru_cache(maxsize=8192)
+def _split_parties(text: str) -> tuple[str, ...]:
     if not any(ch in OPENERS for ch in text):
         parts = _SEPARATORS.split(text)
-        return _join_each_levels([n for n in (clean_name(p) for p in parts) if n])
     else:
-        parts = []
-        current: list[str] = []
-        depth = 0
-        for ch in text:
-            if ch in OPENERS:
-                depth += 1
-            elif ch in CLOSERS and depth:
-                depth -= 1
-            elif depth == 0 and ch in "、，,；;/／ \t\n":
-                parts.append("".join(current))
-                current = []
-                continue
-            current.append(ch)
-        parts.append("".join(current))
-    return _join_each_levels([n for n in (clean_name(p) for p in parts) if n])
+        parts = _OUTSIDE_BRACKETS.split(text)
+    return tuple(_join_each_levels([n for n in (clean_name(p) for p in parts) if n]))
+
+
+# A separator followed by a closer before any opener is inside a bracket (one level deep).
+_OUTSIDE_BRACKETS = re.compile(r"(?:[、，,；;/／\s]|和(?=各))+(?![^（(〔【\[［]*[）)〕】\]］])")

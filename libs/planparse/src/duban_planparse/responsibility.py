@@ -266,8 +266,9 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
         return None
     # Under an announced convention any list of parties is a clause; a bracket that merely
     # closes its paragraph must list departments only (（各旗县） may be prose).
-    listed = (rules.bare_lists and _party_list(content)) or (bare and _bare_list(content))
-    if not _ROLE_HINT.search(content) and not listed:
+    if not _ROLE_HINT.search(content) and not (
+        (rules.bare_lists and _party_list(content)) or (bare and _bare_list(content))
+    ):
         return None
     bare = bare or rules.bare_lists
     c = _SPACE.sub("", content).strip("。；;，,")
