@@ -57,9 +57,23 @@ def clean_name(name: str) -> str:
     return _TRAILING_ETC.sub("", name)
 
 
+def _balanced(name: str) -> bool:
+    depth = 0
+    for ch in name:
+        if ch in OPENERS:
+            depth += 1
+        elif ch in CLOSERS:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 @lru_cache(maxsize=4096)
 def looks_like_party(name: str) -> bool:
     if not 2 <= len(name) <= 40 or any(ch in name for ch in "。！？“”《》：:\"'"):
+        return False
+    if name[0] in OPENERS or name[0] in CLOSERS or not _balanced(name):
         return False
     if is_collective(name):
         return True
