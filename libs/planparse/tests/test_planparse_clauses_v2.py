@@ -441,3 +441,27 @@ def test_county_task_list_with_convention_in_the_notice():
     ]
     assert measure(doc, "3.").leaders == ("王某某",)
     assert not [w for w in doc.warnings if "未读出" in w or "未能识别" in w]
+
+
+@pytest.mark.parametrize(
+    ("clause", "lead", "supporting"),
+    [
+        ("（市直各部门按照职责分工抓好落实）", ("市直各部门",), ()),
+        ("（市发改委牵头，各有关部门按照各自职责分工负责）", ("市发改委",), ("各有关部门",)),
+        ("（市教育局、市人社局按职责分工）", ("市教育局",), ("市人社局",)),
+        ("（市发改委为牵头单位，市财政局为配合单位）", ("市发改委",), ("市财政局",)),
+        ("（市发改委牵头负责，市财政局、市商务局参与）", ("市发改委",), ("市财政局", "市商务局")),
+        ("（市发改委会同市财政局负责）", ("市发改委",), ("市财政局",)),
+        ("（市发改委负责，市财政局协助）", ("市发改委",), ("市财政局",)),
+    ],
+)
+def test_verbs_of_responsibility(clause, lead, supporting):
+    (m,) = one(f"某市方案\n\n一、任务\n\n1.甲。{clause}\n").measures
+    assert (m.lead, m.supporting) == (lead, supporting)
+
+
+@pytest.mark.parametrize("text", [")区配合", "[区配合", "（区负责", "区）负责"])
+def test_stray_brackets_never_enter_a_name(text):
+    doc = one("某市方案\n\n一、任务\n\n1." + text)
+    for m in doc.measures:
+        assert not any(ch in d for d in m.departments for ch in "()（）[]")
