@@ -259,3 +259,30 @@ def test_section_rows_inside_a_table():
         (("一", "1."), "开发公益岗位500个", ("区人社局",)),
         (("二", "2."), "建设零工市场", ("区人社局",)),
     ]
+
+
+def test_names_on_lines_of_their_own_inside_a_cell():
+    document = docx.Document()
+    document.add_paragraph("某区任务分工表")
+    table = document.add_table(rows=2, cols=4)
+    for i, text in enumerate(["序号", "工作任务", "牵头单位", "配合单位"]):
+        table.cell(0, i).text = text
+    for i, text in enumerate(["1", "推进老旧小区\n改造", "区住建局", "区财政局\n区城管局\n各街道"]):
+        table.cell(1, i).text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    (parsed,) = parse_bytes(buffer.getvalue(), "表.docx").documents
+    (m,) = parsed.measures
+    assert m.title == "推进老旧小区改造"
+    assert (m.lead, m.supporting) == (("区住建局",), ("区财政局", "区城管局", "各街道"))
+
+
+def test_space_separated_names_in_a_clause():
+    (document,) = parse_text(
+        "某市方案\n\n一、任务\n\n1.甲。（市发改委 市财政局 市商务局）\n"
+        "2.乙。（牵头单位： 市发改委 配合单位：市财政局 市商务局）\n"
+    ).documents
+    assert [(m.lead, m.supporting) for m in document.measures] == [
+        (("市发改委",), ("市财政局", "市商务局")),
+        (("市发改委",), ("市财政局", "市商务局")),
+    ]

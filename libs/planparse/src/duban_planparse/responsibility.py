@@ -47,6 +47,7 @@ def key_role(key: str) -> str:
 
 
 _SPACE = re.compile(r"\s+")
+_NAME_GAP = re.compile(r"(?<=[\u4e00-\u9fff）)])[ \t\u3000]+(?=[\u4e00-\u9fff（(])")
 # Every responsibility clause names a role or a verb of responsibility; other brackets are skipped.
 _ROLE_HINT = re.compile(
     r"负责|牵头|配合|参与|协助|协同|协办|单位|部门|领导|分工|时限|时间|节点|责任|主体|主责"
@@ -272,7 +273,8 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
     ):
         return None
     bare = bare or rules.bare_lists
-    c = _SPACE.sub("", content).strip("。；;，,")
+    # 市发改委 市财政局: a space between two names separates them (a line break may be a wrap).
+    c = _SPACE.sub("", _NAME_GAP.sub("、", content)).strip("。；;，,、")
     if not c:
         return None
     comma_lead = rules.comma_lead

@@ -32,6 +32,8 @@ _KEYS = {
     "due": "完成时限",
 }
 _HEADER_CELL_MAX = 14
+_LIST_ROLES = ("lead", "resp", "support", "leader")
+_CELL_BREAK = re.compile(r"(?<![、，,；;])\s*\n\s*(?![、，,；;])")
 _PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _PIPE_RULE = re.compile(r"^[\s|:\-]+$")
 _TEXT_CELLS = re.compile(r"\t+|\s{2,}")
@@ -124,7 +126,11 @@ def table_lines(rows: list[list[str]]) -> list[str]:
 
         def cell(role: str, cells: list[str] = cells, roles: dict[str, int] = roles) -> str:
             at = roles.get(role)
-            return _clean(cells[at]) if at is not None and at < len(cells) else ""
+            if at is None or at >= len(cells):
+                return ""
+            if role in _LIST_ROLES:  # names on lines of their own inside one cell
+                return _clean(_CELL_BREAK.sub("、", cells[at].strip()))
+            return _clean(cells[at])
 
         if _header_roles(cells) is not None:
             continue  # a header repeated on every printed page
