@@ -465,3 +465,20 @@ def test_stray_brackets_never_enter_a_name(text):
     doc = one("某市方案\n\n一、任务\n\n1." + text)
     for m in doc.measures:
         assert not any(ch in d for d in m.departments for ch in "()（）[]")
+
+
+def test_notes_in_brackets_of_their_own():
+    doc = one(
+        "某市方案\n\n一、任务\n\n1.甲。\n"
+        "责任单位：市发改委、市统计局，各县（市、区）政府（逗号前为牵头单位，下同）\n"
+        "2.乙。\n责任单位：市财政局，市税务局\n"
+        "3.丙。（市商务局、市工信局（排名第一的为牵头单位））\n"
+        "4.丁。（市人社局牵头，市财政局配合）（下同）\n5.戊。\n"
+    )
+    assert roles(doc) == [
+        ("1.", ("市发改委", "市统计局"), ("各县（市、区）政府",)),
+        ("2.", ("市财政局",), ("市税务局",)),
+        ("3.", ("市商务局",), ("市工信局",)),
+        ("4.", ("市人社局",), ("市财政局",)),
+        ("5.", ("市人社局",), ("市财政局",)),
+    ]

@@ -248,6 +248,12 @@ def find_clauses(
         if close - open_ > MAX_CLAUSE:
             continue
         content = text[open_ + 1 : close]
+        if found and _only_notes(content):
+            # （市人社局牵头，市财政局配合）（下同）: a note in brackets of its own.
+            notes = _note_kinds(content)
+            found.carry = found.carry or ("same" in notes and not {"comma", "first"} & notes)
+            spans.append((open_, close + 1))
+            continue
         closing = not text[close + 1 : close + 4].strip("。；;，,.　 \t").split("\n", 1)[0]
         parsed = parse_clause(content, rules, bare=closing or rules.bare_lists)
         if parsed is not None:
@@ -256,6 +262,28 @@ def find_clauses(
         elif unread is not None and _CLAUSE_LIKE.search(content):
             unread.append(content.strip())
     return found, spans
+
+
+def _note_kinds(text: str) -> set[str]:
+    return {k for m in _NOTE_PART.finditer(text) for k, v in m.groupdict().items() if v}
+
+
+def _only_notes(text: str) -> bool:
+    """（下同） · （逗号前为牵头单位，下同）: nothing but notes."""
+    squeezed = _SPACE.sub("", text)
+    return bool(_NOTE_PART.search(squeezed)) and not _NOTE_STRIP.sub("", squeezed).strip(
+        "。；;，, "
+    )
+
+
+_INNER_BRACKETS = re.compile(r"[（(〔【\[［]([^（()）〔〕【】\[\]［］]{1,60})[）)〕】\]］]")
+
+
+def _unwrap_notes(c: str) -> str:
+    """市统计局，各县（市、区）政府（逗号前为牵头单位，下同）: the note leaves its brackets."""
+    return _INNER_BRACKETS.sub(
+        lambda m: "，" + m.group(1) if _only_notes(m.group(1)) else m.group(0), c
+    )
 
 
 def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Responsibility | None:
@@ -280,15 +308,18 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
     comma_lead = rules.comma_lead
     carry = False
     if "为牵头" in c or "同" in c or "不再" in c:
-        notes = {k for m in _NOTE_PART.finditer(c) for k, v in m.groupdict().items() if v}
+        c = _unwrap_notes(c)
+        notes = _note_kinds(c)
         if notes:
             c = _NOTE_STRIP.sub("", c).strip("。；;，,")
             if "comma" in notes:
                 comma_lead = True
                 if "same" in notes:
                     rules.comma_lead = True
-            if "first" in notes and "same" in notes:
-                rules.comma_lead = False
+            if "first" in notes:
+                comma_lead = False  # 排名第一的为牵头单位 overrides 逗号前 for this clause
+                if "same" in notes:
+                    rules.comma_lead = False
             # 下同 after a convention carries the convention; after parties, the parties.
             carry = "same" in notes and not ({"comma", "first"} & notes)
             bare = True  # the note names the list's convention
