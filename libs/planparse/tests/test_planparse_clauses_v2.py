@@ -482,3 +482,19 @@ def test_notes_in_brackets_of_their_own():
         ("4.", ("市人社局",), ("市财政局",)),
         ("5.", ("市人社局",), ("市财政局",)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("printed", "leaders"),
+    [
+        ("县委常委、副县长王某某", ("县委常委、副县长王某某",)),
+        ("张某某、李某某", ("张某某", "李某某")),
+        ("李副县长、张副县长", ("李副县长", "张副县长")),
+    ],
+)
+def test_leaders_titles_and_names(printed, leaders):
+    (m,) = one(
+        f"某县方案\n\n一、任务\n\n1.甲。\n责任领导：{printed}\n牵头单位：县水利局\n"
+    ).measures
+    assert m.leaders == leaders
+    assert m.departments == ("县水利局",)

@@ -481,6 +481,18 @@ def _split_roles(lead: list[str], support: list[str], explicit: bool = False) ->
 _ROLE_WORD = re.compile(r"牵头|配合|参与|协助|协同|协办|会同|负责")
 
 
+def _people(value: str) -> list[str]:
+    """县委常委、副县长王某某 is one person (titles, then the name); 张三、李四 are two."""
+    people: list[str] = []
+    for piece in split_parties(value):
+        titled = any(_LEADER.search(piece[:-k]) for k in (1, 2, 3))  # 副县长 + a name
+        if people and is_leader(people[-1]) and not is_leader(piece) and titled:
+            people[-1] = f"{people[-1]}、{piece}"
+        else:
+            people.append(piece)
+    return people
+
+
 def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
     matches = list(KEY.finditer(c))
     segments: list[tuple[str, str]] = []
@@ -497,7 +509,7 @@ def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
         if not value:
             continue
         if role == "leader":
-            result.leaders.extend(n for n in split_parties(value) if n)
+            result.leaders.extend(_people(value))
         elif role == "due":
             result.due_text = value
         elif role in ("lead", "support", "resp", "free") and _ROLE_WORD.search(
