@@ -498,3 +498,30 @@ def test_leaders_titles_and_names(printed, leaders):
     ).measures
     assert m.leaders == leaders
     assert m.departments == ("县水利局",)
+
+
+def test_unnumbered_paragraphs_with_their_own_clauses_are_measures():
+    doc = one(
+        "某市2024年工作要点\n\n一、重点任务\n"
+        "推进X工作，完成目标。（市发改委牵头，市财政局配合）\n"
+        "推进Y工作。\n牵头单位：市工信局\n配合单位：市科技局\n"
+        "推进Z工作。（市商务局负责）\n"
+        "二、保障措施\n加强组织领导。建立工作机制。\n强化督促检查。定期通报进展。\n"
+    )
+    assert [(m.path, m.title, m.lead, m.supporting) for m in doc.measures] == [
+        (("一", "第1段"), "推进X工作，完成目标", ("市发改委",), ("市财政局",)),
+        (("一", "第2段"), "推进Y工作", ("市工信局",), ("市科技局",)),
+        (("一", "第3段"), "推进Z工作", ("市商务局",), ()),
+        (("二",), "保障措施", (), ()),
+    ]
+
+
+def test_keyed_lines_then_a_convention_line():
+    doc = one(
+        "某市方案\n\n说明：责任单位中逗号前为牵头单位。\n\n一、任务\n\n"
+        "1.甲。\n牵头单位：市人社局\n责任单位：市教育局、市财政局，各区人民政府\n完成时限：2023年12月底前\n"
+    )
+    (m,) = doc.measures
+    assert m.lead == ("市人社局",)
+    assert m.supporting == ("市教育局", "市财政局", "各区人民政府")
+    assert str(m.due) == "2023-12-31"

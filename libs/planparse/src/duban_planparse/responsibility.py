@@ -505,6 +505,7 @@ def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
     responsible: list[str] = []
     has_lead_key = any(role == "lead" for role, _ in segments)
     explicit = False
+    convention = False
     for role, value in segments:
         if not value:
             continue
@@ -554,7 +555,8 @@ def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
                 names = restore_prefixes([*head_names, *tail_names])
                 lead += names[: len(head_names)]
                 support += names[len(head_names) :]
-                explicit = True
+                # A lead by convention: a 牵头单位 line of the same measure still comes first.
+                convention = True
             else:
                 names = _parties(value)
                 if names is None:
@@ -564,7 +566,7 @@ def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
         support = support + responsible
     elif responsible:
         lead, support = responsible[:1], responsible[1:] + support
-    result.explicit_lead = explicit or (bool(lead) and not responsible)
+    result.explicit_lead = explicit or (bool(lead) and not responsible and not convention)
     names = restore_prefixes([*lead, *support])
     result.lead = _dedupe(names[: len(lead)])
     result.supporting = [n for n in _dedupe(names[len(lead) :]) if n not in result.lead]

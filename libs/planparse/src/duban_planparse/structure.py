@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .responsibility import (
+    KEY,
     ClauseRules,
     Responsibility,
     find_clauses,
@@ -40,7 +41,13 @@ class Node:
     clauses: int = 0  # clauses found in this node's own text
 
     def add_text(self, s: str) -> None:
-        if self.parts and not self.closed and self.parts[-1][-1][-1] not in _SENTENCE_END:
+        if (
+            self.parts
+            and not self.closed
+            and self.parts[-1][-1][-1] not in _SENTENCE_END
+            and not KEY.match(s)  # 牵头单位：… opens a line of its own
+            and not KEY.match(self.parts[-1][0])  # and nothing continues it
+        ):
             self.parts[-1].append(s)  # a page break in mid-sentence
         else:
             self.parts.append([s])
@@ -93,6 +100,8 @@ def analyse(node: Node, rules: ClauseRules) -> None:
     """Fill responsibility, text and title of ``node`` and its subtree, in document order."""
     if not node.children:
         _split_enumerated(node, rules)
+    if not node.children:
+        _split_paragraphs(node, rules)
     remaining: list[str] = []
     for paragraph in node.paragraphs:
         standalone = parse_line(paragraph, rules)
@@ -138,6 +147,42 @@ def _ordinal(match: re.Match[str]) -> tuple[str, int]:
     if match.group("circle"):
         return "circle", ord(match.group("circle")) - 0x2460 + 1
     return "num", int(match.group("num"))
+
+
+def _units(paragraphs: list[str], rules: ClauseRules) -> list[list[str]]:
+    """Paragraphs with the clause lines that follow them (牵头单位：… on lines of their own)."""
+    units: list[list[str]] = []
+    for paragraph in paragraphs:
+        if units and parse_line(paragraph, ClauseRules(rules.comma_lead, rules.bare_lists)):
+            units[-1].append(paragraph)
+        else:
+            units.append([paragraph])
+    return units
+
+
+def _split_paragraphs(node: Node, rules: ClauseRules) -> None:
+    """二、重点任务 / 推进X。（A牵头） / 推进Y。（B牵头）: unnumbered paragraphs that each name
+    their own parties under a title-only heading are measures, never one merged measure."""
+    paragraphs = node.paragraphs
+    if len(paragraphs) < 3 or not node.heading or "。" in node.heading:
+        return
+    units = _units(paragraphs[1:], rules)
+    if len(units) < 2:
+        return
+    owned = 0
+    for unit in units:
+        probe = Node(node.level + 1, "", (), "")
+        probe.parts = [[p] for p in unit]
+        analyse(probe, ClauseRules(rules.comma_lead, rules.bare_lists))
+        owned += bool(probe.resp) and not probe.resp.carry
+    if owned < 2 or owned < len(units) - 1:
+        return  # an introduction without a clause is allowed, nothing else
+    node.parts = [[paragraphs[0]]]
+    for index, unit in enumerate(units, start=1):
+        label = f"第{index}段"
+        child = Node(node.level + 1, label, (*node.path, label), unit[0])
+        child.parts = [[p] for p in unit]
+        node.children.append(child)
 
 
 def _split_enumerated(node: Node, rules: ClauseRules) -> None:
