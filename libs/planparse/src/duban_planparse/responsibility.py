@@ -248,7 +248,7 @@ def find_clauses(
         if close - open_ > MAX_CLAUSE:
             continue
         content = text[open_ + 1 : close]
-        if found and _only_notes(content):
+        if found and only_notes(content):
             # （市人社局牵头，市财政局配合）（下同）: a note in brackets of its own.
             notes = _note_kinds(content)
             found.carry = found.carry or ("same" in notes and not {"comma", "first"} & notes)
@@ -268,7 +268,7 @@ def _note_kinds(text: str) -> set[str]:
     return {k for m in _NOTE_PART.finditer(text) for k, v in m.groupdict().items() if v}
 
 
-def _only_notes(text: str) -> bool:
+def only_notes(text: str) -> bool:
     """（下同） · （逗号前为牵头单位，下同）: nothing but notes."""
     squeezed = _SPACE.sub("", text)
     return bool(_NOTE_PART.search(squeezed)) and not _NOTE_STRIP.sub("", squeezed).strip(
@@ -282,7 +282,7 @@ _INNER_BRACKETS = re.compile(r"[（(〔【\[［]([^（()）〔〕【】\[\]［�
 def _unwrap_notes(c: str) -> str:
     """市统计局，各县（市、区）政府（逗号前为牵头单位，下同）: the note leaves its brackets."""
     return _INNER_BRACKETS.sub(
-        lambda m: "，" + m.group(1) if _only_notes(m.group(1)) else m.group(0), c
+        lambda m: "，" + m.group(1) if only_notes(m.group(1)) else m.group(0), c
     )
 
 

@@ -11,6 +11,7 @@ from .responsibility import (
     ClauseRules,
     Responsibility,
     find_clauses,
+    only_notes,
     parse_line,
     split_inline,
     split_leading,
@@ -103,12 +104,16 @@ def analyse(node: Node, rules: ClauseRules) -> None:
     if not node.children:
         _split_paragraphs(node, rules)
     remaining: list[str] = []
+    previous_standalone = False
     for paragraph in node.paragraphs:
         standalone = parse_line(paragraph, rules)
         if standalone is not None:
             node.resp.merge(standalone)
-            node.clauses += 1
+            # 牵头单位：… / 责任单位：… / 完成时限：… on consecutive lines are one clause.
+            node.clauses += not previous_standalone
+            previous_standalone = True
             continue
+        previous_standalone = False
         paragraph, inline = split_inline(paragraph, rules)
         if inline is not None:
             node.resp.merge(inline)
@@ -123,7 +128,7 @@ def analyse(node: Node, rules: ClauseRules) -> None:
     joined = "\n".join(remaining)
     found, spans = find_clauses(joined, rules, node.unread)
     node.resp.merge(found)
-    node.clauses += len(spans)
+    node.clauses += sum(1 for a, b in spans if not only_notes(joined[a + 1 : b - 1]))
     kept = [p.strip() for p in _strip_spans(joined, spans).split("\n") if p.strip()]
     node.text = "\n".join(kept)
     # The heading line is the first paragraph, so the title is the text up to the first 。.
