@@ -590,7 +590,7 @@ def parse_line(line: str, rules: ClauseRules) -> Responsibility | None:
         return None  # bracketed clauses are found by find_clauses
     if KEY.match(s):
         return parse_clause(s, rules)
-    if s.endswith(("负责", "配合", "参与", "分工负责", "牵头")):
+    if "。" not in s and free_verb(s):  # 市发改委牵头，市财政局按职责分工落实
         return parse_clause(s, rules)
     return None
 
