@@ -153,3 +153,12 @@ def test_json_contract_keeps_lists_of_names():
     assert m["lead"] == ["县教育局"] and m["supporting"] == ["县财政局"]
     assert [p["role"] for p in m["parties"]] == ["lead", "supporting"]
     assert {d["name"] for d in data["new_departments"]} == {"某县教育局", "某县财政局"}
+
+
+def test_table_format_lists_new_departments():
+    from duban_planparse.cli import format_table
+
+    result = parse_text("某县方案\n\n一、任务\n\n1.甲。（县人社局牵头，县财政局配合）\n")
+    table = format_table(result)
+    assert "新部门：某县人力资源和社会保障局（文中写作：县人社局）" in table
+    assert "新部门：某县财政局（文中写作：县财政局）" in table
