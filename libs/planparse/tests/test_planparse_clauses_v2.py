@@ -525,3 +525,19 @@ def test_keyed_lines_then_a_convention_line():
     assert m.lead == ("市人社局",)
     assert m.supporting == ("市教育局", "市财政局", "各区人民政府")
     assert str(m.due) == "2023-12-31"
+
+
+def test_a_bracketed_clause_outranks_prose_that_opens_the_paragraph():
+    doc = one(
+        "某市方案\n\n一、任务\n\n"
+        "1.各地负责，确保完成目标任务。（市发改委牵头，市财政局配合）\n"
+        "2.由分管副市长负责，市住建局牵头，相关部门配合，推进改造。（完成时限：2024年底）\n"
+    )
+    first, second = doc.measures
+    assert (first.lead, first.supporting) == (("市发改委",), ("市财政局",))
+    assert (second.lead, second.supporting, second.leaders) == (
+        ("市住建局",),
+        ("相关部门",),
+        ("分管副市长",),
+    )
+    assert second.text == "推进改造。" and str(second.due) == "2024-12-31"

@@ -118,15 +118,22 @@ def analyse(node: Node, rules: ClauseRules) -> None:
         if inline is not None:
             node.resp.merge(inline)
             node.clauses += 1
-        if not node.resp:
-            paragraph, leading = split_leading(paragraph, rules)
-            if leading is not None:
-                node.resp.merge(leading)
-                node.clauses += 1
         remaining.append(paragraph)
     # Clauses are looked for across paragraphs: a page break may fall inside one.
     joined = "\n".join(remaining)
     found, spans = find_clauses(joined, rules, node.unread)
+    if not node.resp and not found:
+        # Only without any other clause: 由…负责，A牵头，B配合，开展… opening a paragraph.
+        for index, paragraph in enumerate(remaining):
+            stripped, leading = split_leading(paragraph, rules)
+            if leading is not None:
+                node.resp.merge(leading)
+                node.clauses += 1
+                remaining[index] = stripped
+                joined = "\n".join(remaining)
+                if spans:  # a bracket with a deadline only: find it again in the new text
+                    _, spans = find_clauses(joined, ClauseRules(rules.comma_lead, rules.bare_lists))
+                break
     node.resp.merge(found)
     node.clauses += sum(1 for a, b in spans if not only_notes(joined[a + 1 : b - 1]))
     kept = [p.strip() for p in _strip_spans(joined, spans).split("\n") if p.strip()]
