@@ -541,3 +541,26 @@ def test_a_bracketed_clause_outranks_prose_that_opens_the_paragraph():
         ("分管副市长",),
     )
     assert second.text == "推进改造。" and str(second.due) == "2024-12-31"
+
+
+@pytest.mark.parametrize(
+    ("clause", "lead", "supporting", "leaders"),
+    [
+        (
+            "（责任单位：市发展改革委（牵头）、市财政局；完成时限：2024年12月）",
+            ("市发展改革委",),
+            ("市财政局",),
+            (),
+        ),
+        (
+            "（责任领导：王某；责任单位：市教育局（牵头）、市财政局）",
+            ("市教育局",),
+            ("市财政局",),
+            ("王某",),
+        ),
+        ("（市发改委、市商务局（牵头））", ("市商务局",), ("市发改委",), ()),
+    ],
+)
+def test_lead_marked_in_a_keyed_list(clause, lead, supporting, leaders):
+    (m,) = one(f"某市方案\n\n一、任务\n\n1.甲。{clause}\n").measures
+    assert (m.lead, m.supporting, m.leaders) == (lead, supporting, leaders)

@@ -336,8 +336,7 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
         if early and early.start() <= 8 and not re.search(r"[，,；;。]", c[: early.start()]):
             c = c[early.start() :]
             key = KEY.match(c)
-    keyed_roles = {key_role(m.group(1)) for m in KEY.finditer(c)} if key else set()
-    if _LEAD_MARK.search(c) and not keyed_roles & {"lead", "leader"}:
+    if _LEAD_MARK.search(c) and not key:
         result = _marked(c)
     else:
         result = _keyed(c, comma_lead) if key else _free(c, comma_lead, bare)
@@ -513,6 +512,13 @@ def _keyed(c: str, comma_lead: bool) -> Responsibility | None:
             result.leaders.extend(_people(value))
         elif role == "due":
             result.due_text = value
+        elif role in ("lead", "resp") and _LEAD_MARK.search(value):
+            marked = _marked(value)  # 责任单位：A（牵头）、B
+            if marked is None:
+                return None
+            lead += marked.lead
+            support += marked.supporting
+            explicit = explicit or bool(marked.lead)
         elif role in ("lead", "support", "resp", "free") and _ROLE_WORD.search(
             _VERB.sub("", value)
         ):
