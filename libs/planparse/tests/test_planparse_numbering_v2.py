@@ -162,3 +162,21 @@ def test_table_format_lists_new_departments():
     table = format_table(result)
     assert "新部门：某县人力资源和社会保障局（文中写作：县人社局）" in table
     assert "新部门：某县财政局（文中写作：县财政局）" in table
+
+
+@pytest.mark.parametrize(
+    ("printed", "proposed"),
+    [
+        ("市财政局", "韶关市财政局"),
+        ("市委宣传部", "韶关市委宣传部"),
+        ("团市委", "团市委"),
+        ("乐昌市", "乐昌市"),
+        ("区财政局", "区财政局"),  # another level: not this city's
+        ("人民银行韶关市分行", "人民银行韶关市分行"),
+        ("市人社局", "韶关市人力资源和社会保障局"),
+    ],
+)
+def test_proposed_names_in_a_city_plan(printed, proposed):
+    from duban_planparse.resolve import propose
+
+    assert propose(printed, "韶关市")[0] == proposed

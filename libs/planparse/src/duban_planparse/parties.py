@@ -116,6 +116,11 @@ _IS_PLACE = re.compile(
 )
 
 
+def is_place_body(name: str) -> bool:
+    """乐昌市, 南雄市人民政府, 团市委, 国网某供电公司: never given another place's prefix."""
+    return bool(_IS_PLACE.search(name))
+
+
 def restore_prefixes(names: list[str]) -> list[str]:
     """（自治区发展改革委、工业和信息化厅） → 自治区发展改革委, 自治区工业和信息化厅.
 

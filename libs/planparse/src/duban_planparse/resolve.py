@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .parties import has_own_prefix, is_collective
+from .parties import has_own_prefix, is_collective, is_place_body
 from .registry import DepartmentRegistry
 
 _LEVEL = re.compile(r"^(自治区|自治州|自治县|省|市(?!场)|县|区(?!域)|州|盟|旗)")
@@ -76,8 +76,8 @@ def propose(name: str, jurisdiction: str | None) -> tuple[str, str | None]:
     level = _LEVEL.match(full)
     if jurisdiction and level and _same_level(level.group(1), jurisdiction):
         return jurisdiction + full[len(level.group(1)) :], jurisdiction
-    if level or has_own_prefix(full) or not jurisdiction:
-        return full, None  # another level's prefix, or a place of its own: as printed
+    if level or has_own_prefix(full) or not jurisdiction or is_place_body(full):
+        return full, None  # another level's prefix, a place or 团市委: as printed
     if _BARE_DEPARTMENT.search(full) and not full.startswith(("人民银行", "国家", "中国")):
         return jurisdiction + full, jurisdiction
     return full, None
