@@ -286,3 +286,16 @@ def test_space_separated_names_in_a_clause():
         (("市发改委",), ("市财政局", "市商务局")),
         (("市发改委",), ("市财政局", "市商务局")),
     ]
+
+
+def test_workbook_without_a_title_row_takes_its_file_name():
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["序号", "工作任务", "牵头单位"])
+    ws.append([1, "推进老旧小区改造", "市住建局"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (document,) = parse_bytes(buffer.getvalue(), "/tmp/韶关市2024年重点任务分解表.xlsx").documents
+    assert document.title == "韶关市2024年重点任务分解表"
+    assert document.jurisdiction == "韶关市"
+    assert document.measures[0].parties[0].proposed == "韶关市住房和城乡建设局"

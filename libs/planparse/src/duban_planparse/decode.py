@@ -9,6 +9,7 @@ openpyxl parses through defusedxml, which refuses entity declarations).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -303,4 +304,13 @@ def _xlsx_text(data: bytes, filename: str) -> str:
     text = "\n".join(lines)
     if not text.strip():
         raise PlanParseError(f"Excel 文件没有文字内容：{filename}")
+    first = next((line for line in lines if line.strip()), "")
+    stem = re.sub(r"\.xlsx$", "", filename.replace("\\", "/").rsplit("/", 1)[-1], flags=re.I)
+    if _HEADING_LINE.match(first) and _CJK.search(stem):
+        # A sheet that starts with its rows: the file's name is the only title it has.
+        text = f"{stem}\n\n{text}"
     return text
+
+
+_HEADING_LINE = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,4}\.)")
+_CJK = re.compile(r"[\u4e00-\u9fff]{4}")
