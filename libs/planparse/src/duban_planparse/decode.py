@@ -21,7 +21,9 @@ from .errors import PlanParseError
 MAX_BYTES = 64 * 1024 * 1024
 # ZIP limits: what a real plan never reaches, far below what would exhaust memory.
 MAX_ZIP_ENTRIES = 2000
-MAX_ZIP_ENTRY = 40 * 1024 * 1024  # inflated size of one part (document.xml, sheet1.xml)
+MAX_ZIP_ENTRY = 40 * 1024 * 1024  # inflated size of one part (an image)
+# An XML part becomes a tree several times its size: 8 MB is some 2,000 pages of plan text.
+MAX_XML_ENTRY = 8 * 1024 * 1024
 MAX_ZIP_TOTAL = 80 * 1024 * 1024  # inflated size of the whole package
 MAX_ZIP_RATIO = 120  # XML compresses 5-20x; a bomb compresses 1000x
 _RATIO_FLOOR = 1024 * 1024  # tiny parts may compress very well; only large ones are judged
@@ -277,7 +279,8 @@ def _zip_kind(data: bytes, filename: str) -> str:
         names.add(info.filename)
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
-        too_big = info.file_size > MAX_ZIP_ENTRY or total > MAX_ZIP_TOTAL
+        limit = MAX_XML_ENTRY if info.filename.endswith((".xml", ".rels")) else MAX_ZIP_ENTRY
+        too_big = info.file_size > limit or total > MAX_ZIP_TOTAL
         if too_big or (info.file_size > _RATIO_FLOOR and ratio > MAX_ZIP_RATIO):
             raise PlanParseError(
                 f"文件解压后过大或压缩比异常（疑似压缩炸弹），拒绝处理：{filename}"

@@ -18,7 +18,7 @@ from typing import Any
 from .errors import PlanParseError
 
 # Inflated sheet XML accepted in full mode: a 5,000-row task table is about 3 MB.
-MAX_SHEET_XML = 24 * 1024 * 1024
+MAX_SHEET_XML = 24 * 1024 * 1024  # all sheets and shared strings together
 MAX_CELLS = 400_000
 
 
