@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import docx
 import pytest
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.unit
 LEVELS = [("chineseCounting", "%1、"), ("chineseCounting", "（%2）"), ("decimal", "%3.")]
 
 
-def _element(tag: str, **attrs: str) -> OxmlElement:
+def _element(tag: str, **attrs: str) -> Any:
     element = OxmlElement(tag)
     for key, value in attrs.items():
         element.set(qn(f"w:{key}"), value)
