@@ -39,12 +39,12 @@ def numbered_docx(paragraphs: list[tuple[str, int | None]]) -> bytes:
     num = _element("w:num", numId="90")
     num.append(_element("w:abstractNumId", val="90"))
     numbering.append(num)
-    for text, ilvl in paragraphs:
-        paragraph = document.add_paragraph(text)
-        if ilvl is None:
+    for content, level in paragraphs:
+        paragraph = document.add_paragraph(content)
+        if level is None:
             continue
         numpr = _element("w:numPr")
-        numpr.append(_element("w:ilvl", val=str(ilvl)))
+        numpr.append(_element("w:ilvl", val=str(level)))
         numpr.append(_element("w:numId", val="90"))
         paragraph._p.get_or_add_pPr().append(numpr)
     buffer = io.BytesIO()
