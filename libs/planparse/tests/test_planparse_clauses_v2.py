@@ -567,3 +567,10 @@ def test_a_bracketed_clause_outranks_prose_that_opens_the_paragraph():
 def test_lead_marked_in_a_keyed_list(clause, lead, supporting, leaders):
     (m,) = one(f"某市方案\n\n一、任务\n\n1.甲。{clause}\n").measures
     assert (m.lead, m.supporting, m.leaders) == (lead, supporting, leaders)
+
+
+def test_contact_details_are_not_part_of_a_name():
+    (m,) = one(
+        "某市方案\n\n一、任务\n\n1.甲。\n牵头单位：市发改委（联系人：张三，电话：12345678）\n配合单位：市财政局\n"
+    ).measures
+    assert (m.lead, m.supporting) == (("市发改委",), ("市财政局",))

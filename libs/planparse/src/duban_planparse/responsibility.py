@@ -47,6 +47,7 @@ def key_role(key: str) -> str:
 
 
 _SPACE = re.compile(r"\s+")
+_CONTACT = re.compile(r"[（(][^（()）]*(?:联系人|电话|联系方式|手机|邮箱)[^（()）]*[）)]")
 _NAME_GAP = re.compile(r"(?<=[\u4e00-\u9fff）)])[ \t\u3000]+(?=[\u4e00-\u9fff（(])")
 # Every responsibility clause names a role or a verb of responsibility; other brackets are skipped.
 _ROLE_HINT = re.compile(
@@ -301,6 +302,8 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
     ):
         return None
     bare = bare or rules.bare_lists
+    if "电话" in content or "联系" in content:
+        content = _CONTACT.sub("", content)  # 市发改委（联系人：张三，电话：…）
     # 市发改委 市财政局: a space between two names separates them (a line break may be a wrap).
     c = _SPACE.sub("", _NAME_GAP.sub("、", content)).strip("。；;，,、")
     if not c:
