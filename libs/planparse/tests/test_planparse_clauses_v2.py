@@ -574,3 +574,16 @@ def test_contact_details_are_not_part_of_a_name():
         "某市方案\n\n一、任务\n\n1.甲。\n牵头单位：市发改委（联系人：张三，电话：12345678）\n配合单位：市财政局\n"
     ).measures
     assert (m.lead, m.supporting) == (("市发改委",), ("市财政局",))
+
+
+def test_paragraphs_followed_by_their_bracketed_clause_lines():
+    doc = one(
+        "某省方案\n\n一、任务\n（一）强化培训\n开展A培训。\n（省人社厅负责）\n开展B培训。\n（省教育厅负责）\n"
+        "（二）其他\n开展C。（省民政厅负责）\n（三）宣传\n开展宣传。\n（省委宣传部负责）\n"
+    )
+    assert [(m.path[-1], m.lead) for m in doc.measures] == [
+        ("第1段", ("省人社厅",)),
+        ("第2段", ("省教育厅",)),
+        ("（二）", ("省民政厅",)),
+        ("（三）", ("省委宣传部",)),  # one paragraph and its clause: one measure
+    ]

@@ -16,7 +16,7 @@ from .responsibility import (
     split_inline,
     split_leading,
 )
-from .text_lines import Line
+from .text_lines import CLOSERS, OPENERS, Line
 
 _SENTENCE_END = set("。！？；：!?;:”’）)〕】」』")
 # A heading line without 。 and at most this long is a title; the body starts on a new line.
@@ -165,7 +165,10 @@ def _units(paragraphs: list[str], rules: ClauseRules) -> list[list[str]]:
     """Paragraphs with the clause lines that follow them (牵头单位：… on lines of their own)."""
     units: list[list[str]] = []
     for paragraph in paragraphs:
-        if units and parse_line(paragraph, ClauseRules(rules.comma_lead, rules.bare_lists)):
+        bare = paragraph.strip()
+        bracketed = bare[:1] in OPENERS and bare.rstrip("。")[-1:] in CLOSERS
+        probe = ClauseRules(rules.comma_lead, rules.bare_lists)
+        if units and (bracketed or parse_line(paragraph, probe)):
             units[-1].append(paragraph)
         else:
             units.append([paragraph])
