@@ -587,3 +587,10 @@ def test_paragraphs_followed_by_their_bracketed_clause_lines():
         ("（二）", ("省民政厅",)),
         ("（三）", ("省委宣传部",)),  # one paragraph and its clause: one measure
     ]
+
+
+def test_a_pdf_that_spaces_every_character():
+    (m,) = one(
+        "某市方案\n\n一、任务\n\n1.甲。（市 发 改 委 牵 头 ， 市 财 政 局 配 合）\n"
+    ).measures
+    assert (m.lead, m.supporting) == (("市发改委",), ("市财政局",))

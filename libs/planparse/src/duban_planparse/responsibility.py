@@ -297,15 +297,20 @@ def parse_clause(content: str, rules: ClauseRules, bare: bool = False) -> Respon
         return None
     # Under an announced convention any list of parties is a clause; a bracket that merely
     # closes its paragraph must list departments only (（各旗县） may be prose).
-    if not _ROLE_HINT.search(content) and not (
+    hinted = content if " " not in content else _SPACE.sub("", content)  # 牵 头 from a PDF
+    if not _ROLE_HINT.search(hinted) and not (
         (rules.bare_lists and _party_list(content)) or (bare and _bare_list(content))
     ):
         return None
     bare = bare or rules.bare_lists
     if "电话" in content or "联系" in content:
         content = _CONTACT.sub("", content)  # 市发改委（联系人：张三，电话：…）
-    # 市发改委 市财政局: a space between two names separates them (a line break may be a wrap).
-    c = _SPACE.sub("", _NAME_GAP.sub("、", content)).strip("。；;，,、")
+    # 市发改委 市财政局: a space between two names separates them (a line break may be a wrap);
+    # 市 发 改 委 (a PDF that spaces every character) is one name.
+    tokens = [t for t in re.split(r"[ \t]+", content) if t]
+    if len(tokens) > 1 and all(len(t) >= 2 for t in tokens):
+        content = _NAME_GAP.sub("、", content)
+    c = _SPACE.sub("", content).strip("。；;，,、")
     if not c:
         return None
     comma_lead = rules.comma_lead
