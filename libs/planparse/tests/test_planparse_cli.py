@@ -12,11 +12,12 @@ from duban_planparse.cli import format_json, format_table
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).parent / "fixtures"
+# The seeds live once, at the repository root (`make run` imports them from there).
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 
 
 def test_table_of_the_guangdong_file():
-    table = format_table(parse_file(FIXTURES / "000_9108b65ab0af5f8f.txt"))
+    table = format_table(parse_file(SEEDS / "000_9108b65ab0af5f8f.txt"))
     assert "文件：关于加强劳务品牌建设的行动方案" in table
     assert "文号：人社部发〔2021〕66号" in table
     assert "共 14 项措施，其中 9 项明确了责任单位" in table
@@ -36,7 +37,7 @@ def test_table_shows_leaders_milestones_and_warnings():
 
 
 def test_table_columns_line_up_with_wide_characters():
-    table = format_table(parse_file(FIXTURES / "003_719c3a43df115ca9.txt"))
+    table = format_table(parse_file(SEEDS / "003_719c3a43df115ca9.txt"))
     rows = [line for line in table.splitlines() if line.startswith("二（一）")]
     assert len(rows) == 3
     assert (
@@ -52,7 +53,7 @@ def _wide(text: str) -> int:
 
 
 def test_json_is_the_to_dict_shape():
-    result = parse_file(FIXTURES / "003_719c3a43df115ca9.txt")
+    result = parse_file(SEEDS / "003_719c3a43df115ca9.txt")
     data = json.loads(format_json(result))
     assert data == json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert data["documents"][0]["doc_number"] == "内人社发〔2022〕3号"

@@ -200,7 +200,7 @@ def test_undecodable_text():
         parse_bytes(data, "odd.txt")
 
 
-SEEDS = Path(__file__).parent / "fixtures"
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 
 
 def _summary(result):

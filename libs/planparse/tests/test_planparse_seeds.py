@@ -25,18 +25,19 @@ from duban_planparse import parse_file
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).parent / "fixtures"
+# The seeds live once, at the repository root (`make run` imports them from there).
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 END_2025 = date(2025, 12, 31)
 
 
 @pytest.fixture(scope="module")
 def guangdong_and_national():
-    return parse_file(FIXTURES / "000_9108b65ab0af5f8f.txt").documents
+    return parse_file(SEEDS / "000_9108b65ab0af5f8f.txt").documents
 
 
 @pytest.fixture(scope="module")
 def inner_mongolia():
-    (document,) = parse_file(FIXTURES / "003_719c3a43df115ca9.txt").documents
+    (document,) = parse_file(SEEDS / "003_719c3a43df115ca9.txt").documents
     return document
 
 

@@ -5,7 +5,15 @@ A pure library: ``parse_file``/``parse_bytes``/``parse_text`` return a ``ParseRe
 """
 
 from .errors import PlanParseError
-from .models import Milestone, ParsedDocument, ParsedMeasure, ParseResult, Target
+from .models import (
+    Milestone,
+    NewDepartment,
+    ParsedDocument,
+    ParsedMeasure,
+    ParseResult,
+    Party,
+    Target,
+)
 from .parser import parse_bytes, parse_file, parse_text
 from .registry import Department, DepartmentRegistry, default_registry
 
@@ -13,9 +21,11 @@ __all__ = [
     "Department",
     "DepartmentRegistry",
     "Milestone",
+    "NewDepartment",
     "ParseResult",
     "ParsedDocument",
     "ParsedMeasure",
+    "Party",
     "PlanParseError",
     "Target",
     "default_registry",

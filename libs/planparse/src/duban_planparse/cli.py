@@ -56,6 +56,9 @@ def _document_table(doc: ParsedDocument) -> list[str]:
     assigned = len(doc.assigned_measures)
     lines.append(f"共 {len(doc.measures)} 项措施，其中 {assigned} 项明确了责任单位")
     lines.extend(f"警告：{w}" for w in doc.warnings)
+    lines.extend(
+        f"新部门：{d.name}（文中写作：{'、'.join(d.printed)}）" for d in doc.new_departments
+    )
     return lines
 
 

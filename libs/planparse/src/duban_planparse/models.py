@@ -32,6 +32,42 @@ class Milestone:
 
 
 @dataclass(frozen=True, slots=True)
+class Party:
+    """One responsible party of a measure, as printed and as resolved in the plan's place."""
+
+    name: str  # as printed (the same string as in ``departments``)
+    role: str  # lead | supporting
+    kind: str  # department | collective
+    canonical: str | None = None  # registry name
+    proposed: str | None = None  # a department the registry does not know, named in full
+    jurisdiction: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "kind": self.kind,
+            "canonical": self.canonical,
+            "proposed": self.proposed,
+            "jurisdiction": self.jurisdiction,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NewDepartment:
+    name: str  # proposed full name (韶关市财政局)
+    printed: tuple[str, ...]  # every form the plan prints it in (市财政局)
+    jurisdiction: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "printed": list(self.printed),
+            "jurisdiction": self.jurisdiction,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedMeasure:
     label: str
     path: tuple[str, ...]
@@ -49,6 +85,7 @@ class ParsedMeasure:
     canonical: tuple[str | None, ...] = ()
     unknown_departments: tuple[str, ...] = ()
     responsibility: str | None = None
+    parties: tuple[Party, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +104,7 @@ class ParsedMeasure:
             "canonical": list(self.canonical),
             "unknown_departments": list(self.unknown_departments),
             "responsibility": self.responsibility,
+            "parties": [p.to_dict() for p in self.parties],
         }
 
 
@@ -83,6 +121,7 @@ class ParsedDocument:
     cites: tuple[str, ...] = ()
     # The plan a transmittal notice carries: 关于印发《X》的通知 → X; otherwise the title.
     plan_title: str | None = None
+    new_departments: tuple[NewDepartment, ...] = ()
 
     @property
     def assigned_measures(self) -> tuple[ParsedMeasure, ...]:
@@ -101,6 +140,7 @@ class ParsedDocument:
             "jurisdiction": self.jurisdiction,
             "cites": list(self.cites),
             "plan_title": self.plan_title,
+            "new_departments": [d.to_dict() for d in self.new_departments],
         }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +12,18 @@ from . import dates
 from .decode import decode
 from .errors import PlanParseError
 from .header import Header, read_header, split_documents
-from .models import Milestone, ParsedDocument, ParsedMeasure, ParseResult, Target
+from .models import (
+    Milestone,
+    NewDepartment,
+    ParsedDocument,
+    ParsedMeasure,
+    ParseResult,
+    Party,
+    Target,
+)
 from .parties import is_collective, restorable_prefix
 from .registry import NATIONAL, DepartmentRegistry, default_registry
+from .resolve import resolve
 from .responsibility import ClauseRules
 from .structure import Node, analyse, build_tree, leaves
 from .targets import contradictions, find_targets
@@ -23,7 +33,6 @@ MAX_WARNINGS = 200
 SCAN_LIMIT = 100_000  # characters of one measure searched for dates and targets
 _NATIONAL_NUMBER = re.compile(r"^(?:国|国办|中办|人社部|发改|财|教|工信部|民发|农|商)")
 _TITLE_LEAD = re.compile(r"^(?:关于)?(?:印发|转发)?[《“]?")
-_COMMA_NOTE = re.compile(r"逗号前(?:的)?(?:单位)?为牵头(?:单位|部门)")
 _ABBREVIATIONS = {"广东省": "粤", "内蒙古自治区": "内"}
 
 
@@ -60,7 +69,23 @@ def parse_text(
     documents = [_document(doc, registry) for doc in split_documents(lines)]
     if not documents:
         raise PlanParseError(f"文件没有可识别的文字内容：{source}")
-    return ParseResult(source, tuple(documents))
+    return ParseResult(source, tuple(_numbers_from_notices(documents)))
+
+
+def _bare_title(title: str | None) -> str:
+    return re.sub(r"[\s《》“”\"]", "", title or "")
+
+
+def _numbers_from_notices(documents: list[ParsedDocument]) -> list[ParsedDocument]:
+    """A notice (关于印发《X》的通知, 文号 N) followed by the plan X: the plan's 文号 is N."""
+    out = list(documents)
+    for i in range(1, len(out)):
+        notice, plan = out[i - 1], out[i]
+        if plan.doc_number or not notice.doc_number or notice.plan_title == notice.title:
+            continue
+        if _bare_title(notice.plan_title) == _bare_title(plan.title):
+            out[i] = replace(plan, doc_number=notice.doc_number)
+    return out
 
 
 def _jurisdiction(header: Header, front_text: str, registry: DepartmentRegistry) -> str | None:
@@ -82,10 +107,39 @@ def _jurisdiction(header: Header, front_text: str, registry: DepartmentRegistry)
     places = Counter(p for p in map(restorable_prefix, header.issuers) if p and len(p) > 1)
     if places:
         return places.most_common(1)[0][0]
-    place = restorable_prefix(_TITLE_LEAD.sub("", header.title))
+    lead = _TITLE_LEAD.sub("", header.title)
+    place = restorable_prefix(lead) or _title_place(lead)
     if place and len(place) > 1:
-        return place
+        # 沈阳市铁西区2024年…: the plan belongs to the district, not to the city.
+        inner = _title_place(lead[len(place) :])
+        return place + inner if inner and inner[-1] in "区县旗" else place
     return next((name for name in known if name in front_text[:3000]), None)
+
+
+_TITLE_PLACE = re.compile(
+    r"^([\u4e00-\u9fff]{1,8}?(?:自治区|自治州|自治县|自治旗|省|市|县|区|州|盟|旗))"
+    r"(?=\d|[“\"《]|关于|人民政府)"
+)
+_NOT_PLACE_START = (
+    "关于",
+    "加强",
+    "推进",
+    "促进",
+    "进一步",
+    "做好",
+    "开展",
+    "实施",
+    "全面",
+    "深入",
+)
+
+
+def _title_place(title: str) -> str | None:
+    """韶关市2024年优化营商环境工作要点 → 韶关市 (a year or 关于 right after the place)."""
+    match = _TITLE_PLACE.match(title)
+    if match is None or title.startswith(_NOT_PLACE_START):
+        return None
+    return match.group(1)
 
 
 def _ref_year(header: Header) -> int | None:
@@ -107,7 +161,7 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
     ref_year = _ref_year(header)
 
     # A note in the preamble (责任单位中逗号前为牵头单位) sets the rule for the whole document.
-    rules = ClauseRules(comma_lead=bool(_COMMA_NOTE.search(front_text[:SCAN_LIMIT])))
+    rules = ClauseRules.from_preamble(front_text[:SCAN_LIMIT])
     tree = build_tree(lines[first_heading:])
     for node in tree:
         analyse(node, rules)
@@ -123,13 +177,23 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
     measures: list[ParsedMeasure] = []
     unknown: dict[str, None] = {}
     all_targets: list[Target] = []
+    measure_warnings: list[str] = []
+    new_departments: dict[str, tuple[list[str], str | None]] = {}
     for node in nodes:
         measure = _measure(node, doc_due, ref_year, jurisdiction, registry)
         measures.append(measure)
         all_targets.extend(measure.targets)
         for name in measure.unknown_departments:
             unknown.setdefault(name)
+        for party in measure.parties:
+            if party.proposed:
+                printed, _ = new_departments.setdefault(party.proposed, ([], party.jurisdiction))
+                if party.name not in printed:
+                    printed.append(party.name)
+        measure_warnings.extend(_measure_warnings(node, measure))
+    measure_warnings.extend(_unassigned_warnings(nodes, measures))
     warnings.extend(f"未识别的部门：{name}" for name in unknown)
+    warnings.extend(measure_warnings)
     warnings.extend(contradictions(all_targets))
     if not measures:
         warnings.append("未识别到任何条目（一、（一）、1. 等编号）")
@@ -149,17 +213,74 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
         jurisdiction=jurisdiction,
         cites=tuple(header.cites),
         plan_title=_plan_title(header.title),
+        new_departments=tuple(
+            NewDepartment(name, tuple(printed), place)
+            for name, (printed, place) in new_departments.items()
+        ),
     )
 
 
-_TRANSMITTED = re.compile(r"(?:印发|转发|下达)《(.+?)》")
+_UNKNOWN_NUMBERING = re.compile(
+    r"^(?:[A-Za-z][.、)）]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ][.、．]?|第\d+(?:项|点)|"
+    r"[一二三四五六七八九十]+[）)]|\d+[-—]\d+|[★☆●○◆◇■□▲△►•])"
+)
+
+
+def _where(measure: ParsedMeasure) -> str:
+    return "".join(measure.path) or measure.label
+
+
+def _measure_warnings(node: Node, measure: ParsedMeasure) -> list[str]:
+    """What the user must check in this measure: unread clauses, items merged into one."""
+    out: list[str] = []
+    where = _where(measure)
+    if node.unread and not measure.departments:
+        out.append(f"{where}：责任单位未能识别（{node.unread[0][:40]}）")
+    if node.clauses >= 2 and len({tuple(r) for r in _clause_leads(node)}) != 1:
+        out.append(f"{where}：含 {node.clauses} 处责任条款，可能合并了多项措施，请核对编号")
+    marks = [line[:4] for line in measure.text.split("\n")[1:] if _UNKNOWN_NUMBERING.match(line)]
+    if len(marks) >= 2:
+        out.append(
+            f"{where}：有未识别的编号（{'、'.join(marks[:3])}…），可能合并了多项措施，请核对"
+        )
+    return out
+
+
+def _clause_leads(node: Node) -> list[list[str]]:
+    return [[raw] for raw in node.resp.raw]
+
+
+def _unassigned_warnings(nodes: list[Node], measures: list[ParsedMeasure]) -> list[str]:
+    """Measures without any party where their siblings have one (or the plan has none at all).
+
+    Goal and safeguard sections (总体要求, 保障措施) name nobody in every measure; they are not
+    a failure to read and are not reported.
+    """
+    groups: dict[tuple[str, ...], list[ParsedMeasure]] = {}
+    for measure in measures:
+        groups.setdefault(measure.path[:-1], []).append(measure)
+    none_at_all = not any(m.departments for m in measures)
+    out = []
+    for node, measure in zip(nodes, measures, strict=True):
+        if measure.departments or node.unread:
+            continue
+        siblings = groups[measure.path[:-1]]
+        assigned = sum(1 for m in siblings if m.departments)
+        if none_at_all or assigned * 2 >= len(siblings):
+            out.append(f"{_where(measure)}：未读出责任单位")
+    return out
+
+
+_TRANSMITTED = re.compile(r"(?:印发|转发|下达)(?:《(.+?)》|(.+?)的通知$)")
 
 
 def _plan_title(title: str) -> str | None:
     if not title:
         return None
     match = _TRANSMITTED.search(title)
-    return match.group(1) if match else title
+    if match is None:
+        return title
+    return match.group(1) or match.group(2)
 
 
 def _measure(
@@ -195,11 +316,20 @@ def _measure(
     collective = [p for p in resp.parties if is_collective(p)]
     canonical: list[str | None] = []
     unknown: list[str] = []
+    parties: list[Party] = []
+    leads = set(resp.lead)
     for party in resp.parties:
-        name = None if party in collective else registry.canonical(party, jurisdiction)
+        kind = "collective" if party in collective else "department"
+        found = resolve(party, jurisdiction, registry)
+        # ``canonical`` keeps the registry's own answer for the printed name.
+        name = None if kind == "collective" else registry.canonical(party, jurisdiction)
         canonical.append(name)
-        if name is None and party not in collective:
+        if name is None and kind == "department":
             unknown.append(party)
+        role = "lead" if party in leads else "supporting"
+        parties.append(
+            Party(party, role, kind, found.canonical, found.proposed, found.jurisdiction)
+        )
     return ParsedMeasure(
         label=node.label,
         path=node.path,
@@ -216,4 +346,5 @@ def _measure(
         canonical=tuple(canonical),
         unknown_departments=tuple(unknown),
         responsibility="；".join(resp.raw) or None,
+        parties=tuple(parties),
     )

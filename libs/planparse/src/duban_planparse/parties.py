@@ -31,7 +31,9 @@ _SINGLE = re.compile(r"^(自治区|省|市(?!场|政)|县|区(?!域)|州|盟|旗
 _COLLECTIVE = re.compile(
     r"^(?:(?:省|市|县|区|自治区|州|盟|旗)?直?(?:各|相关|有关|其他|其它)|全省|全市|全区|全县|所属|所辖)"
 )
-_TRAILING_ETC = re.compile(r"(?:等(?:\d+个|[一二三四五六七八九十]+个)?(?:相关)?(?:部门|单位)?|等)$")
+_TRAILING_ETC = re.compile(
+    r"(?:等(?:\d+个|[一二三四五六七八九十]+个)?(?:相关|有关|其他|成员)?(?:部门|单位|机构)?|等)$"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -40,7 +42,7 @@ def is_collective(name: str) -> bool:
     if len(name) > 16 or not _COLLECTIVE.match(name):
         return False
     core = _TRAILING_GROUP.sub("", name)
-    return len(core) >= 2 and (core[-1] in ORG_SUFFIX_CHARS or core[-1] in "地级")
+    return len(core) >= 2 and (core[-1] in ORG_SUFFIX_CHARS or core[-1] in "地级道班")
 
 
 _BRACKETED_VERB = re.compile(r"[（(](?:按职责分工|按职责)?(?:负责|配合|落实)[）)]$")
@@ -57,9 +59,23 @@ def clean_name(name: str) -> str:
     return _TRAILING_ETC.sub("", name)
 
 
+def _balanced(name: str) -> bool:
+    depth = 0
+    for ch in name:
+        if ch in OPENERS:
+            depth += 1
+        elif ch in CLOSERS:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 @lru_cache(maxsize=4096)
 def looks_like_party(name: str) -> bool:
     if not 2 <= len(name) <= 40 or any(ch in name for ch in "。！？“”《》：:\"'"):
+        return False
+    if name[0] in OPENERS or name[0] in CLOSERS or not _balanced(name):
         return False
     if is_collective(name):
         return True
@@ -92,8 +108,27 @@ def has_own_prefix(name: str) -> bool:
     return bool(_OWN.match(name) or _PROVINCE_FULL.match(name) or restorable_prefix(name))
 
 
+# A name that is a place or a body of a place is never given another place's prefix:
+# 市商务局、乐昌市、仁化县 is not 市乐昌市; 团市委 is not 市团市委.
+_IS_PLACE = re.compile(
+    r"(?:[市县区旗镇乡州盟]|街道|开发区|新区|园区|公司|集团|供电局|分行|支行|海关)$|[省市县区旗]委|"
+    r"^(?:国网|国家电网|南方电网|南网|中国|中石|中铁|中交|中建|中核|中航)|"
+    r"(?:市|县|区|旗|镇|乡|街道|州|盟)(?:人民政府|政府|管委会|管理委员会|办事处|党委|党工委)|"
+    r"^(?:团|中共|共青团)"
+)
+
+
+def is_place_body(name: str) -> bool:
+    """乐昌市, 南雄市人民政府, 团市委, 国网某供电公司: never given another place's prefix."""
+    return bool(_IS_PLACE.search(name))
+
+
 def restore_prefixes(names: list[str]) -> list[str]:
-    """（自治区发展改革委、工业和信息化厅） → 自治区发展改革委, 自治区工业和信息化厅."""
+    """（自治区发展改革委、工业和信息化厅） → 自治区发展改革委, 自治区工业和信息化厅.
+
+    Only a bare department name (工业和信息化厅) takes the prefix printed before it; places,
+    bodies of places and names complete on their own keep exactly what is printed.
+    """
     carried: str | None = None
     out: list[str] = []
     for name in names:
@@ -104,7 +139,7 @@ def restore_prefixes(names: list[str]) -> list[str]:
         if prefix:
             carried = prefix
             out.append(name)
-        elif has_own_prefix(name) or carried is None:
+        elif has_own_prefix(name) or carried is None or _IS_PLACE.search(name):
             out.append(name)
         else:
             out.append(carried + name)
@@ -130,23 +165,17 @@ def _join_each_levels(names: list[str]) -> list[str]:
 
 def split_parties(text: str) -> list[str]:
     """Split a list of names on 、，； but never inside brackets: 各县（市、区）人民政府."""
-    parts: list[str]
+    return list(_split_parties(text))
+
+
+@lru_cache(maxsize=8192)
+def _split_parties(text: str) -> tuple[str, ...]:
     if not any(ch in OPENERS for ch in text):
         parts = _SEPARATORS.split(text)
-        return _join_each_levels([n for n in (clean_name(p) for p in parts) if n])
     else:
-        parts = []
-        current: list[str] = []
-        depth = 0
-        for ch in text:
-            if ch in OPENERS:
-                depth += 1
-            elif ch in CLOSERS and depth:
-                depth -= 1
-            elif depth == 0 and ch in "、，,；;/／ \t\n":
-                parts.append("".join(current))
-                current = []
-                continue
-            current.append(ch)
-        parts.append("".join(current))
-    return _join_each_levels([n for n in (clean_name(p) for p in parts) if n])
+        parts = _OUTSIDE_BRACKETS.split(text)
+    return tuple(_join_each_levels([n for n in (clean_name(p) for p in parts) if n]))
+
+
+# A separator followed by a closer before any opener is inside a bracket (one level deep).
+_OUTSIDE_BRACKETS = re.compile(r"(?:[、，,；;/／\s]|和(?=各))+(?![^（(〔【\[［]*[）)〕】\]］])")

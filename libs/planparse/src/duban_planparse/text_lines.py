@@ -23,18 +23,33 @@ _TRANSLATE = {
     0x000B: "\n",
     0x2028: "\n",
     0x2029: "\n",
+    0xFE52: ".",  # ﹒ small full stop: 1﹒
+    **{0x2474 + i: f"（{i + 1}）" for i in range(20)},  # ⑴
+    **{0x2488 + i: f"{i + 1}." for i in range(20)},  # ⒈
+    **{0x3220 + i: f"（{CN_DIGITS[i + 3] if i < 9 else '十'}）" for i in range(10)},  # ㈠
+    **{0x2776 + i: chr(0x2460 + i) for i in range(10)},  # ❶ → ①
+    **{0x2780 + i: chr(0x2460 + i) for i in range(10)},  # ➀ → ①
+    **{0x278A + i: chr(0x2460 + i) for i in range(10)},  # ➊ → ①
 }
 
 _MD_PREFIX = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+•·]\s+)")
 _BOLD = re.compile(r"\*\*|__")
 
-# Heading labels by level: 第一部分 / 一、 / （一） / 1. / （1） / ①.
+# Heading labels by level: 第一部分 / 一、 / （一） / 1. / 第一条 / （1） / 1) / 1.1 / ①.
 HEADING_PATTERNS = (
     (0, re.compile(r"^(第[一二三四五六七八九十百]{1,4}(?:部分|章|篇))\s*")),
     (1, re.compile(r"^([一二三四五六七八九十百零〇]{1,4})\s*[、.．]\s*")),
     (2, re.compile(r"^[（(]\s*([一二三四五六七八九十百零〇]{1,4})\s*[）)]\s*")),
-    (3, re.compile(r"^(\d{1,3})\s*[.．、](?!\d)\s*")),
+    (3, re.compile(r"^(\d{1,4})\s*[.．、](?!\d)\s*")),
+    (3, re.compile(r"^(第[一二三四五六七八九十百零〇\d]{1,5}条)\s*")),
     (4, re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*")),
+    (4, re.compile(r"^(\d{1,3})\s*[)）]\s*")),
+    (
+        4,
+        re.compile(
+            r"^(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)[.．、]?\s*(?=[\u4e00-\u9fff])(?![万亿元个倍])"
+        ),
+    ),
     (5, re.compile(r"^([①-⑳])\s*")),
 )
 
@@ -78,11 +93,23 @@ class Line:
     rest: str = ""
 
 
-_NEEDS_TRANSLATE = re.compile("[０-９\u3000\u00a0\u200b-\u200d\ufeff\x0b\x0c\u2028\u2029]")
+_NEEDS_TRANSLATE = re.compile(
+    "[０-９\u3000\u00a0\u200b-\u200d\ufeff\x0b\x0c\u2028\u2029\ufe52"
+    "\u2474-\u249b\u3220-\u3229\u2776-\u2793]"
+)
+
+
+# 【牵头单位】市发改委 · [责任单位]市财政局: a key in brackets instead of before a colon.
+_BRACKETED_KEY = re.compile(
+    r"[【\[［〔]\s*((?:牵头|责任|配合|协办|协同|参与|主责|协同责任)(?:单位|部门|领导)|"
+    r"责任主体|完成时限|时间节点|完成时间)\s*[】\]］〕]\s*[：:]?"
+)
 
 
 def normalize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "单位" in text or "领导" in text or "时限" in text or "节点" in text:
+        text = _BRACKETED_KEY.sub(r"\1：", text)
     if _NEEDS_TRANSLATE.search(text):
         text = text.translate(_TRANSLATE)
     if "**" in text or "__" in text:
@@ -98,9 +125,9 @@ def norm_label(level: int, num: str) -> str:
     if level == 2:
         return f"（{num}）"
     if level == 3:
-        return f"{num}."
+        return num if num.startswith("第") else f"{num}."
     if level == 4:
-        return f"（{num}）"
+        return num if "." in num else f"（{num}）"
     return num
 
 
