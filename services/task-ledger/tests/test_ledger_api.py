@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from ledger_helpers import SEEDS, Api
@@ -501,3 +502,46 @@ async def test_a_deactivated_users_token_is_refused_at_once(api: Api) -> None:
     assert r.status_code == 200, r.text
     r = await api.client.get("/api/tasks", headers=sup)
     assert r.status_code == 401 and r.json()["detail"] == "账号不存在或已停用"
+
+
+CITY_PLAN = """关于印发《临江市2025年优化营商环境重点任务分工方案》的通知
+临政办发〔2025〕12号
+
+各区人民政府，市政府各部门：
+　　现将《临江市2025年优化营商环境重点任务分工方案》印发给你们，请认真贯彻落实。
+
+临江市人民政府办公室
+2025年3月10日
+
+临江市2025年优化营商环境重点任务分工方案
+
+一、提升政务服务效能
+（一）深化“一网通办”。推进政务服务事项全程网办。
+牵头单位：市政务服务数据管理局
+责任单位：市直各部门，各区人民政府
+完成时限：2025年12月底
+（二）推行“高效办成一件事”。新增10个集成办理场景。（市政务服务数据管理局牵头，市公安局、市医保局配合）
+"""
+
+
+async def test_a_city_plan_in_its_notice_imports_under_its_own_title_and_jurisdiction(
+    api: Api, tmp_path: Path
+) -> None:
+    """The plan a notice carries is the plan (not 关于印发…的通知); departments the registry does
+    not know are named with the plan's city, never a bare 市…局; groups are flagged."""
+    path = tmp_path / "临江市分工方案.txt"
+    path.write_text(CITY_PLAN, encoding="utf-8")
+    imported = await api.import_seed(path)
+    (doc,) = imported["preview"]["documents"]
+    assert doc["title"] == "临江市2025年优化营商环境重点任务分工方案"
+    assert doc["doc_number"] == "临政办发〔2025〕12号"
+    first, second = doc["measures"]
+    assert [d["name"] for d in first["lead"]] == ["临江市政务服务数据管理局"]
+    assert [(d["printed"], d["collective"]) for d in first["supporting"]] == [
+        ("市直各部门", True),
+        ("各区人民政府", True),
+    ]
+    assert [d["name"] for d in second["supporting"]] == ["临江市公安局", "临江市医疗保障局"]
+    sup = await api.login("supervisor")
+    plans = (await api.client.get("/api/plans", headers=sup)).json()
+    assert "临江市2025年优化营商环境重点任务分工方案" in [p["title"] for p in plans]

@@ -289,6 +289,9 @@ class DepartmentRef(BaseModel):
     level: str | None = Field(description="登记的层级（国家 / 省 / 市 / 县）；未登记：空")
     id: str
     known: bool = Field(description="是否为已登记的单位")
+    collective: bool = Field(
+        default=False, description="是否为集合性表述（如“各区人民政府”“相关部门”），而非单个单位"
+    )
 
 
 class PreviewMeasure(BaseModel):

@@ -26,7 +26,12 @@ def _digest(*parts: str) -> str:
     return hashlib.sha1("/".join(parts).encode()).hexdigest()[:16]
 
 
-def _department_ref(name: str, jurisdiction: str | None) -> dict[str, Any]:
+def _department_ref(
+    name: str, jurisdiction: str | None, party: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A printed name resolved to a department: the registry's, else the parser's proposal
+    named with the plan's jurisdiction (`市财政局` in a 韶关市 plan → 韶关市财政局), else the
+    printed name. Collective groups (各区人民政府, 相关部门) are flagged as such."""
     from duban_planparse import default_registry
 
     found = default_registry().lookup(name, jurisdiction)
@@ -39,14 +44,17 @@ def _department_ref(name: str, jurisdiction: str | None) -> dict[str, Any]:
             "id": directory.department_id(found.jurisdiction, found.name),
             "known": True,
         }
-    place = jurisdiction or "未知"
+    party = party or {}
+    place = party.get("jurisdiction") or jurisdiction or "未知"
+    proposed = party.get("proposed") or name
     return {
         "printed": name,
-        "name": name,
+        "name": proposed,
         "jurisdiction": place,
         "level": None,
-        "id": directory.department_id(place, name),
+        "id": directory.department_id(place, proposed),
         "known": False,
+        "collective": party.get("kind") == "collective",
     }
 
 
@@ -63,6 +71,7 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
             lead = list(m.get("lead") or []) or names[:1]
             supporting = [n for n in (m.get("supporting") or names[1:]) if n not in lead]
             measure_id = f"msr-{_digest(plan_id, '/'.join(m['path']) or m['label'], str(position))}"
+            parties = {p["name"]: p for p in m.get("parties") or []}
             measures.append(
                 {
                     "id": measure_id,
@@ -75,8 +84,10 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
                     "due": m.get("due") or doc.get("due"),
                     "targets": m.get("targets") or [],
                     "milestones": m.get("milestones") or [],
-                    "lead": [_department_ref(n, jurisdiction) for n in lead],
-                    "supporting": [_department_ref(n, jurisdiction) for n in supporting],
+                    "lead": [_department_ref(n, jurisdiction, parties.get(n)) for n in lead],
+                    "supporting": [
+                        _department_ref(n, jurisdiction, parties.get(n)) for n in supporting
+                    ],
                 }
             )
         unknown = sorted(
@@ -85,7 +96,8 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
         documents.append(
             {
                 "plan_id": plan_id,
-                "title": doc["title"],
+                # The plan a notice carries (关于印发《X》的通知 → X), else the document's title.
+                "title": doc.get("plan_title") or doc["title"],
                 "doc_number": doc.get("doc_number"),
                 "issuers": doc.get("issuers") or [],
                 "issued_on": doc.get("issued_on"),
