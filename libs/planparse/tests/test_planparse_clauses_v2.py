@@ -594,3 +594,59 @@ def test_a_pdf_that_spaces_every_character():
         "某市方案\n\n一、任务\n\n1.甲。（市 发 改 委 牵 头 ， 市 财 政 局 配 合）\n"
     ).measures
     assert (m.lead, m.supporting) == (("市发改委",), ("市财政局",))
+
+
+# --- a keyed clause closing the measure's own paragraph, with marks inside its fields -----
+
+
+@pytest.mark.parametrize(
+    ("clause", "lead", "supporting", "leaders"),
+    [
+        (
+            "责任单位：市自然资源局（牵头）、市住房城乡建设局；责任领导：王某某副市长。",
+            ("市自然资源局",),
+            ("市住房城乡建设局",),
+            ("王某某副市长",),
+        ),
+        (
+            "责任单位：市自然资源局（牵头），市住房城乡建设局",
+            ("市自然资源局",),
+            ("市住房城乡建设局",),
+            (),
+        ),
+        (
+            "牵头单位：县农业农村局（联系人：张某，电话：0751-1234567）；配合单位：县财政局",
+            ("县农业农村局",),
+            ("县财政局",),
+            (),
+        ),
+        (
+            "责任单位：区人社局；责任领导：李某（区委常委、副区长）",
+            ("区人社局",),
+            (),
+            ("李某（区委常委、副区长）",),
+        ),
+    ],
+)
+def test_a_keyed_clause_after_the_text_keeps_its_marks_inside_the_fields(
+    clause, lead, supporting, leaders
+):
+    doc = one(
+        f"临江市2025年工作要点\n\n一、要素保障\n\n（一）保障用地需求。加快土地供应。{clause}\n\n（二）优化融资。（市金融办牵头）\n"
+    )
+    first = measure(doc, "（一）")
+    assert (first.lead, first.supporting, first.leaders) == (lead, supporting, leaders)
+    assert measure(doc, "（二）").lead == ("市金融办",)
+
+
+def test_a_note_closing_a_keyed_clause_carries_it_forward():
+    doc = one(
+        "铁西区2025年工作要点\n\n一、就业\n\n（一）稳岗。落实援企稳岗政策。"
+        "责任单位：区人社局、区财政局（下同）\n\n（二）扩岗。开发公益性岗位。\n\n"
+        "（三）兜底。动态清零零就业家庭。（区民政局牵头）\n"
+    )
+    assert roles(doc) == [
+        ("（一）", ("区人社局",), ("区财政局",)),
+        ("（二）", ("区人社局",), ("区财政局",)),
+        ("（三）", ("区民政局",), ()),
+    ]

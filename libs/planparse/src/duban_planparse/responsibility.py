@@ -628,12 +628,20 @@ def split_inline(paragraph: str, rules: ClauseRules) -> tuple[str, Responsibilit
     if match is None:
         return paragraph, None
     tail = paragraph[match.end() :]
-    if any(ch in tail for ch in OPENERS):
-        return paragraph, None  # leave bracketed text to find_clauses
+    if _bracketed_clause(tail):
+        return paragraph, None  # leave bracketed clauses to find_clauses
     parsed = parse_clause(tail, rules)
     if parsed is None:
         return paragraph, None
     return paragraph[: match.start() + 1], parsed
+
+
+def _bracketed_clause(text: str) -> bool:
+    """A bracket in `text` that holds a clause of its own. A lead mark (``A（牵头）、B``), a
+    note (``（下同）``), a leader's titles or contact details inside a keyed field are part of
+    that field."""
+    text = _CONTACT.sub("", _LEAD_MARK.sub("", text))
+    return any(_CLAUSE_LIKE.search(text[start + 1 : end]) for start, end in bracket_groups(text))
 
 
 _EARLY_CLAUSE = re.compile(r"^(?:由|[^，,；;。：:]{2,40}?(?:牵头|负责)[，,；;])")
