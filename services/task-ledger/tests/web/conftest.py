@@ -169,6 +169,7 @@ def ledger_server(
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         environment="test",
+        password_policy=False,  # the page tests' users; test_ledger_auth.py runs the default
         secret_key="web-test-secret-" + uuid.uuid4().hex,
         max_attachment_bytes=1024 * 1024,
         # Topics are shared by the whole test session and task and user ids derive from the
@@ -222,10 +223,10 @@ def fresh_security_state(ledger_server: LedgerServer) -> Iterator[None]:
     """Throttling counts per address and every test comes from 127.0.0.1: start clean."""
     web = ledger_server.app.state.web
     idle = web.idle_timeout
-    ledger_server.app.state.web_throttle.reset()
+    ledger_server.call(ledger_server.app.state.auth.reset_throttle())
     yield
     web.idle_timeout = idle
-    ledger_server.app.state.web_throttle.reset()
+    ledger_server.call(ledger_server.app.state.auth.reset_throttle())
 
 
 @dataclass

@@ -138,6 +138,10 @@ class LoginOut(BaseModel):
     user: UserOut
 
 
+class LogoutOut(BaseModel):
+    logged_out: Literal[True] = True
+
+
 class AttachmentOut(Out):
     id: str
     filename: str
