@@ -100,7 +100,15 @@ def test_no_demo_accounts_in_production(sqlite_url: str, tmp_path: Path) -> None
     counts, users = asyncio.run(seed_and_count())
     assert counts["departments"] > 0 and counts["users"] == 0 and users == 0
     runner = CliRunner()
-    args = ["user", "create", "root", "--password", "Kx7#Lq9-Vault-2026", "--database-url", sqlite_url]
+    args = [
+        "user",
+        "create",
+        "root",
+        "--password",
+        "Kx7#Lq9-Vault-2026",
+        "--database-url",
+        sqlite_url,
+    ]
     created = runner.invoke(app, args)
     assert created.exit_code == 0 and "已创建用户 root（管理员）" in created.output, created.output
     again = runner.invoke(app, args)
