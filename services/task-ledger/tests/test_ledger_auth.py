@@ -442,7 +442,8 @@ async def test_initial_and_reset_passwords_must_be_changed_first_when_forced(
         lisi = await bearer(c, "lisi", STRONG)
         refused = await c.get("/api/tasks", headers=lisi)
         assert refused.status_code == 403 and "请先修改初始密码" in refused.json()["detail"]
-        assert (await c.get("/api/me", headers=lisi)).status_code == 200
+        me = await c.get("/api/me", headers=lisi)
+        assert me.status_code == 200 and me.json()["must_change_password"] is True
         # The pages send the user to the password page.
         assert (await page_login(c, "lisi", STRONG)).headers["location"] == "/password"
         r = await c.get("/tasks")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from duban_common.clock import ManualClock
 from duban_common.embedded_broker import free_port
 from duban_contracts.vocabulary import TaskStatus
+from task_ledger.__main__ import UVICORN_OPTIONS
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.domain.model import Task, User
@@ -182,7 +183,9 @@ def ledger_server(
     ledger = Ledger(settings, clock)
     app = create_app(settings, ledger=ledger)  # background: broker, consumers, outbox relay
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **UVICORN_OPTIONS
+    )
     server = uvicorn.Server(config)
     holder: dict[str, Any] = {}
     thread = threading.Thread(target=_serve, args=(server, holder), daemon=True)

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -413,6 +414,27 @@ def test_login_is_throttled_after_repeated_failures(ledger_server, browsers) -> 
     ledger_server.call(ledger_server.app.state.auth.reset_throttle())  # the lock-out ends
     login_ok = browsers.login(username, fresh=True)
     expect(login_ok.get_by_role("heading", level=1)).to_contain_text("我的任务")
+
+
+def test_a_rotating_forwarded_for_from_loopback_does_not_dodge_the_address_lockout(
+    ledger_server, fresh_security_state
+) -> None:
+    """Issue #22: through the real server (uvicorn with the service's options), a client on
+    loopback sending a new X-Forwarded-For each time was a new address each time."""
+    with httpx.Client(base_url=ledger_server.base_url) as client:
+        for i in range(20):
+            r = client.post(
+                "/api/auth/login",
+                json={"username": f"nobody-{i}", "password": "x"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            )
+            assert r.status_code == 401, r.text
+        r = client.post(
+            "/api/auth/login",
+            json={"username": "supervisor", "password": "supervisor-demo"},
+            headers={"X-Forwarded-For": "203.0.113.1"},
+        )
+        assert r.status_code == 429 and "登录失败次数过多" in r.json()["detail"]
 
 
 def test_session_cookie_times_out_and_ends_at_logout(ledger_server, browsers) -> None:

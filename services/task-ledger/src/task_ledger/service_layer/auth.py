@@ -29,7 +29,8 @@ from task_ledger.service_layer.uow import Ledger
 SESSION_ENDED = "登录已失效（已退出或已过期），请重新登录"
 USER_GONE = "账号不存在或已停用"
 PASSWORD_CHANGED = "密码已修改，请重新登录"
-# One failed login in this many prunes the counters that no longer matter.
+# One failed (successful) login in this many prunes the counters (sessions) that no longer
+# matter.
 PRUNE_ONE_IN = 50
 
 
@@ -102,6 +103,8 @@ class Authenticator:
         async with self.ledger.transaction() as tx:
             await auth_repo.clear_failures(tx.conn, throttle_keys(username, address)[0])
             session = await self._open(tx.conn, user, kind)
+            if random.randrange(PRUNE_ONE_IN) == 0:
+                await auth_repo.prune_sessions(tx.conn, self.now())
         return session
 
     async def _open(self, conn: AsyncConnection, user: User, kind: str) -> LoginSession:
@@ -147,7 +150,7 @@ class Authenticator:
         new_hash = await self.hashing.hash(new)
         async with self.ledger.transaction() as tx:
             await auth_repo.set_credentials(tx.conn, user.id, new_hash, False)
-            await auth_repo.revoke_user_sessions(tx.conn, user.id, self.now())
+            await auth_repo.revoke_user_sessions(tx.conn, user.id)
             tx.users_changed = True
             tx.audit(user.id, "user.password", "user", user.id, None, {})
             fresh = await repo.get_user(tx.conn, user.id) or user

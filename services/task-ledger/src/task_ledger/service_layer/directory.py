@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from dataclasses import replace
 
 from duban_contracts import events as ev
@@ -255,7 +254,7 @@ async def update_user(
             must_change = s.forces_password_change if new_hash is not None else None
             await auth_repo.set_credentials(tx.conn, user.id, new_hash, must_change)
             if new_hash is not None:
-                await auth_repo.revoke_user_sessions(tx.conn, user.id, time.time())
+                await auth_repo.revoke_user_sessions(tx.conn, user.id)
             user = await repo.get_user(tx.conn, user.id) or user
         _user_event(tx, user, actor.id)
     return user

@@ -96,11 +96,15 @@ async def revoke_session(conn: AsyncConnection, sid: str) -> None:
     )
 
 
-async def revoke_user_sessions(conn: AsyncConnection, user_id: str, now: float) -> None:
-    """Every session of a user ends; expired rows go."""
+async def revoke_user_sessions(conn: AsyncConnection, user_id: str) -> None:
+    """Every session of a user ends."""
     s = t.auth_sessions.c
     await conn.execute(update(t.auth_sessions).where(s.user_id == user_id).values(revoked=True))
-    await conn.execute(delete(t.auth_sessions).where(s.expires_at < now))
+
+
+async def prune_sessions(conn: AsyncConnection, now: float) -> None:
+    """Expired sessions can no longer be used: their rows go."""
+    await conn.execute(delete(t.auth_sessions).where(t.auth_sessions.c.expires_at < now))
 
 
 async def password_hash(conn: AsyncConnection, user_id: str) -> str | None:
