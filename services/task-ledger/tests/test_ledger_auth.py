@@ -314,6 +314,28 @@ async def test_a_password_change_revokes_every_token_and_page_session(
             assert (await login(c, "supervisor", STRONG)).status_code == 200
 
 
+async def test_guessing_the_current_password_through_the_change_is_throttled_too(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = ledger_settings(db_url, tmp_path, login_max_failures_per_user=3)
+    async with ledger_app(settings) as (c, _):
+        sup = await bearer(c, "supervisor", "supervisor-demo")
+        for _ in range(3):
+            r = await c.post(
+                "/api/auth/password",
+                json={"current_password": "guess", "new_password": STRONG},
+                headers=sup,
+            )
+            assert r.status_code == 422
+        r = await c.post(
+            "/api/auth/password",
+            json={"current_password": "supervisor-demo", "new_password": STRONG},
+            headers=sup,
+        )
+        assert r.status_code == 429 and "retry-after" in r.headers
+        assert (await login(c, "supervisor", "supervisor-demo")).status_code == 429
+
+
 async def test_a_logged_out_page_cookie_stays_dead_after_a_restart(
     db_url: str, tmp_path: Path
 ) -> None:

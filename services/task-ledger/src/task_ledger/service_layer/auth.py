@@ -138,11 +138,18 @@ class Authenticator:
             await auth_repo.revoke_session(tx.conn, session_id)
             tx.users_changed = True  # this process's token cache forgets at once
 
-    async def change_password(self, user: User, current: str, new: str, kind: str) -> LoginSession:
-        """The user's own change: every earlier session ends, a fresh one of `kind` opens."""
+    async def change_password(
+        self, user: User, current: str, new: str, kind: str, address: str
+    ) -> LoginSession:
+        """The user's own change: every earlier session ends, a fresh one of `kind` opens.
+        A wrong current password counts as a failed login (no guessing through this door)."""
+        wait = await self.retry_after(user.username, address)
+        if wait > 0:
+            raise LoginRefused("登录失败次数过多，请稍后再试", wait)
         async with self.ledger.reading() as conn:
             stored = await auth_repo.password_hash(conn, user.id)
         if not await self.hashing.verify(stored, current[:MAX_PASSWORD_CHARS]):
+            await self.failed(user.username, address)
             raise DomainError("当前密码不正确")
         if new == current:
             raise DomainError("新密码不能与当前密码相同")

@@ -47,14 +47,18 @@ async def login(
     except LoginRefused as refused:
         log.info("login_refused", username=body.username, address=address, api=True)
         if refused.retry_after > 0:
-            minutes = math.ceil(refused.retry_after / 60)
-            raise ApiError(
-                429,
-                f"登录失败次数过多，请 {minutes} 分钟后再试",
-                {"Retry-After": str(math.ceil(refused.retry_after))},
-            ) from None
+            raise _locked(refused) from None
         raise ApiError(401, refused.message) from None
     return _login_out(settings, session)
+
+
+def _locked(refused: LoginRefused) -> ApiError:
+    minutes = math.ceil(refused.retry_after / 60)
+    return ApiError(
+        429,
+        f"登录失败次数过多，请 {minutes} 分钟后再试",
+        {"Retry-After": str(math.ceil(refused.retry_after))},
+    )
 
 
 @router.post("/auth/logout", summary="退出登录，令牌随即失效（所有进程）")
@@ -72,12 +76,17 @@ async def logout(
     summary="修改本人密码：此前的令牌和页面会话全部失效，返回新令牌",
 )
 async def change_password(
-    auth: AuthDep, settings: SettingsDep, me: CurrentUser, body: PasswordChange
+    request: Request, auth: AuthDep, settings: SettingsDep, me: CurrentUser, body: PasswordChange
 ) -> LoginOut:
+    address = client_address(request, settings)
     try:
-        session = await auth.change_password(me, body.current_password, body.new_password, "api")
+        session = await auth.change_password(
+            me, body.current_password, body.new_password, "api", address
+        )
     except HashingBusy:
         raise BUSY from None
+    except LoginRefused as refused:
+        raise _locked(refused) from None
     return _login_out(settings, session)
 
 

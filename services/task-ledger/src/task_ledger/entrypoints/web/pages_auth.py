@@ -113,10 +113,13 @@ async def change_password(request: Request, me: User = Depends(page_user)) -> Re
     if new != _password(form.get("confirm_password")):
         error = "两次输入的新密码不一致。"
     else:
+        address = client_address(request, get_ledger(request).settings)
         try:
-            session = await _auth(request).change_password(me, current, new, "page")
+            session = await _auth(request).change_password(me, current, new, "page", address)
         except HashingBusy:
             error = BUSY
+        except LoginRefused as refused:
+            error = f"失败次数过多，请 {math.ceil(refused.retry_after / 60)} 分钟后再试。"
         except DomainError as exc:
             error = str(exc)
     if error is not None:
