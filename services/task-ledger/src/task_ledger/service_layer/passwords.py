@@ -120,10 +120,14 @@ class Hashing:
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Unknown users are checked against a dummy hash: the answer takes as long either way."""
+        ok = await self._run(functools.partial(self._verify, password_hash, password))
+        return ok and password_hash is not None
+
+    def _verify(self, password_hash: str | None, password: str) -> bool:
+        # In the worker thread: the dummy hash is computed there once, never on the loop.
         s = self.settings
         stored = password_hash or _dummy_hash(s.argon2_time_cost, s.argon2_memory_cost)
-        ok = await self._run(functools.partial(verify_password, self.hasher, stored, password))
-        return ok and password_hash is not None
+        return verify_password(self.hasher, stored, password)
 
     async def hash(self, password: str) -> str:
         return await self._run(functools.partial(self.hasher.hash, password))
