@@ -100,7 +100,15 @@ def test_no_demo_accounts_in_production(sqlite_url: str, tmp_path: Path) -> None
     counts, users = asyncio.run(seed_and_count())
     assert counts["departments"] > 0 and counts["users"] == 0 and users == 0
     runner = CliRunner()
-    args = ["user", "create", "root", "--password", "s3cret-pass", "--database-url", sqlite_url]
+    args = [
+        "user",
+        "create",
+        "root",
+        "--password",
+        "Kx7#Lq9-Vault-2026",
+        "--database-url",
+        sqlite_url,
+    ]
     created = runner.invoke(app, args)
     assert created.exit_code == 0 and "已创建用户 root（管理员）" in created.output, created.output
     again = runner.invoke(app, args)
@@ -108,7 +116,7 @@ def test_no_demo_accounts_in_production(sqlite_url: str, tmp_path: Path) -> None
     # A supervisor limited to plans: the plans must exist, and the root `duban` CLI has it too.
     from duban.cli import app as duban_app
 
-    scoped = ["user", "create", "sup-a", "--password", "s3cret-pass", "--role", "supervisor"]
+    scoped = ["user", "create", "sup-a", "--password", "Kx7#Lq9-Vault-2026", "--role", "supervisor"]
     scoped += ["--plan", "plan-nope", "--database-url", sqlite_url]
     refused = runner.invoke(duban_app, scoped)
     assert refused.exit_code == 2 and "方案不存在：plan-nope" in refused.output, refused.output

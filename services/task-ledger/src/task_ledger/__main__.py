@@ -17,6 +17,11 @@ from task_ledger.bootstrap import prepare_database
 from task_ledger.entrypoints.http import create_app
 from task_ledger.settings import Settings
 
+# The ledger decides who the client is (`entrypoints.deps.client_address`, which believes
+# X-Forwarded-For only from `settings.trusted_proxies`); uvicorn's own proxy handling would
+# believe it from loopback and rewrite the peer before the ledger sees it.
+UVICORN_OPTIONS = {"proxy_headers": False}
+
 
 def _configured() -> Settings:
     settings = Settings()
@@ -40,9 +45,15 @@ def main() -> None:
             port=settings.http_port,
             factory=True,
             workers=settings.http_workers,
+            **UVICORN_OPTIONS,
         )
         return
-    serve(create_app(settings, freeze_heap=True), host=settings.http_host, port=settings.http_port)
+    serve(
+        create_app(settings, freeze_heap=True),
+        host=settings.http_host,
+        port=settings.http_port,
+        **UVICORN_OPTIONS,
+    )
 
 
 if __name__ == "__main__":

@@ -57,6 +57,40 @@ class Settings(ServiceSettings):
     argon2_time_cost: int | None = None
     argon2_memory_cost: int | None = None
     run_consumers: bool = True
+    # Login throttling, shared by the pages and the API and kept in the database so every
+    # process sees it: failures in a window per account and per client address, then a lock.
+    login_max_failures_per_user: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    # Peers whose X-Forwarded-For is believed (addresses or networks of the reverse proxies);
+    # empty: the TCP peer is the client, whatever headers it sends.
+    trusted_proxies: tuple[str, ...] = ()
+    # argon2 runs in threads, at most this many at once per process; a login that would wait
+    # behind more than `password_hash_queue` others gets 503 with Retry-After.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    password_hash_queue: int = Field(default=32, ge=0)
+    # A verified bearer token is trusted this long per process before the database is asked
+    # again: the bound on how long a revocation made by another process takes to apply.
+    token_cache_seconds: float = Field(default=1.0, ge=0, le=30)
+    # Password policy (等保2.0 spirit). `password_policy=False` only for tests and demos.
+    password_policy: bool = True
+    password_min_length: int = Field(default=10, ge=1, le=128)
+    password_min_classes: int = Field(default=3, ge=1, le=4)
+    password_refuse_common: bool = True
+    # Initial and reset passwords must be changed at the first login. None: in production.
+    force_password_change: bool | None = None
+
+    @property
+    def forces_password_change(self) -> bool:
+        if self.force_password_change is None:
+            return self.environment == "production"
+        return self.force_password_change
+
+    @property
+    def secure_cookies(self) -> bool:
+        """HTTPS deployments: `Secure` cookies and HSTS."""
+        return self.public_base_url.startswith("https://")
 
     @model_validator(mode="after")
     def _workers_need_postgres(self) -> Self:

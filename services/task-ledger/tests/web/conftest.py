@@ -23,6 +23,7 @@ from sqlalchemy import select
 from duban_common.clock import ManualClock
 from duban_common.embedded_broker import free_port
 from duban_contracts.vocabulary import TaskStatus
+from task_ledger.__main__ import UVICORN_OPTIONS
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.domain.model import Task, User
@@ -169,6 +170,7 @@ def ledger_server(
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         environment="test",
+        password_policy=False,  # the page tests' users; test_ledger_auth.py runs the default
         secret_key="web-test-secret-" + uuid.uuid4().hex,
         max_attachment_bytes=1024 * 1024,
         # Topics are shared by the whole test session and task and user ids derive from the
@@ -181,7 +183,9 @@ def ledger_server(
     ledger = Ledger(settings, clock)
     app = create_app(settings, ledger=ledger)  # background: broker, consumers, outbox relay
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **UVICORN_OPTIONS
+    )
     server = uvicorn.Server(config)
     holder: dict[str, Any] = {}
     thread = threading.Thread(target=_serve, args=(server, holder), daemon=True)
@@ -222,10 +226,10 @@ def fresh_security_state(ledger_server: LedgerServer) -> Iterator[None]:
     """Throttling counts per address and every test comes from 127.0.0.1: start clean."""
     web = ledger_server.app.state.web
     idle = web.idle_timeout
-    ledger_server.app.state.web_throttle.reset()
+    ledger_server.call(ledger_server.app.state.auth.reset_throttle())
     yield
     web.idle_timeout = idle
-    ledger_server.app.state.web_throttle.reset()
+    ledger_server.call(ledger_server.app.state.auth.reset_throttle())
 
 
 @dataclass

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -410,9 +411,30 @@ def test_login_is_throttled_after_repeated_failures(ledger_server, browsers) -> 
     page.get_by_role("button", name="登录").click()
     expect(page.locator(".flash-error")).to_contain_text("登录失败次数过多")
 
-    ledger_server.app.state.web_throttle.reset()  # the lock-out ends: logins work again
+    ledger_server.call(ledger_server.app.state.auth.reset_throttle())  # the lock-out ends
     login_ok = browsers.login(username, fresh=True)
     expect(login_ok.get_by_role("heading", level=1)).to_contain_text("我的任务")
+
+
+def test_a_rotating_forwarded_for_from_loopback_does_not_dodge_the_address_lockout(
+    ledger_server, fresh_security_state
+) -> None:
+    """Issue #22: through the real server (uvicorn with the service's options), a client on
+    loopback sending a new X-Forwarded-For each time was a new address each time."""
+    with httpx.Client(base_url=ledger_server.base_url) as client:
+        for i in range(20):
+            r = client.post(
+                "/api/auth/login",
+                json={"username": f"nobody-{i}", "password": "x"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            )
+            assert r.status_code == 401, r.text
+        r = client.post(
+            "/api/auth/login",
+            json={"username": "supervisor", "password": "supervisor-demo"},
+            headers={"X-Forwarded-For": "203.0.113.1"},
+        )
+        assert r.status_code == 429 and "登录失败次数过多" in r.json()["detail"]
 
 
 def test_session_cookie_times_out_and_ends_at_logout(ledger_server, browsers) -> None:
@@ -529,3 +551,75 @@ def test_overdue_tasks_turn_red_on_both_homes(ledger_server, browsers) -> None:
         expect(liaison.locator("#extension-form")).to_have_count(0)
     finally:
         ledger_server.clock.set(datetime(2025, 6, 2, 2, 0, tzinfo=UTC))
+
+
+def test_password_page_comes_first_when_forced_and_changes_the_password(
+    ledger_server, browsers
+) -> None:
+    """The password page on a phone: a forced change first, mismatches and the policy refused
+    with Chinese messages, then the new password works and the old one does not. The page
+    satisfies its CSP (no violation reported by the browser)."""
+    from duban_contracts.vocabulary import Role
+    from task_ledger.adapters.repository import auth as auth_repo
+    from task_ledger.domain.model import User
+    from task_ledger.service_layer import directory
+
+    admin = ledger_server.user("user-admin")
+    user = User("user-pw-web", "pw-web", "改密测试", Role.SUPERVISOR)
+    old, new = "Old-Pass-2026!x", "Nq5#wTz8?Lk-2027"
+    ledger_server.call(directory.create_user(ledger_server.ledger, admin, user, old))
+
+    async def force_change() -> None:
+        async with ledger_server.ledger.transaction() as tx:
+            await auth_repo.set_credentials(tx.conn, user.id, None, True)
+
+    ledger_server.call(force_change())
+    page = browsers.new(mobile=True)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.goto("/login")
+    page.get_by_label("用户名").fill("pw-web")
+    page.get_by_label("密码").fill(old)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/password$"))
+    expect(page.get_by_text("这是初始密码或重置后的密码")).to_be_visible()
+    page.goto("/tasks")  # anything else sends the user back
+    page.wait_for_url(re.compile(r"/password$"))
+    expect(page.locator(".flash-warning")).to_contain_text("请先修改初始密码")
+
+    page.get_by_label("当前密码").fill(old)
+    page.get_by_label("新密码", exact=True).fill(new)
+    page.get_by_label("确认新密码").fill(new + "x")
+    page.get_by_role("button", name="修改密码").click()
+    expect(page.locator(".flash-error")).to_contain_text("两次输入的新密码不一致")
+    settings = ledger_server.ledger.settings
+    settings.password_policy = True  # the page tests' server relaxes it; here the default
+    try:
+        page.get_by_label("当前密码").fill(old)
+        page.get_by_label("新密码", exact=True).fill("password")
+        page.get_by_label("确认新密码").fill("password")
+        page.get_by_role("button", name="修改密码").click()
+        expect(page.locator(".flash-error")).to_contain_text("密码不符合要求")
+        expect(page.locator(".flash-error")).to_contain_text("长度至少 10 位")
+    finally:
+        settings.password_policy = False
+    page.get_by_label("当前密码").fill(old)
+    page.get_by_label("新密码", exact=True).fill(new)
+    page.get_by_label("确认新密码").fill(new)
+    page.get_by_role("button", name="修改密码").click()
+    page.wait_for_url(re.compile(r"/(\?.*)?$"))
+    expect(page.locator(".flash-success")).to_contain_text("密码已修改")
+    page.goto("/tasks")
+    expect(page).to_have_url(re.compile(r"/tasks$"))
+    assert violations == []
+
+    other = browsers.new()
+    other.goto("/login")
+    other.get_by_label("用户名").fill("pw-web")
+    other.get_by_label("密码").fill(old)
+    other.get_by_role("button", name="登录").click()
+    expect(other.locator(".flash-error")).to_contain_text("用户名或密码错误")
+    ledger_server.call(ledger_server.app.state.auth.reset_throttle())

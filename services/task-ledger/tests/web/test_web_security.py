@@ -1,4 +1,5 @@
-"""The pages' security helpers without a browser: redirects, throttling, signed sessions."""
+"""The pages' security helpers without a browser: redirects and signed sessions (login
+throttling: tests/test_ledger_auth.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from itsdangerous import URLSafeSerializer
 
 from task_ledger.entrypoints.web.common import safe_next
 from task_ledger.entrypoints.web.session import COOKIE, SALT, SessionMiddleware, WebConfig
-from task_ledger.entrypoints.web.throttle import LoginThrottle
 
 pytestmark = pytest.mark.unit
 
@@ -30,36 +30,6 @@ def test_next_never_leaves_the_site(target: str) -> None:
 
 def test_next_keeps_local_paths() -> None:
     assert safe_next("/tasks/task-1?tab=reports", "/") == "/tasks/task-1?tab=reports"
-
-
-def test_throttle_locks_a_username_then_lets_it_go_after_the_lockout() -> None:
-    clock = Clock()
-    throttle = LoginThrottle(WebConfig(now=clock, max_failures_per_user=3, lockout=600))
-    for _ in range(2):
-        throttle.failed("Liaison-A", "10.0.0.1")
-    assert throttle.retry_after("liaison-a", "10.0.0.2") == 0
-    throttle.failed("liaison-a ", "10.0.0.3")
-    assert throttle.retry_after("LIAISON-A", "10.0.0.9") == 600
-    assert throttle.retry_after("liaison-b", "10.0.0.9") == 0
-    clock.t += 601
-    assert throttle.retry_after("liaison-a", "10.0.0.9") == 0
-
-
-def test_throttle_counts_failures_in_a_window_and_per_address() -> None:
-    clock = Clock()
-    cfg = WebConfig(now=clock, max_failures_per_user=3, max_failures_per_address=4)
-    throttle = LoginThrottle(cfg)
-    throttle.failed("u", "1.1.1.1")
-    throttle.failed("u", "1.1.1.1")
-    clock.t += cfg.failure_window + 1  # old failures fall out of the window
-    throttle.failed("u", "1.1.1.1")
-    assert throttle.retry_after("u", "2.2.2.2") == 0
-    for name in ("v", "w", "x"):
-        throttle.failed(name, "3.3.3.3")
-    assert throttle.retry_after("anyone", "3.3.3.3") == 0
-    throttle.failed("y", "3.3.3.3")
-    assert throttle.retry_after("anyone", "3.3.3.3") > 0
-    assert throttle.retry_after("anyone", "4.4.4.4") == 0
 
 
 def _scope(cookie: str | None) -> dict:

@@ -54,6 +54,33 @@ class UserRow(LedgerBase, table=True):
     active: bool = True
     # The plans a supervisor oversees (JSON list); empty: every plan.
     plan_ids: list[str] | None = _json()
+    # Bumped by a password change, reset or deactivation: every token and page session
+    # issued before carries the old value and stops working.
+    credential_version: int = 0
+    # An initial or reset password that must be changed before anything else.
+    must_change_password: bool = False
+
+
+class LoginThrottleRow(LedgerBase, table=True):
+    """Failed logins of one account (`user:<name>`) or one client address (`addr:<ip>`)."""
+
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    window_start: float = 0.0
+    locked_until: float = 0.0
+
+
+class AuthSessionRow(LedgerBase, table=True):
+    """One login (a bearer token or a page session): logout revokes it."""
+
+    __tablename__ = "auth_session"
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=10)
+    created_at: float = 0.0
+    expires_at: float = 0.0
+    revoked: bool = False
 
 
 class PlanRow(LedgerBase, table=True):
@@ -292,3 +319,5 @@ audit_log = table(AuditRow)
 inbox_messages = table(InboxMessageRow)
 monthly_reports = table(MonthlyReportRow)
 plan_imports = table(PlanImportRow)
+login_throttle = table(LoginThrottleRow)
+auth_sessions = table(AuthSessionRow)

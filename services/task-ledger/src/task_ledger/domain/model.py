@@ -45,6 +45,10 @@ class User:
     # Supervisors and leadership members: the plans they oversee; empty means every plan
     # (the leadership-group office). Ignored for other roles.
     plan_ids: tuple[str, ...] = ()
+    # Tokens and page sessions carry it; a password change, reset or deactivation bumps it.
+    credential_version: int = 0
+    # An initial or reset password: nothing but a password change until it is changed.
+    must_change_password: bool = False
 
 
 @dataclass

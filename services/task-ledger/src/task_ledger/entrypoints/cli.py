@@ -39,7 +39,7 @@ def audit_verify(
 @user_app.command("create")
 def user_create(
     username: Annotated[str, typer.Argument(help="登录名")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="密码（至少 8 位）")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="密码（须符合策略）")],
     role: Annotated[str, typer.Option(help="admin / supervisor / leadership / liaison")] = "admin",
     display_name: Annotated[str, typer.Option(help="显示名")] = "系统管理员",
     department_id: Annotated[str | None, typer.Option(help="所属单位（联络员必填）")] = None,
@@ -58,8 +58,6 @@ def user_create(
     from task_ledger.service_layer.uow import Ledger
     from task_ledger.settings import Settings
 
-    if len(password) < 8:
-        raise typer.BadParameter("密码至少 8 位")
     settings = Settings(database_url=database_url) if database_url else Settings()
     upgrade(settings.database_url, MIGRATIONS)
     user = User(

@@ -1,10 +1,14 @@
-"""Dependencies of the API routes: the ledger, its settings, the bearer-token user and the
-role checks. Routes declare them as `Annotated` types (`me: CurrentUser`, `ledger: LedgerDep`)."""
+"""Dependencies of the API routes: the ledger, its settings, the bearer-token user (its session
+and credential version checked against the database, see `TokenCache`), the client address
+behind trusted proxies and the role checks. Routes declare them as `Annotated` types
+(`me: CurrentUser`, `ledger: LedgerDep`)."""
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Annotated
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,17 +19,16 @@ from task_ledger.domain import authz
 from task_ledger.domain.errors import NotAllowed
 from task_ledger.domain.model import User
 from task_ledger.entrypoints.problems import ApiError
-from task_ledger.service_layer import queries
+from task_ledger.service_layer.auth import Authenticator, LoginSession
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
 TOKEN_SALT = "task-ledger-token"
 bearer = HTTPBearer(auto_error=False)
-# A verified token is trusted for this long before its signature and user are read again:
-# a burst of requests costs one check. Changes made through this process apply at once;
-# another replica's deactivation of a user applies within this time.
-TOKEN_CACHE_SECONDS = 5.0
 TOKEN_CACHE_SIZE = 4096
+MUST_CHANGE_PASSWORD = "请先修改初始密码（POST /api/auth/password）后再使用其他功能"
+# What a user whose initial or reset password must be changed may still do.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/auth/password", "/api/auth/logout", "/api/me"})
 
 
 def get_ledger(request: Request) -> Ledger:
@@ -42,19 +45,63 @@ def get_settings(ledger: LedgerDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def get_authenticator(request: Request) -> Authenticator:
+    return request.app.state.auth  # type: ignore[no-any-return]
+
+
+AuthDep = Annotated[Authenticator, Depends(get_authenticator)]
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """The client's address for throttling. X-Forwarded-For is believed only when the TCP
+    peer is one of `settings.trusted_proxies`: the rightmost address not itself a trusted
+    proxy is the client (an untrusted peer cannot choose its address by a header)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = trusted_networks(settings.trusted_proxies)
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _is_trusted(hop, trusted):
+            return hop[:100]
+    return peer
+
+
+@functools.cache
+def trusted_networks(proxies: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+
+
+def _is_trusted(address: str, trusted: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
 def token_serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt=TOKEN_SALT)
 
 
-def issue_token(settings: Settings, user: User) -> str:
-    return token_serializer(settings).dumps({"uid": user.id})
+def issue_token(settings: Settings, session: LoginSession) -> str:
+    """The token names its session (logout revokes it) and the user's credential version."""
+    user = session.user
+    return token_serializer(settings).dumps(
+        {"uid": user.id, "sid": session.session_id, "cv": user.credential_version}
+    )
 
 
 class TokenCache:
-    """Bearer token -> its user, for TOKEN_CACHE_SECONDS (bounded; cleared on user changes)."""
+    """Bearer token -> its user, for `settings.token_cache_seconds` (bounded in size).
+
+    Changes made through this process (logout, password change, user edits) clear it at once;
+    a revocation made by another process applies here within `token_cache_seconds`, after
+    which the token's session row and credential version are read from the database again."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
+        self.ttl = ledger.settings.token_cache_seconds
         self.version = ledger.users_version
         self.entries: dict[str, tuple[float, User]] = {}
 
@@ -68,9 +115,11 @@ class TokenCache:
         return found[1]
 
     def put(self, token: str, user: User) -> None:
+        if self.ttl <= 0:
+            return
         if len(self.entries) >= TOKEN_CACHE_SIZE:
             self.entries.clear()
-        self.entries[token] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
+        self.entries[token] = (time.monotonic() + self.ttl, user)
 
 
 async def current_user(
@@ -83,24 +132,32 @@ async def current_user(
         raise ApiError(401, "请先登录")
     user = cache.get(credentials.credentials)
     if user is None:
-        user = await _verify_token(ledger, credentials.credentials)
+        user = await _verify_token(request, ledger, credentials.credentials)
         cache.put(credentials.credentials, user)
     request.state.user = user  # the audit of refusals names the user
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise ApiError(403, MUST_CHANGE_PASSWORD)
     return user
 
 
-async def _verify_token(ledger: Ledger, token: str) -> User:
+def token_claims(settings: Settings, token: str) -> dict[str, Any]:
     try:
-        data = token_serializer(ledger.settings).loads(
-            token, max_age=ledger.settings.token_lifetime_seconds
-        )
+        data = token_serializer(settings).loads(token, max_age=settings.token_lifetime_seconds)
     except SignatureExpired:
         raise ApiError(401, "登录已过期，请重新登录") from None
     except BadSignature:
         raise ApiError(401, "登录凭证无效") from None
-    user = await queries.user(ledger, str(data.get("uid")))
-    if user is None or not user.active:
-        raise ApiError(401, "账号不存在或已停用")
+    if not isinstance(data, dict) or not {"uid", "sid", "cv"} <= data.keys():
+        raise ApiError(401, "登录凭证无效")
+    return data
+
+
+async def _verify_token(request: Request, ledger: Ledger, token: str) -> User:
+    data = token_claims(ledger.settings, token)
+    auth: Authenticator = request.app.state.auth
+    user, why = await auth.check_session(str(data["sid"]), str(data["uid"]), int(data["cv"]))
+    if user is None:
+        raise ApiError(401, why)
     return user
 
 

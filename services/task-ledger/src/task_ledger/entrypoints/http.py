@@ -17,6 +17,8 @@ from task_ledger.bootstrap import LedgerService
 from task_ledger.entrypoints import api, problems, web
 from task_ledger.entrypoints.deps import TokenCache
 from task_ledger.entrypoints.limits import BodySizeLimit
+from task_ledger.entrypoints.security import SecurityHeaders
+from task_ledger.service_layer.auth import Authenticator
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
@@ -50,6 +52,7 @@ def create_app(
     )
     app.state.ledger = ledger
     app.state.token_cache = TokenCache(ledger)
+    app.state.auth = Authenticator(ledger)
     problems.install(app)
     app.add_middleware(
         BodySizeLimit,
@@ -58,4 +61,6 @@ def create_app(
     )
     app.include_router(api.router)
     web.install(app)
+    # Outermost: every response, refusals of the limits above included.
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app

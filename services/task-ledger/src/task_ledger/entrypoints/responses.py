@@ -115,6 +115,9 @@ class UserOut(Out):
     email: str | None
     active: bool
     plan_ids: list[str] = Field(description="督查、领导小组成员所督办的方案；空：全部方案")
+    must_change_password: bool = Field(
+        default=False, description="初始或重置的密码须先修改（POST /api/auth/password）"
+    )
 
     @classmethod
     def of(cls, user: User) -> Self:
@@ -128,6 +131,7 @@ class UserOut(Out):
             email=user.email,
             active=user.active,
             plan_ids=list(user.plan_ids),
+            must_change_password=user.must_change_password,
         )
 
 
@@ -136,6 +140,10 @@ class LoginOut(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     user: UserOut
+
+
+class LogoutOut(BaseModel):
+    logged_out: Literal[True] = True
 
 
 class AttachmentOut(Out):

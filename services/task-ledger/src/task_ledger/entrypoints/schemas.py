@@ -26,6 +26,11 @@ class LoginRequest(Request):
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
+class PasswordChange(Request):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class CompletionRequestBody(Request):
     summary: Text
     evidence: list[Short] = Field(default_factory=list, max_length=50)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import replace
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import Channel, JurisdictionLevel, Role
 from task_ledger.adapters import repository as repo
+from task_ledger.adapters.repository import auth as auth_repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import Department, User
+from task_ledger.service_layer.passwords import check_policy, password_hasher
 from task_ledger.service_layer.uow import Ledger, Transaction
 from task_ledger.settings import Settings
 
@@ -38,21 +38,6 @@ def department_id(jurisdiction: str, name: str) -> str:
 
 def liaison_username(dep_id: str) -> str:
     return f"liaison-{dep_id.removeprefix('dep-')}"
-
-
-def password_hasher(settings: Settings) -> PasswordHasher:
-    defaults = PasswordHasher()
-    return PasswordHasher(
-        time_cost=settings.argon2_time_cost or defaults.time_cost,
-        memory_cost=settings.argon2_memory_cost or defaults.memory_cost,
-    )
-
-
-def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
-    try:
-        return hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def _department_event(tx: Transaction, dep: Department, actor_id: str | None) -> None:
@@ -222,12 +207,23 @@ async def create_department(ledger: Ledger, actor: User, dep: Department) -> Dep
     return dep
 
 
+async def _hash(settings: Settings, password: str) -> str:
+    # argon2 is slow on purpose: never on the event loop.
+    return await asyncio.to_thread(password_hasher(settings).hash, password)
+
+
 async def create_user(ledger: Ledger, actor: User, user: User, password: str) -> User:
+    """A new account; its initial password must be changed at first login when the settings
+    force it (production)."""
+    s = ledger.settings
+    check_policy(s, user.username, password)
+    user = replace(user, must_change_password=s.forces_password_change)
+    password_hash = await _hash(s, password)
     async with ledger.transaction() as tx:
         await _check_user(tx, user)
         if await repo.get_user_credentials(tx.conn, user.username) is not None:
             raise DomainError("用户名已存在")
-        await repo.insert_user(tx.conn, user, password_hasher(ledger.settings).hash(password))
+        await repo.insert_user(tx.conn, user, password_hash)
         _user_event(tx, user, actor.id)
     return user
 
@@ -235,14 +231,31 @@ async def create_user(ledger: Ledger, actor: User, user: User, password: str) ->
 async def update_user(
     ledger: Ledger, actor: User, user_id: str, changes: dict[str, object], password: str | None
 ) -> User:
+    """An admin's change. A password reset or a deactivation ends every token and page
+    session of the user (the credential version moves on)."""
+    s = ledger.settings
+    new_hash = None
+    if password:
+        async with ledger.reading() as conn:
+            current = await repo.get_user(conn, user_id)
+        if current is None:
+            raise DomainError("用户不存在")
+        check_policy(s, current.username, password)
+        new_hash = await _hash(s, password)
     async with ledger.transaction() as tx:
         current = await repo.get_user(tx.conn, user_id)
         if current is None:
             raise DomainError("用户不存在")
         user = replace(current, **changes)  # type: ignore[arg-type]
         await _check_user(tx, user)
-        new_hash = password_hasher(ledger.settings).hash(password) if password else None
         await repo.update_user(tx.conn, user, new_hash)
+        deactivated = current.active and not user.active
+        if new_hash is not None or deactivated:
+            must_change = s.forces_password_change if new_hash is not None else None
+            await auth_repo.set_credentials(tx.conn, user.id, new_hash, must_change)
+            if new_hash is not None:
+                await auth_repo.revoke_user_sessions(tx.conn, user.id)
+            user = await repo.get_user(tx.conn, user.id) or user
         _user_event(tx, user, actor.id)
     return user
 

@@ -68,6 +68,8 @@ def user_from(row: Any) -> User:
         email=row.email,
         active=row.active,
         plan_ids=tuple(row.plan_ids or ()),
+        credential_version=row.credential_version,
+        must_change_password=row.must_change_password,
     )
 
 
@@ -98,6 +100,8 @@ async def insert_user(conn: AsyncConnection, user: User, password_hash: str) -> 
             active=user.active,
             plan_ids=list(user.plan_ids),
             password_hash=password_hash,
+            credential_version=user.credential_version,
+            must_change_password=user.must_change_password,
         )
     )
 

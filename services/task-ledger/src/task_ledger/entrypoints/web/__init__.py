@@ -8,7 +8,8 @@ modules at the top of `entrypoints/` (`deps`, `responses`, `downloads`, `refusal
 each other's modules.
 
 Pages (GET) and forms (POST, each with the session's CSRF token):
-  /login, /logout                      sign in (throttled) and out
+  /login, /logout                      sign in (throttled, shared with the API) and out
+  /password                            change one's own password (forced for initial ones)
   /                                    liaison: my department's tasks, reports due, reminders;
                                        supervisor: overview, approvals, escalations, missing reports
   /tasks, /tasks/{id}                  lists (filters) and the task page with its timeline
@@ -29,7 +30,6 @@ from fastapi.staticfiles import StaticFiles
 from task_ledger.entrypoints.web import pages_admin, pages_auth, pages_home, pages_tasks
 from task_ledger.entrypoints.web.common import HERE
 from task_ledger.entrypoints.web.session import SessionMiddleware, WebConfig
-from task_ledger.entrypoints.web.throttle import LoginThrottle
 from task_ledger.service_layer.uow import Ledger
 
 
@@ -38,12 +38,11 @@ def install(app: FastAPI) -> None:
     settings = ledger.settings
     config = WebConfig(absolute_timeout=settings.token_lifetime_seconds)
     app.state.web = config
-    app.state.web_throttle = LoginThrottle(config)
     app.add_middleware(
         SessionMiddleware,
         secret=settings.secret_key.get_secret_value(),
         config=config,
-        secure=settings.public_base_url.startswith("https://"),
+        secure=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.include_router(pages_auth.router)

@@ -30,6 +30,7 @@ from task_ledger.entrypoints.refusals import audit_denied
 from task_ledger.entrypoints.responses import TaskOut
 from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
 from task_ledger.service_layer import queries
+from task_ledger.service_layer.auth import Authenticator
 from task_ledger.service_layer.handlers import AccessDenied
 
 log = get_logger(__name__)
@@ -70,6 +71,13 @@ class LoginRequired(Exception):
     pass
 
 
+class PasswordChangeRequired(Exception):
+    pass
+
+
+PASSWORD_PAGE = "/password"
+
+
 class CsrfRefused(Exception):
     pass
 
@@ -87,23 +95,30 @@ def config_of(request: Request) -> WebConfig:
 
 
 async def current_user(request: Request) -> User | None:
+    """The signed-in user: the session's row must be live and the user's credential version
+    the one the cookie carries (logout or a password change anywhere ends it)."""
     session = get_session(request)
     if session.user_id is None:
         return None
-    user, request.state.unread = await queries.user_and_unread(get_ledger(request), session.user_id)
-    if user is None or not user.active:
+    auth: Authenticator = request.app.state.auth
+    user = await auth.session_user(session.sid, session.user_id, session.version)
+    if user is None:
         session.user_id = None
         session.modified = True
         return None
+    _, request.state.unread = await queries.user_and_unread(get_ledger(request), user.id)
     request.state.user = user  # the audit of refusals names the user
     return user
 
 
 async def page_user(request: Request) -> User:
-    """Dependency of every signed-in page."""
+    """Dependency of every signed-in page. An initial or reset password that must be changed
+    sends the user to the password page first."""
     user = await current_user(request)
     if user is None:
         raise LoginRequired
+    if user.must_change_password and request.url.path != PASSWORD_PAGE:
+        raise PasswordChangeRequired
     return user
 
 
@@ -251,6 +266,9 @@ class PageRoute(APIRoute):
                 path = quote(request.url.path)
                 target = "/login" + (f"?next={path}" if request.method == "GET" else "")
                 response = redirect(target)
+            except PasswordChangeRequired:
+                get_session(request).flash("请先修改初始密码。", "warning")
+                response = redirect(PASSWORD_PAGE)
             except CsrfRefused:
                 response = render(
                     request,

@@ -2,8 +2,9 @@
 a per-session CSRF token, and flash messages.
 
 The cookie is signed with `settings.secret_key` (itsdangerous), so it cannot be forged; it holds
-only ids and timestamps. Logout and expiry revoke the session id in this process, so a copied
-cookie stops working on logout too.
+only ids, the user's credential version and timestamps. A signed-in session is also a row in the
+database (`service_layer.auth`): logout revokes the row and a password change moves the
+credential version on, so a copied cookie stops working in every process and after restarts.
 """
 
 from __future__ import annotations
@@ -36,11 +37,6 @@ class WebConfig:
 
     idle_timeout: float = 30 * 60
     absolute_timeout: float = 8 * 3600
-    # Login throttling: failures counted in a sliding window, then a lock-out.
-    max_failures_per_user: int = 5
-    max_failures_per_address: int = 20
-    failure_window: float = 15 * 60
-    lockout: float = 15 * 60
     now: Callable[[], float] = time.time
     # Session ids ended by logout or timeout, with when; kept as long as a cookie could live.
     revoked: dict[str, float] = field(default_factory=dict)
@@ -62,6 +58,7 @@ class Session:
     seen: float
     user_id: str | None = None
     flashes: list[tuple[str, str]] = field(default_factory=list)
+    version: int = 0  # the user's credential version at login
     modified: bool = True
     cleared: bool = False
 
@@ -77,10 +74,10 @@ class Session:
             self.modified = True
         return out
 
-    def login(self, user_id: str, now: float) -> None:
-        """A fresh session id and CSRF token at login (no session fixation)."""
-        self.sid, self.csrf = secrets.token_urlsafe(18), secrets.token_urlsafe(24)
-        self.user_id, self.created, self.seen = user_id, now, now
+    def login(self, user_id: str, sid: str, version: int, now: float) -> None:
+        """The session row's id and a fresh CSRF token at login (no session fixation)."""
+        self.sid, self.csrf = sid, secrets.token_urlsafe(24)
+        self.user_id, self.version, self.created, self.seen = user_id, version, now, now
         self.modified = True
 
     def check_csrf(self, token: str | None) -> bool:
@@ -93,6 +90,7 @@ class Session:
             "created": self.created,
             "seen": self.seen,
             "uid": self.user_id,
+            "cv": self.version,
             "flash": self.flashes,
         }
 
@@ -141,6 +139,7 @@ class SessionMiddleware:
                 float(data["seen"]),
                 data.get("uid"),
                 [(str(a), str(b)) for a, b in data.get("flash", [])],
+                int(data.get("cv", 0)),
                 modified=False,
             )
         except (BadSignature, KeyError, TypeError, ValueError):

@@ -1,0 +1,526 @@
+"""Login, sessions and passwords (issue #22): one throttle for the pages and the API kept in
+the database, argon2 off the event loop, no enumeration by timing, logout, revocation by a
+password change across processes, the password policy and security headers.
+
+Storage tests run on SQLite and PostgreSQL (`db_url`); "two processes" are two ledger apps
+(two `create_app`, each with its own engine, caches and hashing pool) on one database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ledger_helpers import START, ledger_settings
+
+from duban_common.clock import ManualClock
+from task_ledger.entrypoints.http import create_app
+from task_ledger.service_layer import passwords
+from task_ledger.service_layer.auth import Authenticator
+from task_ledger.service_layer.uow import Ledger
+from task_ledger.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+STRONG = "Xq7#vLp2!mRt-2026"
+STRONGER = "Zr8$kWn4?pQs-2027"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@contextlib.asynccontextmanager
+async def ledger_app(
+    settings: Settings, client: tuple[str, int] = ("127.0.0.1", 5000)
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """One ledger process: its own app, engine, token cache and hashing pool."""
+    ledger = Ledger(settings, ManualClock(START))
+    app = create_app(settings, ledger=ledger, background=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as c:
+            yield c, app
+
+
+def strict(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """The test settings with the default (strict) password policy."""
+    return ledger_settings(db_url, tmp_path, password_policy=True, **overrides)
+
+
+async def login(c: httpx.AsyncClient, username: str, password: str, **kw: Any) -> httpx.Response:
+    return await c.post("/api/auth/login", json={"username": username, "password": password}, **kw)
+
+
+async def bearer(c: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    r = await login(c, username, password)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def page_login(c: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    form = await c.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    return await c.post(
+        "/login", data={"csrf_token": token[1], "username": username, "password": password}
+    )
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html
+    return found[1]
+
+
+# --- the throttle itself (moved from the in-memory tests of the pages, same assertions) ---
+
+
+async def test_throttle_locks_a_username_then_lets_it_go_after_the_lockout(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = ledger_settings(
+        db_url, tmp_path, login_max_failures_per_user=3, login_lockout_seconds=600
+    )
+    async with ledger_app(settings) as (_, app):
+        clock = Clock()
+        throttle = Authenticator(app.state.ledger, now=clock)
+        for _ in range(2):
+            await throttle.failed("Liaison-A", "10.0.0.1")
+        assert await throttle.retry_after("liaison-a", "10.0.0.2") == 0
+        await throttle.failed("liaison-a ", "10.0.0.3")
+        assert await throttle.retry_after("LIAISON-A", "10.0.0.9") == 600
+        assert await throttle.retry_after("liaison-b", "10.0.0.9") == 0
+        clock.t += 601
+        assert await throttle.retry_after("liaison-a", "10.0.0.9") == 0
+
+
+async def test_throttle_counts_failures_in_a_window_and_per_address(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = ledger_settings(
+        db_url, tmp_path, login_max_failures_per_user=3, login_max_failures_per_address=4
+    )
+    async with ledger_app(settings) as (_, app):
+        clock = Clock()
+        throttle = Authenticator(app.state.ledger, now=clock)
+        await throttle.failed("u", "1.1.1.1")
+        await throttle.failed("u", "1.1.1.1")
+        clock.t += settings.login_failure_window_seconds + 1  # old failures fall out
+        await throttle.failed("u", "1.1.1.1")
+        assert await throttle.retry_after("u", "2.2.2.2") == 0
+        for name in ("v", "w", "x"):
+            await throttle.failed(name, "3.3.3.3")
+        assert await throttle.retry_after("anyone", "3.3.3.3") == 0
+        await throttle.failed("y", "3.3.3.3")
+        assert await throttle.retry_after("anyone", "3.3.3.3") > 0
+        assert await throttle.retry_after("anyone", "4.4.4.4") == 0
+
+
+# --- Login defects of issue #22 ---
+
+
+async def test_api_login_is_throttled_and_locked_out_on_the_page_means_locked_out_on_the_api(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Before: 60 wrong API passwords, then the right one answered 200; a user locked out on
+    the page still logged in through the API."""
+    async with ledger_app(ledger_settings(db_url, tmp_path)) as (c, _):
+        for _ in range(5):
+            assert (await login(c, "supervisor", "wrong")).status_code == 401
+        r = await login(c, "supervisor", "supervisor-demo")
+        assert r.status_code == 429, r.text
+        assert "登录失败次数过多" in r.json()["detail"]
+        assert 0 < int(r.headers["retry-after"]) <= 15 * 60
+        # The page refuses the same account too (one policy).
+        page = await page_login(c, "supervisor", "supervisor-demo")
+        assert page.status_code == 429 and "登录失败次数过多" in page.text
+
+        # Locked out through the page's form: the API refuses the account as well.
+        for _ in range(5):
+            assert (await page_login(c, "admin", "wrong")).status_code == 401
+        assert (await login(c, "admin", "admin-demo")).status_code == 429
+
+
+async def test_a_rotating_forwarded_for_from_an_untrusted_peer_does_not_dodge_the_address_limit(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Before: a rotating X-Forwarded-For from loopback avoided the per-address lock-out."""
+    settings = ledger_settings(db_url, tmp_path, login_max_failures_per_address=5)
+    async with ledger_app(settings) as (c, _):
+        for i in range(5):
+            r = await login(c, f"nobody-{i}", "x", headers={"X-Forwarded-For": f"198.51.100.{i}"})
+            assert r.status_code == 401
+        spoofed = {"X-Forwarded-For": "203.0.113.77"}
+        assert (await login(c, "supervisor", "supervisor-demo", headers=spoofed)).status_code == 429
+
+
+async def test_forwarded_for_is_believed_from_a_trusted_proxy_only(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = ledger_settings(
+        db_url, tmp_path, login_max_failures_per_address=5, trusted_proxies=("10.0.0.0/8",)
+    )
+    async with ledger_app(settings, client=("10.1.2.3", 4000)) as (c, _):
+        attacker = {"X-Forwarded-For": "1.2.3.4, 198.51.100.9"}  # spoofed first hop ignored
+        for i in range(5):
+            assert (await login(c, f"nobody-{i}", "x", headers=attacker)).status_code == 401
+        assert (
+            await login(c, "supervisor", "supervisor-demo", headers=attacker)
+        ).status_code == 429
+        # Another client behind the same proxy is not locked out.
+        other = {"X-Forwarded-For": "198.51.100.10"}
+        assert (await login(c, "supervisor", "supervisor-demo", headers=other)).status_code == 200
+
+
+async def test_unknown_usernames_cost_one_argon2_check_like_real_ones(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: an unknown username answered in 1.8 ms, a real one in 122 ms (enumeration)."""
+    calls: list[str] = []
+    real = passwords.verify_password
+
+    def counting(hasher: Any, password_hash: str, password: str) -> bool:
+        calls.append(password_hash)
+        return real(hasher, password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    async with ledger_app(ledger_settings(db_url, tmp_path)) as (c, _):
+        assert (await login(c, "no-such-user", "whatever")).status_code == 401
+        assert (await login(c, "supervisor", "wrong")).status_code == 401
+        assert len(calls) == 2 and all(h.startswith("$argon2") for h in calls)
+        assert (await page_login(c, "no-such-user-either", "whatever")).status_code == 401
+        assert len(calls) == 3
+
+
+async def test_argon2_runs_off_the_event_loop_with_bounded_concurrency(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: argon2 ran on the event loop (8 logins pushed /health/live to 222 ms p50)."""
+    running, peak, threads = [0], [0], set()
+    lock = threading.Lock()
+
+    def slow(hasher: Any, password_hash: str, password: str) -> bool:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+            threads.add(threading.get_ident())
+        time.sleep(0.15)  # a costly hash, blocking whatever thread runs it
+        with lock:
+            running[0] -= 1
+        return False
+
+    monkeypatch.setattr(passwords, "verify_password", slow)
+    settings = ledger_settings(db_url, tmp_path, password_hash_concurrency=2)
+    async with ledger_app(settings) as (c, _):
+        gaps: list[float] = []
+
+        async def ticker() -> None:
+            last = time.monotonic()
+            while True:
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        tick = asyncio.create_task(ticker())
+        results = await asyncio.gather(*(login(c, f"user-{i}", "x") for i in range(6)))
+        tick.cancel()
+        assert [r.status_code for r in results] == [401] * 6
+        assert peak[0] == 2  # bounded
+        assert threading.get_ident() not in threads  # never on the event loop's thread
+        assert max(gaps) < 0.12, max(gaps)  # the loop kept running meanwhile
+
+
+async def test_logins_beyond_the_hashing_queue_get_503_with_retry_after(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow(hasher: Any, password_hash: str, password: str) -> bool:
+        time.sleep(0.2)
+        return False
+
+    monkeypatch.setattr(passwords, "verify_password", slow)
+    settings = ledger_settings(db_url, tmp_path, password_hash_concurrency=1, password_hash_queue=1)
+    async with ledger_app(settings) as (c, _):
+        results = await asyncio.gather(*(login(c, f"user-{i}", "x") for i in range(4)))
+        codes = sorted(r.status_code for r in results)
+        assert codes == [401, 401, 503, 503], codes
+        busy = next(r for r in results if r.status_code == 503)
+        assert busy.headers["retry-after"] == "1" and "登录请求过多" in busy.json()["detail"]
+
+
+# --- Sessions and tokens ---
+
+
+async def test_api_logout_revokes_the_token(db_url: str, tmp_path: Path) -> None:
+    """Before: there was no API logout."""
+    async with ledger_app(ledger_settings(db_url, tmp_path)) as (c, _):
+        sup = await bearer(c, "supervisor", "supervisor-demo")
+        other = await bearer(c, "supervisor", "supervisor-demo")
+        assert (await c.get("/api/me", headers=sup)).status_code == 200
+        r = await c.post("/api/auth/logout", headers=sup)
+        assert r.status_code == 200 and r.json() == {"logged_out": True}
+        refused = await c.get("/api/me", headers=sup)
+        assert refused.status_code == 401 and "已退出" in refused.json()["detail"]
+        assert (await c.get("/api/me", headers=other)).status_code == 200  # one session only
+
+
+async def test_a_password_change_revokes_every_token_and_page_session(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Before: a password change left old bearer tokens valid."""
+    async with ledger_app(strict(db_url, tmp_path)) as (c, app):
+        old = await bearer(c, "supervisor", "supervisor-demo")  # demo logins keep working
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as browser:
+            assert (await page_login(browser, "supervisor", "supervisor-demo")).status_code == 303
+            assert (await browser.get("/")).status_code == 200
+            weak = await c.post(
+                "/api/auth/password",
+                json={"current_password": "supervisor-demo", "new_password": "password"},
+                headers=old,
+            )
+            assert weak.status_code == 422 and "长度至少 10 位" in weak.json()["detail"]
+            wrong = await c.post(
+                "/api/auth/password",
+                json={"current_password": "nope", "new_password": STRONG},
+                headers=old,
+            )
+            assert wrong.status_code == 422 and "当前密码不正确" in wrong.json()["detail"]
+            r = await c.post(
+                "/api/auth/password",
+                json={"current_password": "supervisor-demo", "new_password": STRONG},
+                headers=old,
+            )
+            assert r.status_code == 200, r.text
+            new = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            refused = await c.get("/api/me", headers=old)
+            assert refused.status_code == 401
+            assert (await c.get("/api/me", headers=new)).status_code == 200
+            page = await browser.get("/")
+            assert page.status_code == 303 and page.headers["location"].startswith("/login")
+            assert (await login(c, "supervisor", "supervisor-demo")).status_code == 401
+            assert (await login(c, "supervisor", STRONG)).status_code == 200
+
+
+async def test_guessing_the_current_password_through_the_change_is_throttled_too(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = ledger_settings(db_url, tmp_path, login_max_failures_per_user=3)
+    async with ledger_app(settings) as (c, _):
+        sup = await bearer(c, "supervisor", "supervisor-demo")
+        for _ in range(3):
+            r = await c.post(
+                "/api/auth/password",
+                json={"current_password": "guess", "new_password": STRONG},
+                headers=sup,
+            )
+            assert r.status_code == 422
+        r = await c.post(
+            "/api/auth/password",
+            json={"current_password": "supervisor-demo", "new_password": STRONG},
+            headers=sup,
+        )
+        assert r.status_code == 429 and "retry-after" in r.headers
+        assert (await login(c, "supervisor", "supervisor-demo")).status_code == 429
+
+
+async def test_a_logged_out_page_cookie_stays_dead_after_a_restart(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Before: a logged-out page cookie worked again after a ledger restart."""
+    settings = ledger_settings(db_url, tmp_path)
+    async with ledger_app(settings) as (c, _):
+        assert (await page_login(c, "supervisor", "supervisor-demo")).status_code == 303
+        home = await c.get("/")
+        assert home.status_code == 200
+        cookie = c.cookies["duban_session"]
+        r = await c.post("/logout", data={"csrf_token": csrf(home.text)})
+        assert r.status_code == 303
+    async with ledger_app(settings) as (restarted, _):  # a new process: nothing in memory
+        restarted.cookies.set("duban_session", cookie)
+        r = await restarted.get("/")
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+async def test_revocation_lockout_and_token_cache_hold_across_two_ledger_processes(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Issue #22 item 5: lock-out after failures spread over both processes; a password change
+    through one revokes the token on the other; logout through one ends the session on the
+    other (within `token_cache_seconds`, the per-process cache's bound)."""
+    settings = ledger_settings(db_url, tmp_path, token_cache_seconds=0.3)
+    async with ledger_app(settings) as (a, _), ledger_app(settings) as (b, _):
+        # Lock-out: 5 failures, 3 on one process and 2 on the other.
+        for c in (a, b, a, b, a):
+            assert (await login(c, "admin", "wrong")).status_code == 401
+        assert (await login(b, "admin", "admin-demo")).status_code == 429
+        assert (await login(a, "admin", "admin-demo")).status_code == 429
+
+        # A password change through A: B's cached token dies within the cache's bound.
+        token = await bearer(a, "supervisor", "supervisor-demo")
+        assert (await b.get("/api/me", headers=token)).status_code == 200  # now cached on B
+        r = await a.post(
+            "/api/auth/password",
+            json={"current_password": "supervisor-demo", "new_password": STRONG},
+            headers=token,
+        )
+        assert r.status_code == 200
+        assert (await a.get("/api/me", headers=token)).status_code == 401  # at once on A
+        await asyncio.sleep(settings.token_cache_seconds + 0.1)
+        assert (await b.get("/api/me", headers=token)).status_code == 401
+
+        # Logout through B ends the token on A.
+        fresh = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        assert (await a.get("/api/me", headers=fresh)).status_code == 200
+        assert (await b.post("/api/auth/logout", headers=fresh)).status_code == 200
+        await asyncio.sleep(settings.token_cache_seconds + 0.1)
+        assert (await a.get("/api/me", headers=fresh)).status_code == 401
+
+        # A page session opened on A and logged out on B is over on A.
+        assert (await page_login(a, "supervisor", STRONG)).status_code == 303
+        b.cookies.set("duban_session", a.cookies["duban_session"])
+        home = await b.get("/")
+        assert home.status_code == 200
+        assert (await b.post("/logout", data={"csrf_token": csrf(home.text)})).status_code == 303
+        r = await a.get("/")
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+# --- Password policy and forced change ---
+
+
+async def test_the_default_password_policy_refuses_weak_passwords_with_chinese_reasons(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Before: `aaaaaaaa`, `password`, `12345678`, eight spaces and the username passed."""
+    assert Settings().password_policy and Settings().password_min_length == 10
+    async with ledger_app(strict(db_url, tmp_path)) as (c, _):
+        admin = await bearer(c, "admin", "admin-demo")
+        body = {"display_name": "测试督查", "role": "supervisor"}
+        for password in ("aaaaaaaa", "password", "12345678", " " * 8, "Zhangsan-2026!x"):
+            r = await c.post(
+                "/api/users",
+                json={**body, "username": "zhangsan", "password": password},
+                headers=admin,
+            )
+            assert r.status_code == 422, (password, r.text)
+            assert r.json()["detail"].startswith("密码不符合要求："), r.text
+        r = await c.post(
+            "/api/users",
+            json={**body, "username": "zhangsan", "password": "Zhangsan-2026!x"},
+            headers=admin,
+        )
+        assert "不能包含用户名" in r.json()["detail"]
+        r = await c.post(
+            "/api/users",
+            json={**body, "username": "zhangsan", "password": "password1234"},
+            headers=admin,
+        )
+        detail = r.json()["detail"]
+        assert "至少 3 类" in detail and "常见密码" in detail
+        r = await c.post(
+            "/api/users", json={**body, "username": "zhangsan", "password": STRONG}, headers=admin
+        )
+        assert r.status_code == 201, r.text
+        # A reset by the admin follows the policy too.
+        r = await c.patch(
+            f"/api/users/{r.json()['id']}", json={"password": "aaaaaaaaaa"}, headers=admin
+        )
+        assert r.status_code == 422 and "密码不符合要求" in r.json()["detail"]
+
+
+async def test_initial_and_reset_passwords_must_be_changed_first_when_forced(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = strict(db_url, tmp_path, force_password_change=True)
+    assert Settings(environment="production", secret_key="x" * 40).forces_password_change
+    async with ledger_app(settings) as (c, _):
+        admin = await bearer(c, "admin", "admin-demo")  # demo seeding is not forced
+        assert (await c.get("/api/users", headers=admin)).status_code == 200
+        r = await c.post(
+            "/api/users",
+            json={
+                "username": "lisi",
+                "display_name": "李四",
+                "role": "supervisor",
+                "password": STRONG,
+            },
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        user_id = r.json()["id"]
+        lisi = await bearer(c, "lisi", STRONG)
+        refused = await c.get("/api/tasks", headers=lisi)
+        assert refused.status_code == 403 and "请先修改初始密码" in refused.json()["detail"]
+        me = await c.get("/api/me", headers=lisi)
+        assert me.status_code == 200 and me.json()["must_change_password"] is True
+        # The pages send the user to the password page.
+        assert (await page_login(c, "lisi", STRONG)).headers["location"] == "/password"
+        r = await c.get("/tasks")
+        assert r.status_code == 303 and r.headers["location"] == "/password"
+        form = await c.get("/password")
+        assert form.status_code == 200 and "修改密码" in form.text
+        r = await c.post(
+            "/password",
+            data={
+                "csrf_token": csrf(form.text),
+                "current_password": STRONG,
+                "new_password": STRONGER,
+                "confirm_password": STRONGER,
+            },
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/"
+        assert (await c.get("/tasks")).status_code == 200
+        assert (await c.get("/api/tasks", headers=lisi)).status_code == 401  # revoked
+        fresh = await bearer(c, "lisi", STRONGER)
+        assert (await c.get("/api/tasks", headers=fresh)).status_code == 200
+        # An admin's reset forces a change again and ends the user's sessions.
+        r = await c.patch(f"/api/users/{user_id}", json={"password": STRONG}, headers=admin)
+        assert r.status_code == 200, r.text
+        assert (await c.get("/api/tasks", headers=fresh)).status_code == 401
+        again = await bearer(c, "lisi", STRONG)
+        assert (await c.get("/api/tasks", headers=again)).status_code == 403
+
+
+# --- Security headers and cookies ---
+
+
+async def test_security_headers_on_api_pages_and_static_files(db_url: str, tmp_path: Path) -> None:
+    async with ledger_app(ledger_settings(db_url, tmp_path)) as (c, _):
+        sup = await bearer(c, "supervisor", "supervisor-demo")
+        for r in (
+            await c.get("/api/me", headers=sup),
+            await c.get("/api/me"),
+            await c.get("/login"),
+            await c.get("/static/web.css"),
+            await c.get("/health/live"),
+        ):
+            assert r.headers["x-content-type-options"] == "nosniff", r.url
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"], r.url
+            assert r.headers["referrer-policy"], r.url
+            assert "strict-transport-security" not in r.headers
+        page = await c.get("/login")
+        assert "script-src 'none'" in page.headers["content-security-policy"]
+        api = await c.get("/api/me", headers=sup)
+        assert api.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+async def test_https_deployments_get_secure_cookies_and_hsts(db_url: str, tmp_path: Path) -> None:
+    settings = ledger_settings(db_url, tmp_path, public_base_url="https://duban.example")
+    async with ledger_app(settings) as (c, _):
+        r = await c.get("/login")
+        assert "max-age=" in r.headers["strict-transport-security"]
+        assert "Secure" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+        assert "max-age=" in (await c.get("/api/me")).headers["strict-transport-security"]
