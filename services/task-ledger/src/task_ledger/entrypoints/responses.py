@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from duban_contracts.vocabulary import (
     Decision,
@@ -328,6 +328,29 @@ class ImportPreview(BaseModel):
 
 class ImportOut(ImportPreview):
     plan_ids: list[str]
+
+
+class ImportSummary(Out):
+    """One import in the list: what was uploaded, by whom, and what became of it."""
+
+    id: str
+    filename: str
+    created_by: str
+    created_at: datetime | None
+    status: Literal["previewed", "confirmed"]
+    plan_ids: list[str] | None
+
+    @field_validator("created_at")
+    @classmethod
+    def _zoned(cls, at: datetime | None) -> datetime | None:
+        return aware(at)
+
+
+class ImportPage(BaseModel):
+    items: list[ImportSummary]
+    total: int
+    page: int
+    page_size: int
 
 
 class ImportConfirmed(BaseModel):

@@ -138,11 +138,17 @@ async def upload(ledger: Ledger, actor: User, filename: str, data: bytes) -> dic
     return {"import_id": import_id, "status": "previewed", **preview}
 
 
-async def get_import(ledger: Ledger, import_id: str) -> dict[str, Any]:
-    async with ledger.reading() as conn:
-        row = await repo.get_plan_import(conn, import_id)
-    if row is None:
+def _check_owner(actor: User, row: Any) -> Any:
+    """The import, if `actor` may handle it; another supervisor's import is as absent as a
+    missing one (its filename and contents are not disclosed)."""
+    if row is None or not authz.can_manage_import(actor, row.created_by):
         raise NotFound("导入记录不存在")
+    return row
+
+
+async def get_import(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
+    async with ledger.reading() as conn:
+        row = _check_owner(actor, await repo.get_plan_import(conn, import_id))
     return {
         "import_id": row.id,
         "status": row.status,
@@ -171,9 +177,7 @@ class _Confirmation:
 
 async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
     async with ledger.transaction() as tx:
-        row = await repo.get_plan_import(tx.conn, import_id)
-        if row is None:
-            raise NotFound("导入记录不存在")
+        row = _check_owner(actor, await repo.get_plan_import(tx.conn, import_id))
         preview = row.preview or {}
         run = _Confirmation(tx, actor, import_id)
         for doc in preview.get("documents", []):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts.vocabulary import Light, TaskStatus
@@ -211,15 +211,43 @@ async def users(ledger: Ledger) -> list[User]:
 
 
 async def plans_of(ledger: Ledger, user: User) -> list[Any]:
-    """The plans `user` oversees (every plan unless a supervisor's scope narrows it)."""
+    """The plans `user` oversees (every plan unless a supervisor's scope narrows it); for a
+    department's liaison or head, only the plans with a task their department takes part in."""
+    department = authz.visible_department(user)
     async with ledger.reading() as conn:
-        return await plans(conn, authz.plan_scope(user))
-
-
-async def recent_imports(ledger: Ledger, limit: int = 20) -> list[Any]:
-    query = select(t.plan_imports).order_by(t.plan_imports.c.created_at.desc()).limit(limit)
-    async with ledger.reading() as conn:
+        if department is None:
+            return await plans(conn, authz.plan_scope(user))
+        taking_part = (
+            select(t.tasks.c.plan_id)
+            .join(t.task_departments, t.task_departments.c.task_id == t.tasks.c.id)
+            .where(t.task_departments.c.department_id == department)
+        )
+        query = select(t.plans).where(t.plans.c.id.in_(taking_part)).order_by(t.plans.c.created_at)
         return list((await conn.execute(query)).all())
+
+
+async def recent_imports(
+    ledger: Ledger, user: User, page: int = 1, page_size: int = 20
+) -> tuple[list[Any], int]:
+    """The imports `user` may handle (see `authz.can_manage_import`), newest first, one page
+    of them (without their previews) and how many there are."""
+    c = t.plan_imports.c
+    where = []
+    if authz.plan_scope(user) is not None:
+        where.append(c.created_by == user.id)
+    query = (
+        select(c.id, c.filename, c.created_by, c.created_at, c.status, c.plan_ids)
+        .where(*where)
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    async with ledger.reading() as conn:
+        rows = list((await conn.execute(query)).all())
+        total = (
+            await conn.execute(select(func.count()).select_from(t.plan_imports).where(*where))
+        ).scalar_one()
+    return rows, int(total)
 
 
 async def plans(conn: AsyncConnection, scope: Scope = None) -> list[Any]:

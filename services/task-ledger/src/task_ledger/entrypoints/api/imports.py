@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 
 from task_ledger.entrypoints.deps import ImporterUser, LedgerDep, SettingsDep
-from task_ledger.entrypoints.responses import ImportConfirmed, ImportOut, ImportPreview
-from task_ledger.service_layer import imports, uploads
+from task_ledger.entrypoints.responses import (
+    ImportConfirmed,
+    ImportOut,
+    ImportPage,
+    ImportPreview,
+    ImportSummary,
+)
+from task_ledger.service_layer import imports, queries, uploads
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -26,9 +32,25 @@ async def upload(
     )
 
 
+@router.get("", summary="导入记录（本人可处理的，最新在前）")
+async def listing(
+    ledger: LedgerDep,
+    me: ImporterUser,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ImportPage:
+    rows, total = await queries.recent_imports(ledger, me, page, page_size)
+    return ImportPage(
+        items=[ImportSummary.model_validate(r) for r in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
 @router.get("/{import_id}", summary="导入预览")
 async def preview(ledger: LedgerDep, me: ImporterUser, import_id: str) -> ImportOut:
-    return ImportOut.model_validate(await imports.get_import(ledger, import_id))
+    return ImportOut.model_validate(await imports.get_import(ledger, me, import_id))
 
 
 @router.post("/{import_id}/confirm", summary="确认导入")

@@ -38,7 +38,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 @router.get("/imports")
 async def import_form(request: Request, me: Me) -> Response:
     require_decider(me, "导入方案")
-    recent = await q.recent_imports(get_ledger(request))
+    recent, _ = await q.recent_imports(get_ledger(request), me)
     return render(request, "imports.html", recent=recent)
 
 
@@ -66,7 +66,7 @@ async def upload(request: Request, me: Me) -> Response:
 async def review(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
     ledger = get_ledger(request)
-    data = await imports.get_import(ledger, import_id)
+    data = await imports.get_import(ledger, me, import_id)
     deps = await q.departments(ledger)
     grouped: dict[str, list[Any]] = defaultdict(list)
     for d in sorted(deps, key=lambda d: (d.jurisdiction, d.name)):
