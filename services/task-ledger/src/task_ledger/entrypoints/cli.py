@@ -49,21 +49,30 @@ def user_create(
     database_url: Annotated[str | None, typer.Option(help="台账数据库")] = None,
 ) -> None:
     """直接在台账数据库中创建用户（生产环境不生成演示账号，首个管理员由此创建）。"""
+    from pydantic import TypeAdapter, ValidationError
+
     from duban_common.migrations import upgrade
     from duban_contracts.vocabulary import Role
     from task_ledger.bootstrap import MIGRATIONS
     from task_ledger.domain.errors import DomainError
     from task_ledger.domain.model import User
-    from task_ledger.service_layer.directory import create_user
+    from task_ledger.entrypoints.schemas import Username
+    from task_ledger.service_layer.directory import create_user, user_id
     from task_ledger.service_layer.uow import Ledger
     from task_ledger.settings import Settings
 
     if len(password) < 8:
         raise typer.BadParameter("密码至少 8 位")
+    try:
+        TypeAdapter(Username).validate_python(username)
+    except ValidationError:
+        raise typer.BadParameter(
+            "用户名只能由英文字母、数字和 . _ - 组成，并以字母或数字开头"
+        ) from None
     settings = Settings(database_url=database_url) if database_url else Settings()
     upgrade(settings.database_url, MIGRATIONS)
     user = User(
-        f"user-{username}"[:64],
+        user_id(username),
         username,
         display_name,
         Role(role),

@@ -105,9 +105,16 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         fields = "、".join(".".join(e["loc"][1:]) or e["loc"][0] for e in errors if e["loc"])
-        return problem(
-            422, f"请求参数不合法：{fields}" if fields else "请求参数不合法", errors=errors
-        )
+        # Our own validators explain themselves in Chinese; their reasons join the detail.
+        reasons = [
+            str(e["ctx"]["error"])
+            for e in exc.errors()
+            if e.get("type") == "value_error" and not str(e.get("ctx", {}).get("error")).isascii()
+        ]
+        detail = f"请求参数不合法：{fields}" if fields else "请求参数不合法"
+        if reasons:
+            detail += "（" + "；".join(dict.fromkeys(reasons)) + "）"
+        return problem(422, detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

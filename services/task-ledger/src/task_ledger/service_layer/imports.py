@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from duban_common.logging import get_logger
 from duban_contracts.vocabulary import JurisdictionLevel
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
@@ -20,6 +21,8 @@ from task_ledger.domain.model import Department, Measure, Plan, Task, User
 from task_ledger.service_layer import directory
 from task_ledger.service_layer.handlers import new_id, register_events
 from task_ledger.service_layer.uow import Ledger, Transaction
+
+log = get_logger(__name__)
 
 
 def _digest(*parts: str) -> str:
@@ -105,8 +108,14 @@ def _parse(data: bytes, filename: str) -> dict[str, Any]:
 
     try:
         return parse_bytes(data, filename).to_dict()
-    except PlanParseError as exc:
+    except PlanParseError as exc:  # the package's base error: its message is for the user
         raise DomainError(f"无法解析方案文件：{exc}") from exc
+    except Exception as exc:
+        # The parser is a function of the uploaded bytes alone, so whatever else escapes it
+        # (zlib.error, XMLSyntaxError, … from a corrupt or hostile file) is the file's fault:
+        # a 422, never a 500. Logged, as it names a parser gap to close.
+        log.warning("plan_parse_failed", filename=filename, error=repr(exc)[:300])
+        raise DomainError("无法解析方案文件：文件已损坏或格式不受支持，请检查后重新上传") from exc
 
 
 async def upload(ledger: Ledger, actor: User, filename: str, data: bytes) -> dict[str, Any]:

@@ -21,7 +21,7 @@ async def users(ledger: LedgerDep, me: AdminUser) -> list[UserOut]:
 @router.post("", status_code=201, summary="新增用户（管理员）")
 async def create_user(ledger: LedgerDep, me: AdminUser, body: UserCreateBody) -> UserOut:
     user = User(
-        f"user-{body.username}"[:64],
+        directory.user_id(body.username),
         body.username,
         body.display_name,
         body.role,
