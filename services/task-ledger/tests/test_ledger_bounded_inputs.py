@@ -86,3 +86,45 @@ async def test_every_parser_failure_is_a_422_in_chinese(api: Api, data: bytes) -
     )
     assert r.status_code == 422, r.text
     assert r.json()["detail"].startswith("无法解析方案文件")
+
+
+async def test_task_detail_timeline_and_reports_come_in_pages_newest_first(api: Api) -> None:
+    """A task with 5,000 progress reports returned 1.7 MB from `GET /api/tasks/{id}`: nothing
+    was paginated. Now the detail carries the newest page and the counts; the rest is paged."""
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    task = (await api.client.get("/api/tasks", params={"page_size": 1}, headers=sup)).json()[
+        "items"
+    ][0]
+    tid = task["id"]
+    lead = await api.liaison_of(task["lead_department_ids"][0])
+    await api.client.post(f"/api/tasks/{tid}/dispatch", headers=sup)
+    await api.client.post(f"/api/tasks/{tid}/acknowledge", headers=lead)
+    count = api.ledger.settings.detail_page_size + 5
+    for percent in range(1, count + 1):
+        r = await api.client.post(
+            f"/api/tasks/{tid}/progress-reports",
+            data={"percent": str(percent), "done_work": "工作" * 200},
+            headers=lead,
+        )
+        assert r.status_code == 201, r.text
+
+    size = api.ledger.settings.detail_page_size
+    detail = (await api.client.get(f"/api/tasks/{tid}", headers=sup)).json()
+    assert detail["progress_reports_total"] == count
+    assert [r["percent"] for r in detail["progress_reports"]] == list(
+        range(count, count - size, -1)
+    )
+    assert len(detail["timeline"]) == size and detail["timeline_total"] > count
+    assert detail["timeline"][0]["id"] > detail["timeline"][-1]["id"]  # newest first
+
+    r = await api.client.get(
+        f"/api/tasks/{tid}/progress-reports", params={"page": 2, "page_size": size}, headers=sup
+    )
+    assert [x["percent"] for x in r.json()] == list(range(count - size, 0, -1))
+    assert r.headers["X-Total-Count"] == str(count) and "Link" not in r.headers
+    r = await api.client.get(f"/api/tasks/{tid}/timeline", params={"page_size": 10}, headers=sup)
+    assert len(r.json()) == 10 and 'rel="next"' in r.headers["Link"]
+    assert "page=2" in r.headers["Link"]
+    r = await api.client.get(f"/api/tasks/{tid}/timeline", params={"page_size": 201}, headers=sup)
+    assert r.status_code == 422

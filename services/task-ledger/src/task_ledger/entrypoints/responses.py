@@ -197,9 +197,15 @@ class SupervisionNoticeOut(Out):
 
 
 class TaskDetail(TaskOut):
+    """A task with what hangs off it. Progress reports and the timeline: the newest page
+    (settings.detail_page_size) and the totals; the rest from their paged endpoints."""
+
     departments: list[DepartmentOut]
     children: list[TaskOut]
     progress_reports: list[ProgressReportOut]
+    progress_reports_total: int
+    timeline: list[TimelineEntryOut]
+    timeline_total: int
     extension_requests: list[ExtensionRequestOut]
     completion_requests: list[CompletionRequestOut]
     supervision_notices: list[SupervisionNoticeOut]

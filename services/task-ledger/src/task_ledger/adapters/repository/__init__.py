@@ -39,6 +39,8 @@ from task_ledger.adapters.repository.plans import (
 )
 from task_ledger.adapters.repository.task_records import (
     completion_from,
+    count_reports,
+    count_timeline,
     extension_from,
     get_attachment,
     insert_completion,
@@ -77,7 +79,9 @@ __all__ = [
     "claim_new",
     "completion_from",
     "confirm_plan_import",
+    "count_reports",
     "count_tasks",
+    "count_timeline",
     "count_users",
     "department_from",
     "extension_from",

@@ -77,12 +77,20 @@ async def task_list(request: Request, me: Me) -> Response:
     )
 
 
+def _page_of(request: Request, name: str) -> int:
+    """A page number from the query string; anything else is the first page."""
+    value = request.query_params.get(name, "")
+    return min(int(value), 100_000) if value.isdigit() and int(value) > 0 else 1
+
+
 @router.get("/tasks/{task_id}")
 async def task_page(request: Request, me: Me, task_id: str) -> Response:
     ledger = get_ledger(request)
     today = ledger.today()
+    size = ledger.settings.detail_page_size
+    reports_page, timeline_page = _page_of(request, "reports"), _page_of(request, "timeline")
     async with ledger.reading() as conn:
-        found = await q.task_file(conn, me, task_id)
+        found = await q.task_file(conn, me, task_id, size, reports_page, timeline_page)
         task, reports, extensions, completions = (
             found.task,
             found.reports,
@@ -94,7 +102,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         # Child tasks go to subordinate departments: show only those this user may see.
         children = [c for c in found.children if authz.can_view_task(me, c)]
         parent = await q.parent_of(conn, me, task)
-        timeline = await q.task_timeline(conn, task)
+        timeline = found.timeline
         people = await q.user_names(
             conn,
             [r.actor_id for r in timeline]
@@ -122,6 +130,11 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         completions=completions,
         notices=found.notices,
         timeline=timeline,
+        # "更早的…" links: the next page of each, when there is one.
+        more_reports=reports_page + 1 if reports_page * size < found.reports_total else None,
+        more_timeline=timeline_page + 1 if timeline_page * size < found.timeline_total else None,
+        reports_total=found.reports_total,
+        timeline_total=found.timeline_total,
         people=people,
         names=names,
         levels=list(EscalationLevel),
