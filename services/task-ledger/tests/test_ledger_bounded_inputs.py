@@ -6,7 +6,7 @@ import io
 import zipfile
 
 import pytest
-from ledger_helpers import Api
+from ledger_helpers import SEED_FILE, Api
 
 pytestmark = pytest.mark.integration
 
@@ -128,3 +128,39 @@ async def test_task_detail_timeline_and_reports_come_in_pages_newest_first(api: 
     assert "page=2" in r.headers["Link"]
     r = await api.client.get(f"/api/tasks/{tid}/timeline", params={"page_size": 201}, headers=sup)
     assert r.status_code == 422
+
+
+async def test_an_import_preview_comes_in_pages(api: Api) -> None:
+    """The preview of a 100,000-measure plan was one 47 MB answer: now each document carries
+    its first page of measures and their count, the rest come from a paged endpoint."""
+    api.ledger.settings.preview_page_size = 2
+    sup = await api.login("supervisor")
+    data = SEED_FILE.read_bytes()
+    r = await api.client.post(
+        "/api/imports", files={"file": (SEED_FILE.name, data, "text/plain")}, headers=sup
+    )
+    assert r.status_code == 201, r.text
+    uploaded = r.json()
+    doc = uploaded["documents"][0]
+    assert doc["measure_count"] > 3 and len(doc["measures"]) == 2
+    import_id = uploaded["import_id"]
+    again = (await api.client.get(f"/api/imports/{import_id}", headers=sup)).json()
+    assert again["documents"][0]["measures"] == doc["measures"]
+
+    url = f"/api/imports/{import_id}/documents/0/measures"
+    pages, page = [], 1
+    while True:
+        r = await api.client.get(url, params={"page": page, "page_size": 3}, headers=sup)
+        assert r.status_code == 200 and r.headers["X-Total-Count"] == str(doc["measure_count"])
+        pages += r.json()
+        if "Link" not in r.headers:
+            break
+        page += 1
+    assert len(pages) == doc["measure_count"] and pages[:2] == doc["measures"]
+    assert [m["position"] for m in pages] == list(range(doc["measure_count"]))
+    r = await api.client.get(f"/api/imports/{import_id}/documents/9/measures", headers=sup)
+    assert r.status_code == 404 and r.json()["detail"] == "导入记录中没有该文件"
+    r = await api.client.post(f"/api/imports/{import_id}/confirm", headers=sup)
+    assert r.status_code == 200 and r.json()["measures"] == sum(
+        d["measure_count"] for d in uploaded["documents"]
+    )

@@ -218,6 +218,7 @@ async def test_a_scoped_supervisor_oversees_the_plans_they_import(api: Api) -> N
 # A request each import route accepts (the import id comes from the path).
 IMPORT_SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/imports/{import_id}"): {},
+    ("GET", "/api/imports/{import_id}/documents/{document}/measures"): {},
     ("POST", "/api/imports/{import_id}/confirm"): {},
 }
 
@@ -255,7 +256,7 @@ async def test_a_scoped_supervisor_cannot_touch_another_supervisors_import(api: 
     routes = import_routes(api.app)
     assert set(routes) == set(IMPORT_SAMPLES), "a new import route needs a sample request here"
     for method, template in routes:
-        url = template.format(import_id=pending)
+        url = template.format(import_id=pending, document=0)
         r = await api.client.request(
             method, url, headers=other, **IMPORT_SAMPLES[(method, template)]
         )

@@ -42,6 +42,9 @@ class Settings(ServiceSettings):
     # A task's detail (API and page) carries this many of its newest progress reports and
     # timeline entries; the rest come page by page from their own endpoints.
     detail_page_size: int = Field(default=20, ge=1, le=200)
+    # An import's preview (upload answer, GET /api/imports/{id}) carries this many measures
+    # per document; the rest come from /api/imports/{id}/documents/{n}/measures.
+    preview_page_size: int = Field(default=50, ge=1, le=200)
     token_lifetime_seconds: int = Field(default=8 * 3600, ge=60)
     # Request limits: JSON/form bodies, whole multipart uploads, one attachment, count.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)

@@ -321,7 +321,8 @@ class PreviewDocument(BaseModel):
     due: str | None
     jurisdiction: str | None
     warnings: list[str]
-    measures: list[PreviewMeasure]
+    measures: list[PreviewMeasure] = Field(description="第一页措施；其余见分页接口")
+    measure_count: int = Field(description="措施总数")
     unknown_departments: list[str]
     task_count: int
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 
+from task_ledger.entrypoints import paging
 from task_ledger.entrypoints.deps import ImporterUser, LedgerDep, SettingsDep
 from task_ledger.entrypoints.responses import (
     ImportConfirmed,
@@ -13,6 +14,7 @@ from task_ledger.entrypoints.responses import (
     ImportPage,
     ImportPreview,
     ImportSummary,
+    PreviewMeasure,
 )
 from task_ledger.service_layer import imports, queries, uploads
 
@@ -51,6 +53,22 @@ async def listing(
 @router.get("/{import_id}", summary="导入预览")
 async def preview(ledger: LedgerDep, me: ImporterUser, import_id: str) -> ImportOut:
     return ImportOut.model_validate(await imports.get_import(ledger, me, import_id))
+
+
+@router.get("/{import_id}/documents/{document}/measures", summary="导入预览中的措施（分页）")
+async def measures(
+    request: Request,
+    response: Response,
+    ledger: LedgerDep,
+    me: ImporterUser,
+    import_id: str,
+    document: Annotated[int, Path(ge=0, le=10_000, description="文件序号（从 0 开始）")],
+    page: paging.Page = 1,
+    page_size: paging.PageSize = 50,
+) -> list[PreviewMeasure]:
+    found, total = await imports.import_measures(ledger, me, import_id, document, page, page_size)
+    paging.announce(request, response, page, page_size, total)
+    return [PreviewMeasure.model_validate(m) for m in found]
 
 
 @router.post("/{import_id}/confirm", summary="确认导入")

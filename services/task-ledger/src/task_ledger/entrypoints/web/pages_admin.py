@@ -66,7 +66,7 @@ async def upload(request: Request, me: Me) -> Response:
 async def review(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
     ledger = get_ledger(request)
-    data = await imports.get_import(ledger, me, import_id)
+    data = await imports.get_import(ledger, me, import_id, whole=True)
     deps = await q.departments(ledger)
     grouped: dict[str, list[Any]] = defaultdict(list)
     for d in sorted(deps, key=lambda d: (d.jurisdiction, d.name)):
