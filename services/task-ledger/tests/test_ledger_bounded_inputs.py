@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 import pytest
 from ledger_helpers import SEED_FILE, Api
@@ -91,6 +92,7 @@ async def test_every_parser_failure_is_a_422_in_chinese(api: Api, data: bytes) -
 async def test_task_detail_timeline_and_reports_come_in_pages_newest_first(api: Api) -> None:
     """A task with 5,000 progress reports returned 1.7 MB from `GET /api/tasks/{id}`: nothing
     was paginated. Now the detail carries the newest page and the counts; the rest is paged."""
+    api.ledger.settings.write_limits = {}  # many reports at once: not what this test is about
     await api.import_seed()
     sup = await api.login("supervisor")
     task = (await api.client.get("/api/tasks", params={"page_size": 1}, headers=sup)).json()[
@@ -164,3 +166,64 @@ async def test_an_import_preview_comes_in_pages(api: Api) -> None:
     assert r.status_code == 200 and r.json()["measures"] == sum(
         d["measure_count"] for d in uploaded["documents"]
     )
+
+
+async def test_writes_are_rate_limited_per_user_across_processes(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing limited report rates: a user may now write a kind of thing only so often per
+    window (429 with Retry-After, in Chinese); the count lives in the database, so a second
+    ledger process on the same database shares it."""
+    from task_ledger.adapters import repository as repo
+    from task_ledger.domain.errors import RateLimited
+    from task_ledger.service_layer import rate_limits
+    from task_ledger.service_layer.directory import liaison_username
+    from task_ledger.service_layer.uow import Ledger
+
+    settings = api.ledger.settings
+    settings.write_limits = {"progress_report": 3, "user_create": 1}
+    settings.write_limit_window_seconds = 60
+    await api.import_seed()
+    sup, admin = await api.login("supervisor"), await api.login("admin")
+    task = (await api.client.get("/api/tasks", params={"page_size": 1}, headers=sup)).json()[
+        "items"
+    ][0]
+    tid = task["id"]
+    lead = await api.liaison_of(task["lead_department_ids"][0])
+    await api.client.post(f"/api/tasks/{tid}/dispatch", headers=sup)
+    await api.client.post(f"/api/tasks/{tid}/acknowledge", headers=lead)
+    now = [1_800_000_000.0]  # the start of a 60-second window
+    monkeypatch.setattr(rate_limits, "wall_clock", lambda: now[0])
+
+    async def report() -> Any:
+        return await api.client.post(
+            f"/api/tasks/{tid}/progress-reports", data={"percent": "10"}, headers=lead
+        )
+
+    assert [(await report()).status_code for _ in range(3)] == [201, 201, 201]
+    refused = await report()
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["Retry-After"] == "60"
+    assert "操作过于频繁" in refused.json()["detail"] and "进展填报" in refused.json()["detail"]
+    # Another process on the same database counts against the same limit.
+    other = Ledger(settings, api.clock)
+    try:
+        async with api.ledger.reading() as conn:
+            lead_user = await repo.get_user(
+                conn, "user-" + liaison_username(task["lead_department_ids"][0])
+            )
+        assert lead_user is not None
+        with pytest.raises(RateLimited):
+            await rate_limits.count(other, lead_user, "progress_report")
+        now[0] += 45
+        assert (await report()).headers["Retry-After"] == "15"
+        now[0] += 15  # the next window
+        await rate_limits.count(other, lead_user, "progress_report")
+    finally:
+        await other.dispose()
+    assert (await report()).status_code == 201
+    # Another user has a count of their own; other kinds of writes have their own limits.
+    r = await api.client.post("/api/users", json=user_body("first-of-window"), headers=admin)
+    assert r.status_code == 201, r.text
+    r = await api.client.post("/api/users", json=user_body("second-of-window"), headers=admin)
+    assert r.status_code == 429 and "新增用户" in r.json()["detail"], r.text

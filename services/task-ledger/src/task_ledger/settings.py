@@ -45,6 +45,19 @@ class Settings(ServiceSettings):
     # An import's preview (upload answer, GET /api/imports/{id}) carries this many measures
     # per document; the rest come from /api/imports/{id}/documents/{n}/measures.
     preview_page_size: int = Field(default=50, ge=1, le=200)
+    # Per-user write rate limits: at most this many writes of a kind per window (0: no
+    # limit), counted in the database so every ledger process enforces the same limit.
+    write_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    write_limits: dict[str, int] = Field(
+        default_factory=lambda: {
+            "progress_report": 20,
+            "plan_import": 10,
+            "user_create": 30,
+            "reminder": 20,
+            "request": 20,  # completion and extension requests
+            "notice": 20,  # supervision notices and their answers
+        }
+    )
     token_lifetime_seconds: int = Field(default=8 * 3600, ge=60)
     # Request limits: JSON/form bodies, whole multipart uploads, one attachment, count.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)

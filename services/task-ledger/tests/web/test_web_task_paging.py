@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from task_ledger.adapters import repository as repo
+from task_ledger.domain.model import Task
 from task_ledger.service_layer import handlers as h
 
 pytestmark = pytest.mark.e2e
@@ -14,8 +16,30 @@ pytestmark = pytest.mark.e2e
 def test_a_task_page_shows_the_newest_reports_and_links_to_older_ones(
     ledger_server, browsers, shot
 ) -> None:
-    task = ledger_server.fresh_task("in_progress")
-    lead = ledger_server.liaison(task.lead_department_ids[0])
+    sup = ledger_server.supervisor
+
+    lead_id = ledger_server.department_id("广东省财政厅")
+    lead = ledger_server.liaison(lead_id)
+
+    async def prepare() -> Task:
+        # A task of its own: the seeded plan's drafts are shared by the other page tests.
+        async with ledger_server.ledger.transaction() as tx:
+            any_task = (await repo.list_tasks(tx.conn, repo.TaskFilter()))[0]
+            task = Task(
+                id="task-paging-web",
+                plan_id=any_task.plan_id,
+                measure_id=any_task.measure_id,
+                title="分页测试任务",
+                lead_department_ids=(lead_id,),
+                due_on=any_task.due_on,
+                original_due_on=any_task.due_on,
+            )
+            await repo.insert_task(tx.conn, task, tx.now)
+        await h.dispatch(ledger_server.ledger, sup, task.id)
+        await h.acknowledge(ledger_server.ledger, lead, task.id)
+        return task
+
+    task = ledger_server.call(prepare())
     size = ledger_server.ledger.settings.detail_page_size
     count = size + 3
 
@@ -50,3 +74,40 @@ def test_a_task_page_shows_the_newest_reports_and_links_to_older_ones(
         page.locator("#timeline").get_by_role("link", name="更早的记录").click()
         expect(page.locator("#timeline li").first).not_to_contain_text(f"{count}%")
         shot(page, f"task-paging-older-{label}")
+
+
+def test_the_import_review_page_shows_measures_page_by_page(
+    ledger_server, browsers, shot, monkeypatch
+) -> None:
+    """A 100,000-measure plan's review page listed every measure: it shows one page of them."""
+    from pathlib import Path
+
+    from task_ledger.service_layer import imports
+
+    monkeypatch.setattr(ledger_server.ledger.settings, "preview_page_size", 3)
+    seed = Path(__file__).resolve().parents[4] / "seeds" / "003_719c3a43df115ca9.txt"
+    preview = ledger_server.call(
+        imports.upload(
+            ledger_server.ledger, ledger_server.supervisor, "paging-review.txt", seed.read_bytes()
+        )
+    )
+    count = preview["documents"][0]["measure_count"]
+    assert count > 3
+    for mobile, label in ((False, "desktop"), (True, "phone")):
+        page = browsers.login("supervisor", mobile=mobile)
+        if not mobile:
+            page.set_viewport_size({"width": 1366, "height": 768})
+        page.goto(f"/imports/{preview['import_id']}")
+        doc = page.locator(".doc").first
+        expect(doc).to_contain_text(f"措施 {count} 项")
+        expect(doc.locator("table.measures tbody tr")).to_have_count(3)
+        pager = doc.get_by_role("navigation", name="措施分页")
+        pager.scroll_into_view_if_needed()
+        folder = shot(page, f"import-review-paging-{label}").parent
+        page.screenshot(path=str(folder / f"import-review-pager-{label}.png"))
+        pager.get_by_role("link", name="下一页").click()
+        expect(page.locator(".doc").first.get_by_role("navigation")).to_contain_text("第 2 /")
+        rows = page.locator(".doc").first.locator("table.measures tbody tr")
+        expect(rows.first).to_be_visible()
+        first_page = {m["id"] for m in preview["documents"][0]["measures"]}
+        assert rows.first.get_attribute("data-measure-id") not in first_page

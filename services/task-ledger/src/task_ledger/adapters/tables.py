@@ -266,6 +266,17 @@ class PlanImportRow(LedgerBase, table=True):
     plan_ids: list[str] | None = _json()
 
 
+class WriteQuotaRow(LedgerBase, table=True):
+    """Writes per user and kind in one fixed window (per-user rate limits). Kept in the
+    database so that every ledger process counts against the same limit."""
+
+    __tablename__ = "write_quota"
+    user_id: str = Field(primary_key=True, max_length=64)
+    action: str = Field(primary_key=True, max_length=40)
+    window_start: int = Field(primary_key=True, sa_type=BigInteger)  # epoch seconds
+    count: int = 0
+
+
 metadata: MetaData = LedgerBase.metadata
 outbox: Table = outbox_table(metadata, "outbox")
 consumer_inbox: Table = inbox_table(metadata, "consumer_inbox")
@@ -291,3 +302,4 @@ audit_log = table(AuditRow)
 inbox_messages = table(InboxMessageRow)
 monthly_reports = table(MonthlyReportRow)
 plan_imports = table(PlanImportRow)
+write_quota = table(WriteQuotaRow)

@@ -10,7 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from task_ledger.domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from task_ledger.domain.errors import (
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    RateLimited,
+)
 from task_ledger.entrypoints.refusals import audit_denied
 from task_ledger.service_layer.handlers import AccessDenied
 
@@ -23,6 +29,7 @@ TITLES = {
     405: "不支持的请求方法",
     409: "状态冲突",
     413: "请求过大",
+    429: "操作过于频繁",
     415: "不支持的文件类型",
     503: "服务不可用",
     422: "请求参数不合法",
@@ -85,6 +92,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, str(exc))
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        response = problem(429, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(NotAllowed)
     async def _not_allowed(_: Request, exc: NotAllowed) -> JSONResponse:

@@ -37,6 +37,7 @@ from task_ledger.adapters.repository.plans import (
     plan_exists,
     plan_title,
 )
+from task_ledger.adapters.repository.quotas import count_write
 from task_ledger.adapters.repository.task_records import (
     completion_from,
     count_reports,
@@ -83,6 +84,7 @@ __all__ = [
     "count_tasks",
     "count_timeline",
     "count_users",
+    "count_write",
     "department_from",
     "extension_from",
     "find_plans",

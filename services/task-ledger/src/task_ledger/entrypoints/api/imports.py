@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 
 from task_ledger.entrypoints import paging
 from task_ledger.entrypoints.deps import ImporterUser, LedgerDep, SettingsDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import (
     ImportConfirmed,
     ImportOut,
@@ -21,7 +22,9 @@ from task_ledger.service_layer import imports, queries, uploads
 router = APIRouter(prefix="/imports", tags=["imports"])
 
 
-@router.post("", status_code=201, summary="上传方案，返回预览")
+@router.post(
+    "", status_code=201, summary="上传方案，返回预览", dependencies=[limited("plan_import")]
+)
 async def upload(
     ledger: LedgerDep,
     settings: SettingsDep,

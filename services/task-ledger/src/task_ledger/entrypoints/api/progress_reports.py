@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 
 from task_ledger.entrypoints import downloads, paging
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, SettingsDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import ProgressReportOut
 from task_ledger.service_layer import handlers as h
 from task_ledger.service_layer import queries, uploads
@@ -32,7 +33,12 @@ async def list_reports(
     return [ProgressReportOut.model_validate(r) for r in reports]
 
 
-@router.post("/progress-reports", status_code=201, summary="填报进展（可带附件）")
+@router.post(
+    "/progress-reports",
+    status_code=201,
+    summary="填报进展（可带附件）",
+    dependencies=[limited("progress_report")],
+)
 async def report_progress(
     ledger: LedgerDep,
     settings: SettingsDep,

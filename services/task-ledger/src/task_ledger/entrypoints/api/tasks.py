@@ -13,6 +13,7 @@ from duban_contracts.vocabulary import Light, TaskStatus
 from task_ledger.domain.model import Task
 from task_ledger.entrypoints import paging
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import (
     CompletionRequestOut,
     DepartmentOut,
@@ -127,7 +128,9 @@ async def decompose(
     return [task_out(ledger, x) for x in await h.decompose(ledger, me, task_id, specs)]
 
 
-@router.post("/{task_id}/reminders", status_code=202, summary="催办")
+@router.post(
+    "/{task_id}/reminders", status_code=202, summary="催办", dependencies=[limited("reminder")]
+)
 async def remind(ledger: LedgerDep, me: CurrentUser, task_id: str, body: ReminderBody) -> Queued:
     command_id = await h.send_reminder(ledger, me, task_id, body.message, body.level)
     return Queued(command_id=command_id)

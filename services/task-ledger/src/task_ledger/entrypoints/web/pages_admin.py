@@ -26,7 +26,7 @@ from task_ledger.entrypoints.web.common import (
     text,
 )
 from task_ledger.entrypoints.web.session import get_session
-from task_ledger.service_layer import import_corrections, imports, uploads
+from task_ledger.service_layer import import_corrections, imports, rate_limits, uploads
 from task_ledger.service_layer import queries as q
 from task_ledger.service_layer.reports import monthly_report_file
 
@@ -53,6 +53,7 @@ async def upload(request: Request, me: Me) -> Response:
         session.flash("请选择方案文件", "error")
         return redirect("/imports")
     try:
+        await rate_limits.count(ledger, me, "plan_import")
         data = await uploads.read_plan_file(ledger.settings, upload)
         result = await imports.upload(ledger, me, upload.filename, data)
     except DomainError as exc:
@@ -81,12 +82,31 @@ async def review(request: Request, me: Me, import_id: str) -> Response:
             for ref in (*m["lead"], *m["supporting"]):
                 seen.setdefault(ref["id"], ref)
         mentioned.append((doc_index, sorted(seen.values(), key=lambda r: (r["known"], r["name"]))))
+    # The measures table shows one page of each document (a plan may hold 100,000).
+    size = ledger.settings.preview_page_size
+    longest = max((len(doc["measures"]) for doc in data.get("documents", [])), default=0)
+    pages = max(1, -(-longest // size))
+    raw = request.query_params.get("page", "")
+    page = min(int(raw), pages) if raw.isdigit() and int(raw) > 0 else 1
+    shown = {
+        **data,
+        "documents": [
+            {
+                **doc,
+                "measure_count": len(doc["measures"]),
+                "measures": doc["measures"][(page - 1) * size : page * size],
+            }
+            for doc in data.get("documents", [])
+        ],
+    }
     return render(
         request,
         "import_review.html",
-        imp=data,
+        imp=shown,
         departments=ordered,
         mentioned=mentioned,
+        page=page,
+        pages=pages,
     )
 
 

@@ -33,7 +33,7 @@ from task_ledger.entrypoints.web.common import (
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.service_layer import handlers as h
 from task_ledger.service_layer import queries as q
-from task_ledger.service_layer import uploads
+from task_ledger.service_layer import rate_limits, uploads
 
 Me = Annotated[User, Depends(page_user)]
 PAGE_SIZE = 100
@@ -177,6 +177,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
     await q.may_report(ledger, me, task_id)  # refuse before storing any file
     try:
         percent = integer(form, "percent", "进度", 0, 100)
+        await rate_limits.count(ledger, me, "progress_report")  # before storing any file
         files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         stored = await uploads.store_attachments(ledger.settings, files)
         data = h.ReportInput(

@@ -1,0 +1,31 @@
+"""Per-user write rate limits: counts per user, kind of write and window (issue #22).
+
+Revision ID: 0005
+Revises: 0002
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "write_quota",
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("window_start", sa.BigInteger(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "action", "window_start"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("write_quota")
