@@ -45,6 +45,10 @@ class Settings(ServiceSettings):
     # An import's preview (upload answer, GET /api/imports/{id}) carries this many measures
     # per document; the rest come from /api/imports/{id}/documents/{n}/measures.
     preview_page_size: int = Field(default=50, ge=1, le=200)
+    # Imports with more measures than this are confirmed as a background job, in
+    # transactions of `import_batch_size` measures (the event loop serves between them).
+    import_background_measures: int = Field(default=2000, ge=1)
+    import_batch_size: int = Field(default=200, ge=1, le=10_000)
     # Per-user write rate limits: at most this many writes of a kind per window (0: no
     # limit), counted in the database so every ledger process enforces the same limit.
     write_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)

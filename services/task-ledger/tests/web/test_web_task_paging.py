@@ -3,6 +3,8 @@ entries with a link to older ones (a task with 5,000 reports was a 2.9 MB page).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -111,3 +113,35 @@ def test_the_import_review_page_shows_measures_page_by_page(
         expect(rows.first).to_be_visible()
         first_page = {m["id"] for m in preview["documents"][0]["measures"]}
         assert rows.first.get_attribute("data-measure-id") not in first_page
+
+
+def test_a_large_import_confirmed_on_the_page_runs_in_the_background(
+    ledger_server, browsers, shot, monkeypatch, tmp_path
+) -> None:
+    """Confirming a large import was one long request: the page hands it to a background job
+    and shows its progress until it is confirmed."""
+    monkeypatch.setattr(ledger_server.ledger.settings, "import_background_measures", 3)
+    monkeypatch.setattr(ledger_server.ledger.settings, "import_batch_size", 2)
+    lines = ["广东省关于后台导入测试的行动方案", "", "一、重点任务"]
+    lines += [
+        f"（{n}）开展第{n}项后台导入测试工作。（广东省人力资源和社会保障厅负责）"
+        for n in range(1, 13)
+    ]
+    plan = tmp_path / "后台导入测试.txt"
+    plan.write_text("\n".join(lines), encoding="utf-8")
+    sup = browsers.login("supervisor")
+    sup.set_viewport_size({"width": 1366, "height": 768})
+    sup.goto("/imports")
+    sup.get_by_label("方案文件").set_input_files(str(plan))
+    sup.get_by_role("button", name="上传并解析").click()
+    expect(sup).to_have_url(re.compile(r"/imports/imp-"))
+    sup.get_by_role("button", name="确认导入并立项").click()
+    expect(sup.locator(".flash").first).to_contain_text("已转入后台导入")
+    shot(sup, "import-background-desktop")
+    for _ in range(100):
+        sup.reload()
+        if sup.get_by_text("已确认导入").count():
+            break
+        sup.wait_for_timeout(100)
+    expect(sup.get_by_role("heading", level=1)).to_contain_text("已确认导入")
+    expect(sup.locator("#import-progress")).to_have_count(0)

@@ -264,6 +264,10 @@ class PlanImportRow(LedgerBase, table=True):
     preview: dict[str, Any] | None = _json()
     status: str = Field(default="previewed", max_length=20)
     plan_ids: list[str] | None = _json()
+    # A large import confirmed in the background: measures done of all, and why it stopped.
+    progress_done: int | None = None
+    progress_total: int | None = None
+    job_error: str | None = Field(default=None, max_length=500)
 
 
 class WriteQuotaRow(LedgerBase, table=True):

@@ -327,14 +327,33 @@ class PreviewDocument(BaseModel):
     task_count: int
 
 
+ImportStatus = Literal["previewed", "confirming", "confirmed"]
+
+
+class ImportProgress(BaseModel):
+    done: int = Field(description="已处理的措施数")
+    total: int = Field(description="措施总数")
+
+
 class ImportPreview(BaseModel):
     import_id: str
-    status: Literal["previewed", "confirmed"]
+    status: ImportStatus
     documents: list[PreviewDocument]
 
 
 class ImportOut(ImportPreview):
     plan_ids: list[str]
+    progress: ImportProgress | None = Field(default=None, description="后台导入进度")
+    job_error: str | None = Field(default=None, description="后台导入中断的原因")
+
+
+class ImportJob(BaseModel):
+    """A large import being confirmed in the background (202): follow it on GET."""
+
+    import_id: str
+    status: Literal["confirming"]
+    done: int
+    total: int
 
 
 class ImportSummary(Out):
@@ -344,7 +363,7 @@ class ImportSummary(Out):
     filename: str
     created_by: str
     created_at: datetime | None
-    status: Literal["previewed", "confirmed"]
+    status: ImportStatus
     plan_ids: list[str] | None
 
     @field_validator("created_at")

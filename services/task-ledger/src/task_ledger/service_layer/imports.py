@@ -163,7 +163,7 @@ def first_pages(preview: dict[str, Any], page_size: int) -> dict[str, Any]:
     }
 
 
-def _check_owner(actor: User, row: Any) -> Any:
+def check_owner(actor: User, row: Any) -> Any:
     """The import, if `actor` may handle it; another supervisor's import is as absent as a
     missing one (its filename and contents are not disclosed)."""
     if row is None or not authz.can_manage_import(actor, row.created_by):
@@ -177,12 +177,18 @@ async def get_import(
     """An import and its preview: each document's first page of measures (`whole`: all of
     them, for the review page's corrections)."""
     async with ledger.reading() as conn:
-        row = _check_owner(actor, await repo.get_plan_import(conn, import_id))
+        row = check_owner(actor, await repo.get_plan_import(conn, import_id))
     preview = row.preview or {}
     return {
         "import_id": row.id,
         "status": row.status,
         "plan_ids": row.plan_ids or [],
+        "progress": (
+            {"done": row.progress_done or 0, "total": row.progress_total}
+            if row.progress_total is not None
+            else None
+        ),
+        "job_error": row.job_error,
         **(preview if whole else first_pages(preview, ledger.settings.preview_page_size)),
     }
 
@@ -192,7 +198,7 @@ async def import_measures(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of one document's measures in an import's preview, and how many it has."""
     async with ledger.reading() as conn:
-        row = _check_owner(actor, await repo.get_plan_import(conn, import_id))
+        row = check_owner(actor, await repo.get_plan_import(conn, import_id))
     documents = (row.preview or {}).get("documents", [])
     if not 0 <= document < len(documents):
         raise NotFound("导入记录中没有该文件")
@@ -206,7 +212,7 @@ def _date(value: str | None) -> date | None:
 
 
 @dataclass
-class _Confirmation:
+class Confirmation:
     """What confirming one import creates, counted for its audit record and its answer."""
 
     tx: Transaction
@@ -221,9 +227,11 @@ class _Confirmation:
 
 async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
     async with ledger.transaction() as tx:
-        row = _check_owner(actor, await repo.get_plan_import(tx.conn, import_id))
+        row = check_owner(actor, await repo.get_plan_import(tx.conn, import_id))
+        if row.status == "confirming":
+            raise DomainError("该方案正在后台导入，请稍候查看进度")
         preview = row.preview or {}
-        run = _Confirmation(tx, actor, import_id)
+        run = Confirmation(tx, actor, import_id)
         for doc in preview.get("documents", []):
             if await repo.plan_exists(tx.conn, doc["plan_id"]):
                 continue  # the same document again: nothing new
@@ -238,7 +246,13 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
     return {"import_id": import_id, "status": "confirmed", "plan_ids": plan_ids, **run.created}
 
 
-async def _create_plan(run: _Confirmation, doc: dict[str, Any]) -> None:
+async def _create_plan(run: Confirmation, doc: dict[str, Any]) -> None:
+    await insert_plan(run, doc)
+    for m in doc["measures"]:
+        await insert_measure(run, doc, m)
+
+
+async def insert_plan(run: Confirmation, doc: dict[str, Any]) -> None:
     tx, plan_id = run.tx, doc["plan_id"]
     plan = Plan(
         id=plan_id,
@@ -260,25 +274,27 @@ async def _create_plan(run: _Confirmation, doc: dict[str, Any]) -> None:
     )
     run.created["plans"] += 1
     run.new_plans.append(plan_id)
-    for m in doc["measures"]:
-        measure = Measure(
-            id=m["id"],
-            plan_id=plan_id,
-            label=m["label"][:50],
-            path=tuple(m["path"]),
-            title=m["title"][:500],
-            text=m["text"],
-            due_on=_date(m["due"]),
-            targets=m["targets"],
-            milestones=m["milestones"],
-        )
-        await repo.insert_measure(tx.conn, measure, m["position"])
-        run.created["measures"] += 1
-        if m["task_id"]:
-            await _create_task(run, doc, m)
 
 
-async def _create_task(run: _Confirmation, doc: dict[str, Any], m: dict[str, Any]) -> None:
+async def insert_measure(run: Confirmation, doc: dict[str, Any], m: dict[str, Any]) -> None:
+    measure = Measure(
+        id=m["id"],
+        plan_id=doc["plan_id"],
+        label=m["label"][:50],
+        path=tuple(m["path"]),
+        title=m["title"][:500],
+        text=m["text"],
+        due_on=_date(m["due"]),
+        targets=m["targets"],
+        milestones=m["milestones"],
+    )
+    await repo.insert_measure(run.tx.conn, measure, m["position"])
+    run.created["measures"] += 1
+    if m["task_id"]:
+        await _create_task(run, doc, m)
+
+
+async def _create_task(run: Confirmation, doc: dict[str, Any], m: dict[str, Any]) -> None:
     tx, actor = run.tx, run.actor
     for ref in (*m["lead"], *m["supporting"]):
         if await repo.get_department(tx.conn, ref["id"]) is None:

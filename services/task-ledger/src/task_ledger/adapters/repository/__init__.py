@@ -28,7 +28,9 @@ from task_ledger.adapters.repository.directory import (
     user_from,
 )
 from task_ledger.adapters.repository.plans import (
+    claim_import,
     confirm_plan_import,
+    existing_measures,
     find_plans,
     get_plan_import,
     insert_measure,
@@ -36,6 +38,7 @@ from task_ledger.adapters.repository.plans import (
     insert_plan_import,
     plan_exists,
     plan_title,
+    set_import_progress,
 )
 from task_ledger.adapters.repository.quotas import count_write
 from task_ledger.adapters.repository.task_records import (
@@ -77,6 +80,7 @@ __all__ = [
     "TaskFilter",
     "add_event_timeline",
     "add_inbox_messages",
+    "claim_import",
     "claim_new",
     "completion_from",
     "confirm_plan_import",
@@ -86,6 +90,7 @@ __all__ = [
     "count_users",
     "count_write",
     "department_from",
+    "existing_measures",
     "extension_from",
     "find_plans",
     "get_attachment",
@@ -120,6 +125,7 @@ __all__ = [
     "plan_title",
     "report_writes",
     "save_task",
+    "set_import_progress",
     "store_completion_decision",
     "store_extension_decision",
     "store_notice_answer",

@@ -11,13 +11,14 @@ from task_ledger.entrypoints.deps import ImporterUser, LedgerDep, SettingsDep
 from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import (
     ImportConfirmed,
+    ImportJob,
     ImportOut,
     ImportPage,
     ImportPreview,
     ImportSummary,
     PreviewMeasure,
 )
-from task_ledger.service_layer import imports, queries, uploads
+from task_ledger.service_layer import import_jobs, imports, queries, uploads
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -74,6 +75,21 @@ async def measures(
     return [PreviewMeasure.model_validate(m) for m in found]
 
 
-@router.post("/{import_id}/confirm", summary="确认导入")
-async def confirm(ledger: LedgerDep, me: ImporterUser, import_id: str) -> ImportConfirmed:
-    return ImportConfirmed.model_validate(await imports.confirm(ledger, me, import_id))
+@router.post(
+    "/{import_id}/confirm",
+    summary="确认导入",
+    description=(
+        "措施不多的方案当即立项（200，ImportConfirmed）；大型方案转入后台分批立项，"
+        "答复 202 与进度（ImportJob），进度与结果见 GET /api/imports/{import_id}。"
+    ),
+)
+async def confirm(
+    ledger: LedgerDep, me: ImporterUser, import_id: str, response: Response
+) -> ImportConfirmed | ImportJob:
+    done = await import_jobs.confirm(ledger, me, import_id)
+    if done["status"] == "confirming":
+        # One documented success schema per route (the OpenAPI test); the 202 says "accepted,
+        # not done yet" to clients that look at the status.
+        response.status_code = 202
+        return ImportJob.model_validate(done)
+    return ImportConfirmed.model_validate(done)

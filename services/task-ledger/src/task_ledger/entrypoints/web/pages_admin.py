@@ -26,7 +26,13 @@ from task_ledger.entrypoints.web.common import (
     text,
 )
 from task_ledger.entrypoints.web.session import get_session
-from task_ledger.service_layer import import_corrections, imports, rate_limits, uploads
+from task_ledger.service_layer import (
+    import_corrections,
+    import_jobs,
+    imports,
+    rate_limits,
+    uploads,
+)
 from task_ledger.service_layer import queries as q
 from task_ledger.service_layer.reports import monthly_report_file
 
@@ -137,10 +143,15 @@ async def confirm(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
     session = get_session(request)
     try:
-        done = await imports.confirm(get_ledger(request), me, import_id)
+        done = await import_jobs.confirm(get_ledger(request), me, import_id)
     except DomainError as exc:
         session.flash(str(exc), "error")
     else:
+        if done["status"] == "confirming":
+            session.flash(
+                f"方案较大（{done['total']} 项措施），已转入后台导入，本页显示进度", "success"
+            )
+            return redirect(f"/imports/{import_id}")
         session.flash(
             f"导入完成：方案 {done['plans']} 个，措施 {done['measures']} 项，"
             f"任务 {done['tasks']} 项，新增单位 {done['departments']} 个",

@@ -1,4 +1,5 @@
-"""Per-user write rate limits: counts per user, kind of write and window (issue #22).
+"""Per-user write rate limits: counts per user, kind of write and window; the progress of
+plan imports confirmed in the background (issue #22).
 
 Revision ID: 0005
 Revises: 0002
@@ -25,7 +26,15 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("user_id", "action", "window_start"),
     )
+    with op.batch_alter_table("plan_import") as batch:
+        batch.add_column(sa.Column("progress_done", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("progress_total", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("job_error", sa.String(length=500), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("plan_import") as batch:
+        batch.drop_column("job_error")
+        batch.drop_column("progress_total")
+        batch.drop_column("progress_done")
     op.drop_table("write_quota")
