@@ -135,10 +135,27 @@ def import_plan(client, file: Path, username: str, password: str, confirm=None) 
     if confirm is not None and not confirm(preview):
         return "已取消"
     r = client.post(f"/api/imports/{preview['import_id']}/confirm", headers=headers)
+    if r.status_code == 202:  # a large plan: confirmed by a background job
+        return _follow(client, preview["import_id"], headers)
     if r.status_code != 200:
         raise typer.BadParameter(f"确认失败：{r.json().get('detail', r.status_code)}")
     done = r.json()
     return f"导入完成：方案 {done['plans']} 个，措施 {done['measures']} 项，任务 {done['tasks']} 项"
+
+
+def _follow(client, import_id: str, headers: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    """Wait for a background import, showing its progress."""
+    import time
+
+    while True:
+        state = client.get(f"/api/imports/{import_id}", headers=headers).json()
+        progress = state.get("progress") or {}
+        if state["status"] == "confirmed":
+            return f"导入完成（后台）：措施 {progress.get('total', 0)} 项"
+        if state.get("job_error"):
+            raise typer.BadParameter(state["job_error"])
+        typer.echo(f"后台导入中：{progress.get('done', 0)} / {progress.get('total', 0)}")
+        time.sleep(2)
 
 
 if __name__ == "__main__":
