@@ -4,6 +4,7 @@ entries with a link to older ones (a task with 5,000 reports was a 2.9 MB page).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -15,20 +16,18 @@ from task_ledger.service_layer import handlers as h
 pytestmark = pytest.mark.e2e
 
 
-def test_a_task_page_shows_the_newest_reports_and_links_to_older_ones(
-    ledger_server, browsers, shot
-) -> None:
+def own_task(ledger_server, task_id: str) -> tuple[Task, Any]:
+    """A dispatched and acknowledged task of its own (the seeded plan's drafts are shared by
+    the other page tests) and its lead liaison."""
     sup = ledger_server.supervisor
-
     lead_id = ledger_server.department_id("广东省财政厅")
     lead = ledger_server.liaison(lead_id)
 
     async def prepare() -> Task:
-        # A task of its own: the seeded plan's drafts are shared by the other page tests.
         async with ledger_server.ledger.transaction() as tx:
             any_task = (await repo.list_tasks(tx.conn, repo.TaskFilter()))[0]
             task = Task(
-                id="task-paging-web",
+                id=task_id,
                 plan_id=any_task.plan_id,
                 measure_id=any_task.measure_id,
                 title="分页测试任务",
@@ -41,7 +40,13 @@ def test_a_task_page_shows_the_newest_reports_and_links_to_older_ones(
         await h.acknowledge(ledger_server.ledger, lead, task.id)
         return task
 
-    task = ledger_server.call(prepare())
+    return ledger_server.call(prepare()), lead
+
+
+def test_a_task_page_shows_the_newest_reports_and_links_to_older_ones(
+    ledger_server, browsers, shot
+) -> None:
+    task, lead = own_task(ledger_server, "task-paging-web")
     size = ledger_server.ledger.settings.detail_page_size
     count = size + 3
 
@@ -145,3 +150,40 @@ def test_a_large_import_confirmed_on_the_page_runs_in_the_background(
         sup.wait_for_timeout(100)
     expect(sup.get_by_role("heading", level=1)).to_contain_text("已确认导入")
     expect(sup.locator("#import-progress")).to_have_count(0)
+
+
+def test_page_writes_count_against_the_same_rate_limit(ledger_server, monkeypatch) -> None:
+    """The pages share the API's per-user write limits: over the limit a reminder is refused
+    with the Chinese message and nothing is sent."""
+    import httpx
+    from sqlalchemy import func, select
+
+    from task_ledger.adapters import tables as t
+    from task_ledger.service_layer import rate_limits
+
+    from .test_web_route_walk import _login
+
+    now = [1_900_000_020.0]
+    monkeypatch.setattr(rate_limits, "wall_clock", lambda: now[0])
+    monkeypatch.setitem(ledger_server.ledger.settings.write_limits, "reminder", 1)
+    task, _ = own_task(ledger_server, "task-rate-limit-web")
+
+    def reminders() -> int:
+        return ledger_server.rows(
+            select(func.count())
+            .select_from(t.timeline)
+            .where(t.timeline.c.task_id == task.id, t.timeline.c.kind == "manual_reminder")
+        )[0][0]
+
+    before = reminders()
+    with httpx.Client(base_url=ledger_server.base_url, timeout=30) as client:
+        csrf = _login(client, "supervisor", "supervisor-demo")
+        for n in range(2):
+            r = client.post(
+                f"/tasks/{task.id}/remind",
+                data={"csrf_token": csrf, "message": f"第{n + 1}次催办"},
+                follow_redirects=True,
+            )
+            assert r.status_code == 200
+        assert "操作过于频繁" in r.text and "催办" in r.text
+    assert reminders() == before + 1

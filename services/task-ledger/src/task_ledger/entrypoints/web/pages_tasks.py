@@ -234,7 +234,7 @@ async def request_extension(request: Request, me: Me, task_id: str) -> Response:
         get_session(request).flash(str(exc), "error")
         return redirect(back_to(task_id))
     action = h.request_extension(get_ledger(request), me, task_id, due, text(form, "reason"))
-    return await act(request, back_to(task_id), action, "延期申请已提交，等待审核")
+    return await act(request, back_to(task_id), action, "延期申请已提交，等待审核", "request")
 
 
 @router.post("/tasks/{task_id}/completion")
@@ -244,7 +244,7 @@ async def request_completion(request: Request, me: Me, task_id: str) -> Response
     action = h.request_completion(
         get_ledger(request), me, task_id, text(form, "summary"), evidence[:50]
     )
-    return await act(request, back_to(task_id), action, "办结申请已提交，等待审核")
+    return await act(request, back_to(task_id), action, "办结申请已提交，等待审核", "request")
 
 
 def decision_of(form: Any) -> Decision:
@@ -295,21 +295,21 @@ async def issue_notice(request: Request, me: Me, task_id: str) -> Response:
         text(form, "requirements"),
         reply_due_on,
     )
-    return await act(request, back_to(task_id), action, f"已下发{level.label}色督办单")
+    return await act(request, back_to(task_id), action, f"已下发{level.label}色督办单", "notice")
 
 
 @router.post("/tasks/{task_id}/notices/{notice_id}/answer")
 async def answer_notice(request: Request, me: Me, task_id: str, notice_id: str) -> Response:
     form = await checked_form(request)
     action = h.answer_notice(get_ledger(request), me, task_id, notice_id, text(form, "answer"))
-    return await act(request, back_to(task_id, form), action, "已回复督办单")
+    return await act(request, back_to(task_id, form), action, "已回复督办单", "notice")
 
 
 @router.post("/tasks/{task_id}/remind")
 async def remind(request: Request, me: Me, task_id: str) -> Response:
     form = await checked_form(request)
     action = h.send_reminder(get_ledger(request), me, task_id, text(form, "message"), None)
-    return await act(request, back_to(task_id), action, "催办已发出")
+    return await act(request, back_to(task_id), action, "催办已发出", "reminder")
 
 
 @router.post("/plans/{plan_id}/dispatch")
