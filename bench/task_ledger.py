@@ -241,6 +241,8 @@ async def _http(ctx: Any, database_url: str | None = None, workers: int = 1) -> 
         "DUBAN_UPLOAD_DIR": str(workdir / "uploads"),
         "DUBAN_LOG_LEVEL": "WARNING",
         "DUBAN_CONSUMER_GROUP": f"bench-ledger-{uuid.uuid4().hex[:6]}",
+        # A handful of liaisons send every report: per-user write limits would cap the load.
+        "DUBAN_WRITE_LIMITS": "{}",
     }
     server = _start_server(env, workdir)
     base = f"http://127.0.0.1:{port}"

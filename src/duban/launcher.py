@@ -107,6 +107,9 @@ class SystemLauncher:
         }
         if self.clock_file.exists():
             env["DUBAN_CLOCK_FILE"] = str(self.clock_file)
+            # A demo plays months in minutes through a handful of users: per-user write
+            # limits (real time) would stop it.
+            env["DUBAN_WRITE_LIMITS"] = "{}"
         env.update(self.extra_env)
         return env
 

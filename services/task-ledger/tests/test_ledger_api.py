@@ -181,7 +181,12 @@ async def test_liaison_workflow_from_dispatch_to_close(api: Api) -> None:
     assert r.status_code == 200 and r.json()["status"] == "closed"
 
     kinds = [
-        e["kind"] for e in (await api.client.get(f"/api/tasks/{tid}/timeline", headers=lead)).json()
+        e["kind"]
+        for e in (
+            await api.client.get(
+                f"/api/tasks/{tid}/timeline", params={"order": "oldest"}, headers=lead
+            )
+        ).json()
     ]
     assert kinds[0] == "registered" and kinds[-1] == "status"
     assert (

@@ -100,7 +100,9 @@ async def test_every_inbound_kind_lands_once(api: Api) -> None:
     assert await inbound.handle_batch(api.ledger, batch) == len(batch)
     assert await inbound.handle_batch(api.ledger, batch) == 0  # redelivered: nothing changes
 
-    timeline = (await api.client.get(f"/api/tasks/{tid}/timeline", headers=sup)).json()
+    timeline = (
+        await api.client.get(f"/api/tasks/{tid}/timeline", params={"order": "oldest"}, headers=sup)
+    ).json()
     inbound_kinds = [e["kind"] for e in timeline if e["data"].get("event_type")]
     assert inbound_kinds == [
         "reminder",

@@ -213,3 +213,152 @@ async def test_a_scoped_supervisor_oversees_the_plans_they_import(api: Api) -> N
     assert {p["id"] for p in plans} == {first, new_plan}
     upserts = [Envelope.from_bytes(row.body) for row in await api.outbox("directory.user_upserted")]
     assert upserts[-1].payload["plan_ids"] == [first, new_plan]
+
+
+# A request each import route accepts (the import id comes from the path).
+IMPORT_SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/imports/{import_id}"): {},
+    ("GET", "/api/imports/{import_id}/documents/{document}/measures"): {},
+    ("POST", "/api/imports/{import_id}/confirm"): {},
+}
+
+
+def import_routes(app: Any) -> list[tuple[str, str]]:
+    app.openapi_schema = None
+    return [
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        if "{import_id}" in path
+        for method in sorted(operations)
+    ]
+
+
+async def test_a_scoped_supervisor_cannot_touch_another_supervisors_import(api: Api) -> None:
+    """Issue #22 (scope): a pending import belongs to its uploader; another supervisor limited
+    to a plan neither lists, reads nor confirms it. Admins and unscoped supervisors see all."""
+    seeds = sorted(SEED_FILE.parent.glob("*.txt"))
+    first = (await api.import_seed(seeds[0]))["result"]["plan_ids"][0]
+    admin = await api.login("admin")
+    for name in ("owner", "other"):
+        assert (await create_supervisor(api, admin, name, [first])).status_code == 201
+    owner = await api.login("owner", "scoped-pass")
+    other = await api.login("other", "scoped-pass")
+    path = seeds[1]
+    r = await api.client.post(
+        "/api/imports", files={"file": (path.name, path.read_bytes(), "text/plain")}, headers=owner
+    )
+    assert r.status_code == 201, r.text
+    pending = r.json()["import_id"]
+
+    listed = (await api.client.get("/api/imports", headers=other)).json()
+    assert pending not in {i["id"] for i in listed["items"]}
+    assert path.name not in str(listed)
+    routes = import_routes(api.app)
+    assert set(routes) == set(IMPORT_SAMPLES), "a new import route needs a sample request here"
+    for method, template in routes:
+        url = template.format(import_id=pending, document=0)
+        r = await api.client.request(
+            method, url, headers=other, **IMPORT_SAMPLES[(method, template)]
+        )
+        assert r.status_code == 404, (method, url, r.status_code, r.text)
+        assert r.json()["detail"] == "导入记录不存在"
+    assert (await api.client.get(f"/api/imports/{pending}", headers=owner)).json()[
+        "status"
+    ] == "previewed"  # the refused confirm changed nothing
+
+    mine = (await api.client.get("/api/imports", headers=owner)).json()
+    assert [i["id"] for i in mine["items"]] == [pending] and mine["total"] == 1
+    for everyone in (admin, await api.login("supervisor")):
+        seen = (await api.client.get("/api/imports", headers=everyone)).json()
+        assert pending in {i["id"] for i in seen["items"]} and seen["total"] == 2
+        assert (
+            await api.client.get(f"/api/imports/{pending}", headers=everyone)
+        ).status_code == 200
+    r = await api.client.post(f"/api/imports/{pending}/confirm", headers=owner)
+    assert r.status_code == 200, r.text
+    liaison = await api.liaison_of(await first_department(api, admin))
+    assert (await api.client.get("/api/imports", headers=liaison)).status_code == 403
+
+
+async def first_department(api: Api, headers: dict[str, str]) -> str:
+    return str((await api.client.get("/api/departments", headers=headers)).json()[0]["id"])
+
+
+async def test_a_liaison_decomposes_only_inside_their_province(api: Api) -> None:
+    """Issue #22 (scope): a provincial liaison decomposing to a department of another province
+    got 201; decomposition stays inside the decomposer's jurisdiction tree."""
+    seeds = sorted(SEED_FILE.parent.glob("*.txt"))
+    await api.import_seed(seeds[0])
+    await api.import_seed(seeds[1])
+    sup, admin = await api.login("supervisor"), await api.login("admin")
+    tasks = (await api.client.get("/api/tasks", params={"page_size": 200}, headers=sup)).json()
+    departments = {
+        d["id"]: d for d in (await api.client.get("/api/departments", headers=admin)).json()
+    }
+    task = next(
+        x
+        for x in tasks["items"]
+        if departments[x["lead_department_ids"][0]]["jurisdiction"] == "广东省"
+    )
+    lead_dep = task["lead_department_ids"][0]
+    inner_mongolia = next(d for d in departments.values() if d["jurisdiction"] == "内蒙古自治区")
+
+    async def city(name: str, jurisdiction: str, parent: str | None) -> str:
+        body = {"name": name, "jurisdiction": jurisdiction, "level": "city", "parent_id": parent}
+        r = await api.client.post("/api/departments", json=body, headers=admin)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    foreign = await city("呼和浩特市人力资源和社会保障局", "呼和浩特市", inner_mongolia["id"])
+    unplaced = await city("包头市人力资源和社会保障局", "包头市", None)
+    qualified = await city("广东省佛山市人力资源和社会保障局", "广东省佛山市", None)
+    own = await city("广州市人力资源和社会保障局", "广州市", lead_dep)
+
+    lead = await api.liaison_of(lead_dep)
+    await api.client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)
+    await api.client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)
+
+    def child(dep: str, supporting: tuple[str, ...] = ()) -> dict[str, Any]:
+        return {
+            "children": [
+                {
+                    "title": "分解落实",
+                    "lead_department_ids": [dep],
+                    "supporting_department_ids": list(supporting),
+                    "due_on": task["due_on"],
+                }
+            ]
+        }
+
+    url = f"/api/tasks/{task['id']}/decompose"
+    for who in (lead, sup):
+        for body in (child(foreign), child(unplaced), child(own, (foreign,))):
+            r = await api.client.post(url, json=body, headers=who)
+            assert r.status_code == 403, r.text
+            assert "管辖范围" in r.json()["detail"]
+    after = (await api.client.get(f"/api/tasks/{task['id']}", headers=sup)).json()
+    assert after["children"] == [] and after["version"] == 2
+    r = await api.client.post(url, json=child(own), headers=lead)
+    assert r.status_code == 201, r.text
+    r = await api.client.post(url, json=child(qualified), headers=sup)
+    assert r.status_code == 201, r.text
+
+
+async def test_a_liaison_lists_only_the_plans_they_take_part_in(api: Api) -> None:
+    """Issue #22 (scope): liaisons saw every plan's title through /api/plans."""
+    seeds = sorted(SEED_FILE.parent.glob("*.txt"))
+    first = (await api.import_seed(seeds[0]))["result"]["plan_ids"][0]
+    second = (await api.import_seed(seeds[1]))["result"]["plan_ids"][0]
+    sup = await api.login("supervisor")
+    tasks = (await api.client.get("/api/tasks", params={"page_size": 200}, headers=sup)).json()
+    plans_of: dict[str, set[str]] = {}
+    for x in tasks["items"]:
+        for dep in x["lead_department_ids"] + x["supporting_department_ids"]:
+            plans_of.setdefault(dep, set()).add(x["plan_id"])
+    dep = next(d for d, p in plans_of.items() if p == {first})
+    liaison = await api.liaison_of(dep)
+    assert [p["id"] for p in (await api.client.get("/api/plans", headers=liaison)).json()] == [
+        first
+    ]
+    everyone = {p["id"] for p in (await api.client.get("/api/plans", headers=sup)).json()}
+    assert {first, second} <= everyone and len(everyone) > 1

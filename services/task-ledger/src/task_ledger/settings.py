@@ -39,6 +39,29 @@ class Settings(ServiceSettings):
     demo_email_domain: str = "duban.example"
     # Traffic light: yellow this many days before the due date.
     warning_days: int = Field(default=3, ge=0, le=60)
+    # A task's detail (API and page) carries this many of its newest progress reports and
+    # timeline entries; the rest come page by page from their own endpoints.
+    detail_page_size: int = Field(default=20, ge=1, le=200)
+    # An import's preview (upload answer, GET /api/imports/{id}) carries this many measures
+    # per document; the rest come from /api/imports/{id}/documents/{n}/measures.
+    preview_page_size: int = Field(default=50, ge=1, le=200)
+    # Imports with more measures than this are confirmed as a background job, in
+    # transactions of `import_batch_size` measures (the event loop serves between them).
+    import_background_measures: int = Field(default=2000, ge=1)
+    import_batch_size: int = Field(default=200, ge=1, le=10_000)
+    # Per-user write rate limits: at most this many writes of a kind per window (0: no
+    # limit), counted in the database so every ledger process enforces the same limit.
+    write_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    write_limits: dict[str, int] = Field(
+        default_factory=lambda: {
+            "progress_report": 20,
+            "plan_import": 10,
+            "user_create": 30,
+            "reminder": 20,
+            "request": 20,  # completion and extension requests
+            "notice": 20,  # supervision notices and their answers
+        }
+    )
     token_lifetime_seconds: int = Field(default=8 * 3600, ge=60)
     # Request limits: JSON/form bodies, whole multipart uploads, one attachment, count.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)

@@ -4,6 +4,7 @@ missing task, nothing changed, and the attempt audited (like the API's route wal
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from task_ledger.adapters import tables as t
-from task_ledger.entrypoints.web import pages_tasks
+from task_ledger.entrypoints.web import pages_admin, pages_tasks
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +39,26 @@ SAMPLES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/tasks/{task_id}/notices/{notice_id}/answer"): {"answer": "答复"},
     ("POST", "/tasks/{task_id}/remind"): {"message": "催办"},
 }
+
+
+# The import pages: a valid correction form, so the owner check is what refuses.
+IMPORT_SAMPLES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/imports/{import_id}"): {},
+    ("POST", "/imports/{import_id}/departments"): {
+        "old_department_id": "dep-x",
+        "new_department_id": "dep-y",
+    },
+    ("POST", "/imports/{import_id}/confirm"): {},
+}
+
+
+def import_page_routes() -> list[tuple[str, str]]:
+    return sorted(
+        (method, route.path)
+        for route in pages_admin.router.routes
+        if isinstance(route, APIRoute) and "{import_id}" in route.path
+        for method in route.methods
+    )
 
 
 def task_page_routes() -> list[tuple[str, str]]:
@@ -146,3 +167,72 @@ def test_a_supervisor_limited_to_another_plan_sees_none_of_this_one(ledger_serve
         assert "另一方案（范围测试）" in reports.text
         r = client.get("/reports/view", params={"plan": ledger_server.plan_id, "month": "2025-06"})
         assert "该方案不在您的督办范围内" in r.text
+
+
+def test_every_import_page_route_has_a_sample() -> None:
+    assert set(import_page_routes()) == set(IMPORT_SAMPLES)
+
+
+def test_a_scoped_supervisor_is_refused_on_another_supervisors_import_pages(
+    ledger_server,
+) -> None:
+    """Issue #22 (scope): a supervisor limited to a plan could read, correct and confirm
+    another supervisor's pending import, and the import page listed everyone's."""
+    from task_ledger.domain.model import User
+    from task_ledger.service_layer import directory, imports
+
+    seed = Path(__file__).resolve().parents[4] / "seeds" / "003_719c3a43df115ca9.txt"
+
+    admin = ledger_server.user(directory.ADMIN_ID)
+    scoped = []
+    for name in ("imp-owner", "imp-other"):
+        user = User(
+            f"user-{name}",
+            name,
+            "方案督查",
+            ledger_server.supervisor.role,
+            plan_ids=(ledger_server.plan_id,),
+        )
+        scoped.append(
+            ledger_server.call(
+                directory.create_user(ledger_server.ledger, admin, user, "scoped-pass")
+            )
+        )
+    owner, _ = scoped
+    preview = ledger_server.call(
+        imports.upload(ledger_server.ledger, owner, "scope-walk-pending.txt", seed.read_bytes())
+    )
+    pending = preview["import_id"]
+
+    def stored() -> Any:
+        return ledger_server.rows(
+            select(t.plan_imports.c.status, t.plan_imports.c.preview).where(
+                t.plan_imports.c.id == pending
+            )
+        )[0]
+
+    before = stored()
+    with httpx.Client(base_url=ledger_server.base_url) as client:
+        csrf = _login(client, "imp-other", "scoped-pass")
+        listing = client.get("/imports")
+        assert listing.status_code == 200 and "scope-walk-pending.txt" not in listing.text
+        for method, path in import_page_routes():
+            url = path.format(import_id=pending)
+            if method == "GET":
+                r = client.get(url)
+            else:
+                form = {"csrf_token": csrf, **IMPORT_SAMPLES[(method, path)]}
+                r = client.post(url, data=form, follow_redirects=True)
+            assert r.status_code == 404, (method, path, r.status_code)
+            assert "导入记录不存在" in r.text
+            assert "内蒙古" not in r.text
+    assert stored() == before
+
+    with httpx.Client(base_url=ledger_server.base_url) as client:
+        _login(client, "imp-owner", "scoped-pass")
+        assert "scope-walk-pending.txt" in client.get("/imports").text
+        assert client.get(f"/imports/{pending}").status_code == 200
+    with httpx.Client(base_url=ledger_server.base_url) as client:
+        _login(client, "admin", "admin-demo")
+        assert "scope-walk-pending.txt" in client.get("/imports").text
+        assert client.get(f"/imports/{pending}").status_code == 200

@@ -292,6 +292,21 @@ class PlanImportRow(LedgerBase, table=True):
     preview: dict[str, Any] | None = _json()
     status: str = Field(default="previewed", max_length=20)
     plan_ids: list[str] | None = _json()
+    # A large import confirmed in the background: measures done of all, and why it stopped.
+    progress_done: int | None = None
+    progress_total: int | None = None
+    job_error: str | None = Field(default=None, max_length=500)
+
+
+class WriteQuotaRow(LedgerBase, table=True):
+    """Writes per user and kind in one fixed window (per-user rate limits). Kept in the
+    database so that every ledger process counts against the same limit."""
+
+    __tablename__ = "write_quota"
+    user_id: str = Field(primary_key=True, max_length=64)
+    action: str = Field(primary_key=True, max_length=40)
+    window_start: int = Field(primary_key=True, sa_type=BigInteger)  # epoch seconds
+    count: int = 0
 
 
 metadata: MetaData = LedgerBase.metadata
@@ -321,3 +336,4 @@ monthly_reports = table(MonthlyReportRow)
 plan_imports = table(PlanImportRow)
 login_throttle = table(LoginThrottleRow)
 auth_sessions = table(AuthSessionRow)
+write_quota = table(WriteQuotaRow)

@@ -28,6 +28,15 @@ def can_view_plan(user: User, plan_id: str) -> bool:
     return scope is None or plan_id in scope
 
 
+def can_manage_import(user: User, uploaded_by: str) -> bool:
+    """A plan import belongs to its uploader: a supervisor limited to some plans lists, reads,
+    corrects and confirms only their own; admins and unscoped supervisors (who oversee every
+    plan) handle all of them."""
+    if not is_decider(user):
+        return False
+    return plan_scope(user) is None or uploaded_by == user.id
+
+
 def can_view_task(user: User, task: Task) -> bool:
     if not user.active:
         return False

@@ -21,3 +21,11 @@ class NotFound(DomainError):
 
 class UnknownPlan(LookupError):
     """No plan, or more than one, answers to what was asked for (a monthly report's plan)."""
+
+
+class RateLimited(DomainError):
+    """Too many writes of one kind by one user in the current window."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -49,19 +49,28 @@ def user_create(
     database_url: Annotated[str | None, typer.Option(help="台账数据库")] = None,
 ) -> None:
     """直接在台账数据库中创建用户（生产环境不生成演示账号，首个管理员由此创建）。"""
+    from pydantic import TypeAdapter, ValidationError
+
     from duban_common.migrations import upgrade
     from duban_contracts.vocabulary import Role
     from task_ledger.bootstrap import MIGRATIONS
     from task_ledger.domain.errors import DomainError
     from task_ledger.domain.model import User
-    from task_ledger.service_layer.directory import create_user
+    from task_ledger.entrypoints.schemas import Username
+    from task_ledger.service_layer.directory import create_user, user_id
     from task_ledger.service_layer.uow import Ledger
     from task_ledger.settings import Settings
 
+    try:
+        TypeAdapter(Username).validate_python(username)
+    except ValidationError:
+        raise typer.BadParameter(
+            "用户名只能由英文字母、数字和 . _ - 组成，并以字母或数字开头"
+        ) from None
     settings = Settings(database_url=database_url) if database_url else Settings()
     upgrade(settings.database_url, MIGRATIONS)
     user = User(
-        f"user-{username}"[:64],
+        user_id(username),
         username,
         display_name,
         Role(role),
@@ -124,10 +133,27 @@ def import_plan(client, file: Path, username: str, password: str, confirm=None) 
     if confirm is not None and not confirm(preview):
         return "已取消"
     r = client.post(f"/api/imports/{preview['import_id']}/confirm", headers=headers)
+    if r.status_code == 202:  # a large plan: confirmed by a background job
+        return _follow(client, preview["import_id"], headers)
     if r.status_code != 200:
         raise typer.BadParameter(f"确认失败：{r.json().get('detail', r.status_code)}")
     done = r.json()
     return f"导入完成：方案 {done['plans']} 个，措施 {done['measures']} 项，任务 {done['tasks']} 项"
+
+
+def _follow(client, import_id: str, headers: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    """Wait for a background import, showing its progress."""
+    import time
+
+    while True:
+        state = client.get(f"/api/imports/{import_id}", headers=headers).json()
+        progress = state.get("progress") or {}
+        if state["status"] == "confirmed":
+            return f"导入完成（后台）：措施 {progress.get('total', 0)} 项"
+        if state.get("job_error"):
+            raise typer.BadParameter(state["job_error"])
+        typer.echo(f"后台导入中：{progress.get('done', 0)} / {progress.get('total', 0)}")
+        time.sleep(2)
 
 
 if __name__ == "__main__":

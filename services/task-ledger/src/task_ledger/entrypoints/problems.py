@@ -10,7 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from task_ledger.domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from task_ledger.domain.errors import (
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    RateLimited,
+)
 from task_ledger.entrypoints.refusals import audit_denied
 from task_ledger.service_layer.handlers import AccessDenied
 
@@ -23,8 +29,8 @@ TITLES = {
     405: "不支持的请求方法",
     409: "状态冲突",
     413: "请求过大",
+    429: "操作过于频繁",
     415: "不支持的文件类型",
-    429: "请求过于频繁",
     503: "服务不可用",
     422: "请求参数不合法",
     500: "服务器内部错误",
@@ -92,6 +98,12 @@ def install(app: FastAPI) -> None:
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, str(exc))
 
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        response = problem(429, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
     @app.exception_handler(NotAllowed)
     async def _not_allowed(_: Request, exc: NotAllowed) -> JSONResponse:
         return problem(403, str(exc))
@@ -111,9 +123,16 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         fields = "、".join(".".join(e["loc"][1:]) or e["loc"][0] for e in errors if e["loc"])
-        return problem(
-            422, f"请求参数不合法：{fields}" if fields else "请求参数不合法", errors=errors
-        )
+        # Our own validators explain themselves in Chinese; their reasons join the detail.
+        reasons = [
+            str(e["ctx"]["error"])
+            for e in exc.errors()
+            if e.get("type") == "value_error" and not str(e.get("ctx", {}).get("error")).isascii()
+        ]
+        detail = f"请求参数不合法：{fields}" if fields else "请求参数不合法"
+        if reasons:
+            detail += "（" + "；".join(dict.fromkeys(reasons)) + "）"
+        return problem(422, detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

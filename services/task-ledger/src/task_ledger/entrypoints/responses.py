@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from duban_contracts.vocabulary import (
     Decision,
@@ -205,9 +205,15 @@ class SupervisionNoticeOut(Out):
 
 
 class TaskDetail(TaskOut):
+    """A task with what hangs off it. Progress reports and the timeline: the newest page
+    (settings.detail_page_size) and the totals; the rest from their paged endpoints."""
+
     departments: list[DepartmentOut]
     children: list[TaskOut]
     progress_reports: list[ProgressReportOut]
+    progress_reports_total: int
+    timeline: list[TimelineEntryOut]
+    timeline_total: int
     extension_requests: list[ExtensionRequestOut]
     completion_requests: list[CompletionRequestOut]
     supervision_notices: list[SupervisionNoticeOut]
@@ -326,19 +332,62 @@ class PreviewDocument(BaseModel):
     due: str | None
     jurisdiction: str | None
     warnings: list[str]
-    measures: list[PreviewMeasure]
+    measures: list[PreviewMeasure] = Field(description="第一页措施；其余见分页接口")
+    measure_count: int = Field(description="措施总数")
     unknown_departments: list[str]
     task_count: int
 
 
+ImportStatus = Literal["previewed", "confirming", "confirmed"]
+
+
+class ImportProgress(BaseModel):
+    done: int = Field(description="已处理的措施数")
+    total: int = Field(description="措施总数")
+
+
 class ImportPreview(BaseModel):
     import_id: str
-    status: Literal["previewed", "confirmed"]
+    status: ImportStatus
     documents: list[PreviewDocument]
 
 
 class ImportOut(ImportPreview):
     plan_ids: list[str]
+    progress: ImportProgress | None = Field(default=None, description="后台导入进度")
+    job_error: str | None = Field(default=None, description="后台导入中断的原因")
+
+
+class ImportJob(BaseModel):
+    """A large import being confirmed in the background (202): follow it on GET."""
+
+    import_id: str
+    status: Literal["confirming"]
+    done: int
+    total: int
+
+
+class ImportSummary(Out):
+    """One import in the list: what was uploaded, by whom, and what became of it."""
+
+    id: str
+    filename: str
+    created_by: str
+    created_at: datetime | None
+    status: ImportStatus
+    plan_ids: list[str] | None
+
+    @field_validator("created_at")
+    @classmethod
+    def _zoned(cls, at: datetime | None) -> datetime | None:
+        return aware(at)
+
+
+class ImportPage(BaseModel):
+    items: list[ImportSummary]
+    total: int
+    page: int
+    page_size: int
 
 
 class ImportConfirmed(BaseModel):

@@ -36,6 +36,15 @@ def department_id(jurisdiction: str, name: str) -> str:
     return f"dep-{digest}"
 
 
+def user_id(username: str) -> str:
+    """The id of a new user: `user-<username>` when it fits the 64-character ids, else a
+    prefix and a digest of the whole name, so two long names never share an id."""
+    plain = f"user-{username}"
+    if len(plain) <= 64:
+        return plain
+    return f"user-{username[:42]}-{hashlib.sha256(username.encode()).hexdigest()[:16]}"
+
+
 def liaison_username(dep_id: str) -> str:
     return f"liaison-{dep_id.removeprefix('dep-')}"
 
@@ -223,6 +232,8 @@ async def create_user(ledger: Ledger, actor: User, user: User, password: str) ->
         await _check_user(tx, user)
         if await repo.get_user_credentials(tx.conn, user.username) is not None:
             raise DomainError("用户名已存在")
+        if await repo.get_user(tx.conn, user.id) is not None:
+            raise DomainError("用户编号已被占用，请换一个用户名")
         await repo.insert_user(tx.conn, user, password_hash)
         _user_event(tx, user, actor.id)
     return user

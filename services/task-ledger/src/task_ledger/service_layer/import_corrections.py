@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
+from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import User
 from task_ledger.service_layer.uow import Ledger
@@ -67,7 +68,7 @@ async def correct_department(
         row = (
             await tx.conn.execute(select(t.plan_imports).where(t.plan_imports.c.id == import_id))
         ).first()
-        if row is None:
+        if row is None or not authz.can_manage_import(actor, row.created_by):
             raise NotFound("导入记录不存在")
         if row.status != "previewed":
             raise DomainError("该方案已确认导入，不能再更正单位")

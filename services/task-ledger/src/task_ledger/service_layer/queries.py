@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts.vocabulary import Light, TaskStatus
@@ -100,7 +100,8 @@ async def draft_tasks(ledger: Ledger, plan_id: str) -> list[Task]:
 
 @dataclass(frozen=True)
 class TaskFile:
-    """A task with its departments, child tasks and everything filed on it."""
+    """A task with its departments, child tasks and everything filed on it; its progress
+    reports and timeline as one page each (newest first) with their totals."""
 
     task: Task
     departments: dict[str, Department]
@@ -109,36 +110,58 @@ class TaskFile:
     extensions: list[ExtensionRequest]
     completions: list[CompletionRequest]
     notices: list[SupervisionNotice]
+    reports_total: int
+    timeline: list[Any]
+    timeline_total: int
 
 
-async def task_file(conn: AsyncConnection, user: User, task_id: str) -> TaskFile:
+async def task_file(
+    conn: AsyncConnection,
+    user: User,
+    task_id: str,
+    page_size: int,
+    reports_page: int = 1,
+    timeline_page: int = 1,
+) -> TaskFile:
     task = await h.read_task(conn, user, task_id, "read")
     return TaskFile(
         task,
         await repo.get_departments(conn, list(task.department_ids)),
         await repo.get_children(conn, task.id),
-        await repo.list_reports(conn, task.id),
+        await repo.list_reports(conn, task.id, (reports_page - 1) * page_size, page_size),
         await repo.list_extensions(conn, task.id),
         await repo.list_completions(conn, task.id),
         await repo.list_notices(conn, task.id),
+        await repo.count_reports(conn, task.id),
+        await repo.list_timeline(conn, task.id, (timeline_page - 1) * page_size, page_size),
+        await repo.count_timeline(conn, task.id),
     )
 
 
 async def read_task_file(ledger: Ledger, user: User, task_id: str) -> TaskFile:
     async with ledger.reading() as conn:
-        return await task_file(conn, user, task_id)
+        return await task_file(conn, user, task_id, ledger.settings.detail_page_size)
 
 
-async def timeline(ledger: Ledger, user: User, task_id: str) -> list[Any]:
+async def timeline(
+    ledger: Ledger, user: User, task_id: str, page: int, page_size: int, newest_first: bool = True
+) -> tuple[list[Any], int]:
+    """One page of a task's timeline and how many entries it has."""
     async with ledger.reading() as conn:
         await h.read_task(conn, user, task_id, "timeline")
-        return await repo.list_timeline(conn, task_id)
+        offset = (page - 1) * page_size
+        rows = await repo.list_timeline(conn, task_id, offset, page_size, newest_first)
+        return rows, await repo.count_timeline(conn, task_id)
 
 
-async def progress_reports(ledger: Ledger, user: User, task_id: str) -> list[ProgressReport]:
+async def progress_reports(
+    ledger: Ledger, user: User, task_id: str, page: int, page_size: int
+) -> tuple[list[ProgressReport], int]:
+    """One page of a task's progress reports (newest first) and how many it has."""
     async with ledger.reading() as conn:
         await h.read_task(conn, user, task_id, "list_reports")
-        return await repo.list_reports(conn, task_id)
+        rows = await repo.list_reports(conn, task_id, (page - 1) * page_size, page_size)
+        return rows, await repo.count_reports(conn, task_id)
 
 
 async def extension_requests(ledger: Ledger, user: User, task_id: str) -> list[ExtensionRequest]:
@@ -159,11 +182,6 @@ async def parent_of(conn: AsyncConnection, user: User, task: Task) -> Task | Non
         return None
     parent = await repo.get_task(conn, task.parent_task_id)
     return parent if parent is not None and authz.can_view_task(user, parent) else None
-
-
-async def task_timeline(conn: AsyncConnection, task: Task) -> list[Any]:
-    """The timeline of a task already read through `handlers.read_task`."""
-    return await repo.list_timeline(conn, task.id)
 
 
 async def may_report(ledger: Ledger, user: User, task_id: str) -> None:
@@ -211,15 +229,43 @@ async def users(ledger: Ledger) -> list[User]:
 
 
 async def plans_of(ledger: Ledger, user: User) -> list[Any]:
-    """The plans `user` oversees (every plan unless a supervisor's scope narrows it)."""
+    """The plans `user` oversees (every plan unless a supervisor's scope narrows it); for a
+    department's liaison or head, only the plans with a task their department takes part in."""
+    department = authz.visible_department(user)
     async with ledger.reading() as conn:
-        return await plans(conn, authz.plan_scope(user))
-
-
-async def recent_imports(ledger: Ledger, limit: int = 20) -> list[Any]:
-    query = select(t.plan_imports).order_by(t.plan_imports.c.created_at.desc()).limit(limit)
-    async with ledger.reading() as conn:
+        if department is None:
+            return await plans(conn, authz.plan_scope(user))
+        taking_part = (
+            select(t.tasks.c.plan_id)
+            .join(t.task_departments, t.task_departments.c.task_id == t.tasks.c.id)
+            .where(t.task_departments.c.department_id == department)
+        )
+        query = select(t.plans).where(t.plans.c.id.in_(taking_part)).order_by(t.plans.c.created_at)
         return list((await conn.execute(query)).all())
+
+
+async def recent_imports(
+    ledger: Ledger, user: User, page: int = 1, page_size: int = 20
+) -> tuple[list[Any], int]:
+    """The imports `user` may handle (see `authz.can_manage_import`), newest first, one page
+    of them (without their previews) and how many there are."""
+    c = t.plan_imports.c
+    where = []
+    if authz.plan_scope(user) is not None:
+        where.append(c.created_by == user.id)
+    query = (
+        select(c.id, c.filename, c.created_by, c.created_at, c.status, c.plan_ids)
+        .where(*where)
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    async with ledger.reading() as conn:
+        rows = list((await conn.execute(query)).all())
+        total = (
+            await conn.execute(select(func.count()).select_from(t.plan_imports).where(*where))
+        ).scalar_one()
+    return rows, int(total)
 
 
 async def plans(conn: AsyncConnection, scope: Scope = None) -> list[Any]:

@@ -102,3 +102,25 @@ async def confirm_plan_import(conn: AsyncConnection, import_id: str, plan_ids: l
         .where(t.plan_imports.c.id == import_id)
         .values(status="confirmed", plan_ids=plan_ids)
     )
+
+
+async def set_import_progress(conn: AsyncConnection, import_id: str, **values: Any) -> None:
+    """Status and progress of an import confirmed in the background."""
+    await conn.execute(
+        update(t.plan_imports).where(t.plan_imports.c.id == import_id).values(**values)
+    )
+
+
+async def existing_measures(conn: AsyncConnection, ids: list[str]) -> set[str]:
+    rows = await conn.execute(select(t.measures.c.id).where(t.measures.c.id.in_(ids)))
+    return {r.id for r in rows}
+
+
+async def claim_import(conn: AsyncConnection, import_id: str, total: int) -> bool:
+    """Mark a previewed import "confirming" (one job per import, even across processes)."""
+    result = await conn.execute(
+        update(t.plan_imports)
+        .where(t.plan_imports.c.id == import_id, t.plan_imports.c.status == "previewed")
+        .values(status="confirming", progress_done=0, progress_total=total, job_error=None)
+    )
+    return bool(result.rowcount)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
 
@@ -60,16 +60,26 @@ def report_writes(report: ProgressReport, now: datetime) -> list[tuple[Executabl
     return writes
 
 
-async def list_reports(conn: AsyncConnection, task_id: str) -> list[ProgressReport]:
+async def list_reports(
+    conn: AsyncConnection, task_id: str, offset: int = 0, limit: int | None = None
+) -> list[ProgressReport]:
+    """A task's progress reports, newest first (one page of them with `limit`)."""
     rows = (
         await conn.execute(
             select(t.progress_reports)
             .where(t.progress_reports.c.task_id == task_id)
-            .order_by(t.progress_reports.c.created_at, t.progress_reports.c.id)
+            .order_by(t.progress_reports.c.created_at.desc(), t.progress_reports.c.id.desc())
+            .offset(offset)
+            .limit(limit)
         )
     ).all()
     atts = (
-        await conn.execute(select(t.attachments).where(t.attachments.c.task_id == task_id))
+        await conn.execute(
+            select(t.attachments).where(
+                t.attachments.c.task_id == task_id,
+                t.attachments.c.report_id.in_([r.id for r in rows]),
+            )
+        )
     ).all()
     by_report: dict[str, list[Attachment]] = {}
     for a in atts:
@@ -179,14 +189,31 @@ async def list_notices(conn: AsyncConnection, task_id: str) -> list[SupervisionN
     return [notice_from(r) for r in rows]
 
 
-async def list_timeline(conn: AsyncConnection, task_id: str) -> list[Any]:
-    return list(
-        (
-            await conn.execute(
-                select(t.timeline).where(t.timeline.c.task_id == task_id).order_by(t.timeline.c.id)
-            )
-        ).all()
+async def list_timeline(
+    conn: AsyncConnection,
+    task_id: str,
+    offset: int = 0,
+    limit: int | None = None,
+    newest_first: bool = True,
+) -> list[Any]:
+    """A task's timeline entries (one page of them with `limit`)."""
+    order = t.timeline.c.id.desc() if newest_first else t.timeline.c.id
+    query = select(t.timeline).where(t.timeline.c.task_id == task_id).order_by(order)
+    return list((await conn.execute(query.offset(offset).limit(limit))).all())
+
+
+async def count_timeline(conn: AsyncConnection, task_id: str) -> int:
+    query = select(func.count()).select_from(t.timeline).where(t.timeline.c.task_id == task_id)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def count_reports(conn: AsyncConnection, task_id: str) -> int:
+    query = (
+        select(func.count())
+        .select_from(t.progress_reports)
+        .where(t.progress_reports.c.task_id == task_id)
     )
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def insert_completion(

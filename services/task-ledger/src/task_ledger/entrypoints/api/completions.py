@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import CompletionRequestOut
 from task_ledger.entrypoints.schemas import CompletionRequestBody, DecisionBody
 from task_ledger.service_layer import handlers as h
@@ -12,7 +13,7 @@ from task_ledger.service_layer import handlers as h
 router = APIRouter(prefix="/tasks/{task_id}/completion-requests", tags=["tasks"])
 
 
-@router.post("", status_code=201, summary="申请办结")
+@router.post("", status_code=201, summary="申请办结", dependencies=[limited("request")])
 async def request_completion(
     ledger: LedgerDep, me: CurrentUser, task_id: str, body: CompletionRequestBody
 ) -> CompletionRequestOut:

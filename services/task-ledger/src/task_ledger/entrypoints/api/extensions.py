@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import ExtensionRequestOut
 from task_ledger.entrypoints.schemas import DecisionBody, ExtensionRequestBody
 from task_ledger.service_layer import handlers as h
@@ -21,7 +22,7 @@ async def list_extensions(
     return [ExtensionRequestOut.model_validate(r) for r in found]
 
 
-@router.post("", status_code=201, summary="申请延期")
+@router.post("", status_code=201, summary="申请延期", dependencies=[limited("request")])
 async def request_extension(
     ledger: LedgerDep, me: CurrentUser, task_id: str, body: ExtensionRequestBody
 ) -> ExtensionRequestOut:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import SupervisionNoticeOut
 from task_ledger.entrypoints.schemas import AnswerBody, NoticeBody
 from task_ledger.service_layer import handlers as h
@@ -21,7 +22,7 @@ async def list_notices(
     return [SupervisionNoticeOut.model_validate(n) for n in found]
 
 
-@router.post("", status_code=201, summary="下发督办单")
+@router.post("", status_code=201, summary="下发督办单", dependencies=[limited("notice")])
 async def issue_notice(
     ledger: LedgerDep, me: CurrentUser, task_id: str, body: NoticeBody
 ) -> SupervisionNoticeOut:
@@ -31,7 +32,7 @@ async def issue_notice(
     return SupervisionNoticeOut.model_validate(notice)
 
 
-@router.post("/{notice_id}/answer", summary="回复督办单")
+@router.post("/{notice_id}/answer", summary="回复督办单", dependencies=[limited("notice")])
 async def answer_notice(
     ledger: LedgerDep, me: CurrentUser, task_id: str, notice_id: str, body: AnswerBody
 ) -> SupervisionNoticeOut:

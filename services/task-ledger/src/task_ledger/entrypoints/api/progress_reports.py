@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from task_ledger.entrypoints import downloads
+from task_ledger.entrypoints import downloads, paging
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, SettingsDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import ProgressReportOut
 from task_ledger.service_layer import handlers as h
 from task_ledger.service_layer import queries, uploads
@@ -17,13 +18,27 @@ router = APIRouter(prefix="/tasks/{task_id}", tags=["tasks"])
 LongText = Annotated[str, Form(max_length=20_000)]
 
 
-@router.get("/progress-reports", summary="进展填报记录")
-async def list_reports(ledger: LedgerDep, me: CurrentUser, task_id: str) -> list[ProgressReportOut]:
-    reports = await queries.progress_reports(ledger, me, task_id)
+@router.get("/progress-reports", summary="进展填报记录（分页，最新在前）")
+async def list_reports(
+    request: Request,
+    response: Response,
+    ledger: LedgerDep,
+    me: CurrentUser,
+    task_id: str,
+    page: paging.Page = 1,
+    page_size: paging.PageSize = 50,
+) -> list[ProgressReportOut]:
+    reports, total = await queries.progress_reports(ledger, me, task_id, page, page_size)
+    paging.announce(request, response, page, page_size, total)
     return [ProgressReportOut.model_validate(r) for r in reports]
 
 
-@router.post("/progress-reports", status_code=201, summary="填报进展（可带附件）")
+@router.post(
+    "/progress-reports",
+    status_code=201,
+    summary="填报进展（可带附件）",
+    dependencies=[limited("progress_report")],
+)
 async def report_progress(
     ledger: LedgerDep,
     settings: SettingsDep,

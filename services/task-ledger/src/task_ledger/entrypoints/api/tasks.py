@@ -5,13 +5,15 @@ authorization); the route-walking test enforces it."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from duban_contracts.vocabulary import Light, TaskStatus
 from task_ledger.domain.model import Task
+from task_ledger.entrypoints import paging
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import (
     CompletionRequestOut,
     DepartmentOut,
@@ -58,7 +60,7 @@ async def list_tasks(
     return TaskPage(items=items, total=total, page=page, page_size=page_size)
 
 
-@router.get("/{task_id}", summary="任务详情")
+@router.get("/{task_id}", summary="任务详情（含最新一页填报与时间线）")
 async def task_detail(ledger: LedgerDep, me: CurrentUser, task_id: str) -> TaskDetail:
     found = await queries.read_task_file(ledger, me, task_id)
     return TaskDetail(
@@ -66,15 +68,31 @@ async def task_detail(ledger: LedgerDep, me: CurrentUser, task_id: str) -> TaskD
         departments=[DepartmentOut.of(d) for d in found.departments.values()],
         children=[task_out(ledger, c) for c in found.children],
         progress_reports=[ProgressReportOut.model_validate(r) for r in found.reports],
+        progress_reports_total=found.reports_total,
+        timeline=[TimelineEntryOut.of(r) for r in found.timeline],
+        timeline_total=found.timeline_total,
         extension_requests=[ExtensionRequestOut.model_validate(r) for r in found.extensions],
         completion_requests=[CompletionRequestOut.model_validate(r) for r in found.completions],
         supervision_notices=[SupervisionNoticeOut.model_validate(r) for r in found.notices],
     )
 
 
-@router.get("/{task_id}/timeline", summary="任务时间线")
-async def timeline(ledger: LedgerDep, me: CurrentUser, task_id: str) -> list[TimelineEntryOut]:
-    return [TimelineEntryOut.of(r) for r in await queries.timeline(ledger, me, task_id)]
+@router.get("/{task_id}/timeline", summary="任务时间线（分页，默认最新在前）")
+async def timeline(
+    request: Request,
+    response: Response,
+    ledger: LedgerDep,
+    me: CurrentUser,
+    task_id: str,
+    page: paging.Page = 1,
+    page_size: paging.PageSize = 50,
+    order: Literal["newest", "oldest"] = "newest",
+) -> list[TimelineEntryOut]:
+    rows, total = await queries.timeline(
+        ledger, me, task_id, page, page_size, newest_first=order == "newest"
+    )
+    paging.announce(request, response, page, page_size, total)
+    return [TimelineEntryOut.of(r) for r in rows]
 
 
 @router.post("/{task_id}/dispatch", summary="交办")
@@ -110,7 +128,9 @@ async def decompose(
     return [task_out(ledger, x) for x in await h.decompose(ledger, me, task_id, specs)]
 
 
-@router.post("/{task_id}/reminders", status_code=202, summary="催办")
+@router.post(
+    "/{task_id}/reminders", status_code=202, summary="催办", dependencies=[limited("reminder")]
+)
 async def remind(ledger: LedgerDep, me: CurrentUser, task_id: str, body: ReminderBody) -> Queued:
     command_id = await h.send_reminder(ledger, me, task_id, body.message, body.level)
     return Queued(command_id=command_id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from task_ledger.domain.model import User
 from task_ledger.entrypoints.deps import AdminUser, LedgerDep
+from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import UserOut
 from task_ledger.entrypoints.schemas import UserCreateBody, UserUpdateBody
 from task_ledger.service_layer import directory, queries
@@ -18,10 +19,12 @@ async def users(ledger: LedgerDep, me: AdminUser) -> list[UserOut]:
     return [UserOut.of(u) for u in await queries.users(ledger)]
 
 
-@router.post("", status_code=201, summary="新增用户（管理员）")
+@router.post(
+    "", status_code=201, summary="新增用户（管理员）", dependencies=[limited("user_create")]
+)
 async def create_user(ledger: LedgerDep, me: AdminUser, body: UserCreateBody) -> UserOut:
     user = User(
-        f"user-{body.username}"[:64],
+        directory.user_id(body.username),
         body.username,
         body.display_name,
         body.role,

@@ -23,13 +23,13 @@ from duban_common import richtext
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import Light
 from task_ledger.domain import authz
-from task_ledger.domain.errors import DomainError, NotAllowed, NotFound
+from task_ledger.domain.errors import DomainError, NotAllowed, NotFound, RateLimited
 from task_ledger.domain.model import Task, User
 from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.refusals import audit_denied
 from task_ledger.entrypoints.responses import TaskOut
 from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
-from task_ledger.service_layer import queries
+from task_ledger.service_layer import queries, rate_limits
 from task_ledger.service_layer.auth import Authenticator
 from task_ledger.service_layer.handlers import AccessDenied
 
@@ -205,11 +205,22 @@ def redirect(url: str) -> RedirectResponse:
 
 
 async def act(
-    request: Request, back: str, action: Coroutine[Any, Any, Any], done: str
+    request: Request,
+    back: str,
+    action: Coroutine[Any, Any, Any],
+    done: str,
+    limit: str | None = None,
 ) -> RedirectResponse:
-    """Run one service-layer command; its refusal (in Chinese) is shown on the page."""
+    """Run one service-layer command; its refusal (in Chinese) is shown on the page.
+    `limit`: the kind of write it counts as against the user's rate limit."""
     session = get_session(request)
     try:
+        if limit is not None:
+            try:
+                await rate_limits.count(get_ledger(request), request.state.user, limit)
+            except RateLimited:
+                action.close()  # never started
+                raise
         await action
     except DomainError as exc:
         session.flash(str(exc), "error")

@@ -26,7 +26,13 @@ from task_ledger.entrypoints.web.common import (
     text,
 )
 from task_ledger.entrypoints.web.session import get_session
-from task_ledger.service_layer import import_corrections, imports, uploads
+from task_ledger.service_layer import (
+    import_corrections,
+    import_jobs,
+    imports,
+    rate_limits,
+    uploads,
+)
 from task_ledger.service_layer import queries as q
 from task_ledger.service_layer.reports import monthly_report_file
 
@@ -38,7 +44,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 @router.get("/imports")
 async def import_form(request: Request, me: Me) -> Response:
     require_decider(me, "导入方案")
-    recent = await q.recent_imports(get_ledger(request))
+    recent, _ = await q.recent_imports(get_ledger(request), me)
     return render(request, "imports.html", recent=recent)
 
 
@@ -53,6 +59,7 @@ async def upload(request: Request, me: Me) -> Response:
         session.flash("请选择方案文件", "error")
         return redirect("/imports")
     try:
+        await rate_limits.count(ledger, me, "plan_import")
         data = await uploads.read_plan_file(ledger.settings, upload)
         result = await imports.upload(ledger, me, upload.filename, data)
     except DomainError as exc:
@@ -66,7 +73,7 @@ async def upload(request: Request, me: Me) -> Response:
 async def review(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
     ledger = get_ledger(request)
-    data = await imports.get_import(ledger, import_id)
+    data = await imports.get_import(ledger, me, import_id, whole=True)
     deps = await q.departments(ledger)
     grouped: dict[str, list[Any]] = defaultdict(list)
     for d in sorted(deps, key=lambda d: (d.jurisdiction, d.name)):
@@ -81,12 +88,31 @@ async def review(request: Request, me: Me, import_id: str) -> Response:
             for ref in (*m["lead"], *m["supporting"]):
                 seen.setdefault(ref["id"], ref)
         mentioned.append((doc_index, sorted(seen.values(), key=lambda r: (r["known"], r["name"]))))
+    # The measures table shows one page of each document (a plan may hold 100,000).
+    size = ledger.settings.preview_page_size
+    longest = max((len(doc["measures"]) for doc in data.get("documents", [])), default=0)
+    pages = max(1, -(-longest // size))
+    raw = request.query_params.get("page", "")
+    page = min(int(raw), pages) if raw.isdigit() and int(raw) > 0 else 1
+    shown = {
+        **data,
+        "documents": [
+            {
+                **doc,
+                "measure_count": len(doc["measures"]),
+                "measures": doc["measures"][(page - 1) * size : page * size],
+            }
+            for doc in data.get("documents", [])
+        ],
+    }
     return render(
         request,
         "import_review.html",
-        imp=data,
+        imp=shown,
         departments=ordered,
         mentioned=mentioned,
+        page=page,
+        pages=pages,
     )
 
 
@@ -117,10 +143,15 @@ async def confirm(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
     session = get_session(request)
     try:
-        done = await imports.confirm(get_ledger(request), me, import_id)
+        done = await import_jobs.confirm(get_ledger(request), me, import_id)
     except DomainError as exc:
         session.flash(str(exc), "error")
     else:
+        if done["status"] == "confirming":
+            session.flash(
+                f"方案较大（{done['total']} 项措施），已转入后台导入，本页显示进度", "success"
+            )
+            return redirect(f"/imports/{import_id}")
         session.flash(
             f"导入完成：方案 {done['plans']} 个，措施 {done['measures']} 项，"
             f"任务 {done['tasks']} 项，新增单位 {done['departments']} 个",

@@ -33,7 +33,7 @@ from task_ledger.entrypoints.web.common import (
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.service_layer import handlers as h
 from task_ledger.service_layer import queries as q
-from task_ledger.service_layer import uploads
+from task_ledger.service_layer import rate_limits, uploads
 
 Me = Annotated[User, Depends(page_user)]
 PAGE_SIZE = 100
@@ -77,12 +77,20 @@ async def task_list(request: Request, me: Me) -> Response:
     )
 
 
+def _page_of(request: Request, name: str) -> int:
+    """A page number from the query string; anything else is the first page."""
+    value = request.query_params.get(name, "")
+    return min(int(value), 100_000) if value.isdigit() and int(value) > 0 else 1
+
+
 @router.get("/tasks/{task_id}")
 async def task_page(request: Request, me: Me, task_id: str) -> Response:
     ledger = get_ledger(request)
     today = ledger.today()
+    size = ledger.settings.detail_page_size
+    reports_page, timeline_page = _page_of(request, "reports"), _page_of(request, "timeline")
     async with ledger.reading() as conn:
-        found = await q.task_file(conn, me, task_id)
+        found = await q.task_file(conn, me, task_id, size, reports_page, timeline_page)
         task, reports, extensions, completions = (
             found.task,
             found.reports,
@@ -94,7 +102,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         # Child tasks go to subordinate departments: show only those this user may see.
         children = [c for c in found.children if authz.can_view_task(me, c)]
         parent = await q.parent_of(conn, me, task)
-        timeline = await q.task_timeline(conn, task)
+        timeline = found.timeline
         people = await q.user_names(
             conn,
             [r.actor_id for r in timeline]
@@ -122,6 +130,11 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         completions=completions,
         notices=found.notices,
         timeline=timeline,
+        # "更早的…" links: the next page of each, when there is one.
+        more_reports=reports_page + 1 if reports_page * size < found.reports_total else None,
+        more_timeline=timeline_page + 1 if timeline_page * size < found.timeline_total else None,
+        reports_total=found.reports_total,
+        timeline_total=found.timeline_total,
         people=people,
         names=names,
         levels=list(EscalationLevel),
@@ -164,6 +177,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
     await q.may_report(ledger, me, task_id)  # refuse before storing any file
     try:
         percent = integer(form, "percent", "进度", 0, 100)
+        await rate_limits.count(ledger, me, "progress_report")  # before storing any file
         files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         stored = await uploads.store_attachments(ledger.settings, files)
         data = h.ReportInput(
@@ -220,7 +234,7 @@ async def request_extension(request: Request, me: Me, task_id: str) -> Response:
         get_session(request).flash(str(exc), "error")
         return redirect(back_to(task_id))
     action = h.request_extension(get_ledger(request), me, task_id, due, text(form, "reason"))
-    return await act(request, back_to(task_id), action, "延期申请已提交，等待审核")
+    return await act(request, back_to(task_id), action, "延期申请已提交，等待审核", "request")
 
 
 @router.post("/tasks/{task_id}/completion")
@@ -230,7 +244,7 @@ async def request_completion(request: Request, me: Me, task_id: str) -> Response
     action = h.request_completion(
         get_ledger(request), me, task_id, text(form, "summary"), evidence[:50]
     )
-    return await act(request, back_to(task_id), action, "办结申请已提交，等待审核")
+    return await act(request, back_to(task_id), action, "办结申请已提交，等待审核", "request")
 
 
 def decision_of(form: Any) -> Decision:
@@ -281,21 +295,21 @@ async def issue_notice(request: Request, me: Me, task_id: str) -> Response:
         text(form, "requirements"),
         reply_due_on,
     )
-    return await act(request, back_to(task_id), action, f"已下发{level.label}色督办单")
+    return await act(request, back_to(task_id), action, f"已下发{level.label}色督办单", "notice")
 
 
 @router.post("/tasks/{task_id}/notices/{notice_id}/answer")
 async def answer_notice(request: Request, me: Me, task_id: str, notice_id: str) -> Response:
     form = await checked_form(request)
     action = h.answer_notice(get_ledger(request), me, task_id, notice_id, text(form, "answer"))
-    return await act(request, back_to(task_id, form), action, "已回复督办单")
+    return await act(request, back_to(task_id, form), action, "已回复督办单", "notice")
 
 
 @router.post("/tasks/{task_id}/remind")
 async def remind(request: Request, me: Me, task_id: str) -> Response:
     form = await checked_form(request)
     action = h.send_reminder(get_ledger(request), me, task_id, text(form, "message"), None)
-    return await act(request, back_to(task_id), action, "催办已发出")
+    return await act(request, back_to(task_id), action, "催办已发出", "reminder")
 
 
 @router.post("/plans/{plan_id}/dispatch")

@@ -10,9 +10,9 @@ from datetime import date
 from duban_contracts import events as ev
 from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import repository as repo
-from task_ledger.domain import authz, lifecycle
-from task_ledger.domain.errors import DomainError
-from task_ledger.domain.model import Task, User
+from task_ledger.domain import authz, jurisdiction, lifecycle
+from task_ledger.domain.errors import DomainError, NotAllowed
+from task_ledger.domain.model import Department, Task, User
 from task_ledger.service_layer.handlers.frame import TaskCommand, new_id, run_command
 from task_ledger.service_layer.uow import Ledger, Transaction
 
@@ -48,6 +48,7 @@ async def decompose(
         missing = sorted(wanted - deps.keys())
         if missing:
             raise DomainError(f"单位不存在：{'、'.join(missing)}")
+        await _check_areas(c, deps, wanted)
         lifecycle.check_decomposition(
             parent,
             [deps[d] for d in parent.lead_department_ids if d in deps],
@@ -65,6 +66,32 @@ async def decompose(
             child_task_ids=[t.id for t in created],
         )
     return created
+
+
+# Parent links are followed this far up (town → county → city → province → nation).
+MAX_DEPTH = 8
+
+
+async def _check_areas(c: TaskCommand, deps: dict[str, Department], wanted: set[str]) -> None:
+    """Children go only to departments inside the decomposer's area: a lead liaison's own
+    department's, a supervisor's the parent task's lead departments' (`domain.jurisdiction`)."""
+    parent, user = c.task, c.user
+    if authz.is_lead_liaison(user, parent) and user.department_id in deps:
+        areas = [deps[user.department_id]]
+    else:
+        areas = [deps[d] for d in parent.lead_department_ids if d in deps]
+    for _ in range(MAX_DEPTH):
+        parents = {d.parent_id for d in deps.values() if d.parent_id} - deps.keys()
+        if not parents:
+            break
+        deps.update(await repo.get_departments(c.tx.conn, sorted(parents)))
+    for dep_id in sorted(wanted):
+        dep = deps[dep_id]
+        if not any(jurisdiction.lies_within(dep, area, deps) for area in areas):
+            where = "、".join(dict.fromkeys(a.jurisdiction for a in areas))
+            raise NotAllowed(
+                f"“{dep.name}”（{dep.jurisdiction}）不在{where}管辖范围内，不能分解给该单位"
+            )
 
 
 async def _create_child(c: TaskCommand, spec: ChildSpec) -> Task:

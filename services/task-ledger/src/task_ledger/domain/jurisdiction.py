@@ -1,0 +1,36 @@
+"""The jurisdiction tree of departments: whether one department lies inside another's area.
+
+The tree comes from departments' parent links (a city bureau registered with its provincial
+department as parent). A department without a link to the area is placed by its
+jurisdiction's name: "广东省广州市" lies inside 广东省, a bare "广州市" lies nowhere, so
+register lower departments with a parent (or a qualified jurisdiction) before decomposing
+to them. National departments cover every area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from duban_contracts.vocabulary import JurisdictionLevel
+from task_ledger.domain.model import Department
+
+
+def ancestry(dep: Department, departments: Mapping[str, Department]) -> list[Department]:
+    """`dep` and its known ancestors, nearest first (a cycle or a missing parent ends it)."""
+    chain: list[Department] = []
+    current: Department | None = dep
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = departments.get(current.parent_id) if current.parent_id else None
+    return chain
+
+
+def lies_within(dep: Department, area: Department, departments: Mapping[str, Department]) -> bool:
+    """Whether `dep` belongs to the area (jurisdiction) of `area`; `departments` must hold
+    the ancestors of `dep`."""
+    if area.level == JurisdictionLevel.NATIONAL:
+        return True
+    return any(
+        d.jurisdiction == area.jurisdiction or d.jurisdiction.startswith(area.jurisdiction)
+        for d in ancestry(dep, departments)
+    )

@@ -1,0 +1,94 @@
+"""Large plan imports confirmed as a background job (issue #22): the import turns
+"confirming", its measures are created in transactions of `import_batch_size` with the
+progress stored in the same transaction (`GET /api/imports/{id}` shows it), and the event
+loop serves other requests between batches. The import ends "confirmed", or back to
+"previewed" with `job_error` if a batch fails (measures already created stay; confirming
+again skips them, as ids derive from the document).
+
+A job runs in the process that accepted it; a restart during a job leaves the import
+"confirming" (not resumed yet: see the ledger README)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from duban_common.logging import get_logger
+from task_ledger.adapters import repository as repo
+from task_ledger.domain import authz
+from task_ledger.domain.errors import DomainError
+from task_ledger.domain.model import Department, User
+from task_ledger.service_layer import directory, imports
+from task_ledger.service_layer.uow import Ledger
+
+log = get_logger(__name__)
+_running: set[asyncio.Task[None]] = set()  # strong references until each job ends
+
+
+def measure_count(preview: dict[str, Any]) -> int:
+    return sum(len(doc["measures"]) for doc in preview.get("documents", []))
+
+
+async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
+    """Confirm at once, or, for a large import, start its job and answer "confirming"."""
+    async with ledger.reading() as conn:
+        row = imports.check_owner(actor, await repo.get_plan_import(conn, import_id))
+    if row.status == "confirming":
+        raise DomainError("该方案正在后台导入，请稍候查看进度")
+    total = measure_count(row.preview or {})
+    if row.status == "confirmed" or total <= ledger.settings.import_background_measures:
+        return await imports.confirm(ledger, actor, import_id)
+    async with ledger.transaction() as tx:
+        claimed = await repo.claim_import(tx.conn, import_id, total)
+        if not claimed:
+            raise DomainError("该方案正在后台导入，请稍候查看进度")
+        tx.audit(actor.id, "plan_import.confirm_started", "plan_import", import_id, None, {})
+    job = asyncio.create_task(_run(ledger, actor, import_id))
+    _running.add(job)
+    job.add_done_callback(_running.discard)
+    return {"import_id": import_id, "status": "confirming", "done": 0, "total": total}
+
+
+async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
+    created = {"plans": 0, "measures": 0, "tasks": 0, "departments": 0}
+    new_departments: list[Department] = []
+    new_plans: list[str] = []
+    try:
+        async with ledger.reading() as conn:
+            row = await repo.get_plan_import(conn, import_id)
+        documents = (row.preview or {}).get("documents", []) if row else []
+        size, done = ledger.settings.import_batch_size, 0
+        for doc in documents:
+            async with ledger.reading() as conn:
+                fresh = not await repo.plan_exists(conn, doc["plan_id"])
+            for start in range(0, max(len(doc["measures"]), 1), size):
+                batch = doc["measures"][start : start + size]
+                async with ledger.transaction() as tx:
+                    run = imports.Confirmation(
+                        tx, actor, import_id, created, new_departments, new_plans
+                    )
+                    if fresh and start == 0:
+                        await imports.insert_plan(run, doc)
+                    if fresh:
+                        known = await repo.existing_measures(tx.conn, [m["id"] for m in batch])
+                        for m in batch:
+                            if m["id"] not in known:
+                                await imports.insert_measure(run, doc, m)
+                    done += len(batch)
+                    await repo.set_import_progress(tx.conn, import_id, progress_done=done)
+                await asyncio.sleep(0)  # let the loop serve requests between batches
+        async with ledger.transaction() as tx:
+            await directory.add_demo_liaisons(tx, ledger.settings, new_departments)
+            await repo.confirm_plan_import(tx.conn, import_id, [d["plan_id"] for d in documents])
+            tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, created)
+            if new_plans and authz.plan_scope(actor) is not None:
+                await directory.widen_scope(tx, actor, new_plans)
+    except Exception as exc:
+        log.exception("plan_import_job_failed", import_id=import_id)
+        async with ledger.transaction() as tx:
+            await repo.set_import_progress(
+                tx.conn,
+                import_id,
+                status="previewed",
+                job_error=f"后台导入中断：{str(exc)[:200]}，可重新确认导入（已导入的部分不会重复）",
+            )
