@@ -89,7 +89,10 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     FileClock.write(system.clock_file, datetime(2025, 12, 31, 10, 0, tzinfo=CHINA))
     wait_until(
         lambda: (
-            sum(e["kind"] == "reminder" for e in sup.request("GET", f"/api/tasks/{tid}/timeline"))
+            sum(
+                e["kind"] == "reminder"
+                for e in sup.request("GET", f"/api/tasks/{tid}/timeline?page_size=200")
+            )
             >= 3
         ),
         120,
@@ -100,7 +103,7 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     FileClock.write(system.clock_file, AFTER_DUE)
 
     def escalated() -> list[dict]:
-        timeline = sup.request("GET", f"/api/tasks/{tid}/timeline")
+        timeline = sup.request("GET", f"/api/tasks/{tid}/timeline?page_size=200")
         kinds = {e["kind"] for e in timeline}
         return timeline if {"overdue", "escalation", "delivered"} <= kinds else []
 
