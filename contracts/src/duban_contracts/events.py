@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from duban_contracts.base import Event
 from duban_contracts.topics import (
@@ -74,6 +74,15 @@ class TaskStatusChanged(_TaskEvent):
     reason: Text | None = None
 
 
+class IndicatorValue(BaseModel):
+    """One indicator's current value in a progress report. Unknown fields are ignored so a
+    later release may add some (the tolerant reader of `duban_contracts.base`)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    indicator_id: Id
+    value: Annotated[float, Field(allow_inf_nan=False)]
+
+
 class ProgressReported(_TaskEvent):
     EVENT_TYPE: ClassVar[str] = "task.progress_reported"
     report_id: Id
@@ -84,6 +93,9 @@ class ProgressReported(_TaskEvent):
     next_steps: Text = ""
     problems: Text = ""
     coordination_needed: Text = ""
+    # Added without a new schema version (tolerant readers): the current value of each of the
+    # task's indicators (量化指标) the report carries.
+    indicator_values: tuple[IndicatorValue, ...] = ()
 
 
 class DueDateChanged(_TaskEvent):

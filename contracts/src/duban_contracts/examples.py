@@ -51,6 +51,7 @@ def examples() -> list[Message]:
             next_steps="形成培育名录",
             problems="",
             coordination_needed="",
+            indicator_values=(e.IndicatorValue(indicator_id="ind-1", value=12),),
         ),
         e.DueDateChanged(
             task_id=t, original_due_on=_DUE, previous_due_on=_DUE, due_on=date(2026, 4, 30)

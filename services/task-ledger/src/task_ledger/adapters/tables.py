@@ -267,6 +267,46 @@ class PlanImportRow(LedgerBase, table=True):
     plan_ids: list[str] | None = _json()
 
 
+class IndicatorRow(LedgerBase, table=True):
+    """A plan target tracked as a number on its task (docs/indicators.md)."""
+
+    __tablename__ = "indicator"
+    id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(max_length=64, index=True)
+    measure_id: str = Field(max_length=64)
+    position: int = 0
+    name: str = Field(max_length=200)
+    target: float
+    unit: str = Field(max_length=20)
+    due_on: date | None = None
+    start_on: date | None = None
+    baseline: float | None = None
+    qualifier: str | None = Field(default=None, max_length=10)
+    kind: str = Field(max_length=20)
+    aggregation: str = Field(max_length=10)
+    source_text: str = ""
+    checkpoints: list[dict[str, Any]] | None = _json()
+    dropped: bool = False
+    updated_at: datetime | None = _ts()
+
+
+class IndicatorValueRow(LedgerBase, table=True):
+    """Each value reported for an indicator (the history); ``task_id`` is the reporting task,
+    a child's for a decomposed task's share."""
+
+    __tablename__ = "indicator_value"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    indicator_id: str = Field(max_length=64, index=True)
+    task_id: str = Field(max_length=64, index=True)
+    report_id: str = Field(max_length=64)
+    department_id: str = Field(max_length=64)
+    value: float
+    at: datetime | None = _ts()
+
+
 metadata: MetaData = LedgerBase.metadata
 outbox: Table = outbox_table(metadata, "outbox")
 consumer_inbox: Table = inbox_table(metadata, "consumer_inbox")
@@ -292,3 +332,5 @@ audit_log = table(AuditRow)
 inbox_messages = table(InboxMessageRow)
 monthly_reports = table(MonthlyReportRow)
 plan_imports = table(PlanImportRow)
+indicators = table(IndicatorRow)
+indicator_values = table(IndicatorValueRow)

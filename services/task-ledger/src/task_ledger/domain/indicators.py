@@ -9,12 +9,14 @@ The rule is documented in docs/indicators.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from itertools import pairwise
 
 from duban_contracts.vocabulary import Light
+from task_ledger.domain.errors import DomainError
 
 # Behind the expected path by more than this share of the whole span: yellow / red.
 YELLOW_SHORTFALL = 0.10
@@ -146,12 +148,14 @@ def expected(ind: Indicator, today: date) -> float | None:
         return None
     points = [(ind.start, ind.origin)]
     points += [
-        (c.on, c.value) for c in sorted(ind.checkpoints, key=lambda c: c.on) if ind.start < c.on < ind.due
+        (c.on, c.value)
+        for c in sorted(ind.checkpoints, key=lambda c: c.on)
+        if ind.start < c.on < ind.due
     ]
     points.append((ind.due, ind.target))
     if today <= ind.start:
         return ind.origin
-    for (a_on, a_value), (b_on, b_value) in zip(points, points[1:], strict=False):
+    for (a_on, a_value), (b_on, b_value) in pairwise(points):
         if today <= b_on:
             share = (today - a_on).days / (b_on - a_on).days
             return a_value + (b_value - a_value) * share
@@ -188,17 +192,29 @@ def assess(ind: Indicator, current: float | None, today: date) -> Verdict:
     span = abs(ind.target - ind.origin)
     if path is None or span == 0:
         return Verdict(Light.GREEN, None, path)
-    if ind.target >= ind.origin:
-        shortfall = (path - value) / span
-    else:  # a target that goes down (控制在…以内)
-        shortfall = (value - path) / span
+    rising = ind.target >= ind.origin  # else a target that goes down (控制在…以内)
+    shortfall = (path - value) / span if rising else (value - path) / span
     if shortfall <= YELLOW_SHORTFALL:
         return Verdict(Light.GREEN, None, path)
-    reason = f"{head}，按进度应达 {fmt(path)}"
+    reason = f"{head}，按进度应达 {fmt(_whole(ind, path))}"
     stretch = ind.qualifier in ("力争", "争取")
     if shortfall > RED_SHORTFALL and not stretch:
         return Verdict(Light.RED, reason, path)
     return Verdict(Light.YELLOW, reason, path)
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """An indicator of a task with its current value (a decomposed task's: its children's,
+    aggregated), as the task's light and pages use it."""
+
+    id: str
+    indicator: Indicator
+    current: float | None
+    source_text: str = ""
+
+    def assess(self, today: date) -> Verdict:
+        return assess(self.indicator, self.current, today)
 
 
 def aggregate(values: Sequence[float | None], how: Aggregation) -> float | None:
@@ -212,6 +228,15 @@ def aggregate(values: Sequence[float | None], how: Aggregation) -> float | None:
     return _tidy(sum(known) / len(known))
 
 
+def check_values(known_ids: set[str], values: Mapping[str, float]) -> None:
+    """A report's indicator values: only the task's indicators, never negative."""
+    unknown = [k for k in values if k not in known_ids]
+    if unknown:
+        raise DomainError(f"任务没有这些指标：{'、'.join(unknown)}")
+    if any(v < 0 for v in values.values()):
+        raise DomainError("指标数值不能为负数")
+
+
 _RANK = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 
 
@@ -223,6 +248,17 @@ def fmt(value: float) -> str:
     """18.0 → 18, 12.5 → 12.5 (the way a person writes the figure)."""
     rounded = round(value, 1)
     return str(int(rounded)) if float(rounded).is_integer() else f"{rounded:g}"
+
+
+def _whole(ind: Indicator, value: float) -> float:
+    """Things counted one by one (个, 家, 人) are expected in whole numbers: 17.1 brands → 17."""
+    counted = float(ind.target).is_integer() and ind.unit not in _FRACTIONAL_UNITS
+    return float(round(value)) if counted else value
+
+
+_FRACTIONAL_UNITS = frozenset(
+    {"%", "个百分点", "万元", "倍", "万人", "万人次", "万户", "万亩", "万吨"}
+)
 
 
 def _tidy(value: float) -> float:

@@ -30,10 +30,11 @@ from task_ledger.entrypoints.web.common import (
     task_rows,
     text,
 )
+from task_ledger.entrypoints.web.pages_indicators import reported_values
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer import indicators, uploads
 from task_ledger.service_layer import queries as q
-from task_ledger.service_layer import uploads
 
 Me = Annotated[User, Depends(page_user)]
 PAGE_SIZE = 100
@@ -103,6 +104,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
             + [x.requested_by for x in completions],
         )
     names = {d: dep.name for d, dep in found.departments.items()}
+    task_indicators = await indicators.task_indicators(ledger, me, task_id)
     v = task_rows(request, [task], names)[0]
     my_dep = me.department_id
     working = task.status in WORKING
@@ -142,6 +144,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         today=today,
         max_files=ledger.settings.max_attachments_per_report,
         max_file_mb=ledger.settings.max_attachment_bytes // 1024 // 1024,
+        indicators=task_indicators,
     )
 
 
@@ -164,6 +167,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
     await q.may_report(ledger, me, task_id)  # refuse before storing any file
     try:
         percent = integer(form, "percent", "进度", 0, 100)
+        values = reported_values(form)  # checked before any file is stored
         files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         stored = await uploads.store_attachments(ledger.settings, files)
         data = h.ReportInput(
@@ -172,6 +176,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
             text(form, "next_steps"),
             text(form, "problems"),
             text(form, "coordination_needed"),
+            indicator_values=values,
         )
         await h.report_progress(ledger, me, task_id, data, stored)
     except DomainError as exc:
