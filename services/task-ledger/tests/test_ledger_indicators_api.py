@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from ledger_helpers import SEEDS, Api
 
 from duban_contracts import Envelope
-from duban_contracts.events import ProgressReported
+from duban_contracts.events import ProgressReported, TaskMilestonesSet
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +166,63 @@ async def test_bad_indicator_values_are_refused_in_chinese(api: Api) -> None:
     assert r.status_code == 200
     again = (await api.client.get(f"/api/tasks/{tid}/indicators", headers=sup)).json()[0]
     assert again["target"] == 25
+
+
+async def test_milestones_are_announced_and_closed_by_a_report_with_evidence(api: Api) -> None:
+    sup = await api.login("supervisor")
+    done = await api.import_seed(SEED)
+    m10 = _measure(done["preview"]["documents"][0], "10.")
+    tid = m10["task_id"]
+    (announced,) = [
+        m
+        for m in (
+            Envelope.from_bytes(x.body).open() for x in await api.outbox("task.milestones_set")
+        )
+        if m.task_id == tid
+    ]
+    assert isinstance(announced, TaskMilestonesSet)
+    dues = {m.key: m.due_on for m in announced.milestones}
+    assert dues == {
+        "ms-1": date(2022, 12, 31),
+        "ms-2": date(2023, 12, 31),
+        "ms-3": date(2025, 12, 31),
+    }
+    await api.client.post(f"/api/tasks/{tid}/dispatch", headers=sup)
+    liaison = await api.liaison_of(m10["lead"][0]["id"])
+    await api.client.post(f"/api/tasks/{tid}/acknowledge", headers=liaison)
+    url = f"/api/tasks/{tid}/progress-reports"
+    r = await api.client.post(
+        url, data={"percent": "30", "milestones_done": ["ms-2"]}, headers=liaison
+    )
+    assert r.status_code in (400, 409, 422) and "佐证" in r.text
+    r = await api.client.post(
+        url, data={"percent": "30", "milestones_done": ["ms-9"], "done_work": "x"}, headers=liaison
+    )
+    assert 400 <= r.status_code < 500 and "任务没有这些时间节点" in r.text
+    r = await api.client.post(
+        url,
+        data={
+            "percent": "30",
+            "done_work": "20%以上的农牧业旗县市已拥有劳务品牌，名单见附件",
+            "milestones_done": ["ms-2"],
+        },
+        files=[("files", ("名单.txt", b"list", "text/plain"))],
+        headers=liaison,
+    )
+    assert r.status_code == 201, r.text
+    states = (await api.client.get(f"/api/tasks/{tid}/milestones", headers=sup)).json()
+    assert [(s["key"], s["done"]) for s in states] == [
+        ("ms-1", False),
+        ("ms-2", True),
+        ("ms-3", False),
+    ]
+    reported = [
+        Envelope.from_bytes(x.body).open() for x in await api.outbox("task.progress_reported")
+    ]
+    assert [m.milestones_done for m in reported] == [("ms-2",)]
+    again = await api.client.post(
+        url,
+        data={"percent": "35", "milestones_done": ["ms-2"], "done_work": "再报"},
+        headers=liaison,
+    )
+    assert 400 <= again.status_code < 500 and "已报告完成" in again.text

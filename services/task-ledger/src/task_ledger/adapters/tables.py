@@ -307,6 +307,16 @@ class IndicatorValueRow(LedgerBase, table=True):
     at: datetime | None = _ts()
 
 
+class MilestoneDoneRow(LedgerBase, table=True):
+    """A milestone (时间节点) of a task declared done by a progress report (its evidence)."""
+
+    __tablename__ = "milestone_done"
+    task_id: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=64)
+    report_id: str = Field(max_length=64)
+    at: datetime | None = _ts()
+
+
 metadata: MetaData = LedgerBase.metadata
 outbox: Table = outbox_table(metadata, "outbox")
 consumer_inbox: Table = inbox_table(metadata, "consumer_inbox")
@@ -334,3 +344,4 @@ monthly_reports = table(MonthlyReportRow)
 plan_imports = table(PlanImportRow)
 indicators = table(IndicatorRow)
 indicator_values = table(IndicatorValueRow)
+milestones_done = table(MilestoneDoneRow)

@@ -415,3 +415,11 @@ class IndicatorValueOut(BaseModel):
     department_id: str
     value: float
     at: datetime
+
+
+class MilestoneStateOut(BaseModel):
+    key: str
+    due_on: date = Field(description="时间节点")
+    text: str
+    done: bool = Field(description="是否已报告完成")
+    report_id: str | None = Field(description="报告完成的进展填报")

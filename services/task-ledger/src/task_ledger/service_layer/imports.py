@@ -17,7 +17,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import Department, Measure, Plan, Task, User
-from task_ledger.service_layer import directory, indicators
+from task_ledger.service_layer import directory, indicators, milestones
 from task_ledger.service_layer.handlers import new_id, register_events
 from task_ledger.service_layer.uow import Ledger, Transaction
 
@@ -274,6 +274,7 @@ async def _create_task(run: _Confirmation, doc: dict[str, Any], m: dict[str, Any
     start = _date(doc.get("issued_on")) or tx.today
     await indicators.create_for_task(tx, task.id, m, start)
     await register_events(tx, task, actor, plan_title=doc["title"])
+    milestones.announce(tx, task, m["milestones"], actor)
     tx.timeline(
         task.id,
         "registered",

@@ -22,6 +22,7 @@ from task_ledger.domain.indicators import (
     read_target,
 )
 from task_ledger.domain.model import User
+from task_ledger.service_layer import milestones
 from task_ledger.service_layer.handlers import read_task
 from task_ledger.service_layer.uow import Ledger, Transaction
 
@@ -373,3 +374,9 @@ async def edit_indicator(
         tx.audit(actor.id, "indicator.edit", "indicator", indicator_id, before, after)
         summary = f"{'删除' if drop else '修改'}指标：{row.name}"
         tx.timeline(row.task_id, "indicator", summary, actor.id, indicator_id=indicator_id)
+
+
+async def task_milestones(ledger: Ledger, user: User, task_id: str) -> list[dict[str, Any]]:
+    async with ledger.reading() as conn:
+        task = await read_task(conn, user, task_id, "milestones")
+        return await milestones.of_task(conn, task)

@@ -164,3 +164,29 @@ async def indicator_owner(conn: AsyncConnection, task: Task) -> str:
             return current
         current = await conn.scalar(parent_of, {"task_id": current})
     return task.id
+
+
+# --- milestones (时间节点) --------------------------------------------------------------------
+
+
+async def measure_milestones(conn: AsyncConnection, measure_id: str) -> list[dict[str, Any]]:
+    found = await conn.scalar(select(t.measures.c.milestones).where(t.measures.c.id == measure_id))
+    return list(found or [])
+
+
+async def milestones_done(conn: AsyncConnection, task_id: str) -> dict[str, Any]:
+    """key → the row recording which report declared it done."""
+    query = select(t.milestones_done).where(t.milestones_done.c.task_id == task_id)
+    return {r.key: r for r in (await conn.execute(query)).all()}
+
+
+def milestone_done_writes(
+    task_id: str, report_id: str, keys: Sequence[str], now: datetime
+) -> list[tuple[Executable, Any]]:
+    return [
+        (
+            insert(t.milestones_done),
+            {"task_id": task_id, "key": key, "report_id": report_id, "at": now},
+        )
+        for key in keys
+    ]

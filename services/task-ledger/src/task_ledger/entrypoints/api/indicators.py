@@ -17,6 +17,7 @@ from task_ledger.entrypoints.responses import (
     IndicatorDraftOut,
     IndicatorOut,
     IndicatorValueOut,
+    MilestoneStateOut,
 )
 from task_ledger.service_layer import indicators
 
@@ -60,6 +61,14 @@ class ConflictChoice(BaseModel):
 async def task_indicators(ledger: LedgerDep, me: CurrentUser, task_id: str) -> list[IndicatorOut]:
     found = await indicators.task_indicators(ledger, me, task_id)
     return [IndicatorOut.model_validate(i) for i in found]
+
+
+@router.get("/tasks/{task_id}/milestones", summary="任务的时间节点及完成情况")
+async def task_milestones(
+    ledger: LedgerDep, me: CurrentUser, task_id: str
+) -> list[MilestoneStateOut]:
+    found = await indicators.task_milestones(ledger, me, task_id)
+    return [MilestoneStateOut.model_validate(m) for m in found]
 
 
 @router.get("/indicators/{indicator_id}/values", summary="指标填报历史")

@@ -56,6 +56,10 @@ async def report_progress(
             description='各指标当前值，JSON 对象：{"指标 id": 数值}',
         ),
     ] = None,
+    milestones_done: Annotated[
+        list[Annotated[str, Field(max_length=64)]] | None,
+        Form(description="本次报告已完成的时间节点（key，可多个）"),
+    ] = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> ProgressReportOut:
     if files:
@@ -63,7 +67,14 @@ async def report_progress(
     stored = await uploads.store_attachments(settings, files or [])
     values = parse_indicator_values(indicator_values)
     data = h.ReportInput(
-        percent, done_work, next_steps, problems, coordination_needed, period, values
+        percent,
+        done_work,
+        next_steps,
+        problems,
+        coordination_needed,
+        period,
+        values,
+        tuple(milestones_done or ()),
     )
     report = await h.report_progress(ledger, me, task_id, data, stored)
     return ProgressReportOut.model_validate(report)

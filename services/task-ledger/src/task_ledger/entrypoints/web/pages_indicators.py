@@ -52,6 +52,11 @@ def reported_values(form: FormData) -> dict[str, float]:
     return values
 
 
+def done_milestones(form: FormData) -> tuple[str, ...]:
+    """The milestones (时间节点) the report form's checkboxes declare done."""
+    return tuple(v[:64] for v in form.getlist("milestone_done") if isinstance(v, str) and v)
+
+
 @router.post("/tasks/{task_id}/indicators/{indicator_id}")
 async def edit(request: Request, me: Me, task_id: str, indicator_id: str) -> Response:
     form = await checked_form(request)

@@ -30,7 +30,7 @@ from task_ledger.entrypoints.web.common import (
     task_rows,
     text,
 )
-from task_ledger.entrypoints.web.pages_indicators import reported_values
+from task_ledger.entrypoints.web.pages_indicators import done_milestones, reported_values
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.service_layer import handlers as h
 from task_ledger.service_layer import indicators, uploads
@@ -105,6 +105,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         )
     names = {d: dep.name for d, dep in found.departments.items()}
     task_indicators = await indicators.task_indicators(ledger, me, task_id)
+    task_milestones = await indicators.task_milestones(ledger, me, task_id)
     v = task_rows(request, [task], names)[0]
     my_dep = me.department_id
     working = task.status in WORKING
@@ -145,6 +146,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         max_files=ledger.settings.max_attachments_per_report,
         max_file_mb=ledger.settings.max_attachment_bytes // 1024 // 1024,
         indicators=task_indicators,
+        milestones=task_milestones,
     )
 
 
@@ -177,6 +179,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
             text(form, "problems"),
             text(form, "coordination_needed"),
             indicator_values=values,
+            milestones_done=done_milestones(form),
         )
         await h.report_progress(ledger, me, task_id, data, stored)
     except DomainError as exc:

@@ -1,4 +1,5 @@
-"""Indicators: plan targets tracked as numbers on their tasks, and the values reported for them.
+"""Indicators: plan targets tracked as numbers on their tasks, the values reported for them, and
+the milestones (时间节点) reports declared done.
 
 Revision ID: 0007
 Revises: 0003
@@ -52,9 +53,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_indicator_value_indicator_id", "indicator_value", ["indicator_id"])
     op.create_index("ix_indicator_value_task_id", "indicator_value", ["task_id"])
+    op.create_table(
+        "milestone_done",
+        sa.Column("task_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("report_id", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("task_id", "key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("milestone_done")
     op.drop_index("ix_indicator_value_task_id", table_name="indicator_value")
     op.drop_index("ix_indicator_value_indicator_id", table_name="indicator_value")
     op.drop_table("indicator_value")
