@@ -4,12 +4,14 @@ the preview, a liaison reporting 12 of 30 自治区级劳务品牌, the light an
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from ledger_helpers import SEEDS, Api
+from openpyxl import load_workbook
 
 from duban_contracts import Envelope
 from duban_contracts.events import ProgressReported, TaskMilestonesSet
@@ -136,6 +138,27 @@ async def test_a_liaison_reports_12_of_30_brands_and_the_task_lights_up(api: Api
     ]
     assert isinstance(event, ProgressReported)
     assert [(v.indicator_id, v.value) for v in event.indicator_values] == [(brands["id"], 12)]
+
+    # The monthly report and the Excel ledger show it (目标完成情况 / sheet 指标).
+    plan_id = done["result"]["plan_ids"][0]
+    params = {"plan": plan_id, "month": "2025-10", "format": "md"}
+    md = (await api.client.get("/api/reports/monthly", params=params, headers=sup)).text
+    assert "## 九、目标完成情况" in md
+    line = next(x for x in md.splitlines() if "| 自治区级劳务品牌 |" in x and "| 12 |" in x)
+    assert (
+        "| 30 个 | 12 | 40.0% | 2025-12-31 | 黄灯：自治区级劳务品牌 12/30，按进度应达 17 |" in line
+    )
+    params["format"] = "html"
+    html = (await api.client.get("/api/reports/monthly", params=params, headers=sup)).text
+    assert "九、目标完成情况" in html and "自治区级劳务品牌 12/30，按进度应达 17" in html
+    params["format"] = "xlsx"
+    r = await api.client.get("/api/reports/monthly", params=params, headers=sup)
+    sheet = load_workbook(io.BytesIO(r.content))["指标"]
+    header = [c.value for c in sheet[1]]
+    assert header[4:10] == ["指标", "目标值", "当前值", "完成率", "时间节点", "状态"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    ours = next(x for x in rows if x[4] == "自治区级劳务品牌" and x[6] == 12)
+    assert ours[5:10] == ["30 个", 12, "40.0%", "2025-12-31", "黄灯"]
 
 
 async def test_bad_indicator_values_are_refused_in_chinese(api: Api) -> None:
