@@ -249,3 +249,75 @@ async def test_milestones_are_announced_and_closed_by_a_report_with_evidence(api
         headers=liaison,
     )
     assert 400 <= again.status_code < 500 and "已报告完成" in again.text
+
+
+async def test_a_decomposed_tasks_indicators_sum_or_average_the_childrens_shares(
+    api: Api,
+) -> None:
+    sup, admin = await api.login("supervisor"), await api.login("admin")
+    done = await api.import_seed(SEED)
+    m10 = _measure(done["preview"]["documents"][0], "10.")
+    tid, lead_dep = m10["task_id"], m10["lead"][0]["id"]
+    cities = []
+    for n, (name, place) in enumerate(
+        [("呼和浩特市人力资源和社会保障局", "呼和浩特市"), ("包头市人力资源和社会保障局", "包头市")]
+    ):
+        r = await api.client.post(
+            "/api/departments",
+            json={"name": name, "jurisdiction": place, "level": "city", "parent_id": lead_dep},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        dep = r.json()["id"]
+        r = await api.client.post(
+            "/api/users",
+            json={
+                "username": f"city-{n}",
+                "display_name": f"{place}联络员",
+                "role": "liaison",
+                "department_id": dep,
+                "password": f"city-liaison-{n}",
+            },
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        cities.append((dep, await api.login(f"city-{n}", f"city-liaison-{n}")))
+    lead = await api.liaison_of(lead_dep)
+    await api.client.post(f"/api/tasks/{tid}/dispatch", headers=sup)
+    await api.client.post(f"/api/tasks/{tid}/acknowledge", headers=lead)
+    r = await api.client.post(
+        f"/api/tasks/{tid}/decompose",
+        json={
+            "children": [
+                {"title": f"{dep}落实", "lead_department_ids": [dep], "due_on": "2025-11-30"}
+                for dep, _ in cities
+            ]
+        },
+        headers=lead,
+    )
+    assert r.status_code == 201, r.text
+    children = [c["id"] for c in r.json()]
+    parent_indicators = (await api.client.get(f"/api/tasks/{tid}/indicators", headers=sup)).json()
+    ids = {i["name"]: i["id"] for i in parent_indicators}
+    brands, share = ids["自治区级劳务品牌"], ids["农牧业旗县市拥有符合县域特色的劳务品牌"]
+    for (_, liaison), child, (count, rate) in zip(
+        cities, children, [(5, 10), (7, 30)], strict=True
+    ):
+        # A child reports against its parent's indicators (its share).
+        mine = (await api.client.get(f"/api/tasks/{child}/indicators", headers=liaison)).json()
+        assert {i["id"] for i in mine} == set(ids.values())
+        await api.client.post(f"/api/tasks/{child}/acknowledge", headers=liaison)
+        r = await api.client.post(
+            f"/api/tasks/{child}/progress-reports",
+            data={"percent": "50", "indicator_values": json.dumps({brands: count, share: rate})},
+            headers=liaison,
+        )
+        assert r.status_code == 201, r.text
+    mine = (await api.client.get(f"/api/tasks/{children[1]}/indicators", headers=sup)).json()
+    assert next(i for i in mine if i["id"] == brands)["own_share"] == 7
+    totals = {
+        i["name"]: i["current"]
+        for i in (await api.client.get(f"/api/tasks/{tid}/indicators", headers=sup)).json()
+    }
+    assert totals["自治区级劳务品牌"] == 12  # sum of 5 and 7
+    assert totals["农牧业旗县市拥有符合县域特色的劳务品牌"] == 20  # mean of 10 % and 30 %
