@@ -3,7 +3,9 @@ target of 30 in the report form and sees 12/30 with its light and reason."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,6 +15,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 
 pytestmark = pytest.mark.e2e
+IMPORT_SEED = Path(__file__).resolve().parents[4] / "seeds" / "003_719c3a43df115ca9.txt"
 
 
 def test_a_liaison_reports_an_indicator_from_a_phone(ledger_server, browsers, shot) -> None:
@@ -88,3 +91,28 @@ def test_a_liaison_reports_an_indicator_from_a_phone(ledger_server, browsers, sh
         )
         == 1
     )
+
+
+def test_the_import_review_asks_to_choose_and_corrects_targets(ledger_server, browsers) -> None:
+    """Only previewed here (never confirmed): the plan import test confirms the same seed."""
+    sup = browsers.login("supervisor")
+    sup.goto("/imports")
+    sup.get_by_label("方案文件").set_input_files(str(IMPORT_SEED))
+    sup.get_by_role("button", name="上传并解析").click()
+    expect(sup).to_have_url(re.compile(r"/imports/imp-"))
+    conflict = sup.get_by_test_id("indicator-conflict")
+    expect(conflict).to_contain_text("力争培育打造国家级劳务品牌15个")
+    expect(conflict).to_contain_text("新增国家级劳务品牌5个")
+    conflict.get_by_role("button", name="两处均保留").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已确认指标")
+    expect(sup.get_by_test_id("indicator-conflict")).to_contain_text("已确认：两处均保留")
+
+    review = sup.locator(".indicators-review")
+    review.locator("summary").click()
+    item = review.locator("li", has_text="使20%以上的农牧业旗县市拥有符合县域特色的劳务品牌")
+    item.get_by_role("button", name="删除").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已删除该目标")
+    sup.locator(".indicators-review summary").click()
+    expect(
+        sup.locator(".indicators-review li", has_text="使20%以上的农牧业旗县市拥有")
+    ).to_contain_text("（已删除）")

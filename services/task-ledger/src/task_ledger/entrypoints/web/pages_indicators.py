@@ -87,6 +87,31 @@ def _a_date(raw: str) -> date:
         raise DomainError("请填写正确的时间节点") from None
 
 
+@router.post("/imports/{import_id}/measures/{measure_id}/indicators/{key}")
+async def edit_draft(
+    request: Request, me: Me, import_id: str, measure_id: str, key: str
+) -> Response:
+    form = await checked_form(request)
+    require_decider(me, "导入方案")
+    session = get_session(request)
+    try:
+        drop = text(form, "drop", 10) == "1"
+        raw_target, due = text(form, "target", 30), text(form, "due", 20)
+        changes = indicators.IndicatorChanges(
+            target=_number(raw_target, "目标值") if raw_target and not drop else None,
+            unit=text(form, "unit", 20) or None,
+            due=_a_date(due) if due else None,
+        )
+        await indicators.edit_preview_indicator(
+            get_ledger(request), me, import_id, measure_id, key, changes, drop
+        )
+    except DomainError as exc:
+        session.flash(str(exc), "error")
+    else:
+        session.flash("已删除该目标" if drop else "已更正指标", "success")
+    return redirect(f"/imports/{import_id}")
+
+
 @router.post("/imports/{import_id}/indicator-conflicts")
 async def resolve(request: Request, me: Me, import_id: str) -> Response:
     form = await checked_form(request)
