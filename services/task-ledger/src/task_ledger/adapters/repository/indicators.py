@@ -125,10 +125,19 @@ def current_value(owner_task_id: str, how: Aggregation, by_task: dict[str, float
     return by_task.get(owner_task_id)
 
 
+# Ids per IN (...) list: long task lists stay under the drivers' limits on bound parameters.
+CHUNK = 500
+
+
 async def tracked_of(conn: AsyncConnection, task_ids: Iterable[str]) -> dict[str, list[Tracked]]:
     """task id → its indicators with their current values."""
-    rows = await indicator_rows(conn, task_ids)
-    latest = await latest_values(conn, [r.id for r in rows])
+    ids = list(task_ids)
+    rows = []
+    for start in range(0, len(ids), CHUNK):
+        rows += await indicator_rows(conn, ids[start : start + CHUNK])
+    latest: dict[str, dict[str, float]] = {}
+    for start in range(0, len(rows), CHUNK):
+        latest.update(await latest_values(conn, [r.id for r in rows[start : start + CHUNK]]))
     out: dict[str, list[Tracked]] = {}
     for r in rows:
         indicator = indicator_from(r)
