@@ -11,15 +11,34 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
+from task_ledger.service_layer import handlers as h
 
 pytestmark = pytest.mark.e2e
 IMPORT_SEED = Path(__file__).resolve().parents[4] / "seeds" / "003_719c3a43df115ca9.txt"
 
 
+def _a_task_of_the_national_guidance(ledger_server):  # type: ignore[no-untyped-def]
+    """A draft task of the seed's other plan (人力资源和社会保障部), dispatched and signed for:
+    the seeded plan's own drafts are shared out among the page tests (`fresh_task`)."""
+    lead_id = ledger_server.department_id("人力资源和社会保障部")
+    sup, lead_user = ledger_server.supervisor, ledger_server.liaison(lead_id)
+
+    async def prepare() -> str:
+        async with ledger_server.ledger.reading() as conn:
+            drafts = await repo.list_tasks(conn, repo.TaskFilter(status=TaskStatus.DRAFT))
+        task = next(d for d in drafts if d.lead_department_ids == (lead_id,))
+        await h.dispatch(ledger_server.ledger, sup, task.id)
+        await h.acknowledge(ledger_server.ledger, lead_user, task.id)
+        return task.id
+
+    return ledger_server.task(ledger_server.call(prepare()))
+
+
 def test_a_liaison_reports_an_indicator_from_a_phone(ledger_server, browsers, shot) -> None:
-    task = ledger_server.fresh_task()
+    task = _a_task_of_the_national_guidance(ledger_server)
     indicator_id = f"ind-web-{task.id[-8:]}"
 
     async def add_indicator() -> None:
