@@ -297,6 +297,9 @@ def indicator_facts(task: Task, as_of: date) -> tuple[IndicatorFacts, ...]:
                 due_on=tr.indicator.due,
                 light=verdict.light,
                 reason=verdict.reason,
+                expected_completion=None
+                if verdict.expected is None
+                else completion(tr.indicator, verdict.expected),
             )
         )
     return tuple(facts)

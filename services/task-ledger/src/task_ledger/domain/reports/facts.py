@@ -20,6 +20,7 @@ class IndicatorFacts:
     due_on: date | None
     light: Light
     reason: str | None
+    expected_completion: float | None = None  # the share the path asks for by the report date
 
 
 @dataclass(frozen=True, slots=True)
