@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from duban_contracts.base import Event
 from duban_contracts.topics import (
@@ -74,6 +74,15 @@ class TaskStatusChanged(_TaskEvent):
     reason: Text | None = None
 
 
+class IndicatorValue(BaseModel):
+    """One indicator's current value in a progress report. Unknown fields are ignored so a
+    later release may add some (the tolerant reader of `duban_contracts.base`)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    indicator_id: Id
+    value: Annotated[float, Field(allow_inf_nan=False)]
+
+
 class ProgressReported(_TaskEvent):
     EVENT_TYPE: ClassVar[str] = "task.progress_reported"
     report_id: Id
@@ -84,6 +93,28 @@ class ProgressReported(_TaskEvent):
     next_steps: Text = ""
     problems: Text = ""
     coordination_needed: Text = ""
+    # Added without a new schema version (tolerant readers): the current value of each of the
+    # task's indicators (量化指标) the report carries.
+    indicator_values: tuple[IndicatorValue, ...] = ()
+    # The milestones (时间节点, keys of TaskMilestonesSet) this report declares done.
+    milestones_done: tuple[Id, ...] = ()
+
+
+class Milestone(BaseModel):
+    """An intermediate deadline (时间节点) of a task."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    key: Id
+    due_on: date
+    text: ShortText
+
+
+class TaskMilestonesSet(_TaskEvent):
+    """The task's milestones, whole (a later event replaces the earlier set): the watcher
+    reminds and escalates each like the task's own deadline until a report says it is done."""
+
+    EVENT_TYPE: ClassVar[str] = "task.milestones_set"
+    milestones: tuple[Milestone, ...] = ()
 
 
 class DueDateChanged(_TaskEvent):
@@ -162,6 +193,8 @@ class ReminderDue(_SupervisionEvent):
     due_on: date
     working_days_left: int
     department_ids: tuple[Id, ...] = Field(min_length=1)
+    # Set when the deadline is a milestone (时间节点) of the task rather than its own due date.
+    milestone: ShortText | None = None
 
 
 class TaskOverdue(_SupervisionEvent):
@@ -172,6 +205,8 @@ class TaskOverdue(_SupervisionEvent):
     due_on: date
     working_days_late: int = Field(ge=1)
     department_ids: tuple[Id, ...] = Field(min_length=1)
+    # Set when the deadline is a milestone (时间节点) of the task rather than its own due date.
+    milestone: ShortText | None = None
 
 
 class EscalationRaised(_SupervisionEvent):
@@ -184,6 +219,8 @@ class EscalationRaised(_SupervisionEvent):
     working_days_late: int
     department_ids: tuple[Id, ...] = Field(min_length=1)
     reason: Text
+    # Set when the deadline is a milestone (时间节点) of the task rather than its own due date.
+    milestone: ShortText | None = None
 
 
 class ReportRequested(_SupervisionEvent):

@@ -51,6 +51,16 @@ def examples() -> list[Message]:
             next_steps="形成培育名录",
             problems="",
             coordination_needed="",
+            indicator_values=(e.IndicatorValue(indicator_id="ind-1", value=12),),
+            milestones_done=("ms-1",),
+        ),
+        e.TaskMilestonesSet(
+            task_id=t,
+            milestones=(
+                e.Milestone(
+                    key="ms-1", due_on=date(2023, 12, 31), text="20%以上的旗县拥有劳务品牌"
+                ),
+            ),
         ),
         e.DueDateChanged(
             task_id=t, original_due_on=_DUE, previous_due_on=_DUE, due_on=date(2026, 4, 30)

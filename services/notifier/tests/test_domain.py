@@ -170,3 +170,13 @@ def test_build_broker_declares_what_the_notifier_reads_and_writes() -> None:
     channels = " ".join(spec.to_jsonable()["channels"])
     assert all(topic in channels for topic in INBOUND_TOPICS)
     assert "dispatch records" in channels and "dead letters" in channels
+
+
+def test_a_milestones_notice_names_the_milestone_beside_the_task() -> None:
+    base = next(m for m in examples() if isinstance(m, e.ReminderDue))
+    milestone = base.model_copy(update={"milestone": "时间节点：建立劳务品牌台账"})
+    notice = notice_for(milestone, "evt-ms")
+    assert notice is not None
+    assert notice.facts["task_title"] == f"{base.task_title}（时间节点：建立劳务品牌台账）"
+    plain = notice_for(base, "evt-plain")
+    assert plain is not None and plain.facts["task_title"] == base.task_title

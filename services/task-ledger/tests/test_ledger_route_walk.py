@@ -53,6 +53,8 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "json": {"answer": "答复"}
     },
     ("POST", "/api/tasks/{task_id}/reminders"): {"json": {"message": "催办"}},
+    ("GET", "/api/tasks/{task_id}/indicators"): {},
+    ("GET", "/api/tasks/{task_id}/milestones"): {},
 }
 
 

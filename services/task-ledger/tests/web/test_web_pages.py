@@ -268,6 +268,10 @@ def test_plan_import_page_imports_a_document(ledger_server, browsers, shot) -> N
     expect(doc.locator("table.measures")).to_contain_text("分类型发现劳务品牌")
     expect(doc.locator("table.measures")).to_contain_text("内蒙古自治区市场监督管理局")
     expect(doc.get_by_test_id("unknown")).to_contain_text("各部门")
+    # The same target stated twice with different figures asks a person to choose (#23).
+    conflict = doc.get_by_test_id("indicator-conflict")
+    expect(conflict).to_contain_text("力争培育打造国家级劳务品牌15个")
+    expect(conflict).to_contain_text("新增国家级劳务品牌5个")
     shot(sup, "08-import-review")
 
     # “各部门” is not a department: point it at the lead department of the plan.

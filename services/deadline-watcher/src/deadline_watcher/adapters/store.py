@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from deadline_watcher.adapters.tables import tasks, timers
+from deadline_watcher.adapters.tables import milestones, tasks, timers
 from deadline_watcher.domain.timers import TimerSpec
 from duban_common.db import dialect_insert
 
@@ -23,6 +23,7 @@ def timer_row(spec: TimerSpec) -> dict[str, Any]:
         "period": spec.period,
         "due_on": spec.due_on,
         "step": spec.step,
+        "milestone": spec.milestone,
         "fire_at": spec.fire_at,
     }
 
@@ -128,3 +129,84 @@ async def mark_fired(
 
 async def next_fire_at(conn: AsyncConnection) -> datetime | None:
     return await conn.scalar(select(func.min(timers.c.fire_at)).where(timers.c.fired_at.is_(None)))
+
+
+# --- milestones (时间节点) --------------------------------------------------------------------
+
+
+async def set_milestones(
+    conn: AsyncConnection, task_id: str, given: Sequence[tuple[str, date, str]]
+) -> None:
+    """The task's milestones become `given` (key, due date, text): ones no longer given go,
+    a moved one starts its ladder again, a done one stays done."""
+    keys = [key for key, _, _ in given]
+    await conn.execute(
+        delete(milestones).where(milestones.c.task_id == task_id, milestones.c.key.not_in(keys))
+    )
+    known = {r.key: r for r in (await conn.execute(_of_task(task_id))).all()}
+    for key, due_on, text_ in given:
+        row = known.get(key)
+        if row is None:
+            await conn.execute(
+                milestones.insert().values(task_id=task_id, key=key, due_on=due_on, text=text_)
+            )
+            continue
+        values: dict[str, Any] = {"text": text_}
+        if row.due_on != due_on:
+            values.update(due_on=due_on, escalation_level=None)
+        await conn.execute(
+            update(milestones)
+            .where(milestones.c.task_id == task_id, milestones.c.key == key)
+            .values(values)
+        )
+
+
+def _of_task(task_id: str) -> Any:
+    return select(milestones).where(milestones.c.task_id == task_id)
+
+
+async def open_milestones(conn: AsyncConnection, task_id: str) -> list[Any]:
+    query = select(milestones).where(
+        milestones.c.task_id == task_id, milestones.c.done_at.is_(None)
+    )
+    return list((await conn.execute(query.order_by(milestones.c.due_on))).all())
+
+
+async def close_milestones(
+    conn: AsyncConnection, task_id: str, keys: Sequence[str], at: datetime
+) -> int:
+    result = await conn.execute(
+        update(milestones)
+        .where(
+            milestones.c.task_id == task_id,
+            milestones.c.key.in_(list(keys)),
+            milestones.c.done_at.is_(None),
+        )
+        .values(done_at=at)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def milestones_of(
+    conn: AsyncConnection, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(task id, key) → the milestone's row, for a batch of fired timers."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    task_ids = sorted({task_id for task_id, _ in wanted})
+    rows = (await conn.execute(select(milestones).where(milestones.c.task_id.in_(task_ids)))).all()
+    names = [c.name for c in milestones.c]
+    return {
+        (r.task_id, r.key): {n: getattr(r, n) for n in names}
+        for r in rows
+        if (r.task_id, r.key) in wanted
+    }
+
+
+async def store_milestone_level(conn: AsyncConnection, task_id: str, key: str, level: str) -> None:
+    await conn.execute(
+        update(milestones)
+        .where(milestones.c.task_id == task_id, milestones.c.key == key)
+        .values(escalation_level=level)
+    )

@@ -61,6 +61,8 @@ timers = Table(
     Column("period", String(7), nullable=True),
     Column("due_on", Date, nullable=True),
     Column("step", Integer, nullable=True),
+    # The milestone (时间节点) key when the deadline is one of the task's milestones.
+    Column("milestone", String(64), nullable=True),
     Column("fire_at", UtcDateTime, nullable=False),
     Column("fired_at", UtcDateTime, nullable=True),
     # sent: its event is in the outbox; skipped: no longer applied when it came due;
@@ -96,4 +98,17 @@ report_requests = Table(
     Column("requested_at", UtcDateTime, nullable=False),
     Column("missed", Boolean, nullable=True),  # None until checked
     Column("consecutive_misses", Integer, nullable=False, server_default="0"),
+)
+
+# The milestones (时间节点) of each task: intermediate deadlines with their own ladder, until a
+# progress report says one is done.
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("task_id", String(64), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("due_on", Date, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("done_at", UtcDateTime, nullable=True),
+    Column("escalation_level", String(16), nullable=True),
 )

@@ -48,6 +48,7 @@ class TimerSpec:
     period: str | None = None
     due_on: date | None = None
     step: int | None = None  # working days left (before_due) or late (overdue)
+    milestone: str | None = None  # the milestone's key when the deadline is a 时间节点
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,10 @@ def plan_task_timers(
     fire: FireTime,
     now: datetime,
     raised_level: str | None = None,
+    milestone: str | None = None,
 ) -> list[TimerSpec]:
-    """Timers for an open task with a due date, as seen at `now`.
+    """Timers for an open task with a due date, as seen at `now`; with `milestone`, for that
+    milestone (时间节点) of the task: the same reminders and ladder, keys of their own.
 
     Reminders already in the past are dropped (nobody wants last week's "3 days left"); the
     current overdue step and the highest escalation level already reached are kept, so they
@@ -85,21 +88,25 @@ def plan_task_timers(
     """
 
     def spec(kind: TimerKind, key: str, day: date, step: int | None = None) -> TimerSpec:
-        return TimerSpec(kind, key, fire.on(day), task_id=task_id, due_on=due_on, step=step)
+        return TimerSpec(
+            kind, key, fire.on(day), task_id=task_id, due_on=due_on, step=step, milestone=milestone
+        )
 
     due = due_on.isoformat()
+    scope = key_scope(task_id, milestone)
     reminders = [
-        spec(TimerKind.BEFORE_DUE, f"{task_id}:before_due:{n}:{due}", _before(cal, due_on, n), n)
+        spec(TimerKind.BEFORE_DUE, f"{scope}:before_due:{n}:{due}", _before(cal, due_on, n), n)
         for n in sorted(policy.before_due, reverse=True)
     ]
     if policy.remind_on_due_day and cal.is_working_day(due_on):
-        reminders.append(spec(TimerKind.DUE_TODAY, f"{task_id}:due_today:{due}", due_on, 0))
+        reminders.append(spec(TimerKind.DUE_TODAY, f"{scope}:due_today:{due}", due_on, 0))
     timers = [t for t in reminders if t.fire_at >= now]
 
     late = current_overdue_step(due_on, policy, cal, fire, now)
-    timers.append(overdue_timer(task_id, due_on, late, cal, fire))
+    timers.append(overdue_timer(task_id, due_on, late, cal, fire, milestone))
     if timers[-1].fire_at <= now:  # overdue already: the chain continues from the next step
-        timers.append(overdue_timer(task_id, due_on, late + policy.overdue_every, cal, fire))
+        step = late + policy.overdue_every
+        timers.append(overdue_timer(task_id, due_on, step, cal, fire, milestone))
 
     ladder: list[tuple[TimerKind, date]] = []
     if policy.blue_before is not None:
@@ -112,7 +119,7 @@ def plan_task_timers(
             continue
         if fire.on(day) < now and (kind, day) != reached[-1]:
             continue  # a higher level is already due: skip straight to it
-        timers.append(spec(kind, f"{task_id}:escalation:{kind.level}:{due}", day))
+        timers.append(spec(kind, f"{scope}:escalation:{kind.level}:{due}", day))
     # Kept from the past: due now, as they were only just planned (not late).
     return [replace(t, fire_at=max(t.fire_at, now)) for t in timers]
 
@@ -127,16 +134,27 @@ def current_overdue_step(
     return late
 
 
+def key_scope(task_id: str, milestone: str | None) -> str:
+    """Timer keys of a task's own deadline start with its id; a milestone's add the key."""
+    return f"{task_id}:milestone:{milestone}" if milestone else task_id
+
+
 def overdue_timer(
-    task_id: str, due_on: date, late: int, cal: WorkingCalendar, fire: FireTime
+    task_id: str,
+    due_on: date,
+    late: int,
+    cal: WorkingCalendar,
+    fire: FireTime,
+    milestone: str | None = None,
 ) -> TimerSpec:
     return TimerSpec(
         TimerKind.OVERDUE,
-        f"{task_id}:overdue:{late}:{due_on.isoformat()}",
+        f"{key_scope(task_id, milestone)}:overdue:{late}:{due_on.isoformat()}",
         fire.on(cal.working_days_after(due_on, late)),
         task_id=task_id,
         due_on=due_on,
         step=late,
+        milestone=milestone,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from deadline_watcher.adapters import store
 from deadline_watcher.adapters.tables import inbox as inbox_t
 from deadline_watcher.adapters.tables import progress_reports, tasks
 from deadline_watcher.domain.timers import level_rank
@@ -188,7 +189,23 @@ async def on_progress_reported(
         )
         .on_conflict_do_nothing()
     )
-    await _change(conn, ctx, m.task_id, now, plan=False, last_activity_at=env.occurred_at)
+    closed = 0
+    if m.milestones_done:  # 时间节点 declared done: their reminders and ladder stop
+        closed = await store.close_milestones(conn, m.task_id, m.milestones_done, env.occurred_at)
+    await _change(conn, ctx, m.task_id, now, plan=closed > 0, last_activity_at=env.occurred_at)
+    return []
+
+
+async def on_milestones_set(
+    conn: AsyncConnection,
+    ctx: WatcherContext,
+    env: Envelope,
+    m: e.TaskMilestonesSet,
+    now: datetime,
+) -> list[Envelope]:
+    given = [(ms.key, ms.due_on, ms.text) for ms in m.milestones]
+    await store.set_milestones(conn, m.task_id, given)
+    await _change(conn, ctx, m.task_id, now)
     return []
 
 
@@ -242,6 +259,7 @@ HANDLERS: dict[type[Message], Handler] = {
     e.TaskClosed: on_closed,
     e.CompletionDecided: on_completion_decided,
     e.ProgressReported: on_progress_reported,
+    e.TaskMilestonesSet: on_milestones_set,
     e.SupervisionNoticeIssued: on_notice_issued,
     e.SupervisionNoticeAnswered: on_notice_answered,
     c.RequestMonthlyReports: on_request_monthly_reports,

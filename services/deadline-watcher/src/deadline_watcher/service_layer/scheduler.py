@@ -59,6 +59,7 @@ class _Batch:
     failed: list[int] = field(default_factory=list)
     follow_ups: list[TimerSpec] = field(default_factory=list)
     task_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    milestone_levels: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class Scheduler:
@@ -89,11 +90,18 @@ class Scheduler:
             due, known = await store.claim_due_timers(conn, now, self.batch_size, SENT)
             if not due:
                 return 0
+            milestones = await store.milestones_of(
+                conn, [(x.task_id, x.milestone) for x in due if x.milestone is not None]
+            )
             for timer in due:
                 late = (now - timer.fire_at).total_seconds() > ctx.settings.late_after_seconds
                 done = (len(batch.envelopes), len(batch.follow_ups))
                 try:
-                    if timer.task_id is not None:
+                    if timer.milestone is not None:
+                        task = known.get(timer.task_id)
+                        ms = milestones.get((timer.task_id, timer.milestone))
+                        fired = self._fire_milestone_timer(timer, task, ms, now, late, batch)
+                    elif timer.task_id is not None:
                         task = known.get(timer.task_id)
                         fired = self._fire_task_timer(timer, task, now, late, batch)
                     else:
@@ -111,6 +119,8 @@ class Scheduler:
             await store.mark_fired(conn, batch.skipped, SKIPPED, now)
             await store.mark_fired(conn, batch.failed, FAILED, now)
             await store.add_timers(conn, batch.follow_ups)
+            for (task_id, key), level in batch.milestone_levels.items():
+                await store.store_milestone_level(conn, task_id, key, level)
             for task_id, values in batch.task_changes.items():
                 await conn.execute(
                     update(tasks).where(tasks.c.task_id == task_id).values(updated_at=now, **values)
@@ -178,6 +188,59 @@ class Scheduler:
             message = self._escalate(task, timer, kind, now, late, batch)
             if message is None:
                 return False
+        batch.envelopes.append(self._traced(message, kind, task.get("traceparent"), now))
+        return True
+
+    def _fire_milestone_timer(
+        self,
+        timer: Any,
+        task: dict[str, Any] | None,
+        ms: dict[str, Any] | None,
+        now: datetime,
+        late: bool,
+        batch: _Batch,
+    ) -> bool:
+        """A milestone's (时间节点) timer: the task's reminders and ladder, about the milestone;
+        its escalation level is the milestone's own. Nothing once a report says it is done."""
+        if task is None or not is_active(task["status"]) or ms is None:
+            return False
+        if ms["done_at"] is not None or ms["due_on"] != timer.due_on:
+            return False  # done, or planned for a date that has since moved
+        view = {**task, "due_on": ms["due_on"], "escalation_level": ms["escalation_level"]}
+        about = {**self._about(view, timer, late), "milestone": f"时间节点：{ms['text']}"[:500]}
+        kind = TimerKind(timer.kind)
+        message: Any
+        if kind in (TimerKind.BEFORE_DUE, TimerKind.DUE_TODAY):
+            left = self.ctx.calendar.working_days_between(self.ctx.today(), ms["due_on"])
+            message = ReminderDue(**about, kind=ReminderKind(kind.value), working_days_left=left)
+        elif kind is TimerKind.OVERDUE:
+            message = TaskOverdue(**about, working_days_late=max(1, self._late_by(view)))
+            every = self.ctx.policies.for_plan(task["plan_id"]).overdue_every
+            step = timer.step + every
+            spec = overdue_timer(task["task_id"], ms["due_on"], step, *self._cal_fire, ms["key"])
+            while spec.fire_at <= now:
+                step += every
+                spec = overdue_timer(
+                    task["task_id"], ms["due_on"], step, *self._cal_fire, ms["key"]
+                )
+            batch.follow_ups.append(spec)
+        else:
+            level = kind.level
+            if level is None or level_rank(level) <= level_rank(ms["escalation_level"]):
+                return False
+            late_by = self._late_by(view)
+            if kind is TimerKind.BLUE:
+                reason = f"时间节点“{ms['text'][:60]}”距期限还有{-late_by}个工作日"
+            else:
+                reason = f"时间节点“{ms['text'][:60]}”已逾期{late_by}个工作日，未报告完成"
+            message = EscalationRaised(
+                **about,
+                level=EscalationLevel(level),
+                working_days_late=max(0, late_by),
+                reason=reason,
+            )
+            ms["escalation_level"] = level
+            batch.milestone_levels[(task["task_id"], ms["key"])] = level
         batch.envelopes.append(self._traced(message, kind, task.get("traceparent"), now))
         return True
 

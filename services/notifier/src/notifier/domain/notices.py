@@ -74,6 +74,11 @@ def named_facts(
     return named
 
 
+def _title(m: e.ReminderDue | e.TaskOverdue | e.EscalationRaised) -> str:
+    """A milestone's (时间节点) notice names it beside the task: its date is not the task's."""
+    return f"{m.task_title}（{m.milestone}）"[:500] if m.milestone else m.task_title
+
+
 def _reminder(m: e.ReminderDue, event_id: str) -> Notice:
     overdue = m.kind is ReminderKind.OVERDUE or m.working_days_left < 0
     return Notice(
@@ -83,7 +88,7 @@ def _reminder(m: e.ReminderDue, event_id: str) -> Notice:
         audience=liaisons(m.department_ids),
         task_id=m.task_id,
         facts={
-            "task_title": m.task_title,
+            "task_title": _title(m),
             "due_on": m.due_on.isoformat(),
             "working_days_left": max(m.working_days_left, 0),
             "working_days_late": max(-m.working_days_left, 0),
@@ -100,7 +105,7 @@ def _overdue(m: e.TaskOverdue, event_id: str) -> Notice:
         audience=liaisons(m.department_ids),
         task_id=m.task_id,
         facts={
-            "task_title": m.task_title,
+            "task_title": _title(m),
             "due_on": m.due_on.isoformat(),
             "working_days_late": m.working_days_late,
         },
@@ -116,7 +121,7 @@ def _escalation(m: e.EscalationRaised, event_id: str) -> Notice:
         task_id=m.task_id,
         urgent=True,
         facts={
-            "task_title": m.task_title,
+            "task_title": _title(m),
             "due_on": m.due_on.isoformat(),
             "working_days_late": m.working_days_late,
             "level": m.level.value,

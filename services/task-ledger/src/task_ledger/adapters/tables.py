@@ -309,6 +309,56 @@ class WriteQuotaRow(LedgerBase, table=True):
     count: int = 0
 
 
+class IndicatorRow(LedgerBase, table=True):
+    """A plan target tracked as a number on its task (docs/indicators.md)."""
+
+    __tablename__ = "indicator"
+    id: str = Field(primary_key=True, max_length=64)
+    task_id: str = Field(max_length=64, index=True)
+    measure_id: str = Field(max_length=64)
+    position: int = 0
+    name: str = Field(max_length=200)
+    target: float
+    unit: str = Field(max_length=20)
+    due_on: date | None = None
+    start_on: date | None = None
+    baseline: float | None = None
+    qualifier: str | None = Field(default=None, max_length=10)
+    kind: str = Field(max_length=20)
+    aggregation: str = Field(max_length=10)
+    source_text: str = ""
+    checkpoints: list[dict[str, Any]] | None = _json()
+    dropped: bool = False
+    updated_at: datetime | None = _ts()
+
+
+class IndicatorValueRow(LedgerBase, table=True):
+    """Each value reported for an indicator (the history); ``task_id`` is the reporting task,
+    a child's for a decomposed task's share."""
+
+    __tablename__ = "indicator_value"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    indicator_id: str = Field(max_length=64, index=True)
+    task_id: str = Field(max_length=64, index=True)
+    report_id: str = Field(max_length=64)
+    department_id: str = Field(max_length=64)
+    value: float
+    at: datetime | None = _ts()
+
+
+class MilestoneDoneRow(LedgerBase, table=True):
+    """A milestone (时间节点) of a task declared done by a progress report (its evidence)."""
+
+    __tablename__ = "milestone_done"
+    task_id: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=64)
+    report_id: str = Field(max_length=64)
+    at: datetime | None = _ts()
+
+
 metadata: MetaData = LedgerBase.metadata
 outbox: Table = outbox_table(metadata, "outbox")
 consumer_inbox: Table = inbox_table(metadata, "consumer_inbox")
@@ -337,3 +387,6 @@ plan_imports = table(PlanImportRow)
 login_throttle = table(LoginThrottleRow)
 auth_sessions = table(AuthSessionRow)
 write_quota = table(WriteQuotaRow)
+indicators = table(IndicatorRow)
+indicator_values = table(IndicatorValueRow)
+milestones_done = table(MilestoneDoneRow)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Protocol
 
 from duban_contracts.vocabulary import Light, TaskStatus
+from task_ledger.domain.indicators import worse
 
 DEFAULT_WARNING_DAYS = 3
 
@@ -18,6 +19,24 @@ class HasSchedule(Protocol):
 
 
 def light(task: HasSchedule, today: date, warning_days: int = DEFAULT_WARNING_DAYS) -> Light:
+    """The worse of the time light and the lights of the task's indicators (docs/indicators.md).
+    Finished tasks are green."""
+    lamp = time_light(task, today, warning_days)
+    if task.status.is_open:
+        for tracked in getattr(task, "indicators", ()):
+            lamp = worse(lamp, tracked.assess(today).light)
+    return lamp
+
+
+def light_reasons(task: HasSchedule, today: date) -> list[str]:
+    """Why the numbers light the task (自治区级劳务品牌 8/30，按进度应达 18)."""
+    if not task.status.is_open:
+        return []
+    verdicts = (tracked.assess(today) for tracked in getattr(task, "indicators", ()))
+    return [v.reason for v in verdicts if v.reason]
+
+
+def time_light(task: HasSchedule, today: date, warning_days: int = DEFAULT_WARNING_DAYS) -> Light:
     """Green on track; yellow when due within the warning window or progress lags the elapsed
     share of the time; red when overdue. Finished tasks are green."""
     if task.status in (TaskStatus.COMPLETED, TaskStatus.CLOSED) or task.due_on is None:

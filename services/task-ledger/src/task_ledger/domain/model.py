@@ -13,6 +13,7 @@ from duban_contracts.vocabulary import (
     Role,
     TaskStatus,
 )
+from task_ledger.domain.indicators import Tracked
 
 # Higher rank = higher jurisdiction; decomposition goes strictly downwards.
 LEVEL_RANK = {
@@ -91,6 +92,9 @@ class Task:
     parent_task_id: str | None = None
     escalation_level: EscalationLevel | None = None
     version: int = 0
+    # Its indicators with their current values, when the read side loaded them (never stored
+    # with the task row; see adapters/repository/indicators.py).
+    indicators: tuple[Tracked, ...] = ()
 
     @property
     def department_ids(self) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from duban_contracts.vocabulary import (
     Role,
     TaskStatus,
 )
-from task_ledger.domain.light import is_overdue, light
+from task_ledger.domain.light import is_overdue, light, light_reasons
 from task_ledger.domain.model import Department, Task, User
 
 
@@ -49,6 +49,10 @@ class TaskOut(Out):
     progress: int
     light: Light
     light_label: str
+    light_reasons: list[str] = Field(
+        default_factory=list,
+        description="指标落后于进度的原因，如“自治区级劳务品牌 8/30，按进度应达 18”",
+    )
     overdue: bool
     escalation_level: EscalationLevel | None
     version: int
@@ -72,6 +76,7 @@ class TaskOut(Out):
             progress=task.progress,
             light=lamp,
             light_label=lamp.label,
+            light_reasons=light_reasons(task, today),
             overdue=is_overdue(task, today),
             escalation_level=task.escalation_level,
             version=task.version,
@@ -308,6 +313,41 @@ class DepartmentRef(BaseModel):
     )
 
 
+class IndicatorDraftOut(BaseModel):
+    key: str
+    name: str = Field(description="指标")
+    target: float = Field(description="目标值（金额统一为万元）")
+    unit: str
+    due: str | None = Field(description="时间节点")
+    baseline: float | None = Field(default=None, description="基数")
+    qualifier: str | None = Field(default=None, description="以上、左右、力争、不少于……")
+    kind: Literal["cumulative", "new"] = Field(description="累计值或新增值（新增）")
+    aggregation: Literal["sum", "mean"] = Field(description="分解任务汇总方式：求和或平均")
+    source_text: str = Field(description="目标出自的句子")
+    checkpoints: list[dict[str, Any]] = Field(default_factory=list, description="阶段性目标")
+    dropped: bool = False
+
+
+class ConflictPlaceOut(BaseModel):
+    measure_id: str
+    measure_label: str
+    key: str
+    target: float
+    due: str | None
+    kind: str
+    sentence: str
+
+
+class IndicatorConflictOut(BaseModel):
+    name: str
+    unit: str
+    message: str
+    places: list[ConflictPlaceOut]
+    resolution: Literal["first", "second", "both"] | None = Field(
+        description="以哪一处为准；空：待人工确认"
+    )
+
+
 class PreviewMeasure(BaseModel):
     id: str
     task_id: str | None
@@ -321,6 +361,7 @@ class PreviewMeasure(BaseModel):
     milestones: list[MilestoneOut]
     lead: list[DepartmentRef]
     supporting: list[DepartmentRef]
+    indicators: list[IndicatorDraftOut] = Field(default_factory=list, description="量化指标草稿")
 
 
 class PreviewDocument(BaseModel):
@@ -336,6 +377,9 @@ class PreviewDocument(BaseModel):
     measure_count: int = Field(description="措施总数")
     unknown_departments: list[str]
     task_count: int
+    indicator_conflicts: list[IndicatorConflictOut] = Field(
+        default_factory=list, description="同一指标前后不一致之处，待人工确认"
+    )
 
 
 ImportStatus = Literal["previewed", "confirming", "confirmed"]
@@ -398,3 +442,41 @@ class ImportConfirmed(BaseModel):
     measures: int
     tasks: int
     departments: int
+
+
+# --- indicators (量化指标) ---------------------------------------------------------------------
+class IndicatorOut(BaseModel):
+    id: str
+    task_id: str = Field(description="指标所属任务（分解任务：上级任务）")
+    name: str
+    target: float
+    unit: str
+    due_on: date | None
+    baseline: float | None
+    qualifier: str | None
+    kind: Literal["cumulative", "new"]
+    aggregation: Literal["sum", "mean"]
+    source_text: str
+    current: float | None = Field(description="当前值（分解任务为下级汇总）")
+    own_share: float | None = Field(description="本任务填报的值")
+    completion: float | None = Field(description="完成率（%）")
+    expected: float | None = Field(description="按进度应达")
+    light: Light
+    reason: str | None
+    summary: str
+
+
+class IndicatorValueOut(BaseModel):
+    task_id: str
+    report_id: str
+    department_id: str
+    value: float
+    at: datetime
+
+
+class MilestoneStateOut(BaseModel):
+    key: str
+    due_on: date = Field(description="时间节点")
+    text: str
+    done: bool = Field(description="是否已报告完成")
+    report_id: str | None = Field(description="报告完成的进展填报")

@@ -18,7 +18,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import Department, Measure, Plan, Task, User
-from task_ledger.service_layer import directory
+from task_ledger.service_layer import directory, indicators, milestones
 from task_ledger.service_layer.handlers import new_id, register_events
 from task_ledger.service_layer.uow import Ledger, Transaction
 
@@ -96,22 +96,22 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(
             {d["name"] for m in measures for d in (*m["lead"], *m["supporting"]) if not d["known"]}
         )
-        documents.append(
-            {
-                "plan_id": plan_id,
-                # The plan a notice carries (关于印发《X》的通知 → X), else the document's title.
-                "title": doc.get("plan_title") or doc["title"],
-                "doc_number": doc.get("doc_number"),
-                "issuers": doc.get("issuers") or [],
-                "issued_on": doc.get("issued_on"),
-                "due": doc.get("due"),
-                "jurisdiction": jurisdiction,
-                "warnings": doc.get("warnings") or [],
-                "measures": measures,
-                "unknown_departments": unknown,
-                "task_count": sum(1 for m in measures if m["task_id"]),
-            }
-        )
+        document = {
+            "plan_id": plan_id,
+            # The plan a notice carries (关于印发《X》的通知 → X), else the document's title.
+            "title": doc.get("plan_title") or doc["title"],
+            "doc_number": doc.get("doc_number"),
+            "issuers": doc.get("issuers") or [],
+            "issued_on": doc.get("issued_on"),
+            "due": doc.get("due"),
+            "jurisdiction": jurisdiction,
+            "warnings": doc.get("warnings") or [],
+            "measures": measures,
+            "unknown_departments": unknown,
+            "task_count": sum(1 for m in measures if m["task_id"]),
+        }
+        indicators.annotate_preview(document)  # drafts per measure, conflicts per document
+        documents.append(document)
     return {"documents": documents}
 
 
@@ -335,7 +335,10 @@ async def _create_task(run: Confirmation, doc: dict[str, Any], m: dict[str, Any]
         original_due_on=due,
     )
     await repo.insert_task(tx.conn, task, tx.now)
+    start = _date(doc.get("issued_on")) or tx.today
+    await indicators.create_for_task(tx, task.id, m, start)
     await register_events(tx, task, actor, plan_title=doc["title"])
+    milestones.announce(tx, task, m["milestones"], actor)
     tx.timeline(
         task.id,
         "registered",

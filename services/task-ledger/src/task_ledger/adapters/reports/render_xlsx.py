@@ -1,4 +1,4 @@
-"""The Excel work ledger 工作台账.xlsx: a sheet per plan, overdue items, a summary.
+"""The Excel work ledger 工作台账.xlsx: a sheet per plan, overdue items, indicators, a summary.
 
 Rows are streamed into the file (see `xlsx_writer`), so memory stays flat however many tasks
 there are; each plan's tasks are read once.
@@ -27,6 +27,10 @@ SUMMARY_COLUMNS = (
     ("方案", 40), ("月份", 10), ("任务总数", 10), ("已办结", 10), ("办结率", 10),
     ("按期办结率", 12), ("逾期", 8), ("绿灯", 8), ("黄灯", 8), ("红灯", 8), ("本月催办", 10),
 )  # fmt: skip
+INDICATOR_COLUMNS = (
+    ("方案", 30), ("序号", 6), ("任务", 40), ("牵头单位", 24), ("指标", 30), ("目标值", 12),
+    ("当前值", 10), ("完成率", 10), ("时间节点", 12), ("状态", 8), ("说明", 40),
+)  # fmt: skip
 LIGHT_STYLES = {Light.GREEN: GREEN, Light.YELLOW: YELLOW, Light.RED: RED}
 MAX_SHEET_TITLE = 31
 INVALID_TITLE_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\'"})
@@ -42,12 +46,26 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
+def _indicator_sheet(book: Workbook, reports: list[MonthlyReport]) -> None:
+    """目标完成情况: every indicator of every plan, with its light and reason."""
+    ws = book.sheet("指标", INDICATOR_COLUMNS)
+    for report in reports:
+        for line in report.indicators:
+            i = line.indicator
+            ws.append((
+                report.plan_title, line.seq, line.task_title, "、".join(line.lead), i.name,
+                f"{i.target:g} {i.unit}", "未填报" if i.current is None else i.current,
+                pct(i.completion), i.due_on.isoformat() if i.due_on else "",
+                (i.light.label, LIGHT_STYLES[i.light]), (i.reason or "", WRAP),
+            ))  # fmt: skip
+
+
 def write_ledger_xlsx(
     path: Path,
     plans: Iterable[tuple[MonthlyReport, Callable[[], Iterable[TaskFacts]]]],
 ) -> Path:
-    """One sheet per plan (tasks streamed from the callable), then 逾期事项 and 汇总."""
-    used: set[str] = {"逾期事项", "汇总"}
+    """One sheet per plan (tasks streamed from the callable), then 逾期事项, 指标 and 汇总."""
+    used: set[str] = {"逾期事项", "指标", "汇总"}
     reports: list[MonthlyReport] = []
     with Workbook(path) as book:
         for report, tasks in plans:
@@ -69,6 +87,8 @@ def write_ledger_xlsx(
                     late.seq, late.title, "、".join(late.lead), late.due_on.isoformat(),
                     (late.days_late, RED), f"{late.progress}%", late.reminders,
                 ))  # fmt: skip
+        if any(report.indicators for report in reports):  # plans without targets: no sheet
+            _indicator_sheet(book, reports)
         ws = book.sheet("汇总", SUMMARY_COLUMNS)
         for r in reports:
             o = r.overall

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -15,10 +16,12 @@ from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.domain.errors import UnknownPlan
+from task_ledger.domain.indicators import completion
 from task_ledger.domain.light import light
 from task_ledger.domain.model import Task
 from task_ledger.domain.reports.facts import (
     EscalationFacts,
+    IndicatorFacts,
     MissingReportFacts,
     MonthActivity,
     NoticeFacts,
@@ -199,9 +202,14 @@ class PlanReportSource:
         }
         completed = await self._completed_on()
         latest = await self._latest_reports()
+        tracked = await repo.tracked_of(
+            self.conn, [r.id for r in await self.conn.execute(self._plan_tasks())]
+        )
         seq = 0
         for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
-            async for task in self._measure_tasks(measure.id):
+            async for row_task in self._measure_tasks(measure.id):
+                # The light counts the numbers too (the worse of time and indicators).
+                task = replace(row_task, indicators=tuple(tracked.get(row_task.id, ())))
                 seq += 1
                 done_work, problems = latest.get(task.id, ("", ""))
                 yield TaskFacts(
@@ -223,6 +231,7 @@ class PlanReportSource:
                     else None,
                     latest_progress=done_work,
                     problems=problems,
+                    indicators=indicator_facts(task, as_of),
                 )
 
     async def _completed_on(self) -> dict[str, date | None]:
@@ -272,6 +281,28 @@ class PlanReportSource:
             offset += len(rows)
             for row in rows:
                 yield repo.task_from(row)
+
+
+def indicator_facts(task: Task, as_of: date) -> tuple[IndicatorFacts, ...]:
+    facts = []
+    for tr in task.indicators:
+        verdict = tr.assess(as_of)
+        facts.append(
+            IndicatorFacts(
+                name=tr.indicator.name,
+                target=tr.indicator.target,
+                unit=tr.indicator.unit,
+                current=tr.current,
+                completion=completion(tr.indicator, tr.current),
+                due_on=tr.indicator.due,
+                light=verdict.light,
+                reason=verdict.reason,
+                expected_completion=None
+                if verdict.expected is None
+                else completion(tr.indicator, verdict.expected),
+            )
+        )
+    return tuple(facts)
 
 
 async def monthly_report(

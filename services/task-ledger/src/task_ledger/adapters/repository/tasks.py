@@ -12,6 +12,7 @@ from sqlalchemy.sql.expression import Executable
 
 from duban_contracts.vocabulary import EscalationLevel, TaskStatus
 from task_ledger.adapters import tables as t
+from task_ledger.adapters.repository.indicators import with_indicators
 from task_ledger.domain.model import Task
 
 
@@ -188,7 +189,8 @@ async def list_tasks(
         query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [task_from(r) for r in (await conn.execute(query)).all()]
+    tasks = [task_from(r) for r in (await conn.execute(query)).all()]
+    return await with_indicators(conn, tasks)
 
 
 async def count_tasks(conn: AsyncConnection, f: TaskFilter) -> int:

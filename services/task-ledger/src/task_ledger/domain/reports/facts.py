@@ -9,6 +9,21 @@ from duban_contracts.vocabulary import EscalationLevel, Light, TaskStatus
 
 
 @dataclass(frozen=True, slots=True)
+class IndicatorFacts:
+    """One indicator (量化指标) of a task as the report shows it."""
+
+    name: str
+    target: float
+    unit: str
+    current: float | None
+    completion: float | None  # 0..1
+    due_on: date | None
+    light: Light
+    reason: str | None
+    expected_completion: float | None = None  # the share the path asks for by the report date
+
+
+@dataclass(frozen=True, slots=True)
 class TaskFacts:
     id: str
     seq: int
@@ -26,6 +41,7 @@ class TaskFacts:
     completed_on: date | None = None
     latest_progress: str = ""
     problems: str = ""
+    indicators: tuple[IndicatorFacts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from duban_contracts.vocabulary import Light, TaskStatus
-from task_ledger.domain.reports.facts import MonthActivity, TaskFacts
+from task_ledger.domain.reports.facts import IndicatorFacts, MonthActivity, TaskFacts
 
 TREND_MONTHS = 6
 SCORE_RULE = (
@@ -118,6 +118,16 @@ class OverdueLine:
 
 
 @dataclass(frozen=True)
+class IndicatorLine:
+    """目标完成情况: an indicator of a task, with the task's lead departments."""
+
+    seq: int
+    task_title: str
+    lead: tuple[str, ...]
+    indicator: IndicatorFacts
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     month: str
     completed: int
@@ -138,6 +148,7 @@ class MonthlyReport:
     overdue: list[OverdueLine]  # most days late first
     activity: MonthActivity
     trend: list[TrendPoint]
+    indicators: list[IndicatorLine] = field(default_factory=list)
 
     @property
     def reminders_total(self) -> int:
@@ -164,6 +175,7 @@ class ReportBuilder:
         self.measures: dict[str, MeasureLine] = {}
         self.departments: dict[str, DepartmentLine] = {}
         self.overdue: list[OverdueLine] = []
+        self.indicators: list[IndicatorLine] = []
 
     def _dept(self, name: str) -> DepartmentLine:
         line = self.departments.get(name)
@@ -198,6 +210,7 @@ class ReportBuilder:
                     self.activity.reminders_by_task.get(t.id, 0),
                 )
             )
+        self.indicators += [IndicatorLine(t.seq, t.title, t.lead, i) for i in t.indicators]
         for i, end in enumerate(self.trend_ends):
             done = t.completed_on is not None and t.completed_on <= end
             self.trend_completed[i] += done
@@ -241,6 +254,7 @@ class ReportBuilder:
             overdue=self.overdue,
             activity=activity,
             trend=trend,
+            indicators=self.indicators,
         )
 
 

@@ -11,6 +11,7 @@ from task_ledger.entrypoints.api import (
     extensions,
     imports,
     inbox,
+    indicators,
     notices,
     plans,
     progress_reports,
@@ -35,5 +36,6 @@ for resource in (
     extensions,
     notices,
     reports,
+    indicators,
 ):
     router.include_router(resource.router)

@@ -19,6 +19,7 @@ Pages (GET) and forms (POST, each with the session's CSRF token):
   /plans/{plan_id}/dispatch            交办 every draft task of a plan
   /inbox, /inbox/{id}/read             the in-app inbox
   /imports, /imports/{id}[/departments|/confirm]   plan import: upload, review, correct, confirm
+  /tasks/{id}/indicators/{iid}, /imports/{id}/indicator-conflicts   indicator corrections
   /reports, /reports/view, /reports/download?format=xlsx|md   monthly report (supervisors)
 """
 
@@ -27,7 +28,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from task_ledger.entrypoints.web import pages_admin, pages_auth, pages_home, pages_tasks
+from task_ledger.entrypoints.web import (
+    pages_admin,
+    pages_auth,
+    pages_home,
+    pages_indicators,
+    pages_tasks,
+)
 from task_ledger.entrypoints.web.common import HERE
 from task_ledger.entrypoints.web.session import SessionMiddleware, WebConfig
 from task_ledger.service_layer.uow import Ledger
@@ -49,3 +56,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_home.router)
     app.include_router(pages_tasks.router)
     app.include_router(pages_admin.router)
+    app.include_router(pages_indicators.router)

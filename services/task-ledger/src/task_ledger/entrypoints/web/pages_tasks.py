@@ -30,10 +30,11 @@ from task_ledger.entrypoints.web.common import (
     task_rows,
     text,
 )
+from task_ledger.entrypoints.web.pages_indicators import done_milestones, reported_values
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer import indicators, rate_limits, uploads
 from task_ledger.service_layer import queries as q
-from task_ledger.service_layer import rate_limits, uploads
 
 Me = Annotated[User, Depends(page_user)]
 PAGE_SIZE = 100
@@ -111,6 +112,8 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
             + [x.requested_by for x in completions],
         )
     names = {d: dep.name for d, dep in found.departments.items()}
+    task_indicators = await indicators.task_indicators(ledger, me, task_id)
+    task_milestones = await indicators.task_milestones(ledger, me, task_id)
     v = task_rows(request, [task], names)[0]
     my_dep = me.department_id
     working = task.status in WORKING
@@ -155,6 +158,8 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         today=today,
         max_files=ledger.settings.max_attachments_per_report,
         max_file_mb=ledger.settings.max_attachment_bytes // 1024 // 1024,
+        indicators=task_indicators,
+        milestones=task_milestones,
     )
 
 
@@ -178,6 +183,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
     try:
         percent = integer(form, "percent", "进度", 0, 100)
         await rate_limits.count(ledger, me, "progress_report")  # before storing any file
+        values = reported_values(form)  # checked before any file is stored
         files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         stored = await uploads.store_attachments(ledger.settings, files)
         data = h.ReportInput(
@@ -186,6 +192,8 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
             text(form, "next_steps"),
             text(form, "problems"),
             text(form, "coordination_needed"),
+            indicator_values=values,
+            milestones_done=done_milestones(form),
         )
         await h.report_progress(ledger, me, task_id, data, stored)
     except DomainError as exc:

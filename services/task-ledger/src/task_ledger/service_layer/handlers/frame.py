@@ -67,6 +67,7 @@ async def read_task(conn: Any, user: User, task_id: str, action: str) -> Task:
     task = await repo.get_task(conn, task_id)
     if task is None or not authz.can_view_task(user, task):
         raise AccessDenied(task_id, action, exists=task is not None)
+    (task,) = await repo.with_indicators(conn, [task])  # the light counts the numbers too
     return task
 
 

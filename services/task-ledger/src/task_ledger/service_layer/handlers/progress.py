@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from duban_contracts import events as ev
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz, lifecycle
+from task_ledger.domain.indicators import check_values
 from task_ledger.domain.model import Attachment, ProgressReport, User
+from task_ledger.service_layer import milestones
 from task_ledger.service_layer.handlers.frame import TaskCommand, command_in, new_id
 from task_ledger.service_layer.uow import Ledger, Transaction
 
@@ -21,6 +23,10 @@ class ReportInput:
     problems: str = ""
     coordination_needed: str = ""
     period: str | None = None
+    # indicator id → current value (量化指标), for the task's or its decomposed parent's indicators
+    indicator_values: Mapping[str, float] = field(default_factory=dict)
+    # keys of the task's milestones (时间节点) this report declares done
+    milestones_done: tuple[str, ...] = ()
 
 
 async def report_progress(
@@ -42,6 +48,13 @@ async def report_progress(
             refusal="只有牵头或配合单位的联络员可以填报进展",
             stored_as="task.progress",
         ) as c:
+            if data.indicator_values:
+                owner = await repo.indicator_owner(c.tx.conn, c.task)
+                rows = await repo.indicator_rows(c.tx.conn, [owner])
+                check_values({r.id for r in rows}, data.indicator_values)
+            await milestones.check_done(
+                c.tx.conn, c.task, data.milestones_done, data.done_work, len(attachments)
+            )
             return _record(c, data, attachments)
 
     return await ledger.grouped(task_id, step)
@@ -67,6 +80,10 @@ def _record(c: TaskCommand, data: ReportInput, attachments: Sequence[Attachment]
         attachments=tuple(attachments),
     )
     c.tx.defer(*repo.report_writes(report, c.tx.now))
+    values = dict(data.indicator_values)
+    c.tx.defer(*repo.value_writes(task.id, report.id, user.department_id, values, c.tx.now))
+    done = tuple(dict.fromkeys(data.milestones_done))
+    c.tx.defer(*repo.milestone_done_writes(task.id, report.id, done, c.tx.now))
     c.emit(
         ev.ProgressReported(
             task_id=task.id,
@@ -79,6 +96,10 @@ def _record(c: TaskCommand, data: ReportInput, attachments: Sequence[Attachment]
             next_steps=data.next_steps,
             problems=data.problems,
             coordination_needed=data.coordination_needed,
+            indicator_values=tuple(
+                ev.IndicatorValue(indicator_id=k, value=v) for k, v in values.items()
+            ),
+            milestones_done=done,
         )
     )
     if previous is not None:
@@ -89,11 +110,13 @@ def _record(c: TaskCommand, data: ReportInput, attachments: Sequence[Attachment]
         report_id=report.id,
         department_id=user.department_id,
         attachments=len(attachments),
+        indicator_values=values,
+        milestones_done=list(done),
     )
     c.audit(
         "progress.report",
         "progress_report",
         report.id,
-        {"task_id": task.id, "percent": data.percent, "period": period},
+        {"task_id": task.id, "percent": data.percent, "period": period, "indicators": values},
     )
     return report

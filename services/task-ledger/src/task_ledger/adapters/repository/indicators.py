@@ -1,0 +1,201 @@
+"""Indicators of tasks and the values reported for them (docs/indicators.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Executable
+
+from task_ledger.adapters import tables as t
+from task_ledger.domain.indicators import (
+    Aggregation,
+    Checkpoint,
+    Indicator,
+    Kind,
+    Tracked,
+    aggregate,
+)
+from task_ledger.domain.model import Task
+
+_INSERT_VALUE = insert(t.indicator_values)
+
+
+def indicator_from(row: Any) -> Indicator:
+    return Indicator(
+        name=row.name,
+        target=row.target,
+        unit=row.unit,
+        due=row.due_on,
+        start=row.start_on,
+        baseline=row.baseline,
+        qualifier=row.qualifier,
+        kind=Kind(row.kind),
+        aggregation=Aggregation(row.aggregation),
+        checkpoints=tuple(
+            Checkpoint(date.fromisoformat(c["on"]), float(c["value"]))
+            for c in row.checkpoints or ()
+        ),
+    )
+
+
+async def insert_indicator(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(t.indicators).values(values))
+
+
+async def indicator_rows(
+    conn: AsyncConnection, task_ids: Iterable[str], with_dropped: bool = False
+) -> list[Any]:
+    query = select(t.indicators).where(t.indicators.c.task_id.in_(list(task_ids)))
+    if not with_dropped:
+        query = query.where(t.indicators.c.dropped.is_(False))
+    order = (t.indicators.c.task_id, t.indicators.c.position, t.indicators.c.id)
+    return list((await conn.execute(query.order_by(*order))).all())
+
+
+async def get_indicator_row(conn: AsyncConnection, indicator_id: str) -> Any:
+    query = select(t.indicators).where(t.indicators.c.id == indicator_id)
+    return (await conn.execute(query)).first()
+
+
+async def update_indicator(
+    conn: AsyncConnection, indicator_id: str, values: dict[str, Any]
+) -> None:
+    await conn.execute(update(t.indicators).where(t.indicators.c.id == indicator_id).values(values))
+
+
+def value_writes(
+    task_id: str,
+    report_id: str,
+    department_id: str,
+    values: dict[str, float],
+    now: datetime,
+) -> list[tuple[Executable, Any]]:
+    return [
+        (
+            _INSERT_VALUE,
+            {
+                "indicator_id": indicator_id,
+                "task_id": task_id,
+                "report_id": report_id,
+                "department_id": department_id,
+                "value": value,
+                "at": now,
+            },
+        )
+        for indicator_id, value in values.items()
+    ]
+
+
+async def value_history(conn: AsyncConnection, indicator_id: str) -> list[Any]:
+    query = (
+        select(t.indicator_values)
+        .where(t.indicator_values.c.indicator_id == indicator_id)
+        .order_by(t.indicator_values.c.id)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def latest_values(
+    conn: AsyncConnection, indicator_ids: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """indicator id → {reporting task id → its latest value}."""
+    if not indicator_ids:
+        return {}
+    query = (
+        select(t.indicator_values)
+        .where(t.indicator_values.c.indicator_id.in_(list(indicator_ids)))
+        .order_by(t.indicator_values.c.id)
+    )
+    latest: dict[str, dict[str, float]] = {}
+    for row in (await conn.execute(query)).all():
+        latest.setdefault(row.indicator_id, {})[row.task_id] = row.value
+    return latest
+
+
+def current_value(owner_task_id: str, how: Aggregation, by_task: dict[str, float]) -> float | None:
+    """A decomposed task's value is its children's shares aggregated; otherwise its own."""
+    shares = [v for task_id, v in by_task.items() if task_id != owner_task_id]
+    if shares:
+        return aggregate(shares, how)
+    return by_task.get(owner_task_id)
+
+
+# Ids per IN (...) list: long task lists stay under the drivers' limits on bound parameters.
+CHUNK = 500
+
+
+async def tracked_of(conn: AsyncConnection, task_ids: Iterable[str]) -> dict[str, list[Tracked]]:
+    """task id → its indicators with their current values."""
+    ids = list(task_ids)
+    rows = []
+    for start in range(0, len(ids), CHUNK):
+        rows += await indicator_rows(conn, ids[start : start + CHUNK])
+    latest: dict[str, dict[str, float]] = {}
+    for start in range(0, len(rows), CHUNK):
+        latest.update(await latest_values(conn, [r.id for r in rows[start : start + CHUNK]]))
+    out: dict[str, list[Tracked]] = {}
+    for r in rows:
+        indicator = indicator_from(r)
+        current = current_value(r.task_id, indicator.aggregation, latest.get(r.id, {}))
+        out.setdefault(r.task_id, []).append(Tracked(r.id, indicator, current, r.source_text))
+    return out
+
+
+async def with_indicators(conn: AsyncConnection, tasks: list[Task]) -> list[Task]:
+    """The tasks with their indicators loaded (for the light and the pages)."""
+    if not tasks:
+        return tasks
+    tracked = await tracked_of(conn, [x.id for x in tasks])
+    return [replace(x, indicators=tuple(tracked.get(x.id, ()))) for x in tasks]
+
+
+async def store_plan_import_preview(
+    conn: AsyncConnection, import_id: str, preview: dict[str, Any]
+) -> None:
+    """An import's preview after a person corrected its indicators."""
+    await conn.execute(
+        update(t.plan_imports).where(t.plan_imports.c.id == import_id).values(preview=preview)
+    )
+
+
+async def indicator_owner(conn: AsyncConnection, task: Task) -> str:
+    """The task whose indicators ``task`` reports against: its own, else its nearest ancestor's
+    (a child of a decomposed task reports its share)."""
+    current: str | None = task.id
+    parent_of = select(t.tasks.c.parent_task_id).where(t.tasks.c.id == bindparam("task_id"))
+    while current is not None:
+        if await indicator_rows(conn, [current]):
+            return current
+        current = await conn.scalar(parent_of, {"task_id": current})
+    return task.id
+
+
+# --- milestones (时间节点) --------------------------------------------------------------------
+
+
+async def measure_milestones(conn: AsyncConnection, measure_id: str) -> list[dict[str, Any]]:
+    found = await conn.scalar(select(t.measures.c.milestones).where(t.measures.c.id == measure_id))
+    return list(found or [])
+
+
+async def milestones_done(conn: AsyncConnection, task_id: str) -> dict[str, Any]:
+    """key → the row recording which report declared it done."""
+    query = select(t.milestones_done).where(t.milestones_done.c.task_id == task_id)
+    return {r.key: r for r in (await conn.execute(query)).all()}
+
+
+def milestone_done_writes(
+    task_id: str, report_id: str, keys: Sequence[str], now: datetime
+) -> list[tuple[Executable, Any]]:
+    return [
+        (
+            insert(t.milestones_done),
+            {"task_id": task_id, "key": key, "report_id": report_id, "at": now},
+        )
+        for key in keys
+    ]

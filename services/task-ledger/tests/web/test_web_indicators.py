@@ -1,0 +1,137 @@
+"""Indicators on the pages: a liaison on a phone (390 px) reports 12 自治区级劳务品牌 against a
+target of 30 in the report form and sees 12/30 with its light and reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from duban_contracts.vocabulary import TaskStatus
+from task_ledger.adapters import repository as repo
+from task_ledger.adapters import tables as t
+from task_ledger.service_layer import handlers as h
+
+pytestmark = pytest.mark.e2e
+IMPORT_SEED = Path(__file__).resolve().parents[4] / "seeds" / "003_719c3a43df115ca9.txt"
+
+
+def _a_task_of_the_national_guidance(ledger_server):  # type: ignore[no-untyped-def]
+    """A draft task of the seed's other plan (人力资源和社会保障部), dispatched and signed for:
+    the seeded plan's own drafts are shared out among the page tests (`fresh_task`)."""
+    lead_id = ledger_server.department_id("人力资源和社会保障部")
+    sup, lead_user = ledger_server.supervisor, ledger_server.liaison(lead_id)
+
+    async def prepare() -> str:
+        async with ledger_server.ledger.reading() as conn:
+            drafts = await repo.list_tasks(conn, repo.TaskFilter(status=TaskStatus.DRAFT))
+        task = next(d for d in drafts if d.lead_department_ids == (lead_id,))
+        await h.dispatch(ledger_server.ledger, sup, task.id)
+        await h.acknowledge(ledger_server.ledger, lead_user, task.id)
+        return task.id
+
+    return ledger_server.task(ledger_server.call(prepare()))
+
+
+def test_a_liaison_reports_an_indicator_from_a_phone(ledger_server, browsers, shot) -> None:
+    task = _a_task_of_the_national_guidance(ledger_server)
+    indicator_id = f"ind-web-{task.id[-8:]}"
+
+    async def add_indicator() -> None:
+        async with ledger_server.ledger.transaction() as tx:
+            await repo.insert_indicator(
+                tx.conn,
+                {
+                    "id": indicator_id,
+                    "task_id": task.id,
+                    "measure_id": task.measure_id,
+                    "position": 99,
+                    "name": "自治区级劳务品牌",
+                    "target": 30,
+                    "unit": "个",
+                    "due_on": date(2025, 12, 31),
+                    # 2025-06-02 is 152 of the 364 days: 12.5 brands are due today.
+                    "start_on": date(2025, 1, 1),
+                    "baseline": None,
+                    "qualifier": None,
+                    "kind": "cumulative",
+                    "aggregation": "sum",
+                    "source_text": "培育打造自治区级劳务品牌30个",
+                    "checkpoints": [],
+                    "dropped": False,
+                    "updated_at": tx.now,
+                },
+            )
+
+    ledger_server.call(add_indicator())
+    lead = ledger_server.liaison_username(task.lead_department_ids[0])
+    phone = browsers.login(lead, mobile=True)
+    phone.goto(f"/tasks/{task.id}")
+    form = phone.locator("#report form")
+    field = form.get_by_label("自治区级劳务品牌（目标 30 个）")
+    expect(field).to_be_visible()
+    box = field.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390, "the input fits a phone"
+    form.get_by_label("完成进度").fill("30")
+    form.get_by_label("已完成工作").fill("已培育自治区级劳务品牌 12 个")
+    field.fill("12")
+    form.get_by_role("button", name="提交进展").click()
+
+    expect(phone.locator(".flash-success")).to_contain_text("已填报进展 30%")
+    row = phone.locator(f'#indicators tr[data-indicator-id="{indicator_id}"]')
+    expect(row.get_by_test_id("indicator-current")).to_have_text("12")
+    expect(row).to_contain_text("40%")  # 完成率
+    expect(row).to_contain_text("绿灯")
+    shot(phone, "30-indicator-reported-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"no sideways scrolling on a phone ({width} px)"
+
+    values = ledger_server.rows(
+        select(t.indicator_values).where(t.indicator_values.c.indicator_id == indicator_id)
+    )
+    assert [(v.value, v.task_id) for v in values] == [(12, task.id)]
+
+    # A bad figure is refused in Chinese and nothing is stored.
+    form = phone.locator("#report form")
+    form.get_by_label("完成进度").fill("35")
+    form.get_by_label("自治区级劳务品牌（目标 30 个）").evaluate("e => e.type = 'text'")
+    form.get_by_label("自治区级劳务品牌（目标 30 个）").fill("很多")
+    form.get_by_role("button", name="提交进展").click()
+    expect(phone.locator(".flash-error")).to_contain_text("指标数值须为数字")
+    assert (
+        len(
+            ledger_server.rows(
+                select(t.indicator_values).where(t.indicator_values.c.indicator_id == indicator_id)
+            )
+        )
+        == 1
+    )
+
+
+def test_the_import_review_asks_to_choose_and_corrects_targets(ledger_server, browsers) -> None:
+    """Only previewed here (never confirmed): the plan import test confirms the same seed."""
+    sup = browsers.login("supervisor")
+    sup.goto("/imports")
+    sup.get_by_label("方案文件").set_input_files(str(IMPORT_SEED))
+    sup.get_by_role("button", name="上传并解析").click()
+    expect(sup).to_have_url(re.compile(r"/imports/imp-"))
+    conflict = sup.get_by_test_id("indicator-conflict")
+    expect(conflict).to_contain_text("力争培育打造国家级劳务品牌15个")
+    expect(conflict).to_contain_text("新增国家级劳务品牌5个")
+    conflict.get_by_role("button", name="两处均保留").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已确认指标")
+    expect(sup.get_by_test_id("indicator-conflict")).to_contain_text("已确认：两处均保留")
+
+    review = sup.locator(".indicators-review")
+    review.locator("summary").click()
+    item = review.locator("li", has_text="使20%以上的农牧业旗县市拥有符合县域特色的劳务品牌")
+    item.get_by_role("button", name="删除").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已删除该目标")
+    sup.locator(".indicators-review summary").click()
+    expect(
+        sup.locator(".indicators-review li", has_text="使20%以上的农牧业旗县市拥有")
+    ).to_contain_text("（已删除）")
