@@ -20,6 +20,7 @@ from duban_contracts.vocabulary import (
     TaskStatus,
 )
 from task_ledger.domain.light import is_overdue, light
+from task_ledger.entrypoints.cascade_models import MeasureLinkOut, ProposedSuperior
 from task_ledger.domain.model import Department, Task, User
 
 
@@ -321,6 +322,8 @@ class PreviewDocument(BaseModel):
     measures: list[PreviewMeasure]
     unknown_departments: list[str]
     task_count: int
+    superior: ProposedSuperior | None = None  # plan cascade: the proposed superior plan
+    measure_links: list[MeasureLinkOut] = []  # plan cascade: proposed measure links
 
 
 class ImportPreview(BaseModel):

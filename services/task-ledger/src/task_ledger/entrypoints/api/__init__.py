@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from task_ledger.entrypoints.api import (
     auth,
+    cascade,
     completions,
     departments,
     extensions,
@@ -35,5 +36,6 @@ for resource in (
     extensions,
     notices,
     reports,
+    cascade,
 ):
     router.include_router(resource.router)

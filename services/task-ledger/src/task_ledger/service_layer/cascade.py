@@ -1,0 +1,495 @@
+"""Plan cascade in the ledger (issue 24): propose a plan's superior plan and its measure links
+when it is imported, let a supervisor confirm or change them (in the import preview or later on
+the plan), store them and announce every change.
+
+Matching is `duban_cascade`'s; this module only turns the ledger's plans (stored rows or an
+import preview) into its `Plan`s, with the ledger's plan and measure ids as keys, so that what
+it proposes names ledger ids directly.
+
+Status of a measure link: `proposed` (the matcher's, not yet looked at), `confirmed`, `rejected`
+(kept, so that relinking does not propose it again as new). Confirming an import confirms every
+proposal of its preview the user did not reject: the user has reviewed them there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from duban_cascade import (
+    Plan,
+    PlanMeasure,
+    department_function,
+    link_measures,
+    plans_from_bytes,
+    superior_candidates,
+)
+from duban_cascade.tokens import tokenizer
+from duban_contracts.events import MeasureLinkChanged, PlanLinkChanged
+from task_ledger.adapters import repository as repo
+from task_ledger.adapters.repository import cascade as links
+from task_ledger.domain import authz
+from task_ledger.domain.errors import DomainError, NotAllowed, NotFound
+from task_ledger.domain.model import User
+from task_ledger.service_layer.uow import Ledger, Transaction
+
+STATUSES = ("proposed", "confirmed", "rejected")
+# How many superior plans the import preview offers besides the best one.
+CANDIDATES = 5
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary once per process, before the first preview needs it."""
+    tokenizer()
+
+
+# --- the ledger's plans as duban_cascade plans ----------------------------------------------
+def _functions(names: Iterable[str], jurisdiction: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(department_function(n, jurisdiction) for n in names))
+
+
+def preview_plan(doc: dict[str, Any], parsed: Plan | None = None) -> Plan:
+    """An import preview's document; `parsed` (the same document parsed by duban_cascade) adds
+    its citations, which only the document's text holds."""
+    measures = []
+    for m in doc["measures"]:
+        names = [d["name"] for d in (*m["lead"], *m["supporting"])]
+        measures.append(
+            PlanMeasure(
+                key=m["id"],
+                label=m["label"],
+                title=m["title"],
+                text=m["text"],
+                departments=tuple(names),
+                functions=_functions(names, doc.get("jurisdiction")),
+                targets=tuple(t.get("text", "") for t in m.get("targets") or []),
+            )
+        )
+    plan = Plan(
+        key=doc["plan_id"],
+        title=doc["title"],
+        doc_number=doc.get("doc_number"),
+        jurisdiction=doc.get("jurisdiction"),
+        measures=tuple(measures),
+    )
+    if parsed is not None:
+        plan = replace(plan, citations=parsed.citations, aliases=parsed.aliases)
+    return plan
+
+
+def stored_plan(row: Any, measures: Sequence[Any]) -> Plan:
+    return Plan(
+        key=row.id,
+        title=row.title,
+        doc_number=row.doc_number,
+        jurisdiction=row.jurisdiction,
+        measures=tuple(
+            PlanMeasure(
+                key=m.id,
+                label=m.label,
+                title=m.title,
+                text=m.text,
+                targets=tuple(t.get("text", "") for t in m.targets or []),
+            )
+            for m in measures
+        ),
+    )
+
+
+async def _stored_plans(conn: AsyncConnection, rows: Sequence[Any]) -> dict[str, Plan]:
+    measures: dict[str, list[Any]] = {r.id: [] for r in rows}
+    for m in await links.measures_of(conn, list(measures)):
+        measures[m.plan_id].append(m)
+    return {r.id: stored_plan(r, measures[r.id]) for r in rows}
+
+
+def _plan_ref(plan: Plan) -> dict[str, Any]:
+    return {
+        "plan_id": plan.key,
+        "title": plan.title,
+        "doc_number": plan.doc_number,
+        "jurisdiction": plan.jurisdiction,
+    }
+
+
+def measure_proposals(superior: Plan, subordinate: Plan) -> list[dict[str, Any]]:
+    """The matcher's measure links, as the preview and the API show them."""
+    matching = link_measures(superior, subordinate)
+    return [
+        {
+            "measure_id": link.child.key,
+            "label": link.child.label,
+            "title": link.child.title,
+            "superior_measure_id": link.parent.key,
+            "superior_label": link.parent.label,
+            "superior_title": link.parent.title,
+            "score": round(link.score, 3),
+            "reason": link.reason,
+            "status": "proposed",
+        }
+        for link in matching.links
+    ]
+
+
+# --- import preview -------------------------------------------------------------------------
+async def propose_for_preview(
+    ledger: Ledger, preview: dict[str, Any], data: bytes, filename: str
+) -> None:
+    """Add each previewed document's proposed superior (`superior`) and measure links
+    (`measure_links`). Candidates are the stored plans and the other documents of the file."""
+    documents = preview["documents"]
+    parsed = await asyncio.to_thread(_parsed_plans, data, filename, len(documents))
+    mine = [preview_plan(doc, p) for doc, p in zip(documents, parsed, strict=True)]
+    async with ledger.reading() as conn:
+        rows = await links.list_plans_except(conn, [p.key for p in mine])
+        stored = await _stored_plans(conn, rows)
+    await asyncio.to_thread(_propose, documents, mine, stored)
+
+
+def _parsed_plans(data: bytes, filename: str, count: int) -> list[Plan | None]:
+    """The file's documents as duban_cascade parses them (for their citations); when its
+    split disagrees with the preview's, the previews go without citations."""
+    try:
+        found = plans_from_bytes(data, filename)
+    except Exception:  # the preview parsed it already; citations are a bonus
+        return [None] * count
+    return list(found) if len(found) == count else [None] * count
+
+
+def _propose(documents: list[dict[str, Any]], mine: list[Plan], stored: dict[str, Plan]) -> None:
+    for doc, plan in zip(documents, mine, strict=True):
+        pool = [*stored.values(), *(p for p in mine if p.key != plan.key)]
+        candidates = superior_candidates(plan, pool)[:CANDIDATES]
+        best = candidates[0].parent if candidates else None
+        doc["superior"] = {
+            "plan_id": best.key if best else None,
+            "candidates": [
+                {**_plan_ref(c.parent), "score": c.score, "reason": c.reason}
+                for c in candidates
+                if c.parent is not None
+            ],
+        }
+        doc["measure_links"] = measure_proposals(best, plan) if best else []
+
+
+def _preview_document(preview: dict[str, Any], plan_id: str) -> dict[str, Any]:
+    for doc in preview.get("documents", []):
+        if doc["plan_id"] == plan_id:
+            return doc
+    raise NotFound("导入预览中没有该方案")
+
+
+async def _editable_preview(tx: Transaction, import_id: str) -> Any:
+    row = await _import_row(tx.conn, import_id)
+    if row.status == "confirmed":
+        raise DomainError("该导入已确认，请到方案页面调整上级方案和措施对应关系")
+    return row
+
+
+async def _import_row(conn: AsyncConnection, import_id: str) -> Any:
+    row = await repo.get_plan_import(conn, import_id)
+    if row is None:
+        raise NotFound("导入记录不存在")
+    return row
+
+
+async def choose_superior_in_preview(
+    ledger: Ledger, actor: User, import_id: str, plan_id: str, superior_plan_id: str | None
+) -> dict[str, Any]:
+    """The user confirms or changes a previewed document's superior plan (None: none); the
+    measure links are proposed again against the chosen plan."""
+    async with ledger.transaction() as tx:
+        row = await _editable_preview(tx, import_id)
+        preview = dict(row.preview or {})
+        doc = _preview_document(preview, plan_id)
+        if superior_plan_id == plan_id:
+            raise DomainError("方案不能以自身为上级方案")
+        superior = None
+        if superior_plan_id is not None:
+            superior = await _superior_plan(tx.conn, preview, superior_plan_id)
+        subordinate = preview_plan(doc)
+        doc["superior"] = {**(doc.get("superior") or {}), "plan_id": superior_plan_id}
+        doc["measure_links"] = (
+            await asyncio.to_thread(measure_proposals, superior, subordinate) if superior else []
+        )
+        await _store_preview(tx, row, preview)
+        tx.audit(
+            actor.id,
+            "plan_import.superior",
+            "plan_import",
+            import_id,
+            None,
+            {"plan_id": plan_id, "superior_plan_id": superior_plan_id},
+        )
+    return doc
+
+
+async def _superior_plan(conn: AsyncConnection, preview: dict[str, Any], plan_id: str) -> Plan:
+    for doc in preview.get("documents", []):
+        if doc["plan_id"] == plan_id:
+            return preview_plan(doc)
+    row = await links.get_plan(conn, plan_id)
+    if row is None:
+        raise NotFound("上级方案不存在")
+    return (await _stored_plans(conn, [row]))[row.id]
+
+
+async def decide_in_preview(
+    ledger: Ledger,
+    actor: User,
+    import_id: str,
+    plan_id: str,
+    decisions: dict[tuple[str, str], str],
+) -> dict[str, Any]:
+    """Accept (`confirmed`) or reject (`rejected`) proposed measure links of a preview."""
+    _check_statuses(decisions.values())
+    async with ledger.transaction() as tx:
+        row = await _editable_preview(tx, import_id)
+        preview = dict(row.preview or {})
+        doc = _preview_document(preview, plan_id)
+        known = {(m["measure_id"], m["superior_measure_id"]): m for m in doc["measure_links"]}
+        for key, status in decisions.items():
+            if key not in known:
+                raise NotFound("预览中没有这条措施对应关系")
+            known[key]["status"] = status
+        await _store_preview(tx, row, preview)
+        tx.audit(
+            actor.id,
+            "plan_import.measure_links",
+            "plan_import",
+            import_id,
+            None,
+            {"plan_id": plan_id, "decisions": {"|".join(k): v for k, v in decisions.items()}},
+        )
+    return doc
+
+
+def _check_statuses(statuses: Iterable[str]) -> None:
+    for status in statuses:
+        if status not in ("confirmed", "rejected"):
+            raise DomainError("措施对应关系只能确认（confirmed）或驳回（rejected）")
+
+
+async def _store_preview(tx: Transaction, row: Any, preview: dict[str, Any]) -> None:
+    await links.update_import_preview(tx.conn, row.id, preview)
+
+
+async def store_confirmed_preview(tx: Transaction, actor: User, doc: dict[str, Any]) -> None:
+    """On import confirmation: the chosen superior and every measure link not rejected
+    (confirmed: the user reviewed them in the preview)."""
+    superior_id = (doc.get("superior") or {}).get("plan_id")
+    if not superior_id:
+        return
+    candidates = {c["plan_id"]: c for c in (doc.get("superior") or {}).get("candidates", [])}
+    chosen = candidates.get(superior_id, {})
+    await _link_plan(tx, actor, doc["plan_id"], superior_id, chosen.get("score"), chosen.get("reason"))
+    for link in doc.get("measure_links") or []:
+        status = "rejected" if link["status"] == "rejected" else "confirmed"
+        await _put_link(tx, actor, doc["plan_id"], superior_id, link, status)
+
+
+async def _link_plan(
+    tx: Transaction,
+    actor: User,
+    plan_id: str,
+    superior_id: str | None,
+    score: float | None = None,
+    reason: str | None = None,
+) -> None:
+    before = await links.get_plan_link(tx.conn, plan_id)
+    previous = before.superior_plan_id if before is not None else None
+    await links.set_plan_link(tx.conn, plan_id, superior_id, score, reason, actor.id, tx.now)
+    tx.emit(
+        PlanLinkChanged(
+            plan_id=plan_id,
+            superior_plan_id=superior_id,
+            previous_superior_plan_id=previous,
+            actor_id=actor.id,
+        )
+    )
+    tx.audit(
+        actor.id,
+        "plan.link",
+        "plan",
+        plan_id,
+        {"superior_plan_id": previous},
+        {"superior_plan_id": superior_id, "score": score},
+    )
+
+
+async def _put_link(
+    tx: Transaction,
+    actor: User,
+    plan_id: str,
+    superior_id: str,
+    link: dict[str, Any],
+    status: str,
+) -> None:
+    decided = status != "proposed"
+    await links.put_measure_link(
+        tx.conn,
+        measure_id=link["measure_id"],
+        superior_measure_id=link["superior_measure_id"],
+        plan_id=plan_id,
+        superior_plan_id=superior_id,
+        score=link.get("score"),
+        reason=(link.get("reason") or "")[:1000] or None,
+        status=status,
+        decided_by=actor.id if decided else None,
+        decided_at=tx.now if decided else None,
+    )
+    score = link.get("score")
+    tx.emit(
+        MeasureLinkChanged(
+            plan_id=plan_id,
+            measure_id=link["measure_id"],
+            superior_plan_id=superior_id,
+            superior_measure_id=link["superior_measure_id"],
+            status=status,  # type: ignore[arg-type]  # checked by the callers
+            score=min(1.0, max(0.0, float(score))) if score is not None else None,
+            actor_id=actor.id,
+        )
+    )
+
+
+# --- after import: the plan page and the API ---------------------------------------------
+def _require_plan_decider(actor: User, plan_id: str) -> None:
+    if not authz.is_decider(actor):
+        raise NotAllowed("只有督查人员可以调整方案的上下级关系")
+    if not authz.can_view_plan(actor, plan_id):
+        raise NotFound("方案不存在或无权查看")
+
+
+async def plan_links_of(ledger: Ledger, actor: User, plan_id: str) -> dict[str, Any]:
+    """A plan's superior and the links of its measures (overseers of the plan)."""
+    if not authz.can_view_plan(actor, plan_id):
+        raise NotFound("方案不存在或无权查看")
+    async with ledger.reading() as conn:
+        return await _links_view(conn, plan_id)
+
+
+async def _links_view(conn: AsyncConnection, plan_id: str) -> dict[str, Any]:
+    row = await links.get_plan(conn, plan_id)
+    if row is None:
+        raise NotFound("方案不存在或无权查看")
+    link = await links.get_plan_link(conn, plan_id)
+    rows = await links.measure_links_of(conn, plan_id)
+    measures = {
+        m.id: m
+        for m in await links.measures_of(
+            conn, [plan_id, *([link.superior_plan_id] if link else [])]
+        )
+    }
+    superior = await links.get_plan(conn, link.superior_plan_id) if link else None
+
+    def described(r: Any) -> dict[str, Any]:
+        mine, theirs = measures.get(r.measure_id), measures.get(r.superior_measure_id)
+        return {
+            "measure_id": r.measure_id,
+            "label": mine.label if mine else "",
+            "title": mine.title if mine else "",
+            "superior_measure_id": r.superior_measure_id,
+            "superior_label": theirs.label if theirs else "",
+            "superior_title": theirs.title if theirs else "",
+            "score": r.score,
+            "reason": r.reason or "",
+            "status": r.status,
+        }
+
+    return {
+        "plan_id": plan_id,
+        "superior": (
+            {
+                "plan_id": superior.id,
+                "title": superior.title,
+                "doc_number": superior.doc_number,
+                "jurisdiction": superior.jurisdiction,
+                "confirmed_by": link.confirmed_by,
+                "confirmed_at": link.confirmed_at,
+            }
+            if superior is not None and link is not None
+            else None
+        ),
+        "measure_links": [described(r) for r in rows],
+    }
+
+
+async def link_plan(
+    ledger: Ledger, actor: User, plan_id: str, superior_plan_id: str | None
+) -> dict[str, Any]:
+    """Link (or relink, or unlink) a stored plan; the measure links are proposed again against
+    the new superior (the old plan's links go: they named its measures)."""
+    _require_plan_decider(actor, plan_id)
+    if superior_plan_id == plan_id:
+        raise DomainError("方案不能以自身为上级方案")
+    async with ledger.transaction() as tx:
+        rows = await links.plans_by_id(tx.conn, [plan_id, *filter(None, [superior_plan_id])])
+        found = {r.id: r for r in rows}
+        if plan_id not in found:
+            raise NotFound("方案不存在或无权查看")
+        if superior_plan_id is not None and superior_plan_id not in found:
+            raise NotFound("上级方案不存在")
+        if superior_plan_id is not None and await _reaches(tx.conn, superior_plan_id, plan_id):
+            raise DomainError("该方案已是所选方案的上级，不能互为上级")
+        await links.delete_measure_links(tx.conn, plan_id)
+        await _link_plan(tx, actor, plan_id, superior_plan_id)
+        if superior_plan_id is not None:
+            plans = await _stored_plans(tx.conn, [found[plan_id], found[superior_plan_id]])
+            proposals = await asyncio.to_thread(
+                measure_proposals, plans[superior_plan_id], plans[plan_id]
+            )
+            for proposal in proposals:
+                await _put_link(tx, actor, plan_id, superior_plan_id, proposal, "proposed")
+        return await _links_view(tx.conn, plan_id)
+
+
+async def _reaches(conn: AsyncConnection, start: str, target: str) -> bool:
+    """Whether `target` is `start` or one of its superiors (a link would close a cycle)."""
+    seen: set[str] = set()
+    current: str | None = start
+    while current is not None and current not in seen:
+        if current == target:
+            return True
+        seen.add(current)
+        link = await links.get_plan_link(conn, current)
+        current = link.superior_plan_id if link is not None else None
+    return False
+
+
+async def decide_links(
+    ledger: Ledger,
+    actor: User,
+    plan_id: str,
+    decisions: dict[tuple[str, str], str],
+) -> dict[str, Any]:
+    """Confirm or reject measure links of a stored plan; a pair not proposed yet is added
+    (a person may link what the matcher left out), if both measures belong to the plans."""
+    _require_plan_decider(actor, plan_id)
+    _check_statuses(decisions.values())
+    async with ledger.transaction() as tx:
+        link = await links.get_plan_link(tx.conn, plan_id)
+        if link is None:
+            raise DomainError("请先确定该方案的上级方案")
+        measures = {
+            m.id: m for m in await links.measures_of(tx.conn, [plan_id, link.superior_plan_id])
+        }
+        existing = {(r.measure_id, r.superior_measure_id): r for r in await links.measure_links_of(tx.conn, plan_id)}
+        for (measure_id, superior_measure_id), status in decisions.items():
+            mine, theirs = measures.get(measure_id), measures.get(superior_measure_id)
+            if mine is None or mine.plan_id != plan_id:
+                raise NotFound("措施不属于该方案")
+            if theirs is None or theirs.plan_id != link.superior_plan_id:
+                raise NotFound("上级措施不属于上级方案")
+            old = existing.get((measure_id, superior_measure_id))
+            proposal = {
+                "measure_id": measure_id,
+                "superior_measure_id": superior_measure_id,
+                "score": old.score if old is not None else None,
+                "reason": old.reason if old is not None else "人工添加",
+            }
+            await _put_link(tx, actor, plan_id, link.superior_plan_id, proposal, status)
+        return await _links_view(tx.conn, plan_id)
