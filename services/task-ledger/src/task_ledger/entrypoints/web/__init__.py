@@ -19,6 +19,8 @@ Pages (GET) and forms (POST, each with the session's CSRF token):
   /inbox, /inbox/{id}/read             the in-app inbox
   /imports, /imports/{id}[/departments|/confirm]   plan import: upload, review, correct, confirm
   /reports, /reports/view, /reports/download?format=xlsx|md   monthly report (supervisors)
+  /plans/{plan_id}/coverage            a superior plan's measures × subordinate plans
+  /imports/{id}/plans/{plan_id}/superior|measure-links   the preview's plan and measure links
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from task_ledger.entrypoints.web import pages_admin, pages_auth, pages_home, pages_tasks
+from task_ledger.entrypoints.web import (
+    pages_admin,
+    pages_auth,
+    pages_coverage,
+    pages_home,
+    pages_tasks,
+)
 from task_ledger.entrypoints.web.common import HERE
 from task_ledger.entrypoints.web.session import SessionMiddleware, WebConfig
 from task_ledger.entrypoints.web.throttle import LoginThrottle
@@ -50,3 +58,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_home.router)
     app.include_router(pages_tasks.router)
     app.include_router(pages_admin.router)
+    app.include_router(pages_coverage.router)
