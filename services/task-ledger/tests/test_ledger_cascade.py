@@ -121,9 +121,7 @@ async def test_confirmed_links_drive_coverage_and_roll_up(api: Api) -> None:
     assert {m["measure_id"] for m in covered} == confirmed_superiors
     assert coverage["subordinates"][column]["measures_covered"] == len(covered)
     assert {m["measure_id"] for m in coverage["uncovered"]} == {
-        m["measure_id"]
-        for m in coverage["measures"]
-        if not any(c["covered"] for c in m["cells"])
+        m["measure_id"] for m in coverage["measures"] if not any(c["covered"] for c in m["cells"])
     }
     target = next(m for m in covered if m["cells"][column]["implementations"][0]["tasks"])
     cell = target["cells"][column]
@@ -150,6 +148,28 @@ async def test_confirmed_links_drive_coverage_and_roll_up(api: Api) -> None:
     figures = [c["progress"] for c in moved["cells"] if c["progress"] is not None]
     assert moved["progress"] == round(sum(figures) / len(figures), 1) > 0
     assert after["subordinates"][column]["progress"] > 0
+
+    # The superior plan's monthly report says the same (下级落实情况); a subordinate's has none.
+    r = await api.client.get(
+        "/api/reports/monthly",
+        params={"plan": national_id, "month": "2025-06", "format": "md"},
+        headers=sup,
+    )
+    assert r.status_code == 200, r.text
+    section = r.text.split("## 九、下级落实情况", 1)[1]
+    sub = after["subordinates"][column]
+    assert (
+        f"内蒙古自治区《{sub['title']}》 | {sub['measures_covered']}/16 | {sub['progress']:.1f}%"
+        in section
+    )
+    for m in after["uncovered"]:
+        assert f"- {m['label']} {m['title']}" in section
+    r = await api.client.get(
+        "/api/reports/monthly",
+        params={"plan": plan_id, "month": "2025-06", "format": "html"},
+        headers=sup,
+    )
+    assert r.status_code == 200 and "下级落实情况" not in r.text
 
     # Liaisons see no plan-wide view; an unknown plan is 404.
     r = await api.client.get(f"/api/plans/{national_id}/coverage", headers=lead)

@@ -12,6 +12,7 @@ has no progress (None) and is flagged uncovered.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from duban_contracts.vocabulary import Light
 
@@ -41,3 +42,22 @@ def measure_progress(per_plan: Sequence[float | None]) -> float | None:
 def worst(lights: Iterable[Light]) -> Light | None:
     found = sorted(lights, key=_SEVERITY.__getitem__)
     return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class SubordinateSummary:
+    """One subordinate plan in the monthly report's 下级落实情况 section."""
+
+    title: str
+    jurisdiction: str | None
+    measures_covered: int
+    measures_total: int
+    progress: float | None
+    lights: dict[str, int]  # its implementing tasks by light (green / yellow / red)
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    subordinates: tuple[SubordinateSummary, ...]
+    uncovered: tuple[tuple[str, str], ...]  # (label, title) of superior measures no one takes up
+    rule: str = ROLLUP_RULE

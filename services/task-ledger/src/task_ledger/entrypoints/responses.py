@@ -20,8 +20,8 @@ from duban_contracts.vocabulary import (
     TaskStatus,
 )
 from task_ledger.domain.light import is_overdue, light
-from task_ledger.entrypoints.cascade_models import MeasureLinkOut, ProposedSuperior
 from task_ledger.domain.model import Department, Task, User
+from task_ledger.entrypoints.cascade_models import MeasureLinkOut, ProposedSuperior
 
 
 def aware(at: datetime | None) -> datetime | None:

@@ -286,7 +286,9 @@ async def store_confirmed_preview(tx: Transaction, actor: User, doc: dict[str, A
         return
     candidates = {c["plan_id"]: c for c in (doc.get("superior") or {}).get("candidates", [])}
     chosen = candidates.get(superior_id, {})
-    await _link_plan(tx, actor, doc["plan_id"], superior_id, chosen.get("score"), chosen.get("reason"))
+    await _link_plan(
+        tx, actor, doc["plan_id"], superior_id, chosen.get("score"), chosen.get("reason")
+    )
     for link in doc.get("measure_links") or []:
         status = "rejected" if link["status"] == "rejected" else "confirmed"
         await _put_link(tx, actor, doc["plan_id"], superior_id, link, status)
@@ -477,7 +479,10 @@ async def decide_links(
         measures = {
             m.id: m for m in await links.measures_of(tx.conn, [plan_id, link.superior_plan_id])
         }
-        existing = {(r.measure_id, r.superior_measure_id): r for r in await links.measure_links_of(tx.conn, plan_id)}
+        existing = {
+            (r.measure_id, r.superior_measure_id): r
+            for r in await links.measure_links_of(tx.conn, plan_id)
+        }
         for (measure_id, superior_measure_id), status in decisions.items():
             mine, theirs = measures.get(measure_id), measures.get(superior_measure_id)
             if mine is None or mine.plan_id != plan_id:

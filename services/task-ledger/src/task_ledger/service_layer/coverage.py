@@ -152,3 +152,34 @@ async def plan_coverage(
 def _worst(lights: list[str]) -> str | None:
     found = rules.worst(Light(v) for v in lights)
     return found.value if found else None
+
+
+async def report_summary(
+    conn: AsyncConnection, plan_id: str, today: date, warning_days: int, scope: Scope = None
+) -> rules.CoverageSummary | None:
+    """The monthly report's 下级落实情况 (None: no subordinate plan implements this plan)."""
+    found = await plan_coverage(conn, plan_id, today, warning_days, scope)
+    if found is None or not found["subordinates"]:
+        return None
+    subordinates = []
+    for n, sub in enumerate(found["subordinates"]):
+        tasks = {
+            t["task_id"]: t["light"]
+            for m in found["measures"]
+            for i in m["cells"][n]["implementations"]
+            for t in i["tasks"]
+        }
+        subordinates.append(
+            rules.SubordinateSummary(
+                title=sub["title"],
+                jurisdiction=sub["jurisdiction"],
+                measures_covered=sub["measures_covered"],
+                measures_total=len(found["measures"]),
+                progress=sub["progress"],
+                lights={lt.value: sum(1 for v in tasks.values() if v == lt.value) for lt in Light},
+            )
+        )
+    return rules.CoverageSummary(
+        subordinates=tuple(subordinates),
+        uncovered=tuple((m["label"], m["title"]) for m in found["uncovered"]),
+    )

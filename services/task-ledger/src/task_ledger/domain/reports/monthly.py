@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from duban_contracts.vocabulary import Light, TaskStatus
+from task_ledger.domain.coverage import CoverageSummary
 from task_ledger.domain.reports.facts import MonthActivity, TaskFacts
 
 TREND_MONTHS = 6
@@ -138,6 +139,8 @@ class MonthlyReport:
     overdue: list[OverdueLine]  # most days late first
     activity: MonthActivity
     trend: list[TrendPoint]
+    # 下级落实情况: a superior plan's subordinate plans (None: no plan implements this one).
+    cascade: CoverageSummary | None = None
 
     @property
     def reminders_total(self) -> int:

@@ -42,9 +42,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("measure_id", "superior_measure_id"),
     )
-    op.create_index(
-        "ix_measure_link_superior_measure_id", "measure_link", ["superior_measure_id"]
-    )
+    op.create_index("ix_measure_link_superior_measure_id", "measure_link", ["superior_measure_id"])
     op.create_index("ix_measure_link_plan_id", "measure_link", ["plan_id"])
     op.create_index("ix_measure_link_superior_plan_id", "measure_link", ["superior_plan_id"])
 
