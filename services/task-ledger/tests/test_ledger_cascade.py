@@ -247,3 +247,41 @@ async def test_relinking_a_stored_plan_proposes_again_and_decisions_stick(api: A
         headers=sup,
     )
     assert r.status_code == 404
+
+
+async def test_a_supervisor_limited_to_some_plans_sees_only_their_coverage(api: Api) -> None:
+    national_id, import_id, doc = await imported_pair(api)
+    sup = await api.login("supervisor")
+    assert (await api.client.post(f"/api/imports/{import_id}/confirm", headers=sup)).is_success
+    admin = await api.login("admin")
+    for username, plans in (("sup-national", [national_id]), ("sup-province", [doc["plan_id"]])):
+        r = await api.client.post(
+            "/api/users",
+            json={
+                "username": username,
+                "display_name": username,
+                "role": "supervisor",
+                "password": "scoped-password",
+                "plan_ids": plans,
+            },
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+    full = (await api.client.get(f"/api/plans/{national_id}/coverage", headers=sup)).json()
+    assert len(full["subordinates"]) == 2
+
+    national_only = await api.login("sup-national", "scoped-password")
+    r = await api.client.get(f"/api/plans/{national_id}/coverage", headers=national_only)
+    assert r.status_code == 200 and r.json()["subordinates"] == []
+    assert len(r.json()["uncovered"]) == len(r.json()["measures"])
+
+    province_only = await api.login("sup-province", "scoped-password")
+    r = await api.client.get(f"/api/plans/{national_id}/coverage", headers=province_only)
+    assert r.status_code == 404
+    # Nor may they link their plan to a plan outside their scope.
+    r = await api.client.put(
+        f"/api/plans/{doc['plan_id']}/superior",
+        json={"superior_plan_id": national_id},
+        headers=province_only,
+    )
+    assert r.status_code == 404 and r.json()["detail"] == "上级方案不存在"

@@ -30,6 +30,7 @@ from duban_cascade import (
 )
 from duban_cascade.tokens import tokenizer
 from duban_contracts.events import MeasureLinkChanged, PlanLinkChanged
+from duban_planparse import PlanParseError
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters.repository import cascade as links
 from task_ledger.domain import authz
@@ -137,15 +138,21 @@ def measure_proposals(superior: Plan, subordinate: Plan) -> list[dict[str, Any]]
 
 # --- import preview -------------------------------------------------------------------------
 async def propose_for_preview(
-    ledger: Ledger, preview: dict[str, Any], data: bytes, filename: str
+    ledger: Ledger, actor: User, preview: dict[str, Any], data: bytes, filename: str
 ) -> None:
     """Add each previewed document's proposed superior (`superior`) and measure links
-    (`measure_links`). Candidates are the stored plans and the other documents of the file."""
+    (`measure_links`). Candidates are the stored plans the actor oversees and the other
+    documents of the file."""
     documents = preview["documents"]
     parsed = await asyncio.to_thread(_parsed_plans, data, filename, len(documents))
     mine = [preview_plan(doc, p) for doc, p in zip(documents, parsed, strict=True)]
+    scope = authz.plan_scope(actor)
     async with ledger.reading() as conn:
-        rows = await links.list_plans_except(conn, [p.key for p in mine])
+        rows = [
+            r
+            for r in await links.list_plans_except(conn, [p.key for p in mine])
+            if scope is None or r.id in scope
+        ]
         stored = await _stored_plans(conn, rows)
     await asyncio.to_thread(_propose, documents, mine, stored)
 
@@ -155,7 +162,7 @@ def _parsed_plans(data: bytes, filename: str, count: int) -> list[Plan | None]:
     split disagrees with the preview's, the previews go without citations."""
     try:
         found = plans_from_bytes(data, filename)
-    except Exception:  # the preview parsed it already; citations are a bonus
+    except (PlanParseError, ValueError):  # the preview parsed it already: citations are a bonus
         return [None] * count
     return list(found) if len(found) == count else [None] * count
 
@@ -210,7 +217,7 @@ async def choose_superior_in_preview(
             raise DomainError("方案不能以自身为上级方案")
         superior = None
         if superior_plan_id is not None:
-            superior = await _superior_plan(tx.conn, preview, superior_plan_id)
+            superior = await _superior_plan(tx.conn, actor, preview, superior_plan_id)
         subordinate = preview_plan(doc)
         doc["superior"] = {**(doc.get("superior") or {}), "plan_id": superior_plan_id}
         doc["measure_links"] = (
@@ -228,12 +235,14 @@ async def choose_superior_in_preview(
     return doc
 
 
-async def _superior_plan(conn: AsyncConnection, preview: dict[str, Any], plan_id: str) -> Plan:
+async def _superior_plan(
+    conn: AsyncConnection, actor: User, preview: dict[str, Any], plan_id: str
+) -> Plan:
     for doc in preview.get("documents", []):
         if doc["plan_id"] == plan_id:
             return preview_plan(doc)
     row = await links.get_plan(conn, plan_id)
-    if row is None:
+    if row is None or not authz.can_view_plan(actor, plan_id):
         raise NotFound("上级方案不存在")
     return (await _stored_plans(conn, [row]))[row.id]
 
@@ -433,7 +442,9 @@ async def link_plan(
         found = {r.id: r for r in rows}
         if plan_id not in found:
             raise NotFound("方案不存在或无权查看")
-        if superior_plan_id is not None and superior_plan_id not in found:
+        if superior_plan_id is not None and (
+            superior_plan_id not in found or not authz.can_view_plan(actor, superior_plan_id)
+        ):
             raise NotFound("上级方案不存在")
         if superior_plan_id is not None and await _reaches(tx.conn, superior_plan_id, plan_id):
             raise DomainError("该方案已是所选方案的上级，不能互为上级")

@@ -128,7 +128,7 @@ async def upload(ledger: Ledger, actor: User, filename: str, data: bytes) -> dic
     preview = build_preview(parsed)
     if not preview["documents"]:
         raise DomainError("文件中没有找到行动方案")
-    await cascade.propose_for_preview(ledger, preview, data, filename)
+    await cascade.propose_for_preview(ledger, actor, preview, data, filename)
     import_id = new_id("imp")
     async with ledger.transaction() as tx:
         await repo.insert_plan_import(
