@@ -5,9 +5,11 @@ subordinate task's progress (issue 24)."""
 from __future__ import annotations
 
 import asyncio
+import io
 
 import pytest
 from ledger_helpers import SEED_FILE, SEEDS, Api
+from openpyxl import load_workbook
 
 from duban_contracts import Envelope
 
@@ -164,6 +166,14 @@ async def test_confirmed_links_drive_coverage_and_roll_up(api: Api) -> None:
     )
     for m in after["uncovered"]:
         assert f"- {m['label']} {m['title']}" in section
+    r = await api.client.get(
+        "/api/reports/monthly",
+        params={"plan": national_id, "month": "2025-06", "format": "xlsx"},
+        headers=sup,
+    )
+    sheet = load_workbook(io.BytesIO(r.content))["下级落实情况"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert [f"{sub['measures_covered']}/16", f"{sub['progress']:.1f}%"] in [r[2:4] for r in rows]
     r = await api.client.get(
         "/api/reports/monthly",
         params={"plan": plan_id, "month": "2025-06", "format": "html"},
