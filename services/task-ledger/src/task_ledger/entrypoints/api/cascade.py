@@ -13,7 +13,7 @@ from task_ledger.entrypoints.cascade_models import (
 )
 from task_ledger.entrypoints.deps import CurrentUser, ImporterUser, LedgerDep
 from task_ledger.entrypoints.responses import PreviewDocument
-from task_ledger.service_layer import cascade, coverage
+from task_ledger.service_layer import cascade, cascade_preview, coverage
 
 router = APIRouter(tags=["cascade"])
 
@@ -51,7 +51,7 @@ async def preview_superior(
     ledger: LedgerDep, me: ImporterUser, import_id: str, plan_id: str, body: SuperiorChoice
 ) -> PreviewDocument:
     return PreviewDocument.model_validate(
-        await cascade.choose_superior_in_preview(
+        await cascade_preview.choose_superior_in_preview(
             ledger, me, import_id, plan_id, body.superior_plan_id
         )
     )
@@ -65,5 +65,5 @@ async def preview_decide(
     ledger: LedgerDep, me: ImporterUser, import_id: str, plan_id: str, body: LinkDecisions
 ) -> PreviewDocument:
     return PreviewDocument.model_validate(
-        await cascade.decide_in_preview(ledger, me, import_id, plan_id, body.as_map())
+        await cascade_preview.decide_in_preview(ledger, me, import_id, plan_id, body.as_map())
     )

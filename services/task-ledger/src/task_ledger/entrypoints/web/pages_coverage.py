@@ -23,7 +23,7 @@ from task_ledger.entrypoints.web.common import (
     text,
 )
 from task_ledger.entrypoints.web.session import get_session
-from task_ledger.service_layer import cascade, coverage
+from task_ledger.service_layer import cascade, cascade_preview, coverage
 
 Me = Annotated[User, Depends(page_user)]
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -47,7 +47,7 @@ async def choose_superior(request: Request, me: Me, import_id: str, plan_id: str
     require_decider(me, "导入方案")
     session = get_session(request)
     try:
-        await cascade.choose_superior_in_preview(
+        await cascade_preview.choose_superior_in_preview(
             get_ledger(request), me, import_id, plan_id, text(form, "superior_plan_id", 64) or None
         )
     except DomainError as exc:
@@ -72,7 +72,9 @@ async def decide_links(request: Request, me: Me, import_id: str, plan_id: str) -
     try:
         if not decisions:
             raise DomainError("没有可确认的措施对应关系")
-        await cascade.decide_in_preview(get_ledger(request), me, import_id, plan_id, decisions)
+        await cascade_preview.decide_in_preview(
+            get_ledger(request), me, import_id, plan_id, decisions
+        )
     except DomainError as exc:
         session.flash(str(exc), "error")
     else:
