@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -319,3 +319,34 @@ class UserRemoved(Event):
     EVENT_TYPE: ClassVar[str] = "directory.user_removed"
     KEY_FIELD: ClassVar[str] = "user_id"
     user_id: Id
+
+
+# --- ledger: plan cascade (issue 24) -----------------------------------------------------
+# Reference data like the directory, so on its topic; keyed by the subordinate plan's id, so
+# the changes of one plan's links stay in order. No service consumes them yet.
+
+
+class _PlanCascadeEvent(Event):
+    TOPIC: ClassVar[str] = DIRECTORY_EVENTS.name
+    KEY_FIELD: ClassVar[str] = "plan_id"
+    plan_id: Id  # the subordinate plan
+    actor_id: Id | None = None
+
+
+class PlanLinkChanged(_PlanCascadeEvent):
+    """The plan now implements `superior_plan_id` (None: it no longer implements any)."""
+
+    EVENT_TYPE: ClassVar[str] = "plan.link_changed"
+    superior_plan_id: Id | None
+    previous_superior_plan_id: Id | None = None
+
+
+class MeasureLinkChanged(_PlanCascadeEvent):
+    """A subordinate measure's link to a superior measure was proposed, confirmed or rejected."""
+
+    EVENT_TYPE: ClassVar[str] = "plan.measure_link_changed"
+    measure_id: Id
+    superior_plan_id: Id
+    superior_measure_id: Id
+    status: Literal["proposed", "confirmed", "rejected"]
+    score: Annotated[float, Field(ge=0, le=1)] | None = None

@@ -179,6 +179,16 @@ def examples() -> list[Message]:
             channels=(Channel.EMAIL, Channel.INBOX),
         ),
         e.UserRemoved(user_id="u-9"),
+        e.PlanLinkChanged(plan_id="plan-nm-2022", superior_plan_id="plan-cn-66", actor_id="u-sup"),
+        e.MeasureLinkChanged(
+            plan_id="plan-nm-2022",
+            measure_id="msr-nm-3",
+            superior_plan_id="plan-cn-66",
+            superior_measure_id="msr-cn-2",
+            status="confirmed",
+            score=0.42,
+            actor_id="u-sup",
+        ),
         c.SendManualReminder(
             task_id=t,
             task_title="开展劳务品牌调查摸底",

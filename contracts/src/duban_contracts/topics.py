@@ -2,7 +2,8 @@
 
 Key rule: every message about a task is keyed by its task id, so one task's events stay
 in one partition and therefore in order. Directory messages are keyed by the department
-or user id; monthly-dispatch messages by the department id.
+or user id; monthly-dispatch messages by the department id; plan-cascade messages (plan and
+measure links, on the directory topic) by the subordinate plan's id.
 """
 
 from __future__ import annotations

@@ -359,6 +359,33 @@ class MilestoneDoneRow(LedgerBase, table=True):
     at: datetime | None = _ts()
 
 
+class PlanLinkRow(LedgerBase, table=True):
+    """Plan cascade: the superior plan a plan implements (one at most), and who confirmed it."""
+
+    __tablename__ = "plan_link"
+    plan_id: str = Field(primary_key=True, max_length=64)
+    superior_plan_id: str = Field(max_length=64, index=True)
+    score: float | None = None
+    reason: str | None = Field(default=None, max_length=500)
+    confirmed_by: str = Field(max_length=64)
+    confirmed_at: datetime | None = _ts()
+
+
+class MeasureLinkRow(LedgerBase, table=True):
+    """Plan cascade: a subordinate measure takes up a superior measure (many to many)."""
+
+    __tablename__ = "measure_link"
+    measure_id: str = Field(primary_key=True, max_length=64)
+    superior_measure_id: str = Field(primary_key=True, max_length=64, index=True)
+    plan_id: str = Field(max_length=64, index=True)
+    superior_plan_id: str = Field(max_length=64, index=True)
+    score: float | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+    status: str = Field(max_length=20)  # proposed / confirmed / rejected
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = _ts(nullable=True)
+
+
 metadata: MetaData = LedgerBase.metadata
 outbox: Table = outbox_table(metadata, "outbox")
 consumer_inbox: Table = inbox_table(metadata, "consumer_inbox")
@@ -390,3 +417,5 @@ write_quota = table(WriteQuotaRow)
 indicators = table(IndicatorRow)
 indicator_values = table(IndicatorValueRow)
 milestones_done = table(MilestoneDoneRow)
+plan_links = table(PlanLinkRow)
+measure_links = table(MeasureLinkRow)

@@ -73,7 +73,10 @@ def build_broker(
     broker.publisher(
         DIRECTORY_EVENTS.name,
         title="task-ledger directory",
-        description="单位与用户（含邮箱和送达渠道），通知服务据此建立收件人目录",
+        description=(
+            "单位与用户（含邮箱和送达渠道），通知服务据此建立收件人目录；"
+            "方案上下级与措施对应关系的变更（key = 下级方案 id）"
+        ),
     )
     broker.publisher(
         COMMANDS.name, title="task-ledger commands", description="人工催办 SendManualReminder"

@@ -21,6 +21,7 @@ from duban_contracts.vocabulary import (
 )
 from task_ledger.domain.light import is_overdue, light, light_reasons
 from task_ledger.domain.model import Department, Task, User
+from task_ledger.entrypoints.cascade_models import MeasureLinkOut, ProposedSuperior
 
 
 def aware(at: datetime | None) -> datetime | None:
@@ -380,6 +381,8 @@ class PreviewDocument(BaseModel):
     indicator_conflicts: list[IndicatorConflictOut] = Field(
         default_factory=list, description="同一指标前后不一致之处，待人工确认"
     )
+    superior: ProposedSuperior | None = None  # plan cascade: the proposed superior plan
+    measure_links: list[MeasureLinkOut] = []  # plan cascade: proposed measure links
 
 
 ImportStatus = Literal["previewed", "confirming", "confirmed"]

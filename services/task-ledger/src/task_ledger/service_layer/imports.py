@@ -18,7 +18,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import Department, Measure, Plan, Task, User
-from task_ledger.service_layer import directory, indicators, milestones
+from task_ledger.service_layer import cascade_preview, directory, indicators, milestones
 from task_ledger.service_layer.handlers import new_id, register_events
 from task_ledger.service_layer.uow import Ledger, Transaction
 
@@ -137,6 +137,7 @@ async def upload(ledger: Ledger, actor: User, filename: str, data: bytes) -> dic
     preview = build_preview(parsed)
     if not preview["documents"]:
         raise DomainError("文件中没有找到行动方案")
+    await cascade_preview.propose_for_preview(ledger, actor, preview, data, filename)
     import_id = new_id("imp")
     async with ledger.transaction() as tx:
         await repo.insert_plan_import(
@@ -248,6 +249,7 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
             if await repo.plan_exists(tx.conn, doc["plan_id"]):
                 continue  # the same document again: nothing new
             await _create_plan(run, doc)
+            await cascade_preview.store_confirmed_preview(tx, actor, doc)
         await directory.add_demo_liaisons(tx, ledger.settings, run.new_departments)
         plan_ids = [d["plan_id"] for d in preview.get("documents", [])]
         await repo.confirm_plan_import(tx.conn, import_id, plan_ids)

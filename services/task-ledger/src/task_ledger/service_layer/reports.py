@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from task_ledger.adapters import repository as repo
@@ -12,6 +12,7 @@ from task_ledger.adapters.reports.render_text import render_html, render_markdow
 from task_ledger.adapters.reports.render_xlsx import write_ledger_xlsx
 from task_ledger.adapters.reports.source import monthly_report
 from task_ledger.domain.errors import UnknownPlan
+from task_ledger.service_layer import coverage
 from task_ledger.service_layer.uow import Ledger
 
 FORMATS = {
@@ -53,6 +54,12 @@ async def monthly_report_file(
     async with ledger.reading() as conn:
         report, facts = await monthly_report(
             conn, plan_id, month, ledger.today(), ledger.settings.warning_days
+        )
+        report = replace(
+            report,
+            cascade=await coverage.report_summary(
+                conn, plan_id, ledger.today(), ledger.settings.warning_days, scope
+            ),
         )
     if fmt == "html":
         return ReportFile(f"{month}-月度调度报告.html", FORMATS[fmt], render_html(report).encode())

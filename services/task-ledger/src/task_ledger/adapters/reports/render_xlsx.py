@@ -23,6 +23,16 @@ OVERDUE_COLUMNS = (
     ("序号", 6), ("任务", 48), ("牵头单位", 24), ("完成时限", 12), ("逾期天数", 10),
     ("进度", 8), ("本月催办", 10),
 )  # fmt: skip
+CASCADE_COLUMNS = (
+    ("方案", 30),
+    ("下级方案", 36),
+    ("落实上级措施", 12),
+    ("平均进度", 10),
+    ("绿灯", 6),
+    ("黄灯", 6),
+    ("红灯", 6),
+    ("未落实的上级措施", 60),
+)
 SUMMARY_COLUMNS = (
     ("方案", 40), ("月份", 10), ("任务总数", 10), ("已办结", 10), ("办结率", 10),
     ("按期办结率", 12), ("逾期", 8), ("绿灯", 8), ("黄灯", 8), ("红灯", 8), ("本月催办", 10),
@@ -97,4 +107,21 @@ def write_ledger_xlsx(
                 pct(o.on_time_rate), o.overdue, o.lights[Light.GREEN], o.lights[Light.YELLOW],
                 o.lights[Light.RED], r.reminders_total,
             ))  # fmt: skip
+        if any(r.cascade for r in reports):  # a superior plan's 下级落实情况
+            ws = book.sheet("下级落实情况", CASCADE_COLUMNS)
+            for r in reports:
+                if r.cascade is None:
+                    continue
+                for sub in r.cascade.subordinates:
+                    ws.append((
+                        r.plan_title, f"{sub.jurisdiction or ''}《{sub.title}》",
+                        f"{sub.measures_covered}/{sub.measures_total}",
+                        "—" if sub.progress is None else f"{sub.progress:.1f}%",
+                        sub.lights["green"], sub.lights["yellow"], sub.lights["red"], "",
+                    ))  # fmt: skip
+                if r.cascade.uncovered:
+                    missing = "；".join(f"{label}{title}" for label, title in r.cascade.uncovered)
+                    ws.append(
+                        (r.plan_title, "（无下级方案落实）", "", "", "", "", "", (missing, WRAP))
+                    )
     return path

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from duban_contracts.vocabulary import Light, TaskStatus
+from task_ledger.domain.coverage import CoverageSummary
 from task_ledger.domain.reports.facts import IndicatorFacts, MonthActivity, TaskFacts
 
 TREND_MONTHS = 6
@@ -149,6 +150,8 @@ class MonthlyReport:
     activity: MonthActivity
     trend: list[TrendPoint]
     indicators: list[IndicatorLine] = field(default_factory=list)
+    # 下级落实情况: a superior plan's subordinate plans (None: no plan implements this one).
+    cascade: CoverageSummary | None = None
 
     @property
     def reminders_total(self) -> int:

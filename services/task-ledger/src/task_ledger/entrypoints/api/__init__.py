@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from task_ledger.entrypoints.api import (
     auth,
+    cascade,
     completions,
     departments,
     extensions,
@@ -36,6 +37,7 @@ for resource in (
     extensions,
     notices,
     reports,
+    cascade,
     indicators,
 ):
     router.include_router(resource.router)

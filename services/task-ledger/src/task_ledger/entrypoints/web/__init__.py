@@ -21,6 +21,8 @@ Pages (GET) and forms (POST, each with the session's CSRF token):
   /imports, /imports/{id}[/departments|/confirm]   plan import: upload, review, correct, confirm
   /tasks/{id}/indicators/{iid}, /imports/{id}/indicator-conflicts   indicator corrections
   /reports, /reports/view, /reports/download?format=xlsx|md   monthly report (supervisors)
+  /plans/{plan_id}/coverage            a superior plan's measures × subordinate plans
+  /imports/{id}/plans/{plan_id}/superior|measure-links   the preview's plan and measure links
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from task_ledger.entrypoints.web import (
     pages_admin,
     pages_auth,
+    pages_coverage,
     pages_home,
     pages_indicators,
     pages_tasks,
@@ -57,3 +60,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_tasks.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_indicators.router)
+    app.include_router(pages_coverage.router)

@@ -181,7 +181,9 @@ async def report_file(request: Request, me: User, fmt: str) -> Any:
     if not authz.can_view_plan(me, plan_id):
         raise DomainError("该方案不在您的督办范围内")
     try:
-        return await monthly_report_file(get_ledger(request), plan_id, month, fmt)
+        return await monthly_report_file(
+            get_ledger(request), plan_id, month, fmt, authz.plan_scope(me)
+        )
     except (ValueError, LookupError) as exc:
         raise DomainError(str(exc).strip("'\"")) from None
 
