@@ -25,9 +25,19 @@ MEMBERS = [
     "contracts",
     "libs/common",
     "libs/planparse",
+    "libs/cascade",
     "services/task-ledger",
     "services/deadline-watcher",
     "services/notifier",
+]
+WORKSPACE_PACKAGES = [
+    "duban-contracts",
+    "duban-common",
+    "duban-planparse",
+    "duban-cascade",
+    "task-ledger",
+    "deadline-watcher",
+    "notifier",
 ]
 
 # package -> (its import name, the command-line modules run with --help)
@@ -67,7 +77,13 @@ def clean_environments(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
     for service in SERVICES:
         target = tmp_path_factory.mktemp(service) / "venv"
         result = subprocess.run(
-            [_uv(), "sync", "--frozen", "--no-dev", "--no-editable", "--package", service, "-q"],
+            [
+                *(_uv(), "sync", "--frozen", "--no-dev", "--no-editable", "--package", service),
+                # uv caches a local package's wheel by its pyproject.toml alone: rebuild the
+                # workspace members from their sources, as a Docker build does.
+                *(f"--reinstall-package={name}" for name in WORKSPACE_PACKAGES),
+                "-q",
+            ],
             cwd=ROOT,
             env={
                 **os.environ,

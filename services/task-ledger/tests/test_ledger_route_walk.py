@@ -222,6 +222,22 @@ IMPORT_SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/imports/{import_id}"): {},
     ("GET", "/api/imports/{import_id}/documents/{document}/measures"): {},
     ("POST", "/api/imports/{import_id}/confirm"): {},
+    ("PATCH", "/api/imports/{import_id}/measures/{measure_id}/indicators/{key}"): {
+        "json": {"target": 30}
+    },
+    ("POST", "/api/imports/{import_id}/indicator-conflicts"): {
+        "json": {"name": "国家级劳务品牌", "choice": "first"}
+    },
+    ("PUT", "/api/imports/{import_id}/plans/{plan_id}/superior"): {
+        "json": {"superior_plan_id": None}
+    },
+    ("POST", "/api/imports/{import_id}/plans/{plan_id}/measure-links"): {
+        "json": {
+            "decisions": [
+                {"measure_id": "msr-x", "superior_measure_id": "msr-y", "status": "rejected"}
+            ]
+        }
+    },
 }
 
 
@@ -258,7 +274,9 @@ async def test_a_scoped_supervisor_cannot_touch_another_supervisors_import(api: 
     routes = import_routes(api.app)
     assert set(routes) == set(IMPORT_SAMPLES), "a new import route needs a sample request here"
     for method, template in routes:
-        url = template.format(import_id=pending, document=0)
+        url = template.format(
+            import_id=pending, document=0, plan_id="plan-x", measure_id="msr-x", key="t-1"
+        )
         r = await api.client.request(
             method, url, headers=other, **IMPORT_SAMPLES[(method, template)]
         )

@@ -82,16 +82,17 @@ def _preview_document(preview: dict[str, Any], plan_id: str) -> dict[str, Any]:
     raise NotFound("导入预览中没有该方案")
 
 
-async def _editable_preview(tx: Transaction, import_id: str) -> Any:
-    row = await _import_row(tx.conn, import_id)
+async def _editable_preview(tx: Transaction, import_id: str, actor: User) -> Any:
+    row = await _import_row(tx.conn, import_id, actor)
     if row.status == "confirmed":
         raise DomainError("该导入已确认，请到方案页面调整上级方案和措施对应关系")
     return row
 
 
-async def _import_row(conn: AsyncConnection, import_id: str) -> Any:
+async def _import_row(conn: AsyncConnection, import_id: str, actor: User) -> Any:
+    """The import, if `actor` may handle it: another supervisor's is as absent as a missing one."""
     row = await repo.get_plan_import(conn, import_id)
-    if row is None:
+    if row is None or not authz.can_manage_import(actor, row.created_by):
         raise NotFound("导入记录不存在")
     return row
 
@@ -102,7 +103,7 @@ async def choose_superior_in_preview(
     """The user confirms or changes a previewed document's superior plan (None: none); the
     measure links are proposed again against the chosen plan."""
     async with ledger.transaction() as tx:
-        row = await _editable_preview(tx, import_id)
+        row = await _editable_preview(tx, import_id, actor)
         preview = dict(row.preview or {})
         doc = _preview_document(preview, plan_id)
         if superior_plan_id == plan_id:
@@ -149,7 +150,7 @@ async def decide_in_preview(
     """Accept (`confirmed`) or reject (`rejected`) proposed measure links of a preview."""
     check_statuses(decisions.values())
     async with ledger.transaction() as tx:
-        row = await _editable_preview(tx, import_id)
+        row = await _editable_preview(tx, import_id, actor)
         preview = dict(row.preview or {})
         doc = _preview_document(preview, plan_id)
         known = {(m["measure_id"], m["superior_measure_id"]): m for m in doc["measure_links"]}

@@ -167,8 +167,8 @@ async def edit_preview_indicator(
     _may_edit(actor)
     async with ledger.transaction() as tx:
         row = await repo.get_plan_import(tx.conn, import_id)
-        if row is None:
-            raise NotFound("导入记录不存在")
+        if row is None or not authz.can_manage_import(actor, row.created_by):
+            raise NotFound("导入记录不存在")  # another supervisor's import is as absent
         if row.status != "previewed":
             raise DomainError("该方案已确认导入，请在任务页修改指标")
         preview = copy.deepcopy(row.preview or {})
@@ -216,8 +216,8 @@ async def resolve_conflict(
         raise DomainError("请选择以哪一处为准（first、second 或 both）")
     async with ledger.transaction() as tx:
         row = await repo.get_plan_import(tx.conn, import_id)
-        if row is None:
-            raise NotFound("导入记录不存在")
+        if row is None or not authz.can_manage_import(actor, row.created_by):
+            raise NotFound("导入记录不存在")  # another supervisor's import is as absent
         if row.status != "previewed":
             raise DomainError("该方案已确认导入")
         preview = copy.deepcopy(row.preview or {})

@@ -3,6 +3,8 @@ stored plan, and a superior plan's coverage by its subordinate plans."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from task_ledger.entrypoints.cascade_models import (
@@ -13,7 +15,8 @@ from task_ledger.entrypoints.cascade_models import (
 )
 from task_ledger.entrypoints.deps import CurrentUser, ImporterUser, LedgerDep
 from task_ledger.entrypoints.responses import PreviewDocument
-from task_ledger.service_layer import cascade, cascade_preview, coverage
+from task_ledger.service_layer import cascade, cascade_preview, coverage, imports
+from task_ledger.service_layer.uow import Ledger
 
 router = APIRouter(tags=["cascade"])
 
@@ -50,10 +53,11 @@ async def decide_links(
 async def preview_superior(
     ledger: LedgerDep, me: ImporterUser, import_id: str, plan_id: str, body: SuperiorChoice
 ) -> PreviewDocument:
-    return PreviewDocument.model_validate(
+    return _first_page(
+        ledger,
         await cascade_preview.choose_superior_in_preview(
             ledger, me, import_id, plan_id, body.superior_plan_id
-        )
+        ),
     )
 
 
@@ -64,6 +68,13 @@ async def preview_superior(
 async def preview_decide(
     ledger: LedgerDep, me: ImporterUser, import_id: str, plan_id: str, body: LinkDecisions
 ) -> PreviewDocument:
-    return PreviewDocument.model_validate(
-        await cascade_preview.decide_in_preview(ledger, me, import_id, plan_id, body.as_map())
+    return _first_page(
+        ledger,
+        await cascade_preview.decide_in_preview(ledger, me, import_id, plan_id, body.as_map()),
     )
+
+
+def _first_page(ledger: Ledger, document: dict[str, Any]) -> PreviewDocument:
+    """The document as every preview answer carries it: its first page of measures."""
+    paged = imports.first_pages({"documents": [document]}, ledger.settings.preview_page_size)
+    return PreviewDocument.model_validate(paged["documents"][0])
