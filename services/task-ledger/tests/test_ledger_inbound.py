@@ -125,3 +125,39 @@ async def test_every_inbound_kind_lands_once(api: Api) -> None:
         ("2025-05", True, 2),
         ("2025-06", False, 0),
     ]
+
+
+async def test_a_reminder_fired_at_0905_china_time_reads_0905_back(api: Api) -> None:
+    """One time rule (issue #20): timers fire at a China wall-clock time; the ledger stores the
+    moment as aware UTC and the API gives it back as the same moment (09:05 in Asia/Shanghai),
+    whichever zone the event carried it in and on both stores."""
+    from zoneinfo import ZoneInfo
+
+    from task_ledger.entrypoints.web.common import local_time
+
+    china = ZoneInfo("Asia/Shanghai")
+    fired = datetime(2025, 6, 3, 9, 5, tzinfo=china)  # the watcher's FireTime.on(day)
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    task = (await api.client.get("/api/tasks", params={"page_size": 1}, headers=sup)).json()
+    tid, dep = task["items"][0]["id"], task["items"][0]["lead_department_ids"][0]
+    reminder = ev.ReminderDue(
+        task_id=tid,
+        task_title="任务",
+        plan_id="plan-x",
+        department_ids=(dep,),
+        scheduled_for=fired,
+        kind=ReminderKind.BEFORE_DUE,
+        due_on=date(2025, 6, 6),
+        working_days_left=3,
+        dedupe_key="r-0905",
+    )
+    envelope = Envelope.wrap(reminder, producer="deadline-watcher", occurred_at=fired)
+    await inbound.handle_batch(api.ledger, [(envelope, envelope.open())])
+
+    timeline = (await api.client.get(f"/api/tasks/{tid}/timeline", headers=sup)).json()
+    (entry,) = [e for e in timeline if e["kind"] == "reminder"]
+    at = datetime.fromisoformat(entry["at"])
+    assert at.tzinfo is not None and at == fired  # the same instant, not 8 hours off
+    assert at.astimezone(china).strftime("%H:%M") == "09:05"
+    assert local_time(at) == "2025-06-03 09:05"  # what the task page prints
