@@ -83,6 +83,11 @@ async def test_concurrent_reports_are_each_stored_and_refusals_reach_only_their_
     assert (await verify_chain(api.ledger.engine)).ok
 
 
+async def in_transaction(ledger: uow.Ledger, step: Any) -> Any:
+    async with ledger.transaction() as tx:
+        return await step(tx)
+
+
 async def test_a_failing_step_fails_alone_and_leaves_nothing(api: Api) -> None:
     def step(n: int) -> Any:
         async def run(tx: uow.Transaction) -> int:
@@ -95,7 +100,7 @@ async def test_a_failing_step_fails_alone_and_leaves_nothing(api: Api) -> None:
         return run
 
     outcomes = await asyncio.gather(
-        *(api.ledger.grouped(f"task-{n}", step(n)) for n in range(5, 10)), return_exceptions=True
+        *(in_transaction(api.ledger, step(n)) for n in range(5, 10)), return_exceptions=True
     )
     assert outcomes[:2] == [5, 6] and outcomes[3:] == [8, 9]
     assert isinstance(outcomes[2], ValueError) and str(outcomes[2]) == "第 7 步出错"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -180,14 +180,6 @@ class Ledger:
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         async with self.engine.connect() as conn:
             yield conn
-
-    async def grouped(self, key: str, step: Callable[[Transaction], Awaitable[T]]) -> T:
-        """Run `step` (which changes task `key`) in a transaction of its own.
-
-        It used to share a transaction with concurrent steps (group commit); docs/scaling.md,
-        "Fast paths", says why that went. The name stays for the handlers that call it."""
-        async with self.transaction() as tx:
-            return await step(tx)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

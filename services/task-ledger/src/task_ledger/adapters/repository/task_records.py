@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
 
@@ -129,14 +129,14 @@ def extension_from(r: Any) -> ExtensionRequest:
     )
 
 
+async def _rows_of_task(conn: AsyncConnection, table: Table, task_id: str, at: str) -> Any:
+    """A task's requests or notices of one table, oldest first (ties by id)."""
+    query = select(table).where(table.c.task_id == task_id).order_by(table.c[at], table.c.id)
+    return (await conn.execute(query)).all()
+
+
 async def list_extensions(conn: AsyncConnection, task_id: str) -> list[ExtensionRequest]:
-    rows = (
-        await conn.execute(
-            select(t.extension_requests)
-            .where(t.extension_requests.c.task_id == task_id)
-            .order_by(t.extension_requests.c.created_at, t.extension_requests.c.id)
-        )
-    ).all()
+    rows = await _rows_of_task(conn, t.extension_requests, task_id, "created_at")
     return [extension_from(r) for r in rows]
 
 
@@ -154,13 +154,7 @@ def completion_from(r: Any) -> CompletionRequest:
 
 
 async def list_completions(conn: AsyncConnection, task_id: str) -> list[CompletionRequest]:
-    rows = (
-        await conn.execute(
-            select(t.completion_requests)
-            .where(t.completion_requests.c.task_id == task_id)
-            .order_by(t.completion_requests.c.created_at, t.completion_requests.c.id)
-        )
-    ).all()
+    rows = await _rows_of_task(conn, t.completion_requests, task_id, "created_at")
     return [completion_from(r) for r in rows]
 
 
@@ -179,13 +173,7 @@ def notice_from(r: Any) -> SupervisionNotice:
 
 
 async def list_notices(conn: AsyncConnection, task_id: str) -> list[SupervisionNotice]:
-    rows = (
-        await conn.execute(
-            select(t.supervision_notices)
-            .where(t.supervision_notices.c.task_id == task_id)
-            .order_by(t.supervision_notices.c.issued_at, t.supervision_notices.c.id)
-        )
-    ).all()
+    rows = await _rows_of_task(conn, t.supervision_notices, task_id, "issued_at")
     return [notice_from(r) for r in rows]
 
 

@@ -1,9 +1,9 @@
 """The frame every command on a task runs in: load (locked) → authorize → snapshot → the
 handler's domain transition, events and timeline → audit and store the task.
 
-`run_command` opens a transaction of its own; `command_in` runs in a transaction it is given
-(the progress reports' group commit). Either way the change, its outbox events, its timeline
-entries and its audit records are stored together or not at all.
+`run_command` opens a transaction of its own; `command_in` runs in a transaction it is given.
+Either way the change, its outbox events, its timeline entries and its audit records are
+stored together or not at all.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from task_ledger.domain import authz, lifecycle
 from task_ledger.domain.indicators import check_values
 from task_ledger.domain.model import Attachment, ProgressReport, User
 from task_ledger.service_layer import milestones
-from task_ledger.service_layer.handlers.frame import TaskCommand, command_in, new_id
-from task_ledger.service_layer.uow import Ledger, Transaction
+from task_ledger.service_layer.handlers.frame import TaskCommand, new_id, run_command
+from task_ledger.service_layer.uow import Ledger
 
 
 @dataclass(frozen=True)
@@ -36,28 +36,23 @@ async def report_progress(
     data: ReportInput,
     attachments: Sequence[Attachment] = (),
 ) -> ProgressReport:
-    """Concurrent reports share a transaction (group commit): the frame runs in the group's."""
-
-    async def step(tx: Transaction) -> ProgressReport:
-        async with command_in(
-            tx,
-            user,
-            task_id,
-            action="report_progress",
-            allowed=authz.can_report,
-            refusal="只有牵头或配合单位的联络员可以填报进展",
-            stored_as="task.progress",
-        ) as c:
-            if data.indicator_values:
-                owner = await repo.indicator_owner(c.tx.conn, c.task)
-                rows = await repo.indicator_rows(c.tx.conn, [owner])
-                check_values({r.id for r in rows}, data.indicator_values)
-            await milestones.check_done(
-                c.tx.conn, c.task, data.milestones_done, data.done_work, len(attachments)
-            )
-            return _record(c, data, attachments)
-
-    return await ledger.grouped(task_id, step)
+    async with run_command(
+        ledger,
+        user,
+        task_id,
+        action="report_progress",
+        allowed=authz.can_report,
+        refusal="只有牵头或配合单位的联络员可以填报进展",
+        stored_as="task.progress",
+    ) as c:
+        if data.indicator_values:
+            owner = await repo.indicator_owner(c.tx.conn, c.task)
+            rows = await repo.indicator_rows(c.tx.conn, [owner])
+            check_values({r.id for r in rows}, data.indicator_values)
+        await milestones.check_done(
+            c.tx.conn, c.task, data.milestones_done, data.done_work, len(attachments)
+        )
+        return _record(c, data, attachments)
 
 
 def _record(c: TaskCommand, data: ReportInput, attachments: Sequence[Attachment]) -> ProgressReport:
