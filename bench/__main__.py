@@ -26,6 +26,7 @@ MODULES = [
     "bench.planparse",
     "bench.cascade",
     "bench.task_ledger",
+    "bench.task_ledger_http",
     "bench.task_ledger_reports",
     "bench.deadline_watcher",
     "bench.notifier",

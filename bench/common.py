@@ -31,6 +31,22 @@ def peak_rss_mb() -> float:
 
 
 def current_rss_mb() -> float:
-    with open(f"/proc/{os.getpid()}/statm") as f:
+    return process_rss_mb(os.getpid())
+
+
+def compared(value: float, unit: str, baseline: str, ctx: BenchContext) -> dict[str, Any]:
+    """An entry beside the raw aiokafka figure `baseline` measured in the same run."""
+    base = (ctx.baseline.get(baseline) or {}).get("value")
+    return entry(value, unit, baseline if base else None, base)
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident set size of another process (a server under test)."""
+    with open(f"/proc/{pid}/statm") as f:
         pages = int(f.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

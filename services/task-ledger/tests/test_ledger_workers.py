@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from bench.task_ledger import prepare_tasks
+from bench.task_ledger_http import prepare_tasks
 from duban_common.db import make_engine
 from duban_common.testing.polling import eventually
 from task_ledger.settings import Settings
