@@ -108,8 +108,9 @@ async def _http(ctx: BenchContext, database_url: str | None = None, workers: int
         "DUBAN_UPLOAD_DIR": str(workdir / "uploads"),
         "DUBAN_LOG_LEVEL": "WARNING",
         "DUBAN_CONSUMER_GROUP": f"bench-ledger-{uuid.uuid4().hex[:6]}",
-        # A handful of liaisons send every report: per-user write limits would cap the load.
-        "DUBAN_WRITE_LIMITS": "{}",
+        # A handful of liaisons send every report: each report is counted against the per-user
+        # write limit as in production, under a limit this load never reaches.
+        "DUBAN_WRITE_LIMITS": '{"progress_report": 1000000}',
     }
     server = _start_server(env, workdir)
     base = f"http://127.0.0.1:{port}"

@@ -354,6 +354,40 @@ async def test_a_logged_out_page_cookie_stays_dead_after_a_restart(
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
 
 
+async def test_a_verified_session_is_kept_until_the_credential_epoch_moves(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Issue #25: a process serves a token it verified from memory (its session row is not
+    read again while nothing is revoked, however long); a deactivation through another process
+    moves the credential epoch and ends the token here within `token_cache_seconds`."""
+    from sqlalchemy import event
+
+    settings = ledger_settings(db_url, tmp_path, token_cache_seconds=0.2)
+    async with ledger_app(settings) as (a, _), ledger_app(settings) as (b, app_b):
+        session_reads: list[str] = []
+        event.listen(
+            app_b.state.ledger.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _c, _cur, statement, *_: session_reads.extend(
+                [statement] if "auth_session" in statement else []
+            ),
+        )
+        token = await bearer(b, "supervisor", "supervisor-demo")
+        me = await b.get("/api/me", headers=token)
+        assert me.status_code == 200 and len(session_reads) == 1
+        for _ in range(3):
+            await asyncio.sleep(settings.token_cache_seconds + 0.05)
+            assert (await b.get("/api/me", headers=token)).status_code == 200
+        assert len(session_reads) == 1  # the epoch was read, the session row was not
+
+        admin = await bearer(a, "admin", "admin-demo")
+        r = await a.patch(f"/api/users/{me.json()['id']}", json={"active": False}, headers=admin)
+        assert r.status_code == 200, r.text
+        await asyncio.sleep(settings.token_cache_seconds + 0.05)
+        r = await b.get("/api/me", headers=token)
+        assert r.status_code == 401 and len(session_reads) == 2
+
+
 async def test_revocation_lockout_and_token_cache_hold_across_two_ledger_processes(
     db_url: str, tmp_path: Path
 ) -> None:

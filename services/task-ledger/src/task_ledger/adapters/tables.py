@@ -83,6 +83,16 @@ class AuthSessionRow(LedgerBase, table=True):
     revoked: bool = False
 
 
+class CredentialEpochRow(LedgerBase, table=True):
+    """One row: a counter every revocation (logout, password change or reset, user edit or
+    deactivation) moves on in its own transaction. Each process reads it once per
+    `token_cache_seconds` and forgets the sessions it verified when it moved."""
+
+    __tablename__ = "credential_epoch"
+    id: int = Field(primary_key=True)
+    value: int = Field(default=0, sa_type=BigInteger)
+
+
 class PlanRow(LedgerBase, table=True):
     __tablename__ = "plan"
     id: str = Field(primary_key=True, max_length=64)
@@ -299,13 +309,14 @@ class PlanImportRow(LedgerBase, table=True):
 
 
 class WriteQuotaRow(LedgerBase, table=True):
-    """Writes per user and kind in one fixed window (per-user rate limits). Kept in the
-    database so that every ledger process counts against the same limit."""
+    """Writes per user and kind in the current fixed window (per-user rate limits): one row
+    per user and kind, started again when a new window begins. Kept in the database so that
+    every ledger process counts against the same limit."""
 
     __tablename__ = "write_quota"
     user_id: str = Field(primary_key=True, max_length=64)
     action: str = Field(primary_key=True, max_length=40)
-    window_start: int = Field(primary_key=True, sa_type=BigInteger)  # epoch seconds
+    window_start: int = Field(sa_type=BigInteger)  # epoch seconds
     count: int = 0
 
 
@@ -413,6 +424,7 @@ monthly_reports = table(MonthlyReportRow)
 plan_imports = table(PlanImportRow)
 login_throttle = table(LoginThrottleRow)
 auth_sessions = table(AuthSessionRow)
+credential_epoch = table(CredentialEpochRow)
 write_quota = table(WriteQuotaRow)
 indicators = table(IndicatorRow)
 indicator_values = table(IndicatorValueRow)

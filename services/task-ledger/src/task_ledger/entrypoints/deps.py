@@ -1,12 +1,11 @@
 """Dependencies of the API routes: the ledger, its settings, the bearer-token user (its session
-and credential version checked against the database, see `TokenCache`), the client address
-behind trusted proxies and the role checks. Routes declare them as `Annotated` types
+and credential version checked by `service_layer.auth`, which keeps verified sessions), the
+client address behind trusted proxies and the role checks. Routes declare them as `Annotated` types
 (`me: CurrentUser`, `ledger: LedgerDep`)."""
 
 from __future__ import annotations
 
 import functools
-import time
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated, Any
 
@@ -25,7 +24,6 @@ from task_ledger.settings import Settings
 
 TOKEN_SALT = "task-ledger-token"
 bearer = HTTPBearer(auto_error=False)
-TOKEN_CACHE_SIZE = 4096
 MUST_CHANGE_PASSWORD = "请先修改初始密码（POST /api/auth/password）后再使用其他功能"
 # What a user whose initial or reset password must be changed may still do.
 PASSWORD_CHANGE_PATHS = frozenset({"/api/auth/password", "/api/auth/logout", "/api/me"})
@@ -35,17 +33,23 @@ def get_ledger(request: Request) -> Ledger:
     return request.app.state.ledger  # type: ignore[no-any-return]
 
 
-LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+# The dependencies below are coroutines although they never wait: FastAPI runs a plain `def`
+# dependency in its thread pool, a thread hop per request for an attribute lookup.
+async def ledger_dependency(request: Request) -> Ledger:
+    return get_ledger(request)
 
 
-def get_settings(ledger: LedgerDep) -> Settings:
+LedgerDep = Annotated[Ledger, Depends(ledger_dependency)]
+
+
+async def get_settings(ledger: LedgerDep) -> Settings:
     return ledger.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_authenticator(request: Request) -> Authenticator:
+async def get_authenticator(request: Request) -> Authenticator:
     return request.app.state.auth  # type: ignore[no-any-return]
 
 
@@ -92,48 +96,14 @@ def issue_token(settings: Settings, session: LoginSession) -> str:
     )
 
 
-class TokenCache:
-    """Bearer token -> its user, for `settings.token_cache_seconds` (bounded in size).
-
-    Changes made through this process (logout, password change, user edits) clear it at once;
-    a revocation made by another process applies here within `token_cache_seconds`, after
-    which the token's session row and credential version are read from the database again."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-        self.ttl = ledger.settings.token_cache_seconds
-        self.version = ledger.users_version
-        self.entries: dict[str, tuple[float, User]] = {}
-
-    def get(self, token: str) -> User | None:
-        if self.version != self.ledger.users_version:
-            self.entries.clear()
-            self.version = self.ledger.users_version
-        found = self.entries.get(token)
-        if found is None or found[0] < time.monotonic():
-            return None
-        return found[1]
-
-    def put(self, token: str, user: User) -> None:
-        if self.ttl <= 0:
-            return
-        if len(self.entries) >= TOKEN_CACHE_SIZE:
-            self.entries.clear()
-        self.entries[token] = (time.monotonic() + self.ttl, user)
-
-
 async def current_user(
     request: Request,
     ledger: LedgerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
-    cache: TokenCache = request.app.state.token_cache
     if credentials is None:
         raise ApiError(401, "请先登录")
-    user = cache.get(credentials.credentials)
-    if user is None:
-        user = await _verify_token(request, ledger, credentials.credentials)
-        cache.put(credentials.credentials, user)
+    user = await _verify_token(request, ledger, credentials.credentials)
     request.state.user = user  # the audit of refusals names the user
     if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
         raise ApiError(403, MUST_CHANGE_PASSWORD)
@@ -164,7 +134,7 @@ async def _verify_token(request: Request, ledger: Ledger, token: str) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def admin_user(me: CurrentUser) -> User:
+async def admin_user(me: CurrentUser) -> User:
     if me.role != Role.ADMIN or not me.active:
         raise NotAllowed("只有管理员可以管理单位和用户")
     return me
@@ -173,7 +143,7 @@ def admin_user(me: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(admin_user)]
 
 
-def importer_user(me: CurrentUser) -> User:
+async def importer_user(me: CurrentUser) -> User:
     if not authz.is_decider(me):
         raise NotAllowed("只有督查人员可以导入方案")
     return me
@@ -185,7 +155,7 @@ ImporterUser = Annotated[User, Depends(importer_user)]
 REPORT_READERS = frozenset({Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN})
 
 
-def report_reader(me: CurrentUser) -> User:
+async def report_reader(me: CurrentUser) -> User:
     if me.role not in REPORT_READERS:
         raise ApiError(403, "只有督查、领导小组和管理员可以查看月度调度报告")
     return me

@@ -15,7 +15,6 @@ from duban_common.clock import Clock, clock_from_file_setting
 from duban_common.service import service_app
 from task_ledger.bootstrap import LedgerService
 from task_ledger.entrypoints import api, problems, web
-from task_ledger.entrypoints.deps import TokenCache
 from task_ledger.entrypoints.limits import BodySizeLimit
 from task_ledger.entrypoints.security import SecurityHeaders
 from task_ledger.service_layer.auth import Authenticator
@@ -51,7 +50,6 @@ def create_app(
         telemetry=HTTP_TELEMETRY,
     )
     app.state.ledger = ledger
-    app.state.token_cache = TokenCache(ledger)
     app.state.auth = Authenticator(ledger)
     problems.install(app)
     app.add_middleware(

@@ -5,6 +5,9 @@
 - Sessions: each login (a bearer token or a page session) is a row that logout revokes; tokens
   and cookies also carry the user's credential version, which a password change, reset or
   deactivation moves on, ending every earlier session everywhere.
+- Verified sessions are kept in the process (`VerifiedSessions`) instead of reading the session
+  row on every request; every revocation also moves the credential epoch on, which each
+  process reads once per `token_cache_seconds`, so a revocation holds everywhere within it.
 - argon2 runs off the event loop with a bounded concurrency (`passwords.Hashing`), and an
   unknown username costs one hash too (no enumeration by timing).
 """
@@ -32,6 +35,7 @@ PASSWORD_CHANGED = "密码已修改，请重新登录"
 # One failed (successful) login in this many prunes the counters (sessions) that no longer
 # matter.
 PRUNE_ONE_IN = 50
+SESSION_CACHE_SIZE = 4096
 
 
 class LoginRefused(Exception):
@@ -50,6 +54,51 @@ class LoginSession:
     expires_at: float
 
 
+class VerifiedSessions:
+    """Sessions this process has checked against the database: session id -> (user, session
+    expiry). Trusted while the credential epoch is unchanged; the epoch is read at most once
+    per `ttl` seconds (one query per process, however many users), and the cache is emptied
+    when it moved or when this process changed a user (`Ledger.users_version`)."""
+
+    def __init__(self, ledger: Ledger, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ledger = ledger
+        self.ttl = ledger.settings.token_cache_seconds
+        self.clock = clock
+        self.entries: dict[str, tuple[User, float]] = {}
+        self.epoch: int | None = None
+        self.users_version = ledger.users_version
+        self.checked_at = float("-inf")
+
+    async def get(self, session_id: str, now: float) -> User | None:
+        if self.ttl <= 0:
+            return None
+        await self._check_epoch()
+        found = self.entries.get(session_id)
+        if found is None or found[1] <= now:
+            return None
+        return found[0]
+
+    def put(self, session_id: str, user: User, expires_at: float) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self.entries) >= SESSION_CACHE_SIZE:
+            self.entries.clear()
+        self.entries[session_id] = (user, expires_at)
+
+    async def _check_epoch(self) -> None:
+        if self.users_version != self.ledger.users_version:
+            self.entries.clear()
+            self.users_version = self.ledger.users_version
+        if self.clock() - self.checked_at < self.ttl:
+            return
+        self.checked_at = self.clock()  # before the read: concurrent requests do not repeat it
+        async with self.ledger.reading() as conn:
+            epoch = await auth_repo.credential_epoch(conn)
+        if epoch != self.epoch:
+            self.entries.clear()
+            self.epoch = epoch
+
+
 def throttle_keys(username: str, address: str) -> tuple[str, str]:
     return f"user:{username.strip().lower()[:150]}", f"addr:{address[:150]}"
 
@@ -62,6 +111,7 @@ class Authenticator:
         self.settings = ledger.settings
         self.hashing = Hashing(ledger.settings)
         self.now = now
+        self.verified = VerifiedSessions(ledger)
 
     async def retry_after(self, username: str, address: str) -> float:
         """Seconds until a login may be tried again (0: allowed now)."""
@@ -123,8 +173,14 @@ class Authenticator:
         self, session_id: str, user_id: str, version: int
     ) -> tuple[User | None, str]:
         """The session's user, or None and why (in Chinese)."""
-        async with self.ledger.reading() as conn:
-            user = await auth_repo.session_user(conn, session_id, self.now())
+        now = self.now()
+        user = await self.verified.get(session_id, now)
+        if user is None:
+            async with self.ledger.reading() as conn:
+                found = await auth_repo.session_user(conn, session_id, now)
+            if found is not None:
+                user, expires_at = found
+                self.verified.put(session_id, user, expires_at)
         if user is None or user.id != user_id:
             return None, SESSION_ENDED
         if not user.active:

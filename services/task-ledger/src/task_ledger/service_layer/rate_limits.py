@@ -2,6 +2,11 @@
 window kept in the database (`write_quota`), so several ledger processes share one count.
 Limits and the window come from settings (`write_limits`, `write_limit_window_seconds`).
 
+A command counts in its own write transaction (`count_in`, e.g. a progress report through
+the command frame's `counted_as`), so a refused or failed write does not count and costs no
+transaction of its own; a write that must be refused before work outside the database (storing
+uploaded files, parsing a plan) counts first in a transaction of its own (`count`).
+
 Windows follow the wall clock, not the ledger's business clock: a limit is about requests
 per real minute, also when a demo or a test moves the business date."""
 
@@ -13,7 +18,8 @@ from collections.abc import Callable
 from task_ledger.adapters import repository as repo
 from task_ledger.domain.errors import RateLimited
 from task_ledger.domain.model import User
-from task_ledger.service_layer.uow import Ledger
+from task_ledger.service_layer.uow import Ledger, Transaction
+from task_ledger.settings import Settings
 
 wall_clock: Callable[[], float] = time.time  # seconds since the epoch; tests replace it
 
@@ -28,15 +34,23 @@ LABELS = {
 
 
 async def count(ledger: Ledger, user: User, action: str) -> None:
-    """Count one write of `action` by `user`; RateLimited when it is over the limit."""
-    limit = ledger.settings.write_limits.get(action, 0)
+    """Count one write of `action` by `user` in a transaction of its own; RateLimited when it
+    is over the limit."""
+    if ledger.settings.write_limits.get(action, 0) > 0:
+        async with ledger.transaction() as tx:
+            await count_in(tx, ledger.settings, user, action)
+
+
+async def count_in(tx: Transaction, settings: Settings, user: User, action: str) -> None:
+    """Count one write of `action` by `user` in the write's own transaction; RateLimited
+    (which rolls the transaction back, the count with it) when it is over the limit."""
+    limit = settings.write_limits.get(action, 0)
     if limit <= 0:
         return
-    window = ledger.settings.write_limit_window_seconds
+    window = settings.write_limit_window_seconds
     now = int(wall_clock())
     start = now - now % window
-    async with ledger.transaction() as tx:
-        done = await repo.count_write(tx.conn, user.id, action, start)
+    done = await repo.count_write(tx.conn, user.id, action, start)
     if done > limit:
         retry_after = max(1, start + window - now)
         raise RateLimited(

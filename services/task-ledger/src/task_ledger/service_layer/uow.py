@@ -26,6 +26,7 @@ from duban_contracts import Envelope, Message
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.adapters.audit import AuditEntry, append_audit, plain
+from task_ledger.adapters.repository import auth as auth_repo
 from task_ledger.domain.model import Task, TimelineEntry
 from task_ledger.settings import Settings
 
@@ -49,7 +50,9 @@ class Transaction(UnitOfWork):
         self.now = now
         self.audits: list[AuditEntry] = []
         self.timeline_rows: list[dict[str, Any]] = []
-        self.users_changed = False  # set by user changes: caches of users drop what they hold
+        # Set by user changes and revocations: the credential epoch moves on in this
+        # transaction, so every process's cache of verified sessions drops what it holds.
+        self.users_changed = False
         # The tasks this transaction locked, so a second look at one finds the same object.
         self.tasks: dict[str, Task] = {}
         # Writes sent together before the outbox and audit rows (one executemany per statement).
@@ -124,6 +127,8 @@ class Transaction(UnitOfWork):
         await self.write_deferred()
         await execute_rows(self.conn, insert(t.timeline), self.timeline_rows)
         self.timeline_rows = []
+        if self.users_changed:
+            await auth_repo.bump_credential_epoch(self.conn)
         await super().flush()
         await append_audit(self.conn, self.audits, self.now)
 

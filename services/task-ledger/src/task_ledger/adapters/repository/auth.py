@@ -77,17 +77,27 @@ async def insert_session(
     )
 
 
-async def session_user(conn: AsyncConnection, sid: str, now: float) -> User | None:
-    """The user of a live (not revoked, not expired) session, or None."""
+async def session_user(conn: AsyncConnection, sid: str, now: float) -> tuple[User, float] | None:
+    """The user of a live (not revoked, not expired) session and when it expires, or None."""
     s = t.auth_sessions.c
     row = (
         await conn.execute(
-            select(t.users)
+            select(t.users, s.expires_at.label("session_expires_at"))
             .join(t.auth_sessions, and_(s.user_id == t.users.c.id, s.id == sid))
             .where(s.revoked.is_(False), s.expires_at > now)
         )
     ).first()
-    return user_from(row) if row else None
+    return (user_from(row), float(row.session_expires_at)) if row else None
+
+
+async def credential_epoch(conn: AsyncConnection) -> int:
+    """The counter revocations move on (see `tables.CredentialEpochRow`)."""
+    return int(await conn.scalar(select(t.credential_epoch.c.value)) or 0)
+
+
+async def bump_credential_epoch(conn: AsyncConnection) -> None:
+    c = t.credential_epoch.c
+    await conn.execute(update(t.credential_epoch).values(value=c.value + 1))
 
 
 async def revoke_session(conn: AsyncConnection, sid: str) -> None:

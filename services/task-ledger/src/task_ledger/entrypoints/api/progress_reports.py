@@ -11,10 +11,9 @@ from pydantic import Field, TypeAdapter, ValidationError
 from task_ledger.entrypoints import downloads, paging
 from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, SettingsDep
 from task_ledger.entrypoints.problems import ApiError
-from task_ledger.entrypoints.quotas import limited
 from task_ledger.entrypoints.responses import ProgressReportOut
 from task_ledger.service_layer import handlers as h
-from task_ledger.service_layer import queries, uploads
+from task_ledger.service_layer import queries, rate_limits, uploads
 
 _VALUES = TypeAdapter(dict[str, Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]])
 
@@ -47,12 +46,7 @@ async def list_reports(
     return [ProgressReportOut.model_validate(r) for r in reports]
 
 
-@router.post(
-    "/progress-reports",
-    status_code=201,
-    summary="填报进展（可带附件）",
-    dependencies=[limited("progress_report")],
-)
+@router.post("/progress-reports", status_code=201, summary="填报进展（可带附件）")
 async def report_progress(
     ledger: LedgerDep,
     settings: SettingsDep,
@@ -77,8 +71,9 @@ async def report_progress(
     ] = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> ProgressReportOut:
-    if files:
+    if files:  # refused and counted before any file is stored (else in the report's transaction)
         await queries.may_report(ledger, me, task_id)
+        await rate_limits.count(ledger, me, "progress_report")
     stored = await uploads.store_attachments(settings, files or [])
     values = parse_indicator_values(indicator_values)
     data = h.ReportInput(
@@ -91,7 +86,7 @@ async def report_progress(
         values,
         tuple(milestones_done or ()),
     )
-    report = await h.report_progress(ledger, me, task_id, data, stored)
+    report = await h.report_progress(ledger, me, task_id, data, stored, counted=bool(files))
     return ProgressReportOut.model_validate(report)
 
 

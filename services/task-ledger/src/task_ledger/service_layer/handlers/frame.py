@@ -1,9 +1,10 @@
 """The frame every command on a task runs in: load (locked) → authorize → snapshot → the
 handler's domain transition, events and timeline → audit and store the task.
 
-`run_command` opens a transaction of its own; `command_in` runs in a transaction it is given.
-Either way the change, its outbox events, its timeline entries and its audit records are
-stored together or not at all.
+`run_command` opens a transaction of its own (and counts the write against the user's rate
+limit in it, `counted_as`); `command_in` runs in a transaction it is given. Either way the
+change, its outbox events, its timeline entries and its audit records are stored together or
+not at all.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz, lifecycle
 from task_ledger.domain.errors import NotAllowed
 from task_ledger.domain.model import Task, User
+from task_ledger.service_layer import rate_limits
 from task_ledger.service_layer.uow import Ledger, Transaction
 
 # Who may run a command on a task (beyond seeing it).
@@ -185,11 +187,14 @@ async def run_command(
     refusal: str = "",
     stored_as: str | None = None,
     for_update: bool = True,
+    counted_as: str | None = None,
 ) -> AsyncIterator[TaskCommand]:
-    """The frame in a transaction of its own (see `command_in`)."""
-    async with (
-        ledger.transaction() as tx,
-        command_in(
+    """The frame in a transaction of its own (see `command_in`). `counted_as`: the kind of
+    write it counts as against the user's rate limit, first thing in the same transaction."""
+    async with ledger.transaction() as tx:
+        if counted_as is not None:
+            await rate_limits.count_in(tx, ledger.settings, user, counted_as)
+        async with command_in(
             tx,
             user,
             task_id,
@@ -198,6 +203,5 @@ async def run_command(
             refusal=refusal,
             stored_as=stored_as,
             for_update=for_update,
-        ) as command,
-    ):
-        yield command
+        ) as command:
+            yield command

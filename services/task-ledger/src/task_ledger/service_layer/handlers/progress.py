@@ -35,7 +35,12 @@ async def report_progress(
     task_id: str,
     data: ReportInput,
     attachments: Sequence[Attachment] = (),
+    *,
+    counted: bool = False,
 ) -> ProgressReport:
+    """`counted`: the report was already counted against the user's write limit (a caller
+    storing files counts before storing them); otherwise it counts in the report's own
+    transaction."""
     async with run_command(
         ledger,
         user,
@@ -44,6 +49,7 @@ async def report_progress(
         allowed=authz.can_report,
         refusal="只有牵头或配合单位的联络员可以填报进展",
         stored_as="task.progress",
+        counted_as=None if counted else "progress_report",
     ) as c:
         if data.indicator_values:
             owner = await repo.indicator_owner(c.tx.conn, c.task)
