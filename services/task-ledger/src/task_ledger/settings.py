@@ -93,8 +93,9 @@ class Settings(ServiceSettings):
     # behind more than `password_hash_queue` others gets 503 with Retry-After.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     password_hash_queue: int = Field(default=32, ge=0)
-    # A verified bearer token is trusted this long per process before the database is asked
-    # again: the bound on how long a revocation made by another process takes to apply.
+    # How often each process reads the credential epoch (which every revocation moves on);
+    # sessions it verified are trusted until the epoch moves. The bound on how long a
+    # revocation made by another process takes to apply here; 0 reads the session every time.
     token_cache_seconds: float = Field(default=1.0, ge=0, le=30)
     # Password policy (等保2.0 spirit). `password_policy=False` only for tests and demos.
     password_policy: bool = True

@@ -192,7 +192,7 @@ class Authenticator:
     async def logout(self, session_id: str) -> None:
         async with self.ledger.transaction() as tx:
             await auth_repo.revoke_session(tx.conn, session_id)
-            tx.users_changed = True  # this process's token cache forgets at once
+            tx.users_changed = True  # the credential epoch moves: every process forgets it
 
     async def change_password(
         self, user: User, current: str, new: str, kind: str, address: str
