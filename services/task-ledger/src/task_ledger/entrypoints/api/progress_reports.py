@@ -86,7 +86,7 @@ async def report_progress(
         values,
         tuple(milestones_done or ()),
     )
-    report = await h.report_progress(ledger, me, task_id, data, stored, counted=bool(files))
+    report = await h.report_progress(ledger, me, task_id, data, stored, count_write=not files)
     return ProgressReportOut.model_validate(report)
 
 

@@ -195,7 +195,7 @@ async def report(request: Request, me: Me, task_id: str) -> Response:
             indicator_values=values,
             milestones_done=done_milestones(form),
         )
-        await h.report_progress(ledger, me, task_id, data, stored, counted=True)
+        await h.report_progress(ledger, me, task_id, data, stored)
     except DomainError as exc:
         session.flash(str(exc), "error")
     else:

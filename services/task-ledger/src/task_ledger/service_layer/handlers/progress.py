@@ -36,11 +36,10 @@ async def report_progress(
     data: ReportInput,
     attachments: Sequence[Attachment] = (),
     *,
-    counted: bool = False,
+    count_write: bool = False,
 ) -> ProgressReport:
-    """`counted`: the report was already counted against the user's write limit (a caller
-    storing files counts before storing them); otherwise it counts in the report's own
-    transaction."""
+    """`count_write`: count the report against the user's write limit, in the report's own
+    transaction (the API does; a caller that counted first, before storing files, does not)."""
     async with run_command(
         ledger,
         user,
@@ -49,7 +48,7 @@ async def report_progress(
         allowed=authz.can_report,
         refusal="只有牵头或配合单位的联络员可以填报进展",
         stored_as="task.progress",
-        counted_as=None if counted else "progress_report",
+        counted_as="progress_report" if count_write else None,
     ) as c:
         if data.indicator_values:
             owner = await repo.indicator_owner(c.tx.conn, c.task)
