@@ -47,8 +47,8 @@ def every_message() -> list[tuple[str, Rendered]]:
     escalated = [i for i in items if i.kind is Kind.ESCALATION]
     return [
         *single,
-        ("digest", renderer.render(LIAISON, digested * 2)),
         ("escalation digest", renderer.render(LIAISON, escalated + digested)),
+        ("digest", renderer.render(LIAISON, digested * 2)),
     ]
 
 
