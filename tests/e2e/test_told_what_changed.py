@@ -164,7 +164,7 @@ def test_each_decision_reaches_who_must_act_next_once(system: SystemLauncher) ->
         f"/api/tasks/{tid}/supervision-notices/{notice['id']}/answer",
         {"answer": "已部署整改，本月底前完成"},
     )
-    extension = "/api/tasks/{}/extension-requests".format(tid)
+    extension = f"/api/tasks/{tid}/extension-requests"
     first = liaison.request(
         "POST", extension, {"requested_due_on": "2026-03-31", "reason": "需等待统计数据"}
     )
@@ -300,7 +300,7 @@ def test_each_decision_reaches_who_must_act_next_once(system: SystemLauncher) ->
     # Receipts: one entry per delivery naming who was told; none copied from a digest.
     seen: dict[str, str] = {}
     for task_id in [tid, *ladder]:
-        timeline = sup.request("GET", f"/api/tasks/{task_id}/timeline?page_size=500")
+        timeline = sup.request("GET", f"/api/tasks/{task_id}/timeline?page_size=200")
         for entry in timeline:
             if entry["kind"] != "delivered":
                 continue
