@@ -339,7 +339,11 @@ def test_the_inbox_page_shows_no_markdown_syntax(system: SystemLauncher, tmp_pat
                 text = page.locator("main").inner_text()
                 assert "【" in text, "the inbox shows the messages"
                 assert not any(mark in text for mark in MARKDOWN_SYNTAX), text
-                page.screenshot(path=str(tmp_path / f"inbox-{width}.png"), full_page=True)
+                page.screenshot(path=str(tmp_path / f"inbox-{width}.png"))
+                comment = page.get_by_text("审核意见").first
+                if comment.count():
+                    comment.scroll_into_view_if_needed()
+                    page.screenshot(path=str(tmp_path / f"inbox-decision-{width}.png"))
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
                 page.close()
         finally:
