@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from notifier_testkit import at
@@ -11,7 +11,7 @@ from duban_common.clock import ManualClock
 from duban_contracts import commands as c
 from duban_contracts import events as e
 from duban_contracts.examples import examples
-from duban_contracts.vocabulary import Channel, EscalationLevel, Role
+from duban_contracts.vocabulary import Channel, EscalationLevel, ReminderKind, Role
 from notifier.adapters.channels import dingtalk_signature, split_secret
 from notifier.adapters.render import Renderer
 from notifier.adapters.store import Item, dedupe_key
@@ -241,3 +241,23 @@ def test_a_milestones_notice_names_the_milestone_beside_the_task() -> None:
     assert notice.facts["task_title"] == f"{base.task_title}（时间节点：建立劳务品牌台账）"
     (plain,) = notices_for(base, "evt-plain")
     assert plain.facts["task_title"] == base.task_title
+
+
+def test_the_monthly_report_reminder_names_the_report_day_not_a_task_deadline() -> None:
+    base = next(m for m in examples() if isinstance(m, e.ReminderDue))
+    reports = [
+        base.model_copy(
+            update={"task_id": f"task-{n}", "kind": ReminderKind.REPORT_DEADLINE, "due_on": day}
+        )
+        for n, day in enumerate((date(2026, 1, 28), date(2026, 1, 28)))
+    ]
+    items = []
+    for n, message in enumerate(reports):
+        (notice,) = notices_for(message, f"evt-report-{n}")
+        items.append(Item(notice.source_event_id, notice.kind, notice.task_id, notice.facts))
+    renderer = Renderer("https://duban.example.gov.cn/")
+    single = renderer.render(PEOPLE[0], items[:1])
+    assert single.subject.startswith("【报送提醒】") and "报送截止日为 2026年1月28日" in single.text
+    assert "完成时限" not in single.text
+    digest = renderer.render(PEOPLE[0], items)
+    assert "月度进展待报送（2项）" in digest.text and "完成时限" not in digest.text

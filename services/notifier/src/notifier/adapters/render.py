@@ -174,6 +174,7 @@ class Renderer:
                 ("今日到期", digest.due_today),
                 (f"{digest.soon_days}个工作日内到期", digest.due_soon),
                 ("已逾期", digest.overdue),
+                ("月度进展待报送", digest.reports_due),
             )
             if lines
         ]

@@ -33,7 +33,6 @@ def _decision(event_id: str, m: Any, label: str, comment: str | None, **facts: A
         facts={
             "task_title": None,
             "decision_label": label,
-            "approved": not label.startswith(("退回", "不同意")),
             "comment": (comment or "").strip(),
             "department_ids": list(m.department_ids),
             **facts,

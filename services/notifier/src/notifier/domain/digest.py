@@ -26,6 +26,7 @@ class Digest:
     escalated: dict[EscalationLevel, list[DigestLine]] = field(
         default_factory=lambda: {level: [] for level in LIGHTS}
     )
+    reports_due: list[DigestLine] = field(default_factory=list)  # monthly 报送, not deadlines
     due_today: list[DigestLine] = field(default_factory=list)
     due_soon: list[DigestLine] = field(default_factory=list)
     overdue: list[DigestLine] = field(default_factory=list)
@@ -40,7 +41,8 @@ class Digest:
     @property
     def total(self) -> int:
         escalated = sum(len(lines) for lines in self.escalated.values())
-        return escalated + len(self.due_today) + len(self.due_soon) + len(self.overdue)
+        reminders = len(self.due_today) + len(self.due_soon) + len(self.overdue)
+        return escalated + len(self.reports_due) + reminders
 
 
 def build_digest(lines: list[DigestLine]) -> Digest:
@@ -53,7 +55,8 @@ def build_digest(lines: list[DigestLine]) -> Digest:
     digest = Digest()
     for line in latest.values():
         digest_group(digest, line).append(line)
-    for group in (*digest.escalated.values(), digest.due_today, digest.due_soon, digest.overdue):
+    groups = (digest.due_today, digest.due_soon, digest.overdue, digest.reports_due)
+    for group in (*digest.escalated.values(), *groups):
         group.sort(key=lambda line: (str(line.facts.get("due_on", "")), str(line.task_id)))
     return digest
 
@@ -61,6 +64,8 @@ def build_digest(lines: list[DigestLine]) -> Digest:
 def digest_group(digest: Digest, line: DigestLine) -> list[DigestLine]:
     if line.kind is Kind.ESCALATION:
         return digest.escalated[EscalationLevel(line.facts.get("level", "blue"))]
+    if line.facts.get("reminder_kind") == ReminderKind.REPORT_DEADLINE.value:
+        return digest.reports_due
     if line.kind is Kind.OVERDUE:
         return digest.overdue
     if (

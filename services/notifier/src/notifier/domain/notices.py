@@ -107,6 +107,8 @@ def _reminder(m: e.ReminderDue, event_id: str) -> Notice:
             "working_days_left": max(m.working_days_left, 0),
             "working_days_late": max(-m.working_days_left, 0),
             "reminder_kind": m.kind.value,
+            # The monthly 报送 deadline, not the task's own: worded and grouped apart.
+            "report_due": m.kind is ReminderKind.REPORT_DEADLINE,
         },
     )
 
