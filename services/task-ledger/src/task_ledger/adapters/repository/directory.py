@@ -78,6 +78,13 @@ async def get_user(conn: AsyncConnection, user_id: str) -> User | None:
     return user_from(row) if row else None
 
 
+async def get_users(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, User]:
+    if not ids:
+        return {}
+    rows = (await conn.execute(select(t.users).where(t.users.c.id.in_(ids)))).all()
+    return {r.id: user_from(r) for r in rows}
+
+
 async def get_user_credentials(conn: AsyncConnection, username: str) -> tuple[User, str] | None:
     row = (await conn.execute(select(t.users).where(t.users.c.username == username))).first()
     return (user_from(row), row.password_hash) if row else None

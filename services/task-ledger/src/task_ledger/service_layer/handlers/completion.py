@@ -37,6 +37,7 @@ async def request_completion(
                 request_id=request.id,
                 summary=summary,
                 evidence=tuple(evidence),
+                department_ids=c.task.lead_department_ids,
             )
         )
         c.status_changed(previous)
@@ -76,6 +77,7 @@ async def decide_completion(
                 request_id=request_id,
                 decision=decision,
                 comment=comment,
+                department_ids=c.task.lead_department_ids,
             )
         )
         c.status_changed(previous, comment if decision == Decision.REJECTED else None)

@@ -39,6 +39,7 @@ async def request_extension(
                 request_id=request.id,
                 requested_due_on=requested_due_on,
                 reason=reason,
+                department_ids=task.lead_department_ids,
             )
         )
         c.timeline(
@@ -91,6 +92,7 @@ async def decide_extension(
                 decision=decision,
                 due_on=task.due_on if approved else None,
                 comment=comment,
+                department_ids=task.lead_department_ids,
             )
         )
         c.timeline(
