@@ -260,6 +260,25 @@ async def _links_view(conn: AsyncConnection, plan_id: str) -> dict[str, Any]:
     }
 
 
+async def relink_choices(ledger: Ledger, actor: User, plan_id: str) -> dict[str, Any]:
+    """What the plan page's relink form offers: the plan's measures and its superior's (for a
+    link the matcher left out); the superior plans to choose from are the user's plans."""
+    _require_plan_decider(actor, plan_id)
+    async with ledger.reading() as conn:
+        link = await links.get_plan_link(conn, plan_id)
+        superior_id = link.superior_plan_id if link is not None else None
+        rows = await links.measures_of(conn, [plan_id, *filter(None, [superior_id])])
+
+    def listed(owner: str | None) -> list[dict[str, str]]:
+        return [
+            {"measure_id": m.id, "label": m.label, "title": m.title}
+            for m in rows
+            if m.plan_id == owner
+        ]
+
+    return {"measures": listed(plan_id), "superior_measures": listed(superior_id)}
+
+
 async def link_plan(
     ledger: Ledger, actor: User, plan_id: str, superior_plan_id: str | None
 ) -> dict[str, Any]:
