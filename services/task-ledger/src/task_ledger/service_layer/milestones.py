@@ -4,27 +4,14 @@ declares one done with its evidence."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from duban_contracts import events as ev
 from task_ledger.adapters import repository as repo
 from task_ledger.domain.errors import DomainError
+from task_ledger.domain.milestones import keyed
 from task_ledger.domain.model import Task, User
 from task_ledger.service_layer.uow import Transaction
-
-
-def milestone_key(position: int) -> str:
-    """Keys follow the measure's order of milestones (ms-1, ms-2, …)."""
-    return f"ms-{position + 1}"
-
-
-def keyed(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"key": milestone_key(i), "due_on": date.fromisoformat(m["due"]), "text": m["text"]}
-        for i, m in enumerate(milestones)
-        if m.get("due")
-    ]
 
 
 def announce(tx: Transaction, task: Task, milestones: list[dict[str, Any]], actor: User) -> None:
