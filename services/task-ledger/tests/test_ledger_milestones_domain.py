@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 
 from duban_contracts.vocabulary import Light, TaskStatus
+from task_ledger.domain.errors import DomainError
 from task_ledger.domain.light import light, light_reasons
-from task_ledger.domain.milestones import keyed, milestones_due
+from task_ledger.domain.milestones import edited, keyed, milestones_due
 from task_ledger.domain.model import Task
 
 pytestmark = pytest.mark.unit
@@ -60,3 +61,19 @@ def test_a_milestone_declared_done_no_longer_lights_and_finished_tasks_are_green
     finished = replace(_task(done=()), status=TaskStatus.COMPLETED)
     assert light(finished, date(2024, 1, 2)) is Light.GREEN
     assert light_reasons(finished, date(2024, 1, 2)) == []
+
+
+def test_an_edit_keeps_keys_marks_dropped_ones_and_is_idempotent() -> None:
+    wanted = [
+        ("ms-3", date(2024, 6, 30), "25%以上的农牧业旗县市拥有劳务品牌"),
+        (None, date(2024, 12, 31), "中期评估"),
+    ]
+    once = edited(STORED, wanted)
+    assert [(m["key"], m["due_on"]) for m in keyed(once)] == [
+        ("ms-3", date(2024, 6, 30)),
+        ("ms-4", date(2024, 12, 31)),
+    ]
+    assert once[0]["dropped"] is True and once[1] == STORED[1]  # undated: left alone
+    assert edited(once, wanted) == once
+    with pytest.raises(DomainError, match="ms-1"):
+        edited(once, [("ms-1", date(2024, 1, 1), "已删除的节点")])

@@ -234,6 +234,13 @@ async def measure_milestones(conn: AsyncConnection, measure_id: str) -> list[dic
     return list(found or [])
 
 
+async def set_measure_milestones(
+    conn: AsyncConnection, measure_id: str, milestones: list[dict[str, Any]]
+) -> None:
+    query = update(t.measures).where(t.measures.c.id == measure_id)
+    await conn.execute(query.values(milestones=milestones))
+
+
 async def milestones_done(conn: AsyncConnection, task_id: str) -> dict[str, Any]:
     """key → the row recording which report declared it done."""
     query = select(t.milestones_done).where(t.milestones_done.c.task_id == task_id)

@@ -19,7 +19,7 @@ from task_ledger.entrypoints.responses import (
     IndicatorValueOut,
     MilestoneStateOut,
 )
-from task_ledger.service_layer import indicators
+from task_ledger.service_layer import indicators, milestones
 
 router = APIRouter(tags=["indicators"])
 
@@ -52,6 +52,21 @@ class IndicatorEdit(BaseModel):
         )
 
 
+class MilestoneWanted(BaseModel):
+    key: (
+        Annotated[str, Field(min_length=1, max_length=20, description="已有时间节点；新增的不填")]
+        | None
+    ) = None
+    due_on: date = Field(description="时间节点日期")
+    text: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class MilestonesEdit(BaseModel):
+    """The task's whole new set of milestones: the ones left out are dropped."""
+
+    milestones: list[MilestoneWanted] = Field(max_length=50)
+
+
 class ConflictChoice(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     choice: Literal["first", "second", "both"]
@@ -68,6 +83,15 @@ async def task_milestones(
     ledger: LedgerDep, me: CurrentUser, task_id: str
 ) -> list[MilestoneStateOut]:
     found = await indicators.task_milestones(ledger, me, task_id)
+    return [MilestoneStateOut.model_validate(m) for m in found]
+
+
+@router.put("/tasks/{task_id}/milestones", summary="修改、新增或删除时间节点（督查）")
+async def edit_milestones(
+    ledger: LedgerDep, me: CurrentUser, task_id: str, body: MilestonesEdit
+) -> list[MilestoneStateOut]:
+    wanted = [(m.key, m.due_on, m.text.strip()) for m in body.milestones]
+    found = await milestones.edit(ledger, me, task_id, wanted)
     return [MilestoneStateOut.model_validate(m) for m in found]
 
 
