@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from task_ledger.domain.indicators import Aggregation, Kind
+from task_ledger.entrypoints.conflict_models import PlanConflictChoice, PlanConflictOut
 from task_ledger.entrypoints.deps import CurrentUser, ImporterUser, LedgerDep
 from task_ledger.entrypoints.responses import (
     Changed,
@@ -19,7 +20,7 @@ from task_ledger.entrypoints.responses import (
     IndicatorValueOut,
     MilestoneStateOut,
 )
-from task_ledger.service_layer import indicators, milestones
+from task_ledger.service_layer import indicator_conflicts, indicators, milestones
 
 router = APIRouter(tags=["indicators"])
 
@@ -133,3 +134,19 @@ async def resolve(
 ) -> IndicatorConflictOut:
     found = await indicators.resolve_conflict(ledger, me, import_id, body.name, body.choice)
     return IndicatorConflictOut.model_validate(found)
+
+
+@router.get(
+    "/plans/{plan_id}/indicator-conflicts", summary="方案中前后不一致（或与上级方案不一致）的指标"
+)
+async def plan_conflicts(ledger: LedgerDep, me: CurrentUser, plan_id: str) -> list[PlanConflictOut]:
+    found = await indicator_conflicts.plan_conflicts(ledger, me, plan_id)
+    return [PlanConflictOut.model_validate(c) for c in found]
+
+
+@router.post("/plans/{plan_id}/indicator-conflicts", summary="确认不一致的指标以哪处为准（导入后）")
+async def decide_plan_conflict(
+    ledger: LedgerDep, me: CurrentUser, plan_id: str, body: PlanConflictChoice
+) -> PlanConflictOut:
+    found = await indicator_conflicts.decide(ledger, me, plan_id, body.conflict_id, body.choice)
+    return PlanConflictOut.model_validate(found)
