@@ -250,3 +250,54 @@ def test_a_supervisor_relinks_a_plan_on_its_page(ledger_server, browsers, shot) 
     assert not links_of("confirmed")
     sup.goto(f"/plans/{national.id}/coverage")
     expect(sup.locator(f'li[data-plan-id="{city}"]')).to_have_count(0)
+
+
+CONFLICT_PLAN = """丹人社〔2022〕3号
+关于印发《丹霞市劳务品牌建设工作方案》的通知
+
+各县（市、区）人力资源社会保障局：
+根据《人力资源社会保障部 国家发展改革委等20部门关于劳务品牌建设的指导意见》（人社部发〔2021〕66号），结合我市实际，制定本方案。
+
+丹霞市劳务品牌建设工作方案
+
+一、重点任务
+（一）分类型发现劳务品牌。广泛开展摸底调查，到2025年底，力争培育市级劳务品牌10个。（责任单位：韶关市人力资源和社会保障局）
+（二）提高技能含量。鼓励各类培训机构开展劳务品牌相关职业技能培训，到2025年底，新增市级劳务品牌3个。（责任单位：韶关市教育局）
+"""
+
+
+def test_the_plan_page_shows_a_differing_target_and_takes_the_choice(
+    ledger_server, browsers, shot
+) -> None:
+    supervisor = ledger_server.supervisor
+
+    async def import_plan() -> str:
+        preview = await imports.upload(
+            ledger_server.ledger, supervisor, "丹霞市方案.txt", CONFLICT_PLAN.encode()
+        )
+        await imports.confirm(ledger_server.ledger, supervisor, preview["import_id"])
+        return str(preview["documents"][0]["plan_id"])
+
+    plan = ledger_server.call(import_plan())
+    sup = browsers.login("supervisor", mobile=True)
+    sup.goto(f"/plans/{plan}/coverage")
+    conflicts = sup.get_by_test_id("conflicts")
+    expect(conflicts).to_contain_text("1 项待确认")
+    item = conflicts.locator("[data-conflict-id]").first
+    expect(item.get_by_test_id("conflict-sentence")).to_have_text(
+        ["（一）：力争培育市级劳务品牌10个", "（二）：新增市级劳务品牌3个"]
+    )
+    expect(item.get_by_test_id("conflict-state")).to_have_text("待确认")
+    assert no_horizontal_overflow(sup)
+    shot(sup, "plan-conflicts-390")
+    item.get_by_role("button", name="两处都保留").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已确认两处都保留")
+    item = sup.get_by_test_id("conflicts").locator("[data-conflict-id]").first
+    expect(item.get_by_test_id("conflict-state")).to_have_text("已确认：两处都保留")
+    expect(item.get_by_role("button")).to_have_count(0)
+    decided = ledger_server.rows(
+        select(t.indicator_conflict_decisions).where(
+            t.indicator_conflict_decisions.c.plan_id == plan
+        )
+    )
+    assert [d.choice for d in decided] == ["both"]

@@ -26,7 +26,13 @@ from task_ledger.entrypoints.web.common import (
     text,
 )
 from task_ledger.entrypoints.web.session import get_session
-from task_ledger.service_layer import cascade, cascade_preview, coverage, queries
+from task_ledger.service_layer import (
+    cascade,
+    cascade_preview,
+    coverage,
+    indicator_conflicts,
+    queries,
+)
 
 Me = Annotated[User, Depends(page_user)]
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -50,7 +56,25 @@ async def plan_coverage(request: Request, me: Me, plan_id: str) -> Response:
         superior=links["superior"],
         links=links["measure_links"],
         relink=relink,
+        conflicts=await indicator_conflicts.plan_conflicts(ledger, me, plan_id),
+        may_decide=authz.is_decider(me),
         lights=LIGHT_LABELS,
+    )
+
+
+@router.post("/plans/{plan_id}/indicator-conflicts")
+async def decide_conflict(request: Request, me: Me, plan_id: str) -> Response:
+    form = await checked_form(request)
+    require_decider(me, "确认指标冲突")
+    choice = text(form, "choice", 10)
+    done = {"first": "已按第一处统一", "second": "已按第二处统一", "both": "已确认两处都保留"}
+    return await act(
+        request,
+        f"/plans/{plan_id}/coverage#conflicts",
+        indicator_conflicts.decide(
+            get_ledger(request), me, plan_id, text(form, "conflict_id", 64), choice
+        ),
+        done.get(choice, "已确认"),
     )
 
 
