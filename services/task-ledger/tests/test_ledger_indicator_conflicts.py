@@ -85,3 +85,67 @@ async def test_conflict_decisions_are_refused_clearly(api: Api) -> None:
     assert r.status_code == 403
     r = await api.client.get("/api/plans/no-such-plan/indicator-conflicts", headers=sup)
     assert r.status_code == 404
+
+
+PROVINCE = """粤人社〔2022〕8号
+关于印发《广东省劳务品牌培育工作方案》的通知
+
+各地级以上市人力资源社会保障局：
+为推动劳务品牌建设，制定本方案。
+
+广东省劳务品牌培育工作方案
+
+一、重点任务
+（一）培育劳务品牌。开展劳务品牌摸底调查，建立劳务品牌培育库，到2025年底，培育省级劳务品牌30个。（责任单位：广东省人力资源和社会保障厅）
+（二）提高技能含量。鼓励职业院校开展劳务品牌相关职业技能培训，建设技能大师工作室。（责任单位：广东省教育厅）
+"""
+CITY = """韶人社〔2022〕11号
+关于印发《韶关市劳务品牌培育实施方案》的通知
+
+各县（市、区）人力资源社会保障局：
+根据《广东省劳务品牌培育工作方案》（粤人社〔2022〕8号），结合我市实际，制定本方案。
+
+韶关市劳务品牌培育实施方案
+
+一、重点任务
+（一）培育劳务品牌。开展全市劳务品牌摸底调查，建立劳务品牌培育库，到2024年底，培育省级劳务品牌5个。（责任单位：韶关市人力资源和社会保障局）
+"""
+
+
+async def _import_text(api: Api, sup: dict[str, str], name: str, text: str) -> dict:
+    r = await api.client.post(
+        "/api/imports", files={"file": (name, text.encode(), "text/plain")}, headers=sup
+    )
+    assert r.status_code == 201, r.text
+    preview = r.json()
+    r = await api.client.post(f"/api/imports/{preview['import_id']}/confirm", headers=sup)
+    assert r.status_code == 200, r.text
+    return dict(preview["documents"][0])
+
+
+async def test_a_subordinate_target_differing_from_its_superior_is_flagged(api: Api) -> None:
+    sup = await api.login("supervisor")
+    province = await _import_text(api, sup, "省方案.txt", PROVINCE)
+    city = await _import_text(api, sup, "市方案.txt", CITY)
+    assert city["superior"]["plan_id"] == province["plan_id"]
+    url = f"/api/plans/{city['plan_id']}/indicator-conflicts"
+    (conflict,) = (await api.client.get(url, headers=sup)).json()
+    assert conflict["scope"] == "superior" and conflict["name"] == "省级劳务品牌"
+    assert [p["sentence"] for p in conflict["places"]] == [
+        "培育省级劳务品牌30个",
+        "培育省级劳务品牌5个",
+    ]
+    assert conflict["places"][0]["plan_title"] == "广东省劳务品牌培育工作方案"
+    # The superior's indicator is not the city's to change.
+    r = await api.client.post(
+        url, json={"conflict_id": conflict["id"], "choice": "second"}, headers=sup
+    )
+    assert r.status_code == 422 and "上级方案的指标不能在下级方案中修改" in r.json()["detail"]
+    # The city's share differs on purpose: both stand.
+    r = await api.client.post(
+        url, json={"conflict_id": conflict["id"], "choice": "both"}, headers=sup
+    )
+    assert r.status_code == 200 and r.json()["resolution"] == "both"
+    # The superior plan itself has no conflict.
+    r = await api.client.get(f"/api/plans/{province['plan_id']}/indicator-conflicts", headers=sup)
+    assert r.json() == []
