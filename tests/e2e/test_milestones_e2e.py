@@ -54,13 +54,17 @@ def _client(system: SystemLauncher, username: str, password: str) -> LedgerClien
     return client
 
 
-def _timers(system: SystemLauncher, task_id: str, milestone: str) -> list[tuple[str, bool]]:
-    """Peek (read-only) into the watcher's store: the milestone's timers (kind, fired)."""
+def _timers(
+    system: SystemLauncher, task_id: str, milestone: str, due_on: str | None = None
+) -> list[tuple[str, bool]]:
+    """Peek (read-only) into the watcher's store: the milestone's timers (kind, fired), those
+    for `due_on` only when given."""
+    query = "SELECT kind, fired_at IS NOT NULL FROM timers WHERE task_id = ? AND milestone = ?"
+    args = [task_id, milestone]
+    if due_on is not None:
+        query, args = query + " AND due_on = ?", [*args, due_on]
     with sqlite3.connect(f"file:{system.data_dir / 'watcher.db'}?mode=ro", uri=True) as db:
-        rows = db.execute(
-            "SELECT kind, fired_at IS NOT NULL FROM timers WHERE task_id = ? AND milestone = ?",
-            (task_id, milestone),
-        ).fetchall()
+        rows = db.execute(query, args).fetchall()
     return [(kind, bool(fired)) for kind, fired in rows]
 
 
@@ -155,3 +159,21 @@ def test_a_milestone_is_reminded_escalated_or_closed(system: SystemLauncher) -> 
     detail = sup.request("GET", f"/api/tasks/{tid}")
     assert detail["light"] == "red"
     assert any(r.startswith("时间节点 2023-12-31 逾期未完成") for r in detail["light_reasons"])
+
+    # A supervisor moves the open milestone to mid-2024: the watcher plans it anew.
+    wanted = [
+        {"key": k, "due_on": m["due_on"], "text": m["text"]}
+        for k, m in milestones.items()
+        if k != "ms-2"
+    ]
+    wanted.insert(1, {"key": "ms-2", "due_on": "2024-06-28", "text": milestones["ms-2"]["text"]})
+    moved = sup.request("PUT", f"/api/tasks/{tid}/milestones", {"milestones": wanted})
+    assert [(m["key"], m["due_on"]) for m in moved][1] == ("ms-2", "2024-06-28")
+    wait_until(
+        lambda: [f for _, f in _timers(system, tid, "ms-2", "2024-06-28")].count(False) >= 3,
+        120,
+        "移动后的时间节点重新排定",
+        1,
+    )
+    detail = sup.request("GET", f"/api/tasks/{tid}")
+    assert not any(r.startswith("时间节点 2023-12-31") for r in detail["light_reasons"])
