@@ -207,3 +207,89 @@ def test_twelve_of_thirty_reported_on_the_page_reaches_the_report_and_the_ledger
     rows = [[c.value for c in line] for line in sheet.iter_rows(min_row=2)]
     [ours] = [x for x in rows if x[4] == "自治区级劳务品牌"]
     assert ours[5:10] == ["30 个", 12, "40.0%", "2025-12-31", "红灯"]
+
+
+MILESTONE_PLAN = """锡人社发〔2023〕8号
+关于印发《锡林郭勒盟劳务品牌宣传推介方案》的通知
+
+各旗县市（区）人力资源和社会保障局：
+现将《锡林郭勒盟劳务品牌宣传推介方案》印发给你们，请认真贯彻落实。
+
+锡林郭勒盟人力资源和社会保障局
+2023年3月2日
+
+锡林郭勒盟劳务品牌宣传推介方案
+
+一、重点任务
+（一）宣传推介劳务品牌。2025年6月底前，完成劳务品牌宣传片拍摄；2026年底前，举办劳务品牌推介会。（责任单位：内蒙古自治区人力资源和社会保障厅）
+"""
+
+
+def test_a_supervisor_edits_milestones_on_the_task_page(ledger_server, browsers, shot) -> None:
+    sup_user = ledger_server.supervisor
+
+    async def import_plan() -> str:
+        preview = await imports.upload(
+            ledger_server.ledger, sup_user, "宣传方案.txt", MILESTONE_PLAN.encode()
+        )
+        await imports.confirm(ledger_server.ledger, sup_user, preview["import_id"])
+        return str(preview["documents"][0]["measures"][0]["task_id"])
+
+    task_id = ledger_server.call(import_plan())
+    sup = browsers.login("supervisor", mobile=True)
+    sup.goto(f"/tasks/{task_id}")
+    listed = sup.locator("#indicators ul.milestones li")
+    before = listed.count()
+    assert before >= 1
+    editor = sup.get_by_test_id("edit-milestones")
+    editor.locator("summary").click()
+    first_key = editor.locator("[data-milestone-edit]").first.get_attribute("data-milestone-edit")
+    editor.locator(f'input[name="due:{first_key}"]').fill("2025-09-30")
+    editor.get_by_label("新增时间节点日期（可不填）").fill("2026-03-31")
+    editor.get_by_label("新增事项").fill("完成劳务品牌推介视频投放")
+    assert no_sideways_scroll(sup)
+    shot(sup, "31-milestones-edit-phone")
+    editor.get_by_role("button", name="保存时间节点").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已保存时间节点")
+    expect(sup.locator(f'li[data-milestone="{first_key}"]')).to_contain_text("2025-09-30")
+    expect(sup.locator("#indicators ul.milestones li")).to_have_count(before + 1)
+    expect(sup.locator("#indicators ul.milestones")).to_contain_text("完成劳务品牌推介视频投放")
+    announced = ledger_server.rows(
+        select(t.outbox).where(
+            t.outbox.c.key == task_id, t.outbox.c.event_type == "task.milestones_set"
+        )
+    )
+    assert len(announced) == 2  # the import's and the edit's
+
+    # Half a new milestone is refused in Chinese; nothing changes or is announced.
+    editor = sup.get_by_test_id("edit-milestones")
+    editor.locator("summary").click()
+    editor.get_by_label("新增事项").fill("只有事项没有日期")
+    editor.get_by_role("button", name="保存时间节点").click()
+    expect(sup.locator(".flash-error")).to_contain_text("须同时填写日期和事项")
+    assert (
+        len(
+            ledger_server.rows(
+                select(t.outbox).where(
+                    t.outbox.c.key == task_id, t.outbox.c.event_type == "task.milestones_set"
+                )
+            )
+        )
+        == 2
+    )
+
+    # Dropping one.
+    editor = sup.get_by_test_id("edit-milestones")
+    editor.locator("summary").click()
+    editor.locator(f'input[name="drop"][value="{first_key}"]').check()
+    editor.get_by_role("button", name="保存时间节点").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已保存时间节点")
+    expect(sup.locator(f'li[data-milestone="{first_key}"]')).to_have_count(0)
+
+
+def no_sideways_scroll(page) -> bool:  # type: ignore[no-untyped-def]
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )
