@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from e2e.e2e_system import launched_at
 
-from duban.first_start import LedgerClient, first_start
-from duban.launcher import SERVICES, SystemLauncher
+from duban.first_start import LedgerClient
+from duban.launcher import SystemLauncher
 from duban_common.clock import CHINA, FileClock
-from duban_common.embedded_broker import free_port
 from duban_common.testing.polling import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -30,22 +30,7 @@ MILESTONE_2023 = "20%以上的农牧业旗县市"
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemLauncher]:
-    data = tmp_path_factory.mktemp("duban-milestones") / "data"
-    FileClock.write(data / "clock.json", START)
-    launcher = SystemLauncher(
-        data_dir=data,
-        broker_port=free_port(),
-        ports={s.name: free_port() for s in SERVICES},
-        extra_env={
-            "DUBAN_ARGON2_TIME_COST": "1",
-            "DUBAN_ARGON2_MEMORY_COST": "1024",
-            "DUBAN_DIGEST_WINDOW_SECONDS": "1",
-        },
-    )
-    with launcher:
-        assert "首次启动：已导入种子方案" in first_start(launcher)
-        yield launcher
-    assert launcher.check_alive() is None
+    yield from launched_at(tmp_path_factory, "duban-milestones", START)
 
 
 def _client(system: SystemLauncher, username: str, password: str) -> LedgerClient:
