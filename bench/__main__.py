@@ -25,6 +25,7 @@ MODULES = [
     "bench.kafka_baseline",  # first: every other figure is compared with it
     "bench.planparse",
     "bench.cascade",
+    "bench.task_ledger_cascade",
     "bench.task_ledger",
     "bench.task_ledger_reports",
     "bench.deadline_watcher",

@@ -15,12 +15,12 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 
 import pytest
+from e2e.e2e_system import launched_at
 
 from duban.first_start import LedgerClient, first_start
-from duban.launcher import SERVICES, SystemLauncher
+from duban.launcher import SystemLauncher
 from duban_common import richtext
 from duban_common.clock import CHINA, FileClock
-from duban_common.embedded_broker import free_port
 from duban_common.testing.polling import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -31,23 +31,7 @@ AFTER_DUE = datetime(2026, 1, 20, 10, 0, tzinfo=CHINA)
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemLauncher]:
-    data = tmp_path_factory.mktemp("duban") / "data"
-    FileClock.write(data / "clock.json", START)
-    launcher = SystemLauncher(
-        data_dir=data,
-        broker_port=free_port(),
-        ports={s.name: free_port() for s in SERVICES},
-        extra_env={
-            "DUBAN_ARGON2_TIME_COST": "1",
-            "DUBAN_ARGON2_MEMORY_COST": "1024",
-            "DUBAN_DIGEST_WINDOW_SECONDS": "1",
-        },
-    )
-    with launcher:
-        summary = first_start(launcher)
-        assert "首次启动：已导入种子方案" in summary
-        yield launcher
-    assert launcher.check_alive() is None
+    yield from launched_at(tmp_path_factory, "duban", START)
 
 
 def _client(system: SystemLauncher, username: str, password: str) -> LedgerClient:

@@ -214,6 +214,14 @@ async def test_milestones_are_announced_and_closed_by_a_report_with_evidence(api
         "ms-3": date(2025, 12, 31),
     }
     await api.client.post(f"/api/tasks/{tid}/dispatch", headers=sup)
+    # 2025: the 2022 and 2023 milestones are past and open, so the task is red and says why.
+    task = (await api.client.get(f"/api/tasks/{tid}", headers=sup)).json()
+    late_2023 = "时间节点 2023-12-31 逾期未完成："
+    assert task["light"] == "red"
+    assert [r[: len(late_2023)] for r in task["light_reasons"] if r.startswith("时间节点")] == [
+        "时间节点 2022-12-31 逾期未完成：",
+        late_2023,
+    ]
     liaison = await api.liaison_of(m10["lead"][0]["id"])
     await api.client.post(f"/api/tasks/{tid}/acknowledge", headers=liaison)
     url = f"/api/tasks/{tid}/progress-reports"
@@ -242,6 +250,9 @@ async def test_milestones_are_announced_and_closed_by_a_report_with_evidence(api
         ("ms-2", True),
         ("ms-3", False),
     ]
+    task = (await api.client.get(f"/api/tasks/{tid}", headers=sup)).json()
+    late = [r for r in task["light_reasons"] if r.startswith("时间节点")]
+    assert len(late) == 1 and late[0].startswith("时间节点 2022-12-31")  # 2023's is closed
     reported = [
         Envelope.from_bytes(x.body).open() for x in await api.outbox("task.progress_reported")
     ]

@@ -55,6 +55,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/tasks/{task_id}/reminders"): {"json": {"message": "催办"}},
     ("GET", "/api/tasks/{task_id}/indicators"): {},
     ("GET", "/api/tasks/{task_id}/milestones"): {},
+    ("PUT", "/api/tasks/{task_id}/milestones"): {"json": {"milestones": []}},
 }
 
 

@@ -359,6 +359,20 @@ class MilestoneDoneRow(LedgerBase, table=True):
     at: datetime | None = _ts()
 
 
+class IndicatorConflictDecisionRow(LedgerBase, table=True):
+    """A person's choice on an indicator a plan states differently in two places (or from its
+    superior plan), decided after import; `fingerprint` is the two statements decided on, so a
+    later edit that makes them differ anew asks again."""
+
+    __tablename__ = "indicator_conflict_decision"
+    plan_id: str = Field(primary_key=True, max_length=64)
+    conflict_id: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(max_length=400)
+    choice: str = Field(max_length=10)
+    decided_by: str = Field(max_length=64)
+    decided_at: datetime | None = _ts()
+
+
 class PlanLinkRow(LedgerBase, table=True):
     """Plan cascade: the superior plan a plan implements (one at most), and who confirmed it."""
 
@@ -417,5 +431,6 @@ write_quota = table(WriteQuotaRow)
 indicators = table(IndicatorRow)
 indicator_values = table(IndicatorValueRow)
 milestones_done = table(MilestoneDoneRow)
+indicator_conflict_decisions = table(IndicatorConflictDecisionRow)
 plan_links = table(PlanLinkRow)
 measure_links = table(MeasureLinkRow)

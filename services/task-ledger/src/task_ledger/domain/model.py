@@ -14,6 +14,7 @@ from duban_contracts.vocabulary import (
     TaskStatus,
 )
 from task_ledger.domain.indicators import Tracked
+from task_ledger.domain.milestones import MilestoneDue
 
 # Higher rank = higher jurisdiction; decomposition goes strictly downwards.
 LEVEL_RANK = {
@@ -95,6 +96,8 @@ class Task:
     # Its indicators with their current values, when the read side loaded them (never stored
     # with the task row; see adapters/repository/indicators.py).
     indicators: tuple[Tracked, ...] = ()
+    # Its dated milestones (时间节点) and whether each was declared done, loaded alongside.
+    milestones: tuple[MilestoneDue, ...] = ()
 
     @property
     def department_ids(self) -> tuple[str, ...]:

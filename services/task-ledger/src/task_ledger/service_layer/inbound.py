@@ -35,7 +35,12 @@ def reminder_summary(message: ev.ReminderDue) -> str:
             text = f"到期提醒：距完成时限（{message.due_on}）还有 {days} 个工作日"
         case _:
             text = f"到期提醒：完成时限为 {message.due_on}"
-    return text + ("（补发）" if message.late else "")
+    return _milestone_prefix(message.milestone) + text + ("（补发）" if message.late else "")
+
+
+def _milestone_prefix(milestone: str | None) -> str:
+    """A reminder, overdue or escalation about a milestone (时间节点) says which one."""
+    return f"【{milestone[:60]}】" if milestone else ""
 
 
 def _entry(envelope: Envelope, task_id: str, kind: str, summary: str, **data: Any) -> dict:
@@ -92,6 +97,7 @@ async def on_reminder_due(batch: Batch, envelope: Envelope, message: ev.Reminder
             kind_of_reminder=message.kind.value,
             late=message.late,
             department_ids=list(message.department_ids),
+            milestone=message.milestone,
         )
     )
 
@@ -102,8 +108,9 @@ async def on_task_overdue(batch: Batch, envelope: Envelope, message: ev.TaskOver
             envelope,
             message.task_id,
             "overdue",
-            f"已逾期 {message.working_days_late} 个工作日",
+            _milestone_prefix(message.milestone) + f"已逾期 {message.working_days_late} 个工作日",
             due_on=message.due_on.isoformat(),
+            milestone=message.milestone,
         )
     )
 
@@ -116,9 +123,10 @@ async def on_escalation_raised(
             envelope,
             message.task_id,
             "escalation",
-            f"升级督办（{message.level.label}）：{message.reason[:200]}",
+            f"升级督办（{message.level.label}）：{message.reason[:200]}",  # names the milestone
             level=message.level.value,
             working_days_late=message.working_days_late,
+            milestone=message.milestone,
         )
     )
     # A supervision step: the task remembers the highest escalation level it reached.

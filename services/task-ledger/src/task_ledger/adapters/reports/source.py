@@ -18,6 +18,7 @@ from task_ledger.adapters import tables as t
 from task_ledger.domain.errors import UnknownPlan
 from task_ledger.domain.indicators import completion
 from task_ledger.domain.light import light
+from task_ledger.domain.milestones import milestones_due
 from task_ledger.domain.model import Task
 from task_ledger.domain.reports.facts import (
     EscalationFacts,
@@ -205,11 +206,18 @@ class PlanReportSource:
         tracked = await repo.tracked_of(
             self.conn, [r.id for r in await self.conn.execute(self._plan_tasks())]
         )
+        milestones, done = await repo.plan_milestones(self.conn, self.plan_id)
         seq = 0
         for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
             async for row_task in self._measure_tasks(measure.id):
                 # The light counts the numbers too (the worse of time and indicators).
-                task = replace(row_task, indicators=tuple(tracked.get(row_task.id, ())))
+                task = replace(
+                    row_task,
+                    indicators=tuple(tracked.get(row_task.id, ())),
+                    milestones=milestones_due(milestones[measure.id], done.get(row_task.id, ()))
+                    if row_task.parent_task_id is None
+                    else (),
+                )
                 seq += 1
                 done_work, problems = latest.get(task.id, ("", ""))
                 yield TaskFacts(
