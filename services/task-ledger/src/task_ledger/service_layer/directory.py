@@ -74,7 +74,8 @@ def _department_event(tx: Transaction, dep: Department, actor_id: str | None) ->
     )
 
 
-def _user_event(tx: Transaction, user: User, actor_id: str | None) -> None:
+def user_changed(tx: Transaction, user: User, actor_id: str | None) -> None:
+    """Announce a user's new state (directory event, audit, caches of users dropped)."""
     tx.users_changed = True
     channels = (Channel.INBOX, Channel.EMAIL) if user.email else (Channel.INBOX,)
     tx.emit(
@@ -108,6 +109,9 @@ def _user_event(tx: Transaction, user: User, actor_id: str | None) -> None:
 async def upsert_department(tx: Transaction, dep: Department, actor_id: str | None) -> bool:
     if dep.parent_id is not None and await repo.get_department(tx.conn, dep.parent_id) is None:
         raise DomainError("上级单位不存在")
+    current = await repo.get_department(tx.conn, dep.id)
+    if current is not None and current.merged_into is not None:
+        return False  # a merged duplicate stays retired (a registry seed or an import names it)
     changed = await repo.upsert_department(tx.conn, dep)
     if changed:
         _department_event(tx, dep, actor_id)
@@ -180,7 +184,7 @@ async def _seed_users(tx: Transaction, s: Settings, deps: list[Department]) -> i
         )
     for user, password_hash in users:
         await repo.insert_user(tx.conn, user, password_hash)
-        _user_event(tx, user, None)
+        user_changed(tx, user, None)
     return len(users)
 
 
@@ -204,7 +208,7 @@ async def add_demo_liaisons(tx: Transaction, s: Settings, deps: list[Department]
     for dep in deps:
         user = demo_liaison(s, dep)
         await repo.insert_user(tx.conn, user, password_hash)
-        _user_event(tx, user, None)
+        user_changed(tx, user, None)
     return len(deps)
 
 
@@ -235,7 +239,7 @@ async def create_user(ledger: Ledger, actor: User, user: User, password: str) ->
         if await repo.get_user(tx.conn, user.id) is not None:
             raise DomainError("用户编号已被占用，请换一个用户名")
         await repo.insert_user(tx.conn, user, password_hash)
-        _user_event(tx, user, actor.id)
+        user_changed(tx, user, actor.id)
     return user
 
 
@@ -267,7 +271,7 @@ async def update_user(
             if new_hash is not None:
                 await auth_repo.revoke_user_sessions(tx.conn, user.id)
             user = await repo.get_user(tx.conn, user.id) or user
-        _user_event(tx, user, actor.id)
+        user_changed(tx, user, actor.id)
     return user
 
 
@@ -276,7 +280,7 @@ async def widen_scope(tx: Transaction, user: User, plan_ids: list[str]) -> User:
     current = await repo.get_user(tx.conn, user.id) or user
     widened = replace(current, plan_ids=tuple(dict.fromkeys((*current.plan_ids, *plan_ids))))
     await repo.update_user(tx.conn, widened, None)
-    _user_event(tx, widened, user.id)
+    user_changed(tx, widened, user.id)
     return widened
 
 
