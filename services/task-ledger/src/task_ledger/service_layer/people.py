@@ -143,3 +143,17 @@ async def reset_password(ledger: Ledger, actor: User, user_id: str) -> tuple[Use
 async def departments_without_liaison(ledger: Ledger) -> list[Department]:
     async with ledger.reading() as conn:
         return await people_repo.departments_without_liaison(conn)
+
+
+async def departments_with_liaisons(ledger: Ledger) -> list[tuple[Department, int]]:
+    """Current departments (by jurisdiction and name) with their number of active liaisons."""
+    async with ledger.reading() as conn:
+        deps = await repo.list_departments(conn, current_only=True)
+        counts = await people_repo.liaison_counts(conn)
+    deps.sort(key=lambda d: (d.jurisdiction, d.name))
+    return [(d, counts.get(d.id, 0)) for d in deps]
+
+
+async def count_without_liaison(ledger: Ledger) -> int:
+    async with ledger.reading() as conn:
+        return await people_repo.count_without_liaison(conn)

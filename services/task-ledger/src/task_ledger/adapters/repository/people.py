@@ -25,6 +25,7 @@ class UserQuery:
     active: bool | None = None
     limit: int = 50
     offset: int = 0
+    user_id: str | None = None
 
 
 def _like(text: str) -> str:
@@ -50,6 +51,8 @@ async def search_users(conn: AsyncConnection, q: UserQuery) -> tuple[list[User],
         conditions.append(u.c.department_id == q.department_id)
     if q.active is not None:
         conditions.append(u.c.active == q.active)
+    if q.user_id is not None:
+        conditions.append(u.c.id == q.user_id)
     where = and_(True, *conditions)
     total = int(await conn.scalar(select(func.count()).select_from(u).where(where)) or 0)
     rows = await conn.execute(
@@ -172,3 +175,18 @@ async def existing_usernames(conn: AsyncConnection, usernames: Sequence[str]) ->
         select(t.users.c.username).where(t.users.c.username.in_(list(usernames)))
     )
     return {r.username for r in rows}
+
+
+async def liaison_counts(conn: AsyncConnection) -> dict[str, int]:
+    """Active liaisons per department."""
+    u = t.users
+    rows = await conn.execute(
+        select(u.c.department_id, func.count())
+        .where(u.c.role == Role.LIAISON.value, u.c.active.is_(True))
+        .group_by(u.c.department_id)
+    )
+    return {r[0]: int(r[1]) for r in rows if r[0]}
+
+
+async def count_without_liaison(conn: AsyncConnection) -> int:
+    return len(await departments_without_liaison(conn))
