@@ -65,11 +65,8 @@ async def search_users(conn: AsyncConnection, q: UserQuery) -> tuple[list[User],
     return [user_from(r) for r in rows], total
 
 
-async def usernames_like(conn: AsyncConnection, prefix: str) -> set[str]:
-    rows = await conn.execute(
-        select(t.users.c.username).where(t.users.c.username.like(f"{prefix}%"))
-    )
-    return {r.username for r in rows}
+async def all_usernames(conn: AsyncConnection) -> set[str]:
+    return set((await conn.scalars(select(t.users.c.username))).all())
 
 
 async def departments_without_liaison(conn: AsyncConnection) -> list[Department]:
