@@ -128,7 +128,7 @@ async def update_department(request: Request, me: Admin, department_id: str) -> 
         name, place = text(form, "name", 200), text(form, "jurisdiction", 100)
         if not name or not place:
             raise DomainError("请填写单位名称和所属地区")
-        changes = {
+        changes: dict[str, object] = {
             "name": name,
             "jurisdiction": place,
             "level": level_of(text(form, "level", 20)),
