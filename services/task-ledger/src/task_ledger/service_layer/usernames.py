@@ -62,12 +62,16 @@ def initials(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", "".join(letters).lower())
 
 
+def _levels(jurisdiction: str) -> list[str]:
+    """广东省广州市 → [广东省, 广州市]."""
+    return re.findall(r".+?(?:自治区|自治州|省|市|县|区|镇|乡)", jurisdiction) or [jurisdiction]
+
+
 def _place(jurisdiction: str) -> str:
     """The last level of the jurisdiction (广东省广州市 → 广州), national departments gj."""
     if jurisdiction in ("国家", "全国", "中央", ""):
         return "gj"
-    parts = re.findall(r".+?(?:自治区|自治州|省|市|县|区|镇|乡)", jurisdiction) or [jurisdiction]
-    last = parts[-1]
+    last = _levels(jurisdiction)[-1]
     for suffix in PLACE_SUFFIXES:
         if last.endswith(suffix) and len(last) > len(suffix):
             last = last.removesuffix(suffix)
@@ -77,6 +81,11 @@ def _place(jurisdiction: str) -> str:
 
 def _short_name(dep: Department) -> str:
     name = dep.name.replace(dep.jurisdiction, "", 1) if dep.jurisdiction else dep.name
+    # 广州市人社局 in 广东省广州市: the place is already in the first part.
+    for level in reversed(_levels(dep.jurisdiction) if dep.jurisdiction else []):
+        if name.startswith(level) and len(name) > len(level):
+            name = name.removeprefix(level)
+            break
     for long, short in SHORT_FORMS:
         name = name.replace(long, short)
     return initials(name)[:MAX_NAME] or "dw"
