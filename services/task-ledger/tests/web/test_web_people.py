@@ -9,7 +9,10 @@ import re
 import uuid
 
 import pytest
+from fastapi.routing import APIRoute
 from playwright.sync_api import Page, expect
+
+from task_ledger.entrypoints.web import pages_departments, pages_people
 
 pytestmark = pytest.mark.e2e
 
@@ -140,6 +143,16 @@ def test_an_admin_sets_up_departments_and_loads_their_liaisons(browsers, shot) -
     assert not too_wide, too_wide
 
 
+def admin_page_routes() -> list[tuple[str, str]]:
+    return sorted(
+        (method, route.path)
+        for router in (pages_people.router, pages_departments.router)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    )
+
+
 def test_other_roles_are_refused_the_administration_pages(ledger_server, browsers) -> None:  # type: ignore[no-untyped-def]
     page = browsers.login("supervisor")
     expect(page.locator("nav").get_by_role("link", name="人员与单位")).to_have_count(0)
@@ -147,3 +160,12 @@ def test_other_roles_are_refused_the_administration_pages(ledger_server, browser
         response = page.goto(path)
         assert response is not None and response.status == 403, path
         expect(page.locator("main")).to_contain_text("只有管理员可以管理人员和单位")
+    # Every page route, GET and POST, refuses a supervisor before it reads a form.
+    routes = admin_page_routes()
+    assert len(routes) >= 12
+    for method, template in routes:
+        path = template.format(user_id="user-supervisor", department_id="dep-x")
+        response = page.request.fetch(path, method=method, max_redirects=0)
+        assert response.status == 403, (method, path, response.status)
+        assert "只有管理员可以管理人员和单位" in response.text(), (method, path)
+    assert ledger_server.supervisor.active  # the refused deactivation did nothing
