@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from duban_contracts import events as ev
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters.repository import people as people_repo
+from task_ledger.adapters.repository.people import UserQuery as UserQuery  # for the API, pages
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.jurisdiction import ancestry
 from task_ledger.domain.model import Department, Task, User
@@ -120,7 +121,7 @@ async def merge_department(ledger: Ledger, actor: User, from_id: str, into_id: s
     return Merged(replace(duplicate, merged_into=into_id), kept, len(tasks))
 
 
-async def search_users(ledger: Ledger, query: people_repo.UserQuery) -> tuple[list[User], int]:
+async def search_users(ledger: Ledger, query: UserQuery) -> tuple[list[User], int]:
     async with ledger.reading() as conn:
         return await people_repo.search_users(conn, query)
 

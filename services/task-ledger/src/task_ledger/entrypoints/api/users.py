@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 
 from duban_contracts.vocabulary import Role
-from task_ledger.adapters.repository.people import UserQuery
 from task_ledger.domain.model import User
 from task_ledger.entrypoints.api.admin_models import (
     CreatedAccount,
@@ -36,7 +35,7 @@ async def users(
     department_id: Annotated[str | None, Query(max_length=64)] = None,
     active: bool | None = None,
 ) -> list[UserOut]:
-    query = UserQuery(q.strip(), role, department_id, active, limit=100_000)
+    query = people.UserQuery(q.strip(), role, department_id, active, limit=100_000)
     found, _ = await people.search_users(ledger, query)
     return [UserOut.of(u) for u in found]
 

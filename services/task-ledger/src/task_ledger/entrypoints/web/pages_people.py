@@ -15,7 +15,6 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from duban_contracts.vocabulary import Role
-from task_ledger.adapters.repository.people import UserQuery
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import User
 from task_ledger.entrypoints.deps import get_ledger
@@ -60,7 +59,7 @@ async def people_list(request: Request, me: Admin) -> Response:
     page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
     role = params.get("role", "")
     active = {"1": True, "0": False}.get(params.get("active", ""))
-    query = UserQuery(
+    query = people.UserQuery(
         params.get("q", "").strip()[:100],
         Role(role) if role in {r.value for r in Role} else None,
         params.get("department_id") or None,
@@ -205,7 +204,7 @@ async def import_confirm(request: Request, me: Admin) -> Response:
 @router.get("/admin/people/{user_id}")
 async def person(request: Request, me: Admin, user_id: str) -> Response:
     ledger = get_ledger(request)
-    found, _ = await people.search_users(ledger, UserQuery(limit=1, user_id=user_id))
+    found, _ = await people.search_users(ledger, people.UserQuery(limit=1, user_id=user_id))
     if not found:
         raise DomainError("用户不存在")
     return render(request, "person.html", user=found[0], **await _choices(request))
