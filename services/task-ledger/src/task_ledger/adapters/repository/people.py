@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from duban_contracts.vocabulary import Role
 from task_ledger.adapters import tables as t
 from task_ledger.adapters.repository.directory import department_from, user_from
-from task_ledger.adapters.repository.tasks import task_from
+from task_ledger.adapters.repository.tasks import task_department_rows, task_from
 from task_ledger.domain.model import Department, Task, User
 
 
@@ -107,15 +107,7 @@ async def set_task_departments(conn: AsyncConnection, task: Task) -> None:
         )
     )
     await conn.execute(delete(t.task_departments).where(t.task_departments.c.task_id == task.id))
-    roles = [(d, "lead") for d in task.lead_department_ids] + [
-        (d, "supporting")
-        for d in task.supporting_department_ids
-        if d not in task.lead_department_ids
-    ]
-    await conn.execute(
-        insert(t.task_departments),
-        [{"task_id": task.id, "department_id": d, "role": r} for d, r in roles],
-    )
+    await conn.execute(insert(t.task_departments), task_department_rows(task))
 
 
 async def users_of_department(conn: AsyncConnection, department_id: str) -> list[User]:
