@@ -249,3 +249,25 @@ async def test_departments_with_tasks_but_no_liaison_are_counted(api: Api) -> No
     r = await api.client.get("/api/departments/unstaffed", headers=admin)
     assert r.json()["count"] == 1 and r.json()["departments"][0]["id"] == lead
     assert r.json()["fix_url"] == "/admin/people/import"
+
+
+async def test_a_plan_imported_after_a_merge_goes_to_the_kept_department(api: Api) -> None:
+    """The registry still resolves the duplicate's printed name to its id: the import
+    preview names the kept department instead, so no task lands on a retired one."""
+    admin = await api.login("admin")
+    deps = await _departments(api, admin)
+    duplicate = next(d for d, v in deps.items() if v["name"] == "广东省人力资源和社会保障厅")
+    body = {"name": "广东省人社厅（合并保留）", "jurisdiction": "广东省", "level": "province"}
+    kept = (await api.client.post("/api/departments", json=body, headers=admin)).json()["id"]
+    r = await api.client.post(
+        f"/api/departments/{duplicate}/merge", json={"into_id": kept}, headers=admin
+    )
+    assert r.status_code == 200 and r.json()["tasks_moved"] == 0, r.text
+
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    tasks = (await api.client.get("/api/tasks", params={"page_size": 200}, headers=sup)).json()
+    named = {
+        d for x in tasks["items"] for d in x["lead_department_ids"] + x["supporting_department_ids"]
+    }
+    assert kept in named and duplicate not in named

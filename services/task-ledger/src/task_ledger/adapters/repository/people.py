@@ -141,6 +141,22 @@ async def move_import_previews(conn: AsyncConnection, from_id: str, into_id: str
     return moved
 
 
+async def follow_merges(conn: AsyncConnection, preview: Any) -> Any:
+    """An import preview naming the kept department wherever it names a merged duplicate
+    (the registry still resolves the duplicate's printed name to its id)."""
+    d = t.departments
+    rows = await conn.execute(select(d.c.id, d.c.merged_into).where(d.c.merged_into.is_not(None)))
+    merged = {r.id: r.merged_into for r in rows}
+    for old in merged:
+        new = merged[old]
+        seen = {old}
+        while new in merged and new not in seen:  # merged into one merged later
+            seen.add(new)
+            new = merged[new]
+        preview = _replace_value(preview, old, new)
+    return preview
+
+
 def _replace_value(value: Any, old: str, new: str) -> Any:
     if value == old:
         return new
