@@ -4,6 +4,7 @@ account actions, and bulk-loaded liaison lists (preview, then all or nothing).""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import openpyxl
@@ -249,6 +250,18 @@ async def test_departments_with_tasks_but_no_liaison_are_counted(api: Api) -> No
     r = await api.client.get("/api/departments/unstaffed", headers=admin)
     assert r.json()["count"] == 1 and r.json()["departments"][0]["id"] == lead
     assert r.json()["fix_url"] == "/admin/people/import"
+
+    # The admin's home and import pages say so, with the pages that fix it.
+    form = await api.client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    data = {"csrf_token": token[1], "username": "admin", "password": "admin-demo"}
+    assert (await api.client.post("/login", data=data)).status_code == 303
+    for path in ("/", "/imports", "/admin"):
+        page = (await api.client.get(path)).text
+        assert "1 个单位尚无联络员" in page, path
+        assert 'href="/admin/people/import"' in page and "unstaffed=1" in page, path
+    assert "尚无联络员" not in (await api.client.get("/tasks")).text
 
 
 async def test_a_plan_imported_after_a_merge_goes_to_the_kept_department(api: Api) -> None:
