@@ -27,6 +27,7 @@ MODULES = [
     "bench.cascade",
     "bench.task_ledger",
     "bench.task_ledger_reports",
+    "bench.people_admin",
     "bench.deadline_watcher",
     "bench.notifier",
 ]

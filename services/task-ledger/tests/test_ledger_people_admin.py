@@ -284,3 +284,16 @@ async def test_a_plan_imported_after_a_merge_goes_to_the_kept_department(api: Ap
         d for x in tasks["items"] for d in x["lead_department_ids"] + x["supporting_department_ids"]
     }
     assert kept in named and duplicate not in named
+
+
+def test_initial_passwords_pass_the_default_password_policy() -> None:
+    from task_ledger.service_layer.passwords import check_policy
+    from task_ledger.service_layer.people import initial_password
+    from task_ledger.settings import Settings
+
+    strict = Settings()
+    assert strict.password_policy
+    made = {initial_password() for _ in range(50)}
+    assert len(made) == 50
+    for password in made:
+        check_policy(strict, "gd-rst", password)  # raises when refused
