@@ -123,6 +123,21 @@ def test_an_admin_sets_up_departments_and_loads_their_liaisons(browsers, shot) -
     liaison.goto("/")
     expect(liaison).to_have_url(re.compile(r"/login"))
 
+    # 钱二 becomes the city bureau's department head, then a supervisor over one plan.
+    page.goto(f"/admin/people?q=1380000{digits}")
+    page.get_by_role("link", name="钱二").click()
+    page.get_by_label("角色").select_option("department_head")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".flash-success")).to_have_text("已保存")
+    expect(page.get_by_label("角色")).to_have_value("department_head")
+    page.get_by_label("角色").select_option("supervisor")
+    page.locator("fieldset.scope input").first.check()
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".flash-success")).to_have_text("已保存")
+    expect(page.locator("fieldset.scope input").first).to_be_checked()
+    page.goto(f"/admin/people?q=1380000{digits}")
+    expect(page.get_by_test_id("users")).to_contain_text("督查")
+
     # Every administration page fits a phone.
     phone = browsers.login("admin", mobile=True)
     too_wide = []
