@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from duban_contracts.vocabulary import JurisdictionLevel
 from task_ledger.domain.model import Department
 from task_ledger.service_layer.directory import registry_departments
 from task_ledger.service_layer.usernames import readable_username
+
+pytestmark = pytest.mark.unit
 
 
 def dep(name: str, place: str, level: JurisdictionLevel = JurisdictionLevel.PROVINCE) -> Department:
