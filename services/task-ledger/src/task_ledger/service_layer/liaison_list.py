@@ -39,8 +39,8 @@ LABELS = {
     "email": "邮箱",
     "im_id": "企业微信/钉钉 ID",
 }
-# Header names seen in real lists; a header containing one of them counts too (the longest
-# match wins, so 联络员手机 is the mobile and not the name).
+# Header names seen in real lists; a header containing one of them counts too, by the one it
+# ends with (a Chinese header ends with its noun: 联络员手机 is a mobile, 联络员所在单位 a unit).
 ALIASES = {
     "department": (
         "单位",
@@ -103,15 +103,16 @@ def _field_of(header: str) -> str | None:
     h = _norm(header)
     if not h:
         return None
-    best: tuple[int, str] | None = None
+    best: tuple[int, int, str] | None = None  # (where the alias ends, its length, field)
     for name, aliases in ALIASES.items():
         for alias in aliases:
             a = _norm(alias)
             if a == h:
                 return name
-            if a in h and (best is None or len(a) > best[0]):
-                best = (len(a), name)
-    return best[1] if best else None
+            at = h.rfind(a)
+            if at >= 0 and (best is None or (at + len(a), len(a)) > best[:2]):
+                best = (at + len(a), len(a), name)
+    return best[2] if best else None
 
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:
