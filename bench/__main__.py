@@ -28,6 +28,7 @@ MODULES = [
     "bench.task_ledger_cascade",
     "bench.task_ledger",
     "bench.task_ledger_reports",
+    "bench.people_admin",
     "bench.deadline_watcher",
     "bench.notifier",
 ]

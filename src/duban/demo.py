@@ -78,11 +78,14 @@ class Demo:
         return self.actors[username]
 
     def liaison(self, department_id: str) -> Actor | None:
-        """The department's liaison; collective parties (各部门) have none."""
+        """The department's demo liaison (readable username, e.g. gd-rst; liaisons loaded from
+        a list have their own passwords); collective parties (各部门) have none."""
         if not hasattr(self, "_liaisons"):
-            users = self.actor("admin", "admin-demo").get("/api/users")
+            users = self.actor("admin", "admin-demo").get("/api/users?role=liaison")
             self._liaisons = {
-                u["department_id"]: u["username"] for u in users if u["role"] == "liaison"
+                u["department_id"]: u["username"]
+                for u in users
+                if u["id"].startswith("user-liaison-")
             }
         username = self._liaisons.get(department_id)
         return self.actor(username, "liaison-demo") if username else None

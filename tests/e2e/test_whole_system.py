@@ -40,6 +40,13 @@ def _client(system: SystemLauncher, username: str, password: str) -> LedgerClien
     return client
 
 
+def _liaison_of(system: SystemLauncher, department_id: str) -> str:
+    """The department's demo liaison's readable username (e.g. gd-rst)."""
+    admin = _client(system, "admin", "admin-demo")
+    users = admin.request("GET", f"/api/users?role=liaison&department_id={department_id}")
+    return str(users[0]["username"])
+
+
 def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     sup = _client(system, "supervisor", "supervisor-demo")
     plans = sup.request("GET", "/api/plans")
@@ -49,9 +56,7 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     task = tasks[0]
     tid = task["id"]
     sup.request("POST", f"/api/tasks/{tid}/dispatch")
-    lead = _client(
-        system, f"liaison-{task['lead_department_ids'][0].removeprefix('dep-')}", "liaison-demo"
-    )
+    lead = _client(system, _liaison_of(system, task["lead_department_ids"][0]), "liaison-demo")
     lead.request("POST", f"/api/tasks/{tid}/acknowledge")
     boundary = "b0undary"
     form = (
@@ -170,9 +175,14 @@ def _fetch(system: SystemLauncher, client: LedgerClient, path: str) -> str:
 def test_restart_keeps_the_data(system: SystemLauncher) -> None:
     sup = _client(system, "supervisor", "supervisor-demo")
     before = sup.request("GET", "/api/tasks?page_size=1")["total"]
+    accounts = (system.data_dir / "demo-accounts.txt").read_text(encoding="utf-8")
+    assert "gd-rst\t广东省人力资源和社会保障厅" in accounts
     system.stop()
     system.start()
     summary = first_start(system)
     assert "首次启动" not in summary  # nothing imported twice
+    # Liaison usernames are readable, printed with their department, and stay the same.
+    assert re.search(r"\n    [a-z]+-[a-z0-9-]+ +\S+(厅|局|委员会|部)", summary), summary
+    assert (system.data_dir / "demo-accounts.txt").read_text(encoding="utf-8") == accounts
     sup = _client(system, "supervisor", "supervisor-demo")
     assert sup.request("GET", "/api/tasks?page_size=1")["total"] == before

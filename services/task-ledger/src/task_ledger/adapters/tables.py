@@ -40,6 +40,8 @@ class DepartmentRow(LedgerBase, table=True):
     jurisdiction: str = Field(max_length=100)
     level: str = Field(max_length=20)
     parent_id: str | None = Field(default=None, max_length=64)
+    # A duplicate merged into another department (retired; its records moved there).
+    merged_into: str | None = Field(default=None, max_length=64)
 
 
 class UserRow(LedgerBase, table=True):
@@ -59,6 +61,8 @@ class UserRow(LedgerBase, table=True):
     credential_version: int = 0
     # An initial or reset password that must be changed before anything else.
     must_change_password: bool = False
+    # 企业微信/钉钉 ID from a liaison list (reference only: messages go by inbox and e-mail).
+    im_id: str | None = Field(default=None, max_length=100)
 
 
 class LoginThrottleRow(LedgerBase, table=True):

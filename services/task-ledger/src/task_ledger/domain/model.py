@@ -33,6 +33,8 @@ class Department:
     jurisdiction: str
     level: JurisdictionLevel
     parent_id: str | None = None
+    # Set when an administrator merged this duplicate into another department (retired).
+    merged_into: str | None = None
 
 
 @dataclass
@@ -51,6 +53,8 @@ class User:
     credential_version: int = 0
     # An initial or reset password: nothing but a password change until it is changed.
     must_change_password: bool = False
+    # 企业微信/钉钉 ID (from a liaison list).
+    im_id: str | None = None
 
 
 @dataclass

@@ -219,8 +219,9 @@ async def inbox_of(conn: AsyncConnection, user: User, unread_only: bool = False)
 
 
 async def departments(ledger: Ledger) -> list[Department]:
+    """The departments one can choose (merged duplicates left out)."""
     async with ledger.reading() as conn:
-        return await repo.list_departments(conn)
+        return await repo.list_departments(conn, current_only=True)
 
 
 async def users(ledger: Ledger) -> list[User]:

@@ -106,15 +106,18 @@ async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
             updated_at=now,
         )
     )
+    await conn.execute(insert(t.task_departments), task_department_rows(task))
+
+
+def task_department_rows(task: Task) -> list[dict[str, str]]:
+    """The task's `task_department` rows: each lead, then each supporting department that is
+    not also a lead."""
     roles = [(d, "lead") for d in task.lead_department_ids] + [
         (d, "supporting")
         for d in task.supporting_department_ids
         if d not in task.lead_department_ids
     ]
-    await conn.execute(
-        insert(t.task_departments),
-        [{"task_id": task.id, "department_id": d, "role": r} for d, r in roles],
-    )
+    return [{"task_id": task.id, "department_id": d, "role": r} for d, r in roles]
 
 
 def task_save(task: Task, now: datetime) -> tuple[Executable, dict[str, Any]]:

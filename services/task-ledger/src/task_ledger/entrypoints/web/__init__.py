@@ -23,6 +23,8 @@ Pages (GET) and forms (POST, each with the session's CSRF token):
   /reports, /reports/view, /reports/download?format=xlsx|md   monthly report (supervisors)
   /plans/{plan_id}/coverage            a superior plan's measures × subordinate plans
   /imports/{id}/plans/{plan_id}/superior|measure-links   the preview's plan and measure links
+  /admin, /admin/people[/{id}[/active|/password]], /admin/people/import[/confirm],
+  /admin/departments[/{id}[/merge]]    people and departments administration (admins)
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from task_ledger.entrypoints.web import (
     pages_admin,
     pages_auth,
     pages_coverage,
+    pages_departments,
     pages_home,
     pages_indicators,
+    pages_people,
     pages_tasks,
 )
 from task_ledger.entrypoints.web.common import HERE
@@ -61,3 +65,5 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_admin.router)
     app.include_router(pages_indicators.router)
     app.include_router(pages_coverage.router)
+    app.include_router(pages_people.router)
+    app.include_router(pages_departments.router)
