@@ -6,7 +6,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from ledger_helpers import Api
+from ledger_helpers import EVIDENCE, Api
 from openpyxl import load_workbook
 
 from duban_contracts import Envelope
@@ -44,7 +44,10 @@ async def test_monthly_report_matches_the_ledger(api: Api) -> None:
     )
     assert r.status_code == 201, r.text
     r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests", json={"summary": "已完成"}, headers=lead
+        f"/api/tasks/{tid}/completion-requests",
+        data={"summary": "已完成"},
+        files=EVIDENCE,
+        headers=lead,
     )
     assert r.status_code == 201, r.text
     r = await api.client.post(

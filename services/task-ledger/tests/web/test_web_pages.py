@@ -153,7 +153,7 @@ def test_another_department_sees_nothing_of_the_task(ledger_server, browsers) ->
 
 
 def test_supervisor_issues_a_notice_and_approves_a_completion(
-    ledger_server, browsers, shot
+    ledger_server, browsers, shot, tmp_path
 ) -> None:
     task = ledger_server.fresh_task(to="in_progress")
     supporting = task.supporting_department_ids[0]
@@ -196,7 +196,11 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
     lead.goto(f"/tasks/{task.id}")
     lead.locator("#completion-form summary").click()
     lead.get_by_label("办理情况").fill("一品一策方案已印发，品牌清单已建立。")
-    lead.get_by_label("佐证材料").fill("粤人社函〔2025〕1号")
+    lead.get_by_label("说明").fill("品牌评选待国家公布结果，转入常态化推进。")
+    evidence = tmp_path / "一品一策方案.txt"
+    evidence.write_text("粤人社函〔2025〕1号", encoding="utf-8")
+    lead.get_by_label("佐证材料").set_input_files(str(evidence))
+    lead.get_by_label("材料备注").fill("粤人社函〔2025〕1号")
     lead.get_by_role("button", name="提交办结申请").click()
     expect(lead.locator(".flash-success")).to_contain_text("办结申请已提交")
     expect(lead.locator(".badges")).to_contain_text("申请办结")
@@ -218,7 +222,7 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
 
 
 def test_supervisor_returns_a_completion_and_approves_an_extension(
-    ledger_server, browsers, shot
+    ledger_server, browsers, shot, tmp_path
 ) -> None:
     task = ledger_server.fresh_task(to="in_progress")
     lead = browsers.login(ledger_server.liaison_username(task.lead_department_ids[0]))
@@ -228,13 +232,25 @@ def test_supervisor_returns_a_completion_and_approves_an_extension(
     lead.get_by_label("延期理由").fill("需等待国家评选结果。")
     lead.get_by_role("button", name="提交延期申请").click()
     expect(lead.locator(".flash-success")).to_contain_text("延期申请已提交")
+
+    sup = browsers.login("supervisor")
+    extension = sup.locator("#approvals .request", has_text="需等待国家评选结果。")
+    expect(extension).to_contain_text("2025-12-31")
+    extension.get_by_role("button", name="同意延期").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已同意延期")
+
+    lead.goto(f"/tasks/{task.id}")
     lead.locator("#completion-form summary").click()
     lead.get_by_label("办理情况").fill("已基本完成。")
+    lead.get_by_label("说明").fill("余下工作转入常态化。")
+    evidence = tmp_path / "办结佐证.txt"
+    evidence.write_text("工作方案已印发", encoding="utf-8")
+    lead.get_by_label("佐证材料").set_input_files(str(evidence))
     lead.get_by_role("button", name="提交办结申请").click()
     expect(lead.locator(".flash-success")).to_contain_text("办结申请已提交")
 
-    sup = browsers.login("supervisor")
-    expect(sup.locator("#approvals .request")).to_have_count(2)
+    sup.goto("/")
+    expect(sup.locator("#approvals .request")).to_have_count(1)
     shot(sup, "10-supervisor-approvals")
     completion = sup.locator("#approvals .request", has_text="已基本完成。")
     completion.get_by_role("button", name="退回").click()  # a return needs a reason
@@ -243,11 +259,6 @@ def test_supervisor_returns_a_completion_and_approves_an_extension(
     completion.get_by_label("审核意见").fill("缺少佐证材料。")
     completion.get_by_role("button", name="退回").click()
     expect(sup.locator(".flash-success")).to_contain_text("已退回")
-
-    extension = sup.locator("#approvals .request", has_text="需等待国家评选结果。")
-    expect(extension).to_contain_text("2025-12-31")
-    extension.get_by_role("button", name="同意延期").click()
-    expect(sup.locator(".flash-success")).to_contain_text("已同意延期")
 
     lead.goto(f"/tasks/{task.id}")
     expect(lead.locator(".badges")).to_contain_text("退回")

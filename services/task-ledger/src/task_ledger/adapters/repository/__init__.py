@@ -75,6 +75,7 @@ from task_ledger.adapters.repository.task_records import (
     store_completion_decision,
     store_extension_decision,
     store_notice_answer,
+    withdraw_extension,
 )
 from task_ledger.adapters.repository.tasks import (
     TaskFilter,
@@ -163,4 +164,5 @@ __all__ = [
     "value_history",
     "value_writes",
     "with_indicators",
+    "withdraw_extension",
 ]
