@@ -546,11 +546,13 @@ def test_escalations_missing_reports_and_reminders_reach_the_pages(ledger_server
 def test_overdue_tasks_turn_red_on_both_homes(ledger_server, browsers) -> None:
     """The same light function as the API and the reports: past the due date, red."""
     task = ledger_server.fresh_task(to="in_progress", lead="广东省市场监督管理局")
-    ledger_server.clock.set(datetime(2026, 1, 5, 2, 0, tzinfo=UTC))  # five days late
+    # Five calendar days late, two working days: 1-3 January are the New Year holiday and
+    # Sunday 4 January is a 调休 working day.
+    ledger_server.clock.set(datetime(2026, 1, 5, 2, 0, tzinfo=UTC))
     try:
         sup = browsers.login("supervisor")
         overdue = sup.locator("#overdue tr", has_text=task.title)
-        expect(overdue).to_contain_text("逾期 5 天")
+        expect(overdue).to_contain_text("逾期 2 个工作日")
         expect(overdue).to_contain_text("红灯")
         dep_row = sup.locator("#by-department tr", has_text="广东省市场监督管理局")
         expect(dep_row.locator("td").nth(5)).not_to_have_text("0")  # red
@@ -561,7 +563,7 @@ def test_overdue_tasks_turn_red_on_both_homes(ledger_server, browsers) -> None:
         row = liaison.locator(f'#my-tasks tr[data-task-id="{task.id}"]')
         expect(row).to_contain_text("红灯")
         liaison.goto(f"/tasks/{task.id}")
-        expect(liaison.get_by_test_id("due")).to_contain_text("已逾期 5 天")
+        expect(liaison.get_by_test_id("due")).to_contain_text("已逾期 2 个工作日")
         # An extension must be asked for before the deadline: the form is gone.
         expect(liaison.locator("#extension-form")).to_have_count(0)
     finally:
