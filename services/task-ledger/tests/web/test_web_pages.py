@@ -344,13 +344,22 @@ def test_reports_page_shows_the_report_and_downloads_the_ledger(
     book = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()), read_only=True)
     assert {"逾期事项", "汇总"} <= set(book.sheetnames)
     ledger_sheet = book[book.sheetnames[0]]
-    header = next(ledger_sheet.iter_rows(values_only=True))
+    title, header = list(ledger_sheet.iter_rows(max_row=2, values_only=True))
+    assert title[0].startswith("关于加强劳务品牌建设的行动方案 工作台账（2025-06")
     assert header[:3] == ("序号", "任务", "牵头单位")
-    assert ledger_sheet.max_row - 1 == 9  # the plan's nine tasks
+    assert ledger_sheet.max_row - 2 == 9  # the plan's nine tasks, below the title and header
     with sup.expect_download() as md:
         sup.get_by_test_id("download-md").click()
     text = Path(md.value.path()).read_text(encoding="utf-8")
     assert text.startswith("# 关于加强劳务品牌建设的行动方案 — 2025-06 月度调度报告")
+    with sup.expect_download() as docx:
+        sup.get_by_test_id("download-docx").click()
+    assert docx.value.suggested_filename == "2025-06-月度调度报告.docx"
+    assert Path(docx.value.path()).read_bytes()[:2] == b"PK"  # a zip: the Word package
+    with sup.expect_download() as pdf:
+        sup.get_by_test_id("download-pdf").click()
+    assert docx.value.suggested_filename != pdf.value.suggested_filename
+    assert Path(pdf.value.path()).read_bytes()[:5] == b"%PDF-"
 
     liaison = browsers.login(
         ledger_server.liaison_username(ledger_server.department_id("广东省教育厅"))
