@@ -4,16 +4,53 @@ progress, the last report and the evidence to download. The page at 390 and 1366
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 
+from duban_contracts.vocabulary import TaskStatus
+from task_ledger.adapters import repository as repo
+from task_ledger.service_layer import handlers as h
+
 pytestmark = pytest.mark.e2e
+
+
+def _a_task_of_another_plan(ledger_server):  # type: ignore[no-untyped-def]
+    """A draft of a plan other than the seeded one (whose drafts the page tests share out),
+    led by a department other than 人力资源和社会保障部 (the indicator tests take those), due
+    after the extension date asked for below; dispatched and started here."""
+    sup = ledger_server.supervisor
+    taken = ledger_server.department_id("人力资源和社会保障部")
+
+    async def drafts() -> list:  # type: ignore[type-arg]
+        async with ledger_server.ledger.reading() as conn:
+            return await repo.list_tasks(conn, repo.TaskFilter(status=TaskStatus.DRAFT))
+
+    task = next(
+        d
+        for d in ledger_server.call(drafts())
+        if d.plan_id != ledger_server.plan_id
+        and len(d.lead_department_ids) == 1
+        and d.lead_department_ids[0] != taken
+        and d.due_on is not None
+        and date(2025, 6, 2) < d.due_on < date(2026, 3, 31)
+    )
+    lead = ledger_server.liaison(task.lead_department_ids[0])
+
+    async def prepare() -> None:
+        await h.dispatch(ledger_server.ledger, sup, task.id)
+        await h.acknowledge(ledger_server.ledger, lead, task.id)
+        await h.start(ledger_server.ledger, lead, task.id)
+
+    ledger_server.call(prepare())
+    return ledger_server.task(task.id)
 
 
 def test_completion_with_evidence_withdraws_a_pending_extension(
     ledger_server, browsers, shot, tmp_path
 ) -> None:
-    task = ledger_server.fresh_task(to="in_progress")
+    task = _a_task_of_another_plan(ledger_server)
     lead = browsers.login(ledger_server.liaison_username(task.lead_department_ids[0]), mobile=True)
     lead.goto(f"/tasks/{task.id}")
     # On a phone the forms come first and the measure text is folded away.
