@@ -250,7 +250,7 @@ def test_supervisor_returns_a_completion_and_approves_an_extension(
     expect(lead.locator(".flash-success")).to_contain_text("办结申请已提交")
 
     sup.goto("/")
-    expect(sup.locator("#approvals .request")).to_have_count(1)
+    expect(sup.locator("#approvals .request", has_text="已基本完成。")).to_have_count(1)
     shot(sup, "10-supervisor-approvals")
     completion = sup.locator("#approvals .request", has_text="已基本完成。")
     completion.get_by_role("button", name="退回").click()  # a return needs a reason
