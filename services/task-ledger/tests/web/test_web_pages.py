@@ -209,6 +209,8 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
     sup.goto("/")
     request = sup.locator("#approvals .request", has_text=task.title)
     expect(request).to_contain_text("一品一策方案已印发")
+    expect(request).to_contain_text("品牌评选待国家公布结果")  # the 说明 below 100%
+    expect(request.get_by_role("link", name="一品一策方案.txt")).to_be_visible()
     request.get_by_role("button", name="同意办结").click()
     expect(sup.locator(".flash-success")).to_contain_text("已同意办结")
     expect(sup.locator("#approvals")).not_to_contain_text(task.title)

@@ -5,6 +5,9 @@ request is one command that records them with it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
@@ -48,3 +51,9 @@ async def completion_requests(ledger: Ledger, user: User, task_id: str) -> list[
     async with ledger.reading() as conn:
         await h.read_task(conn, user, task_id, "list_completions")
         return await repo.list_completions(conn, task_id)
+
+
+async def evidence_of(conn: AsyncConnection, request_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """Evidence files of completion requests by request id (the supervisor's approval cards;
+    callers check the role)."""
+    return dict(await repo.attachments_of(conn, None, request_ids))

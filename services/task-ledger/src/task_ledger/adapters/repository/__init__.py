@@ -57,6 +57,7 @@ from task_ledger.adapters.repository.plans import (
 )
 from task_ledger.adapters.repository.quotas import count_write
 from task_ledger.adapters.repository.task_records import (
+    attachments_of,
     completion_from,
     count_reports,
     count_timeline,
@@ -95,6 +96,7 @@ __all__ = [
     "TaskFilter",
     "add_event_timeline",
     "add_inbox_messages",
+    "attachments_of",
     "claim_import",
     "claim_new",
     "completion_from",

@@ -75,7 +75,7 @@ async def list_reports(
             .limit(limit)
         )
     ).all()
-    by_report = await _attachments_of(conn, task_id, [r.id for r in rows])
+    by_report = await attachments_of(conn, task_id, [r.id for r in rows])
     return [
         ProgressReport(
             id=r.id,
@@ -155,14 +155,17 @@ def completion_from(r: Any, files: Sequence[Attachment] = ()) -> CompletionReque
     )
 
 
-async def _attachments_of(
-    conn: AsyncConnection, task_id: str, owner_ids: Sequence[str]
+async def attachments_of(
+    conn: AsyncConnection, task_id: str | None, owner_ids: Sequence[str]
 ) -> dict[str, list[Attachment]]:
-    """Attachment records by owner: a progress report's or a completion request's id."""
+    """Attachment records by owner: a progress report's or a completion request's id (of one
+    task, or of any with `task_id` None)."""
     if not owner_ids:
         return {}
     a = t.attachments
-    query = select(a).where(a.c.task_id == task_id, a.c.report_id.in_(owner_ids))
+    query = select(a).where(a.c.report_id.in_(owner_ids))
+    if task_id is not None:
+        query = query.where(a.c.task_id == task_id)
     by_owner: dict[str, list[Attachment]] = {}
     for row in (await conn.execute(query)).all():
         by_owner.setdefault(row.report_id, []).append(
@@ -174,7 +177,7 @@ async def _attachments_of(
 async def list_completions(conn: AsyncConnection, task_id: str) -> list[CompletionRequest]:
     """A task's completion requests, oldest first, each with its evidence files."""
     rows = await _rows_of_task(conn, t.completion_requests, task_id, "created_at")
-    files = await _attachments_of(conn, task_id, [r.id for r in rows])
+    files = await attachments_of(conn, task_id, [r.id for r in rows])
     return [completion_from(r, files.get(r.id, ())) for r in rows]
 
 
