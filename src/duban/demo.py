@@ -56,6 +56,12 @@ class Actor:
         return r.json() if r.content else None
 
 
+def _evidence(task: dict) -> list[tuple[str, tuple[str, bytes, str]]]:
+    """An evidence file (佐证材料) for 申请办结, which needs at least one."""
+    text = f"{task['title']}\n办结佐证：相关文件已印发，工作台账已建立。\n"
+    return [("files", ("办结佐证材料.txt", text.encode(), "text/plain"))]
+
+
 @dataclass
 class Demo:
     launcher: SystemLauncher
@@ -208,7 +214,8 @@ class Demo:
             self._report(t, day, 100)
             req = who.post(
                 f"/api/tasks/{t['id']}/completion-requests",
-                json={"summary": "各项工作已完成，佐证材料已上传"},
+                data={"summary": "各项工作已完成，佐证材料已上传"},
+                files=_evidence(t),
             )
             if i == 0:  # returned once, then approved
                 sup.post(
@@ -217,7 +224,9 @@ class Demo:
                 )
                 self.counts["办结退回"] += 1
                 req = who.post(
-                    f"/api/tasks/{t['id']}/completion-requests", json={"summary": "已补充佐证材料"}
+                    f"/api/tasks/{t['id']}/completion-requests",
+                    data={"summary": "已补充佐证材料"},
+                    files=_evidence(t),
                 )
             sup.post(
                 f"/api/tasks/{t['id']}/completion-requests/{req['id']}/decision",

@@ -20,6 +20,8 @@ from task_ledger.settings import Settings
 SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the repository copy of the seeds
 SEED_FILE = SEEDS / "000_9108b65ab0af5f8f.txt"
 START = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
+# One evidence file (佐证材料) as httpx uploads it: 申请办结 needs at least one.
+EVIDENCE = [("files", ("印发通知.pdf", b"%PDF-1.4 evidence", "application/pdf"))]
 
 
 def ledger_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:

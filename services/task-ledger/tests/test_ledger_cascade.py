@@ -175,7 +175,7 @@ async def test_confirmed_links_drive_coverage_and_roll_up(api: Api) -> None:
         headers=sup,
     )
     sheet = load_workbook(io.BytesIO(r.content))["下级落实情况"]
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
     assert [f"{sub['measures_covered']}/16", f"{sub['progress']:.1f}%"] in [r[2:4] for r in rows]
     r = await api.client.get(
         "/api/reports/monthly",

@@ -157,9 +157,9 @@ async def test_a_liaison_reports_12_of_30_brands_and_the_task_lights_up(api: Api
     params["format"] = "xlsx"
     r = await api.client.get("/api/reports/monthly", params=params, headers=sup)
     sheet = load_workbook(io.BytesIO(r.content))["指标"]
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[2]]  # below the sheet's title row
     assert header[4:10] == ["指标", "目标值", "当前值", "完成率", "时间节点", "状态"]
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
     ours = next(x for x in rows if x[4] == "自治区级劳务品牌" and x[6] == 12)
     assert ours[5:10] == ["30 个", 12, "40.0%", "2025-12-31", "黄灯"]
 

@@ -29,7 +29,8 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/tasks/{task_id}/progress-reports"): {},
     ("POST", "/api/tasks/{task_id}/progress-reports"): {"data": {"percent": "10"}},
     ("GET", "/api/tasks/{task_id}/attachments/{attachment_id}"): {},
-    ("POST", "/api/tasks/{task_id}/completion-requests"): {"json": {"summary": "完成"}},
+    ("GET", "/api/tasks/{task_id}/completion-requests"): {},
+    ("POST", "/api/tasks/{task_id}/completion-requests"): {"data": {"summary": "完成"}},
     ("POST", "/api/tasks/{task_id}/completion-requests/{request_id}/decision"): {
         "json": {"decision": "approved"}
     },
@@ -40,6 +41,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/tasks/{task_id}/extension-requests/{request_id}/decision"): {
         "json": {"decision": "approved"}
     },
+    ("POST", "/api/tasks/{task_id}/extension-requests/{request_id}/withdraw"): {},
     ("GET", "/api/tasks/{task_id}/supervision-notices"): {},
     ("POST", "/api/tasks/{task_id}/supervision-notices"): {
         "json": {

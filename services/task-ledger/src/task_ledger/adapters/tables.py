@@ -191,6 +191,7 @@ class CompletionRequestRow(LedgerBase, table=True):
     requested_by: str = Field(max_length=64)
     summary: str
     evidence: list[str] | None = _json()
+    explanation: str | None = None  # 说明 when progress is below 100%
     decision: str | None = Field(default=None, max_length=20)
     decided_by: str | None = Field(default=None, max_length=64)
     comment: str | None = None

@@ -153,6 +153,11 @@ class ExtensionRequest:
     decision: Decision | None = None
     decided_by: str | None = None
     comment: str | None = None
+    withdrawn: bool = False  # the requester took it back (with a completion request)
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None and not self.withdrawn
 
 
 @dataclass
@@ -161,10 +166,13 @@ class CompletionRequest:
     task_id: str
     requested_by: str
     summary: str
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # notes naming the evidence (older requests: the only kind)
     decision: Decision | None = None
     decided_by: str | None = None
     comment: str | None = None
+    # Why the work is done although progress is below 100% (说明); required then.
+    explanation: str = ""
+    files: tuple[Attachment, ...] = ()  # uploaded evidence (佐证材料)
 
 
 @dataclass

@@ -61,6 +61,7 @@ from task_ledger.adapters.repository.plans import (
 )
 from task_ledger.adapters.repository.quotas import count_write
 from task_ledger.adapters.repository.task_records import (
+    attachments_of,
     completion_from,
     count_reports,
     count_timeline,
@@ -79,6 +80,7 @@ from task_ledger.adapters.repository.task_records import (
     store_completion_decision,
     store_extension_decision,
     store_notice_answer,
+    withdraw_extension,
 )
 from task_ledger.adapters.repository.tasks import (
     TaskFilter,
@@ -98,6 +100,7 @@ __all__ = [
     "TaskFilter",
     "add_event_timeline",
     "add_inbox_messages",
+    "attachments_of",
     "claim_import",
     "claim_new",
     "completion_from",
@@ -171,4 +174,5 @@ __all__ = [
     "value_history",
     "value_writes",
     "with_indicators",
+    "withdraw_extension",
 ]

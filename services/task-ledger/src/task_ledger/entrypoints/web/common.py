@@ -20,6 +20,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from duban_common import richtext
+from duban_common.calendar import china_calendar
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import Light, Role
 from task_ledger.domain import authz
@@ -133,7 +134,10 @@ def task_rows(request: Request, tasks: list[Task], names: dict[str, str]) -> lis
         v = TaskOut.of(task, today, ledger.settings.warning_days).model_dump()
         v["lead_names"] = [names.get(d, d) for d in task.lead_department_ids]
         v["supporting_names"] = [names.get(d, d) for d in task.supporting_department_ids]
-        v["days_late"] = (today - task.due_on).days if v["overdue"] and task.due_on else 0
+        # Working days, as the watcher's 逾期 reminders and the monthly report count them.
+        v["days_late"] = 0
+        if v["overdue"] and task.due_on is not None:
+            v["days_late"] = china_calendar().working_days_between(task.due_on, today)
         out.append(v)
     return out
 

@@ -24,6 +24,7 @@ from task_ledger.entrypoints.web.common import (
     safe_next,
     task_rows,
 )
+from task_ledger.service_layer import completions as completion_requests
 from task_ledger.service_layer import inbound
 from task_ledger.service_layer import queries as q
 
@@ -119,6 +120,7 @@ async def supervisor_home(request: Request, me: User) -> Response:
         tasks = await q.visible_tasks(conn, me, plan_id)
         names = await q.department_names(conn)
         completions = await q.pending_completions(conn, scope)
+        evidence = await completion_requests.evidence_of(conn, [c.id for c in completions])
         extensions = await q.pending_extensions(conn, scope)
         escalations = await q.escalations(conn, scope)
         missing = await q.missing_reports(conn, scope)
@@ -146,6 +148,8 @@ async def supervisor_home(request: Request, me: User) -> Response:
         overdue=overdue[:100],
         overdue_total=len(overdue),
         completions=completions,
+        evidence=evidence,
+        progress={t.id: t.progress for t in tasks},
         extensions=extensions,
         escalations=escalations,
         missing=missing,

@@ -32,8 +32,8 @@ from task_ledger.entrypoints.web.common import (
 )
 from task_ledger.entrypoints.web.pages_indicators import done_milestones, reported_values
 from task_ledger.entrypoints.web.session import get_session
+from task_ledger.service_layer import completions, indicators, rate_limits, uploads
 from task_ledger.service_layer import handlers as h
-from task_ledger.service_layer import indicators, rate_limits, uploads
 from task_ledger.service_layer import queries as q
 
 Me = Annotated[User, Depends(page_user)]
@@ -152,7 +152,9 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         and task.status != TaskStatus.DRAFT
         and task.due_on is not None
         and today <= task.due_on
-        and not any(x.decision is None for x in extensions),
+        and not any(x.pending for x in extensions),
+        pending_extension=next((x for x in extensions if x.pending), None),
+        last_report=reports[0] if reports_page == 1 and reports else None,
         my_dep=my_dep,
         period=today.strftime("%Y-%m"),
         today=today,
@@ -248,11 +250,25 @@ async def request_extension(request: Request, me: Me, task_id: str) -> Response:
 @router.post("/tasks/{task_id}/completion")
 async def request_completion(request: Request, me: Me, task_id: str) -> Response:
     form = await checked_form(request)
-    evidence = [line.strip()[:500] for line in text(form, "evidence").splitlines() if line.strip()]
-    action = h.request_completion(
-        get_ledger(request), me, task_id, text(form, "summary"), evidence[:50]
+    notes = [line.strip()[:500] for line in text(form, "evidence").splitlines() if line.strip()]
+    action = completions.request_completion(
+        get_ledger(request),
+        me,
+        task_id,
+        text(form, "summary"),
+        evidence_notes=notes[:50],
+        files=[f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename],
+        explanation=text(form, "explanation"),
+        withdraw_extension=bool(form.get("withdraw_extension")),
     )
     return await act(request, back_to(task_id), action, "办结申请已提交，等待审核", "request")
+
+
+@router.post("/tasks/{task_id}/extensions/{request_id}/withdraw")
+async def withdraw_extension(request: Request, me: Me, task_id: str, request_id: str) -> Response:
+    await checked_form(request)
+    action = h.withdraw_extension(get_ledger(request), me, task_id, request_id)
+    return await act(request, back_to(task_id), action, "已撤回延期申请")
 
 
 def decision_of(form: Any) -> Decision:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from task_ledger.service_layer.handlers.completion import decide_completion, request_completion
 from task_ledger.service_layer.handlers.decomposition import ChildSpec, decompose, register_events
-from task_ledger.service_layer.handlers.extensions import decide_extension, request_extension
+from task_ledger.service_layer.handlers.extensions import (
+    decide_extension,
+    request_extension,
+    withdraw_extension,
+)
 from task_ledger.service_layer.handlers.frame import (
     AccessDenied,
     load_task,
@@ -46,4 +50,5 @@ __all__ = [
     "require",
     "send_reminder",
     "start",
+    "withdraw_extension",
 ]
