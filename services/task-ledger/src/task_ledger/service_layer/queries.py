@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts.vocabulary import Light, TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
-from task_ledger.domain import authz
+from task_ledger.domain import authz, jurisdiction
 from task_ledger.domain.light import light
 from task_ledger.domain.model import (
     CompletionRequest,
@@ -52,6 +52,8 @@ class TaskSearch:
     overdue: bool = False
     due_before: date | None = None
     parent_task_id: str | None = None
+    text: str | None = None  # keyword: title, measure text, progress reports
+    due_after: date | None = None
 
 
 async def find_tasks(
@@ -68,6 +70,8 @@ async def find_tasks(
         overdue_on=today if search.overdue else None,
         due_before=search.due_before,
         parent_task_id=search.parent_task_id,
+        due_after=search.due_after,
+        text=search.text,
     )
     async with ledger.reading() as conn:
         if search.light is None:
@@ -184,6 +188,32 @@ async def parent_of(conn: AsyncConnection, user: User, task: Task) -> Task | Non
     return parent if parent is not None and authz.can_view_task(user, parent) else None
 
 
+async def children_for(conn: AsyncConnection, user: User, task: Task) -> list[Task]:
+    """The tasks `task` was split into that `user` sees: all of them for overseers and for the
+    department that split it (or one above it), otherwise those their department takes part in."""
+    children = await repo.get_children(conn, task.id)
+    if not children:
+        return []
+    if authz.can_view_task(user, task) and user.role in authz.OVERSEERS:
+        return await repo.with_indicators(conn, children)
+    if not authz.oversees_split(user, [task]) and not authz.oversees_split(
+        user, await repo.get_ancestors(conn, task)
+    ):
+        children = [c for c in children if authz.can_view_task(user, c)]
+    return await repo.with_indicators(conn, children)
+
+
+async def split_candidates(conn: AsyncConnection, user: User, task: Task) -> list[Department]:
+    """The departments `user` may split `task` to: inside their own department's area (a lead
+    liaison) or the task's lead departments' (a supervisor), of a lower level."""
+    every = {d.id: d for d in await repo.list_departments(conn)}
+    if authz.is_lead_liaison(user, task) and user.department_id in every:
+        areas = [every[user.department_id or ""]]
+    else:
+        areas = [every[d] for d in task.lead_department_ids if d in every]
+    return jurisdiction.subordinates(areas, every)
+
+
 async def may_report(ledger: Ledger, user: User, task_id: str) -> None:
     """Refuse another department's task before any of a report's files is stored."""
     async with ledger.reading() as conn:
@@ -199,7 +229,7 @@ async def user_and_unread(ledger: Ledger, user_id: str) -> tuple[User | None, in
     """A signed-in user and how many inbox messages they have not read (every page shows it)."""
     async with ledger.reading() as conn:
         found = await repo.get_user(conn, user_id)
-        unread = len(await repo.list_inbox(conn, user_id, True)) if found else 0
+        unread = await _count(conn, _inbox_where(user_id, True, None)) if found else 0
     return found, unread
 
 
@@ -207,6 +237,64 @@ async def credentials(ledger: Ledger, username: str) -> tuple[User, str] | None:
     """A user and their password hash, to check a login."""
     async with ledger.reading() as conn:
         return await repo.get_user_credentials(conn, username)
+
+
+# The kinds of inbox message, told by the tag the notifier's templates open the subject with.
+INBOX_KINDS: dict[str, tuple[str, ...]] = {
+    "remind": ("【督办提醒】", "【逾期提醒】"),
+    "urge": ("【催办】",),
+    "escalation": ("【蓝色督办】", "【橙色督办】", "【红色督办】"),
+    "notice": ("【督办通知单】", "【督办回复】"),
+    "report": ("【报送提醒】", "【未按时报送】"),
+}
+INBOX_KIND_LABELS = {
+    "remind": "到期与逾期提醒",
+    "urge": "催办",
+    "escalation": "督办升级",
+    "notice": "督办单",
+    "report": "报送",
+}
+
+
+def _inbox_where(user_id: str, unread_only: bool, kind: str | None) -> list[Any]:
+    m = t.inbox_messages.c
+    where = [m.user_id == user_id]
+    if unread_only:
+        where.append(m.read_at.is_(None))
+    if kind is not None:
+        where.append(or_(*(m.subject.startswith(tag) for tag in INBOX_KINDS[kind])))
+    return where
+
+
+async def _count(conn: AsyncConnection, where: list[Any]) -> int:
+    query = select(func.count()).select_from(t.inbox_messages).where(*where)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def inbox_page(
+    ledger: Ledger,
+    user: User,
+    unread_only: bool = False,
+    kind: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> tuple[list[Any], int, int]:
+    """One page of `user`'s inbox, newest first (of one kind, see INBOX_KINDS), how many
+    messages match and how many of all their messages are unread."""
+    where = _inbox_where(user.id, unread_only, kind)
+    m = t.inbox_messages.c
+    query = (
+        select(t.inbox_messages)
+        .where(*where)
+        .order_by(m.at.desc(), m.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    async with ledger.reading() as conn:
+        rows = list((await conn.execute(query)).all())
+        total = await _count(conn, where)
+        unread = await _count(conn, _inbox_where(user.id, True, None))
+    return rows, total, unread
 
 
 async def inbox(ledger: Ledger, user: User, unread_only: bool = False) -> list[Any]:
@@ -286,6 +374,15 @@ async def measure(conn: AsyncConnection, measure_id: str) -> Any:
 async def department_names(conn: AsyncConnection) -> dict[str, str]:
     rows = await conn.execute(select(t.departments.c.id, t.departments.c.name))
     return {r.id: r.name for r in rows}
+
+
+async def task_titles(conn: AsyncConnection, user: User, task_ids: list[str]) -> dict[str, str]:
+    """Titles of those of the tasks `user` may see (a batch's results name them)."""
+    if not task_ids:
+        return {}
+    rows = await conn.execute(select(t.tasks).where(t.tasks.c.id.in_(task_ids)))
+    tasks = [repo.task_from(r) for r in rows]
+    return {x.id: x.title for x in tasks if authz.can_view_task(user, x)}
 
 
 async def user_names(conn: AsyncConnection, ids: Iterable[str | None]) -> dict[str, str]:

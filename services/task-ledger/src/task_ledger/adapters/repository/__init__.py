@@ -10,6 +10,7 @@ from task_ledger.adapters.repository.consumer import (
     add_inbox_messages,
     claim_new,
     list_inbox,
+    mark_inbox_all_read,
     mark_inbox_read,
     upsert_monthly,
 )
@@ -79,6 +80,7 @@ from task_ledger.adapters.repository.task_records import (
 from task_ledger.adapters.repository.tasks import (
     TaskFilter,
     count_tasks,
+    get_ancestors,
     get_children,
     get_task,
     insert_task,
@@ -107,6 +109,7 @@ __all__ = [
     "existing_measures",
     "extension_from",
     "find_plans",
+    "get_ancestors",
     "get_attachment",
     "get_children",
     "get_department",
@@ -136,6 +139,7 @@ __all__ = [
     "list_tasks",
     "list_timeline",
     "list_users",
+    "mark_inbox_all_read",
     "mark_inbox_read",
     "measure_milestones",
     "milestone_done_writes",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, true, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
 
@@ -85,6 +85,19 @@ async def get_children(conn: AsyncConnection, task_id: str) -> list[Task]:
     return [task_from(r) for r in rows]
 
 
+async def get_ancestors(conn: AsyncConnection, task: Task, max_depth: int = 8) -> list[Task]:
+    """The tasks `task` was split from, nearest first (town → county → city → province)."""
+    chain: list[Task] = []
+    parent_id = task.parent_task_id
+    while parent_id is not None and len(chain) < max_depth:
+        parent = await get_task(conn, parent_id)
+        if parent is None or any(a.id == parent.id for a in chain):
+            break
+        chain.append(parent)
+        parent_id = parent.parent_task_id
+    return chain
+
+
 async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
     await conn.execute(
         insert(t.tasks).values(
@@ -147,10 +160,41 @@ class TaskFilter:
     due_before: date | None = None
     parent_task_id: str | None = None
     visible_plans: tuple[str, ...] | None = None  # authorization: a supervisor's plan scope
+    due_after: date | None = None  # with due_before: a due window
+    text: str | None = None  # a keyword in the title, the measure's text or a progress report
+
+
+def _mentions(text: str) -> Any:
+    """Tasks whose title, measure text or any progress report contains `text`. A substring
+    match (LIKE, case-folded, wildcards escaped) is right for Chinese, which has no spaces to
+    split words on; docs/search.md has the measurements behind it."""
+    reports = t.progress_reports.c
+    in_reports = exists().where(
+        reports.task_id == t.tasks.c.id,
+        or_(
+            *(
+                col.icontains(text, autoescape=True)
+                for col in (
+                    reports.done_work,
+                    reports.next_steps,
+                    reports.problems,
+                    reports.coordination_needed,
+                )
+            )
+        ),
+    )
+    in_measure = exists().where(
+        t.measures.c.id == t.tasks.c.measure_id, t.measures.c.text.icontains(text, autoescape=True)
+    )
+    return or_(t.tasks.c.title.icontains(text, autoescape=True), in_measure, in_reports)
 
 
 def task_query(f: TaskFilter) -> Any:
     conds: list[Any] = []
+    if f.text:
+        conds.append(_mentions(f.text))
+    if f.due_after:
+        conds.append(t.tasks.c.due_on >= f.due_after)
     for dep in (f.department_id, f.visible_to_department):
         if dep is not None:
             conds.append(

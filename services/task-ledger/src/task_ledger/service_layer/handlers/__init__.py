@@ -12,6 +12,7 @@ from task_ledger.service_layer.handlers.extensions import decide_extension, requ
 from task_ledger.service_layer.handlers.frame import (
     AccessDenied,
     load_task,
+    may_read,
     new_id,
     read_task,
     require,
@@ -37,6 +38,7 @@ __all__ = [
     "dispatch",
     "issue_notice",
     "load_task",
+    "may_read",
     "new_id",
     "read_task",
     "register_events",
