@@ -297,11 +297,6 @@ async def inbox_page(
     return rows, total, unread
 
 
-async def inbox(ledger: Ledger, user: User, unread_only: bool = False) -> list[Any]:
-    async with ledger.reading() as conn:
-        return await inbox_of(conn, user, unread_only)
-
-
 async def inbox_of(conn: AsyncConnection, user: User, unread_only: bool = False) -> list[Any]:
     return await repo.list_inbox(conn, user.id, unread_only)
 

@@ -24,6 +24,7 @@ from task_ledger.entrypoints.web.common import (
     safe_next,
     task_rows,
 )
+from task_ledger.entrypoints.web.session import get_session
 from task_ledger.service_layer import inbound
 from task_ledger.service_layer import queries as q
 
@@ -158,10 +159,42 @@ async def supervisor_home(request: Request, me: User) -> Response:
 
 
 # --- inbox --------------------------------------------------------------------------------
+INBOX_PAGE_SIZE = 30
+
+
 @router.get("/inbox")
 async def inbox(request: Request, me: Me) -> Response:
-    messages = await q.inbox(get_ledger(request), me)
-    return render(request, "inbox.html", messages=messages)
+    """The inbox a page at a time, newest first; by kind (q.INBOX_KINDS) or unread only."""
+    params = request.query_params
+    kind = params.get("kind") if params.get("kind") in q.INBOX_KINDS else None
+    unread_only = params.get("unread") == "1"
+    page_text = params.get("page", "1")
+    page = min(int(page_text), 100_000) if page_text.isdigit() and int(page_text) > 0 else 1
+    messages, total, unread = await q.inbox_page(
+        get_ledger(request), me, unread_only, kind, page, INBOX_PAGE_SIZE
+    )
+    filters = {k: v for k, v in (("kind", kind), ("unread", "1" if unread_only else None)) if v}
+    return render(
+        request,
+        "inbox.html",
+        messages=messages,
+        total=total,
+        unread_total=unread,
+        page=page,
+        pages=max(1, -(-total // INBOX_PAGE_SIZE)),
+        kinds=list(q.INBOX_KIND_LABELS.items()),
+        kind=kind,
+        unread_only=unread_only,
+        filters=filters,
+    )
+
+
+@router.post("/inbox/read-all")
+async def mark_all_read(request: Request, me: Me) -> Response:
+    await checked_form(request)
+    marked = await inbound.mark_all_read(get_ledger(request), me.id)
+    get_session(request).flash(f"已将 {marked} 条消息标为已读", "success")
+    return redirect("/inbox")
 
 
 @router.post("/inbox/{message_id}/read")
