@@ -27,6 +27,7 @@ MODULES = [
     "bench.cascade",
     "bench.task_ledger",
     "bench.task_ledger_reports",
+    "bench.pages",  # each page's server time with 10,000 tasks (issue 21)
     "bench.deadline_watcher",
     "bench.notifier",
 ]

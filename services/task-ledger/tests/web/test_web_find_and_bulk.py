@@ -8,15 +8,17 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from duban_contracts.vocabulary import JurisdictionLevel, Role
+from duban_contracts.vocabulary import JurisdictionLevel, Role, TaskStatus
 from task_ledger.adapters import repository as repo
-from task_ledger.domain.model import Department, User
+from task_ledger.adapters import tables as t
+from task_ledger.domain.model import Department, Task, User
 from task_ledger.service_layer import directory
 from task_ledger.service_layer import handlers as h
 
@@ -49,8 +51,36 @@ def _user(ledger_server, dep_id: str, role: Role = Role.LIAISON) -> User:  # typ
     return user
 
 
+def _own_task(ledger_server, status: TaskStatus, title: str) -> Task:  # type: ignore[no-untyped-def]
+    """A task of this module's own under the seeded plan (the pool of draft tasks is shared)."""
+    lead_id = ledger_server.department_id(LEAD)
+
+    async def add() -> Task:
+        async with ledger_server.ledger.transaction() as tx:
+            measure = (
+                await tx.conn.execute(
+                    select(t.measures.c.id).where(t.measures.c.plan_id == ledger_server.plan_id)
+                )
+            ).scalar()
+            task = Task(
+                id=h.new_id("task"),
+                plan_id=ledger_server.plan_id,
+                measure_id=str(measure),
+                title=f"{title}{uuid.uuid4().hex[:6]}",
+                lead_department_ids=(lead_id,),
+                status=status,
+                due_on=date(2025, 12, 31),
+                original_due_on=date(2025, 12, 31),
+                start_on=date(2025, 6, 1),
+            )
+            await repo.insert_task(tx.conn, task, tx.now)
+        return task
+
+    return ledger_server.call(add())
+
+
 def test_lead_liaison_splits_a_task_to_two_cities(ledger_server, browsers, shot) -> None:
-    task = ledger_server.fresh_task(to="acknowledged", lead=LEAD)
+    task = _own_task(ledger_server, TaskStatus.ACKNOWLEDGED, "分解测试任务")
     lead_dep = task.lead_department_ids[0]
     gz = _city(ledger_server, lead_dep, "广州市人社局")
     sz = _city(ledger_server, lead_dep, "深圳市人社局")
@@ -60,7 +90,7 @@ def test_lead_liaison_splits_a_task_to_two_cities(ledger_server, browsers, shot)
     panel.locator("summary").click()
     panel.get_by_label(gz.name, exact=True).check()
     panel.get_by_label(sz.name, exact=True).check()
-    late = (task.due_on or datetime.now(UTC).date()) + timedelta(days=30)
+    late = date(2026, 1, 30)
     panel.get_by_label(f"{sz.name}的完成时限（不填按上面的时限）").evaluate(
         f"(el) => {{ el.removeAttribute('max'); el.value = '{late.isoformat()}'; }}"
     )
@@ -114,8 +144,8 @@ async def _children(ledger_server, task_id: str):  # type: ignore[no-untyped-def
 
 
 def test_search_batch_export_and_print(ledger_server, browsers, shot, tmp_path: Path) -> None:
-    waiting = ledger_server.fresh_task(to="dispatched", lead=LEAD)
-    signed = ledger_server.fresh_task(to="acknowledged", lead=LEAD)
+    waiting = _own_task(ledger_server, TaskStatus.DISPATCHED, "批量签收测试任务")
+    signed = _own_task(ledger_server, TaskStatus.ACKNOWLEDGED, "批量签收测试任务")
     liaison = browsers.login(ledger_server.liaison_username(waiting.lead_department_ids[0]))
     liaison.set_viewport_size({"width": 1366, "height": 768})
     liaison.goto("/tasks")
@@ -123,7 +153,7 @@ def test_search_batch_export_and_print(ledger_server, browsers, shot, tmp_path: 
     liaison.get_by_role("button", name="查询").click()
     expect(liaison.locator(f'tr[data-task-id="{waiting.id}"]')).to_be_visible()
     # Tick the waiting task and the already signed one: one is signed, one is refused.
-    liaison.goto("/tasks")
+    liaison.goto("/tasks?q=批量签收测试任务")
     form = liaison.get_by_test_id("batch-form")
     form.locator(f'input[name="task_id"][value="{waiting.id}"]').check()
     form.locator(f'input[name="task_id"][value="{signed.id}"]').check()
@@ -136,7 +166,7 @@ def test_search_batch_export_and_print(ledger_server, browsers, shot, tmp_path: 
 
     sup = browsers.login("supervisor")
     sup.set_viewport_size({"width": 1366, "height": 768})
-    sup.goto(f"/tasks?department={waiting.lead_department_ids[0]}&status=acknowledged")
+    sup.goto("/tasks?q=批量签收测试任务")
     expect(sup.locator(f'tr[data-task-id="{waiting.id}"]')).to_be_visible()
     sup.get_by_test_id("select-all").click()
     sup.get_by_test_id("batch-remind").click()

@@ -9,7 +9,7 @@ page read several things at once."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -77,10 +77,75 @@ async def find_tasks(
         if search.light is None:
             total = await repo.count_tasks(conn, f)
             return total, await repo.list_tasks(conn, f, offset, limit)
-        every = await repo.list_tasks(conn, f)
-    # The light depends on today: one function decides it, not SQL.
-    lit = [x for x in every if light(x, today, ledger.settings.warning_days) == search.light]
-    return len(lit), lit[offset : None if limit is None else offset + limit]
+        # The light depends on today: one function decides it, not SQL. It is decided on the
+        # schedule columns and the indicators alone; whole tasks are loaded for the page only.
+        rows = await repo.schedules(conn, f)
+        tracked = await repo.tracked_of(conn, [r.id for r in rows if r.tracked])
+        warning = ledger.settings.warning_days
+        lit = [
+            r.id
+            for r in rows
+            if light(Schedule.of(r, tracked.get(r.id, ())), today, warning) == search.light
+        ]
+        page = lit[offset : None if limit is None else offset + limit]
+        shown = await repo.list_tasks(conn, replace(f, ids=tuple(page))) if page else []
+    return len(lit), shown
+
+
+@dataclass
+class Schedule:
+    """A task as the light and the dashboards' counts read it, without its texts: what
+    `domain.light.light` needs, and the departments taking part."""
+
+    id: str
+    plan_id: str
+    status: TaskStatus
+    due_on: date | None
+    start_on: date | None
+    progress: int
+    indicators: tuple[Any, ...] = ()
+    lead_department_ids: tuple[str, ...] = ()
+    department_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, row: Any, indicators: Any) -> Schedule:
+        status = TaskStatus(row.status)
+        return cls(
+            row.id, row.plan_id, status, row.due_on, row.start_on, row.progress, tuple(indicators)
+        )
+
+
+async def schedules(
+    conn: AsyncConnection, user: User, plan_id: str | None = None
+) -> list[Schedule]:
+    """Every task `user` may see (of one plan, if given) as a Schedule, for the supervisors'
+    overview: 10,000 whole tasks would cost most of a page's time in decoding alone."""
+    f = repo.TaskFilter(
+        visible_to_department=authz.visible_department(user),
+        visible_plans=authz.plan_scope(user),
+        plan_id=plan_id,
+    )
+    rows = await repo.schedules(conn, f)
+    tracked = await repo.tracked_of(conn, [r.id for r in rows if r.tracked])
+    out = {r.id: Schedule.of(r, tracked.get(r.id, ())) for r in rows}
+    lead: dict[str, list[str]] = {}
+    taking_part: dict[str, list[str]] = {}
+    for task_id, department_id, role in await repo.task_roles(conn, f):
+        taking_part.setdefault(task_id, []).append(department_id)
+        if role == "lead":
+            lead.setdefault(task_id, []).append(department_id)
+    for task_id, x in out.items():
+        x.lead_department_ids = tuple(lead.get(task_id, ()))
+        x.department_ids = tuple(taking_part.get(task_id, ()))
+    return list(out.values())
+
+
+async def tasks_by_id(conn: AsyncConnection, task_ids: list[str]) -> list[Task]:
+    """Whole tasks, in the order of `task_ids` (callers chose them among visible ones)."""
+    if not task_ids:
+        return []
+    found = {x.id: x for x in await repo.list_tasks(conn, repo.TaskFilter(ids=tuple(task_ids)))}
+    return [found[i] for i in task_ids if i in found]
 
 
 async def visible_tasks(

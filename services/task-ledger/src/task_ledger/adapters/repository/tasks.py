@@ -162,31 +162,30 @@ class TaskFilter:
     visible_plans: tuple[str, ...] | None = None  # authorization: a supervisor's plan scope
     due_after: date | None = None  # with due_before: a due window
     text: str | None = None  # a keyword in the title, the measure's text or a progress report
+    ids: tuple[str, ...] | None = None  # only these tasks
 
 
 def _mentions(text: str) -> Any:
     """Tasks whose title, measure text or any progress report contains `text`. A substring
     match (LIKE, case-folded, wildcards escaped) is right for Chinese, which has no spaces to
-    split words on; docs/search.md has the measurements behind it."""
+    split words on; docs/search.md has the measurements behind it. The measures and the
+    reports are searched once each (uncorrelated IN), not once per task."""
     reports = t.progress_reports.c
-    in_reports = exists().where(
-        reports.task_id == t.tasks.c.id,
-        or_(
-            *(
-                col.icontains(text, autoescape=True)
-                for col in (
-                    reports.done_work,
-                    reports.next_steps,
-                    reports.problems,
-                    reports.coordination_needed,
-                )
-            )
-        ),
+    report_columns = (
+        reports.done_work,
+        reports.next_steps,
+        reports.problems,
+        reports.coordination_needed,
     )
-    in_measure = exists().where(
-        t.measures.c.id == t.tasks.c.measure_id, t.measures.c.text.icontains(text, autoescape=True)
+    in_reports = select(reports.task_id).where(
+        or_(*(col.icontains(text, autoescape=True) for col in report_columns))
     )
-    return or_(t.tasks.c.title.icontains(text, autoescape=True), in_measure, in_reports)
+    in_measures = select(t.measures.c.id).where(t.measures.c.text.icontains(text, autoescape=True))
+    return or_(
+        t.tasks.c.title.icontains(text, autoescape=True),
+        t.tasks.c.measure_id.in_(in_measures),
+        t.tasks.c.id.in_(in_reports),
+    )
 
 
 def task_query(f: TaskFilter) -> Any:
@@ -195,6 +194,8 @@ def task_query(f: TaskFilter) -> Any:
         conds.append(_mentions(f.text))
     if f.due_after:
         conds.append(t.tasks.c.due_on >= f.due_after)
+    if f.ids is not None:
+        conds.append(t.tasks.c.id.in_(f.ids))
     for dep in (f.department_id, f.visible_to_department):
         if dep is not None:
             conds.append(
@@ -235,6 +236,30 @@ async def list_tasks(
         query = query.limit(limit)
     tasks = [task_from(r) for r in (await conn.execute(query)).all()]
     return await with_indicators(conn, tasks)
+
+
+async def schedules(conn: AsyncConnection, f: TaskFilter) -> list[Any]:
+    """What the light of each matching task needs (id, status, due_on, start_on, progress,
+    whether it tracks indicators), in list order: a light filter decides on these and loads
+    whole tasks for one page only."""
+    c = t.tasks.c
+    tracked = (
+        exists()
+        .where(t.indicators.c.task_id == c.id, t.indicators.c.dropped.is_(False))
+        .label("tracked")
+    )
+    query = task_query(f).with_only_columns(
+        c.id, c.plan_id, c.status, c.due_on, c.start_on, c.progress, tracked
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def task_roles(conn: AsyncConnection, f: TaskFilter) -> list[Any]:
+    """(task id, department id, role) of the matching tasks' departments."""
+    d = t.task_departments.c
+    matching = task_query(f).order_by(None).with_only_columns(t.tasks.c.id)
+    query = select(d.task_id, d.department_id, d.role).where(d.task_id.in_(matching))
+    return list((await conn.execute(query)).all())
 
 
 async def count_tasks(conn: AsyncConnection, f: TaskFilter) -> int:
