@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ledger_helpers import Api
 
+from duban_contracts import Envelope
 from task_ledger.adapters import repository as repo
 
 
@@ -211,3 +212,33 @@ async def test_inbox_paging_kinds_and_mark_all_read(api: Api) -> None:
     r = await api.client.get("/api/me/inbox", params={"unread": True}, headers=sup)
     assert r.headers["X-Total-Count"] == "0"
     assert (await api.client.post("/api/me/inbox/read-all", headers=sup)).json() == {"marked": 0}
+
+
+async def test_a_supervisor_reminds_a_department_of_its_missing_report(api: Api) -> None:
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    dep = (await _tasks(api, sup, page_size=1))["items"][0]["lead_department_ids"][0]
+    async with api.ledger.transaction() as tx:
+        await repo.upsert_monthly(
+            tx.conn,
+            dep,
+            "2025-05",
+            report_due_on=date(2025, 5, 28),
+            missing=True,
+            consecutive_misses=2,
+        )
+    url = f"/api/monthly-reports/{dep}/2025-05/reminders"
+    r = await api.client.post(url, headers=await api.liaison_of(dep))
+    assert r.status_code == 403 and r.json()["detail"] == "只有督查人员可以催报"
+    r = await api.client.post(f"/api/monthly-reports/{dep}/2025-04/reminders", headers=sup)
+    assert r.status_code == 404 and "缺报记录" in r.json()["detail"]
+    r = await api.client.post(f"/api/monthly-reports/{dep}/2025-4/reminders", headers=sup)
+    assert r.status_code == 422
+    r = await api.client.post(url, headers=sup)
+    assert r.status_code == 202, r.text
+    sent = [
+        Envelope.from_bytes(x.body).open() for x in await api.outbox("command.send_report_reminder")
+    ]
+    assert [(m.department_id, m.period, m.consecutive_misses) for m in sent] == [
+        (dep, "2025-05", 2)
+    ]

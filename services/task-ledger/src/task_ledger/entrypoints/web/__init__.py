@@ -15,6 +15,7 @@ Pages (GET) and forms (POST, each with the session's CSRF token):
   /tasks, /tasks/{id}                  lists (keyword, filters) and the task page with its timeline
   /tasks/export?format=xlsx|csv, /tasks/print, /tasks/batch   the current list exported or
                                        printed; 批量签收/催办/审核 with a result per task
+  /monthly-reports/{dep}/{period}/remind   催报 beside a department missing its report
   /tasks/{id}/decompose                分解 to lower-level departments (a collective expanded)
   /tasks/{id}/progress|acknowledge|start|extension|completion|notices|remind|dispatch|close
   /tasks/{id}/completions|extensions/{request_id}/decision, /tasks/{id}/notices/{nid}/answer
@@ -40,6 +41,7 @@ from task_ledger.entrypoints.web import (
     pages_decompose,
     pages_home,
     pages_indicators,
+    pages_report_reminders,
     pages_search,
     pages_tasks,
 )
@@ -65,6 +67,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_search.router)  # /tasks/export|print before /tasks/{id}
     app.include_router(pages_tasks.router)
     app.include_router(pages_decompose.router)
+    app.include_router(pages_report_reminders.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_indicators.router)
     app.include_router(pages_coverage.router)
