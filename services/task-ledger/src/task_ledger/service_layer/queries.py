@@ -92,7 +92,7 @@ async def find_tasks(
     return len(lit), shown
 
 
-@dataclass
+@dataclass(slots=True)
 class Schedule:
     """A task as the light and the dashboards' counts read it, without its texts: what
     `domain.light.light` needs, and the departments taking part."""

@@ -98,12 +98,12 @@ def tally(
     by_dep: dict[str, Counter[str]] = {}
     for task, lamp, overdue in zip(tasks, lamps, late, strict=True):
         key = lamp.value if task.status.is_open else "done"
-        bucket = by_plan.setdefault(task.plan_id, Counter())
+        bucket = by_plan.get(task.plan_id) or by_plan.setdefault(task.plan_id, Counter())
         bucket[key] += 1
         bucket["total"] += 1
         bucket["overdue"] += overdue
         for dep_id in task.department_ids:
-            c = by_dep.setdefault(dep_id, Counter())
+            c = by_dep.get(dep_id) or by_dep.setdefault(dep_id, Counter())
             c[key] += 1
             c["total"] += 1
             c["overdue"] += overdue
