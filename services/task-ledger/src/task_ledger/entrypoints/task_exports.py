@@ -25,15 +25,17 @@ MEDIA = {
 
 
 def rows_of(
-    ledger: Ledger, tasks: list[Task], names: dict[str, str], plans: dict[str, str]
+    ledger: Ledger, tasks: list[Task], names: dict[str, str], plans: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
+    """Tasks as the pages and the exports show them: the API's task fields, department (and
+    plan) names, days late."""
     today = ledger.today()
     out = []
     for task in tasks:
         v = TaskOut.of(task, today, ledger.settings.warning_days).model_dump()
         v["lead_names"] = [names.get(d, d) for d in task.lead_department_ids]
         v["supporting_names"] = [names.get(d, d) for d in task.supporting_department_ids]
-        v["plan_title"] = plans.get(task.plan_id, "")
+        v["plan_title"] = (plans or {}).get(task.plan_id, "")
         v["days_late"] = (today - task.due_on).days if v["overdue"] and task.due_on else 0
         out.append(v)
     return out

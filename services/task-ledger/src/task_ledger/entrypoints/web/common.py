@@ -25,9 +25,9 @@ from duban_contracts.vocabulary import Light
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotAllowed, NotFound, RateLimited
 from task_ledger.domain.model import Task, User
+from task_ledger.entrypoints import task_exports
 from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.refusals import audit_denied
-from task_ledger.entrypoints.responses import TaskOut
 from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
 from task_ledger.service_layer import queries, rate_limits
 from task_ledger.service_layer.auth import Authenticator
@@ -124,16 +124,7 @@ async def page_user(request: Request) -> User:
 
 def task_rows(request: Request, tasks: list[Task], names: dict[str, str]) -> list[dict[str, Any]]:
     """Tasks as the templates show them: the API's task fields, department names, days late."""
-    ledger = get_ledger(request)
-    today = ledger.today()
-    out = []
-    for task in tasks:
-        v = TaskOut.of(task, today, ledger.settings.warning_days).model_dump()
-        v["lead_names"] = [names.get(d, d) for d in task.lead_department_ids]
-        v["supporting_names"] = [names.get(d, d) for d in task.supporting_department_ids]
-        v["days_late"] = (today - task.due_on).days if v["overdue"] and task.due_on else 0
-        out.append(v)
-    return out
+    return task_exports.rows_of(get_ledger(request), tasks, names)
 
 
 def require_overseer(user: User, what: str) -> None:
