@@ -8,6 +8,7 @@ page read several things at once."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -108,11 +109,22 @@ class Schedule:
     department_ids: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, row: Any, indicators: Any) -> Schedule:
-        status = TaskStatus(row.status)
-        return cls(
-            row.id, row.plan_id, status, row.due_on, row.start_on, row.progress, tuple(indicators)
+    def of(cls, row: Any, indicators: Any = (), departments: bool = False) -> Schedule:
+        """From a `repo.schedules` row; `departments`: decode the department lists too."""
+        x = cls(
+            row.id,
+            row.plan_id,
+            TaskStatus(row.status),
+            row.due_on,
+            row.start_on,
+            row.progress,
+            tuple(indicators),
         )
+        if departments:
+            x.lead_department_ids = lead = tuple(json.loads(row.lead_json or "[]"))
+            supporting = json.loads(row.supporting_json or "[]")
+            x.department_ids = lead + tuple(d for d in supporting if d not in lead)
+        return x
 
 
 async def schedules(
@@ -127,17 +139,7 @@ async def schedules(
     )
     rows = await repo.schedules(conn, f)
     tracked = await repo.tracked_of(conn, [r.id for r in rows if r.tracked])
-    out = {r.id: Schedule.of(r, tracked.get(r.id, ())) for r in rows}
-    lead: dict[str, list[str]] = {}
-    taking_part: dict[str, list[str]] = {}
-    for task_id, department_id, role in await repo.task_roles(conn, f):
-        taking_part.setdefault(task_id, []).append(department_id)
-        if role == "lead":
-            lead.setdefault(task_id, []).append(department_id)
-    for task_id, x in out.items():
-        x.lead_department_ids = tuple(lead.get(task_id, ()))
-        x.department_ids = tuple(taking_part.get(task_id, ()))
-    return list(out.values())
+    return [Schedule.of(r, tracked.get(r.id, ()), departments=True) for r in rows]
 
 
 async def tasks_by_id(conn: AsyncConnection, task_ids: list[str]) -> list[Task]:

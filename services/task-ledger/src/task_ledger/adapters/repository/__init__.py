@@ -89,7 +89,6 @@ from task_ledger.adapters.repository.tasks import (
     schedules,
     task_from,
     task_query,
-    task_roles,
     task_save,
     task_snapshot,
 )
@@ -159,7 +158,6 @@ __all__ = [
     "store_plan_import_preview",
     "task_from",
     "task_query",
-    "task_roles",
     "task_save",
     "task_snapshot",
     "tracked_of",
