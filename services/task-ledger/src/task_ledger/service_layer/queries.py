@@ -8,20 +8,17 @@ page read several things at once."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from duban_contracts.vocabulary import Light, TaskStatus
+from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.domain import authz, jurisdiction
-from task_ledger.domain.light import light
 from task_ledger.domain.model import (
     CompletionRequest,
     Department,
@@ -32,7 +29,35 @@ from task_ledger.domain.model import (
     User,
 )
 from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer import inbox_view
+from task_ledger.service_layer.inbox_view import (
+    INBOX_KIND_LABELS,
+    INBOX_KINDS,
+    inbox_of,
+    inbox_page,
+)
+from task_ledger.service_layer.task_search import (
+    Schedule,
+    TaskSearch,
+    find_tasks,
+    schedules,
+    task_titles,
+    tasks_by_id,
+)
 from task_ledger.service_layer.uow import Ledger
+
+__all__ = [  # re-exported: the task search and the inbox live in modules of their own
+    "INBOX_KINDS",
+    "INBOX_KIND_LABELS",
+    "Schedule",
+    "TaskSearch",
+    "find_tasks",
+    "inbox_of",
+    "inbox_page",
+    "schedules",
+    "task_titles",
+    "tasks_by_id",
+]
 
 Scope = tuple[str, ...] | None  # a supervisor's plans (authz.plan_scope); None: every plan
 
@@ -40,114 +65,6 @@ Scope = tuple[str, ...] | None  # a supervisor's plans (authz.plan_scope); None:
 def _in_scope(query: Any, scope: Scope) -> Any:
     """Restrict a query over tasks (joined) to the plans of `scope`."""
     return query if scope is None else query.where(t.tasks.c.plan_id.in_(scope))
-
-
-@dataclass(frozen=True)
-class TaskSearch:
-    """What a task list is filtered by (visibility is added from the user)."""
-
-    department_id: str | None = None
-    plan_id: str | None = None
-    status: TaskStatus | None = None
-    light: Light | None = None
-    overdue: bool = False
-    due_before: date | None = None
-    parent_task_id: str | None = None
-    text: str | None = None  # keyword: title, measure text, progress reports
-    due_after: date | None = None
-
-
-async def find_tasks(
-    ledger: Ledger, user: User, search: TaskSearch, offset: int = 0, limit: int | None = None
-) -> tuple[int, list[Task]]:
-    """(how many tasks match, the page of them from `offset`) among those `user` may see."""
-    today = ledger.today()
-    f = repo.TaskFilter(
-        department_id=search.department_id,
-        visible_to_department=authz.visible_department(user),
-        visible_plans=authz.plan_scope(user),
-        plan_id=search.plan_id,
-        status=search.status,
-        overdue_on=today if search.overdue else None,
-        due_before=search.due_before,
-        parent_task_id=search.parent_task_id,
-        due_after=search.due_after,
-        text=search.text,
-    )
-    async with ledger.reading() as conn:
-        if search.light is None:
-            total = await repo.count_tasks(conn, f)
-            return total, await repo.list_tasks(conn, f, offset, limit)
-        # The light depends on today: one function decides it, not SQL. It is decided on the
-        # schedule columns and the indicators alone; whole tasks are loaded for the page only.
-        rows = await repo.schedules(conn, f)
-        tracked = await repo.tracked_of(conn, [r.id for r in rows if r.tracked])
-        warning = ledger.settings.warning_days
-        lit = [
-            r.id
-            for r in rows
-            if light(Schedule.of(r, tracked.get(r.id, ())), today, warning) == search.light
-        ]
-        page = lit[offset : None if limit is None else offset + limit]
-        shown = await repo.list_tasks(conn, replace(f, ids=tuple(page))) if page else []
-    return len(lit), shown
-
-
-@dataclass(slots=True)
-class Schedule:
-    """A task as the light and the dashboards' counts read it, without its texts: what
-    `domain.light.light` needs, and the departments taking part."""
-
-    id: str
-    plan_id: str
-    status: TaskStatus
-    due_on: date | None
-    start_on: date | None
-    progress: int
-    indicators: tuple[Any, ...] = ()
-    lead_department_ids: tuple[str, ...] = ()
-    department_ids: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, row: Any, indicators: Any = (), departments: bool = False) -> Schedule:
-        """From a `repo.schedules` row; `departments`: decode the department lists too."""
-        x = cls(
-            row.id,
-            row.plan_id,
-            TaskStatus(row.status),
-            row.due_on,
-            row.start_on,
-            row.progress,
-            tuple(indicators),
-        )
-        if departments:
-            x.lead_department_ids = lead = tuple(json.loads(row.lead_json or "[]"))
-            supporting = json.loads(row.supporting_json or "[]")
-            x.department_ids = lead + tuple(d for d in supporting if d not in lead)
-        return x
-
-
-async def schedules(
-    conn: AsyncConnection, user: User, plan_id: str | None = None
-) -> list[Schedule]:
-    """Every task `user` may see (of one plan, if given) as a Schedule, for the supervisors'
-    overview: 10,000 whole tasks would cost most of a page's time in decoding alone."""
-    f = repo.TaskFilter(
-        visible_to_department=authz.visible_department(user),
-        visible_plans=authz.plan_scope(user),
-        plan_id=plan_id,
-    )
-    rows = await repo.schedules(conn, f)
-    tracked = await repo.tracked_of(conn, [r.id for r in rows if r.tracked])
-    return [Schedule.of(r, tracked.get(r.id, ()), departments=True) for r in rows]
-
-
-async def tasks_by_id(conn: AsyncConnection, task_ids: list[str]) -> list[Task]:
-    """Whole tasks, in the order of `task_ids` (callers chose them among visible ones)."""
-    if not task_ids:
-        return []
-    found = {x.id: x for x in await repo.list_tasks(conn, repo.TaskFilter(ids=tuple(task_ids)))}
-    return [found[i] for i in task_ids if i in found]
 
 
 async def visible_tasks(
@@ -296,7 +213,11 @@ async def user_and_unread(ledger: Ledger, user_id: str) -> tuple[User | None, in
     """A signed-in user and how many inbox messages they have not read (every page shows it)."""
     async with ledger.reading() as conn:
         found = await repo.get_user(conn, user_id)
-        unread = await _count(conn, _inbox_where(user_id, True, None)) if found else 0
+        unread = (
+            await inbox_view.count(conn, inbox_view.inbox_where(user_id, True, None))
+            if found
+            else 0
+        )
     return found, unread
 
 
@@ -304,68 +225,6 @@ async def credentials(ledger: Ledger, username: str) -> tuple[User, str] | None:
     """A user and their password hash, to check a login."""
     async with ledger.reading() as conn:
         return await repo.get_user_credentials(conn, username)
-
-
-# The kinds of inbox message, told by the tag the notifier's templates open the subject with.
-INBOX_KINDS: dict[str, tuple[str, ...]] = {
-    "remind": ("【督办提醒】", "【逾期提醒】"),
-    "urge": ("【催办】",),
-    "escalation": ("【蓝色督办】", "【橙色督办】", "【红色督办】"),
-    "notice": ("【督办通知单】", "【督办回复】"),
-    "report": ("【报送提醒】", "【未按时报送】"),
-}
-INBOX_KIND_LABELS = {
-    "remind": "到期与逾期提醒",
-    "urge": "催办",
-    "escalation": "督办升级",
-    "notice": "督办单",
-    "report": "报送",
-}
-
-
-def _inbox_where(user_id: str, unread_only: bool, kind: str | None) -> list[Any]:
-    m = t.inbox_messages.c
-    where = [m.user_id == user_id]
-    if unread_only:
-        where.append(m.read_at.is_(None))
-    if kind is not None:
-        where.append(or_(*(m.subject.startswith(tag) for tag in INBOX_KINDS[kind])))
-    return where
-
-
-async def _count(conn: AsyncConnection, where: list[Any]) -> int:
-    query = select(func.count()).select_from(t.inbox_messages).where(*where)
-    return int((await conn.execute(query)).scalar_one())
-
-
-async def inbox_page(
-    ledger: Ledger,
-    user: User,
-    unread_only: bool = False,
-    kind: str | None = None,
-    page: int = 1,
-    page_size: int = 50,
-) -> tuple[list[Any], int, int]:
-    """One page of `user`'s inbox, newest first (of one kind, see INBOX_KINDS), how many
-    messages match and how many of all their messages are unread."""
-    where = _inbox_where(user.id, unread_only, kind)
-    m = t.inbox_messages.c
-    query = (
-        select(t.inbox_messages)
-        .where(*where)
-        .order_by(m.at.desc(), m.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
-    async with ledger.reading() as conn:
-        rows = list((await conn.execute(query)).all())
-        total = await _count(conn, where)
-        unread = await _count(conn, _inbox_where(user.id, True, None))
-    return rows, total, unread
-
-
-async def inbox_of(conn: AsyncConnection, user: User, unread_only: bool = False) -> list[Any]:
-    return await repo.list_inbox(conn, user.id, unread_only)
 
 
 async def departments(ledger: Ledger) -> list[Department]:
@@ -436,15 +295,6 @@ async def measure(conn: AsyncConnection, measure_id: str) -> Any:
 async def department_names(conn: AsyncConnection) -> dict[str, str]:
     rows = await conn.execute(select(t.departments.c.id, t.departments.c.name))
     return {r.id: r.name for r in rows}
-
-
-async def task_titles(conn: AsyncConnection, user: User, task_ids: list[str]) -> dict[str, str]:
-    """Titles of those of the tasks `user` may see (a batch's results name them)."""
-    if not task_ids:
-        return {}
-    rows = await conn.execute(select(t.tasks).where(t.tasks.c.id.in_(task_ids)))
-    tasks = [repo.task_from(r) for r in rows]
-    return {x.id: x.title for x in tasks if authz.can_view_task(user, x)}
 
 
 async def user_names(conn: AsyncConnection, ids: Iterable[str | None]) -> dict[str, str]:
