@@ -227,3 +227,33 @@ def test_inbox_pages_kinds_and_mark_all_read(ledger_server, browsers, shot) -> N
     page.get_by_test_id("read-all").click()
     expect(page.locator(".flash-success")).to_contain_text("已将 45 条消息标为已读")
     expect(page.get_by_test_id("unread")).to_have_count(0)
+
+
+def test_supervisor_presses_cuibao_beside_a_missing_report(ledger_server, browsers, shot) -> None:
+    dep = _city(ledger_server, ledger_server.department_id(LEAD), "韶关市人社局")
+
+    async def missing() -> None:
+        async with ledger_server.ledger.transaction() as tx:
+            await repo.upsert_monthly(
+                tx.conn,
+                dep.id,
+                "2025-05",
+                report_due_on=date(2025, 5, 28),
+                missing=True,
+                consecutive_misses=1,
+            )
+
+    ledger_server.call(missing())
+    page = browsers.login("supervisor", mobile=True)
+    row = page.locator(f'#missing-reports tr[data-department-id="{dep.id}"]')
+    expect(row).to_contain_text(dep.name)
+    fits(page)
+    row.get_by_test_id("remind-report").click()
+    expect(page.locator(".flash-success")).to_contain_text("催报已发出")
+    page.locator("#missing-reports").scroll_into_view_if_needed()
+    folder = shot(page, "find-bulk-07-cuibao-phone").parent
+    page.locator("#missing-reports").screenshot(path=str(folder / "find-bulk-08-cuibao-table.png"))
+    sent = ledger_server.rows(
+        select(t.outbox).where(t.outbox.c.event_type == "command.send_report_reminder")
+    )
+    assert any(dep.id in bytes(r.body).decode(errors="ignore") for r in sent)
