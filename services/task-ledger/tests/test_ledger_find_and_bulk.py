@@ -10,10 +10,13 @@ import zipfile
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from ledger_helpers import Api
 
 from duban_contracts import Envelope
 from task_ledger.adapters import repository as repo
+
+pytestmark = pytest.mark.integration
 
 
 async def _tasks(api: Api, headers: dict[str, str], **params: Any) -> dict[str, Any]:
