@@ -215,4 +215,11 @@ def examples() -> list[Message]:
             requested_by="u-sup",
         ),
         c.RequestMonthlyReports(period="2026-03", requested_by="u-sup"),
+        c.SendReportReminder(
+            department_id=_DEPTS[0],
+            period="2026-02",
+            report_due_on=date(2026, 2, 28),
+            consecutive_misses=2,
+            requested_by="u-sup",
+        ),
     ]

@@ -121,6 +121,7 @@ def test_every_deliverable_example_renders_in_chinese(message: e.Event) -> None:
         e.SupervisionNoticeIssued,
         e.SupervisionNoticeAnswered,
         c.SendManualReminder,
+        c.SendReportReminder,
     }
     assert (notice is not None) == (type(message) in deliverable)
     if notice is None:

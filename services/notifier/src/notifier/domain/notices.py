@@ -24,6 +24,7 @@ NOTICE_MESSAGES: tuple[type[Message], ...] = (
     e.SupervisionNoticeAnswered,
     c.SendManualReminder,
     *DECISION_BUILDERS,
+    c.SendReportReminder,
 )
 HANDLED_EVENT_TYPES = frozenset(cls.EVENT_TYPE for cls in NOTICE_MESSAGES)
 
@@ -250,6 +251,25 @@ def _manual(m: c.SendManualReminder, event_id: str) -> Notice:
     )
 
 
+def _report_reminder(m: c.SendReportReminder, event_id: str) -> Notice:
+    """催报 pressed by a supervisor: the missing-report notice, delivered now, once per press."""
+    return Notice(
+        kind=Kind.REPORT_MISSING,
+        source_key=event_id,
+        source_event_id=event_id,
+        audience=liaisons((m.department_id,)),
+        task_id=None,
+        urgent=True,
+        facts={
+            "period": m.period,
+            "report_due_on": m.report_due_on.isoformat(),
+            "consecutive_misses": m.consecutive_misses,
+            "level_label": None,
+            "department_ids": [m.department_id],
+        },
+    )
+
+
 _BUILDERS: dict[type[Any], Callable[[Any, str], Notice | tuple[Notice, ...]]] = {
     e.ReminderDue: _reminder,
     e.TaskOverdue: _overdue,
@@ -260,4 +280,5 @@ _BUILDERS: dict[type[Any], Callable[[Any, str], Notice | tuple[Notice, ...]]] = 
     e.SupervisionNoticeAnswered: _notice_answered,
     c.SendManualReminder: _manual,
     **DECISION_BUILDERS,
+    c.SendReportReminder: _report_reminder,
 }

@@ -221,3 +221,8 @@ HANDLED_TYPES = frozenset(cls.EVENT_TYPE for cls in HANDLED)
 async def mark_read(ledger: Ledger, user_id: str, message_id: str) -> bool:
     async with ledger.transaction() as tx:
         return await repo.mark_inbox_read(tx.conn, user_id, message_id, tx.now)
+
+
+async def mark_all_read(ledger: Ledger, user_id: str) -> int:
+    async with ledger.transaction() as tx:
+        return await repo.mark_inbox_all_read(tx.conn, user_id, tx.now)

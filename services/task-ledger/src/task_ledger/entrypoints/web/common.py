@@ -20,15 +20,14 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from duban_common import richtext
-from duban_common.calendar import china_calendar
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import Light, Role
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotAllowed, NotFound, RateLimited
 from task_ledger.domain.model import Task, User
+from task_ledger.entrypoints import task_exports
 from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.refusals import audit_denied
-from task_ledger.entrypoints.responses import TaskOut
 from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
 from task_ledger.service_layer import people, queries, rate_limits
 from task_ledger.service_layer.auth import Authenticator
@@ -127,19 +126,7 @@ async def page_user(request: Request) -> User:
 
 def task_rows(request: Request, tasks: list[Task], names: dict[str, str]) -> list[dict[str, Any]]:
     """Tasks as the templates show them: the API's task fields, department names, days late."""
-    ledger = get_ledger(request)
-    today = ledger.today()
-    out = []
-    for task in tasks:
-        v = TaskOut.of(task, today, ledger.settings.warning_days).model_dump()
-        v["lead_names"] = [names.get(d, d) for d in task.lead_department_ids]
-        v["supporting_names"] = [names.get(d, d) for d in task.supporting_department_ids]
-        # Working days, as the watcher's 逾期 reminders and the monthly report count them.
-        v["days_late"] = 0
-        if v["overdue"] and task.due_on is not None:
-            v["days_late"] = china_calendar().working_days_between(task.due_on, today)
-        out.append(v)
-    return out
+    return task_exports.rows_of(get_ledger(request), tasks, names)
 
 
 def require_overseer(user: User, what: str) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from duban_contracts.vocabulary import Decision, EscalationLevel, Light, TaskStatus
+from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.lifecycle import WORKING
@@ -30,6 +30,7 @@ from task_ledger.entrypoints.web.common import (
     task_rows,
     text,
 )
+from task_ledger.entrypoints.web.pages_decompose import decomposition_of
 from task_ledger.entrypoints.web.pages_indicators import done_milestones, reported_values
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.service_layer import completions, indicators, rate_limits, uploads
@@ -39,43 +40,6 @@ from task_ledger.service_layer import queries as q
 Me = Annotated[User, Depends(page_user)]
 PAGE_SIZE = 100
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-@router.get("/tasks")
-async def task_list(request: Request, me: Me) -> Response:
-    ledger = get_ledger(request)
-    params = request.query_params
-    try:
-        status = TaskStatus(params["status"]) if params.get("status") else None
-        lamp = Light(params["light"]) if params.get("light") else None
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        raise DomainError("筛选条件不正确") from None
-    overseer = me.role in authz.OVERSEERS
-    search = q.TaskSearch(
-        department_id=(params.get("department") or None) if overseer else None,
-        plan_id=params.get("plan") or None,
-        status=status,
-        light=lamp,
-        overdue=bool(params.get("overdue")),
-    )
-    total, shown = await q.find_tasks(ledger, me, search, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-    async with ledger.reading() as conn:
-        names = await q.department_names(conn)
-        plans = await q.plans(conn, authz.plan_scope(me)) if overseer else []
-    return render(
-        request,
-        "task_list.html",
-        tasks=task_rows(request, shown, names),
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        params=dict(params),
-        plans=plans,
-        departments=sorted(names.items(), key=lambda kv: kv[1]) if overseer else [],
-        statuses=list(TaskStatus),
-        lights=list(Light),
-    )
 
 
 def _page_of(request: Request, name: str) -> int:
@@ -162,6 +126,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         max_file_mb=ledger.settings.max_attachment_bytes // 1024 // 1024,
         indicators=task_indicators,
         milestones=task_milestones,
+        decomposition=await decomposition_of(request, me, task),
     )
 
 

@@ -16,6 +16,7 @@ from task_ledger.service_layer.handlers.extensions import (
 from task_ledger.service_layer.handlers.frame import (
     AccessDenied,
     load_task,
+    may_read,
     new_id,
     read_task,
     require,
@@ -41,6 +42,7 @@ __all__ = [
     "dispatch",
     "issue_notice",
     "load_task",
+    "may_read",
     "new_id",
     "read_task",
     "register_events",
