@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 # then recompile every import (~10 s each). Let Python cache bytecode.
 unexport PYTHONDONTWRITEBYTECODE
 RUN := $(UV) run --frozen
-WORKSPACE_MEMBERS := contracts libs/common libs/planparse services/task-ledger services/deadline-watcher services/notifier
+WORKSPACE_MEMBERS := contracts libs/common libs/planparse libs/cascade services/task-ledger services/deadline-watcher services/notifier
 
 .PHONY: install test-deps run test test-unit lint format bench docs demo up down clean
 
@@ -48,7 +48,7 @@ test-unit: install
 lint: install ## ruff, ruff format --check, mypy (strict on contracts/ and libs/), import-linter, deptry
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy contracts/src libs/common/src libs/planparse/src services/*/src src bench
+	$(RUN) mypy contracts/src libs/common/src libs/planparse/src libs/cascade/src services/*/src src bench
 	$(RUN) lint-imports
 	@# runtime dependencies are exactly what each package imports (config: each pyproject.toml)
 	@for member in . $(WORKSPACE_MEMBERS); do \

@@ -25,9 +25,12 @@ MODULES = [
     "bench.kafka_baseline",  # first: every other figure is compared with it
     "bench.planparse",
     "bench.cascade",
+    "bench.task_ledger_cascade",
     "bench.task_ledger",
     "bench.task_ledger_http",
     "bench.task_ledger_reports",
+    "bench.people_admin",
+    "bench.pages",  # each page's server time with 10,000 tasks (issue 21)
     "bench.deadline_watcher",
     "bench.notifier",
 ]

@@ -40,7 +40,6 @@ def _free_port() -> int:
 
 async def prepare_tasks(client: httpx.AsyncClient) -> list[tuple[str, dict[str, str]]]:
     """Import the seed plan, dispatch and acknowledge every task; return (task, lead login)."""
-    from task_ledger.service_layer.directory import liaison_username
 
     async def login(user: str, password: str) -> dict[str, str]:
         r = await client.post("/api/auth/login", json={"username": user, "password": password})
@@ -57,9 +56,12 @@ async def prepare_tasks(client: httpx.AsyncClient) -> list[tuple[str, dict[str, 
         await client.post(f"/api/imports/{r.json()['import_id']}/confirm", headers=sup)
     ).raise_for_status()
     tasks = (await client.get("/api/tasks", params={"page_size": 200}, headers=sup)).json()
+    admin = await login("admin", "admin-demo")
+    users = (await client.get("/api/users", params={"role": "liaison"}, headers=admin)).json()
+    liaison_of = {u["department_id"]: u["username"] for u in users}
     pairs = []
     for task in tasks["items"]:
-        lead = await login(liaison_username(task["lead_department_ids"][0]), "liaison-demo")
+        lead = await login(liaison_of[task["lead_department_ids"][0]], "liaison-demo")
         await client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)
         await client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)
         pairs.append((task["id"], lead))

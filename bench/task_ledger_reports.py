@@ -1,4 +1,5 @@
-"""Benchmark: the monthly report over 100,000 and 1,000,000 tasks (facts already loaded)."""
+"""Benchmark: the monthly report over 100,000 and 1,000,000 tasks (facts already loaded), and
+its Word and PDF renderings of a 1,000-task plan (python-docx, WeasyPrint; see docs/reports.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from duban_contracts.vocabulary import Light, TaskStatus
+from task_ledger.adapters.reports.render_docx import render_docx
+from task_ledger.adapters.reports.render_pdf import render_pdf
 from task_ledger.adapters.reports.render_text import render_html
 from task_ledger.adapters.reports.render_xlsx import write_ledger_xlsx
 from task_ledger.domain.reports.facts import MonthActivity, TaskFacts
@@ -78,9 +81,34 @@ def _measure(n: int, workdir: Path, xlsx: bool) -> dict[str, Any]:
     return out
 
 
+def _documents(n: int) -> dict[str, Any]:
+    """Seconds to render a plan of n tasks as .docx and as PDF (the downloads on the page)."""
+    report = build_monthly_report(
+        "p", "劳务品牌行动方案", "2026-03", synthetic_tasks(n), MonthActivity(), date(2026, 3, 31)
+    )
+    out: dict[str, Any] = {}
+    for fmt, render in (("docx", render_docx), ("pdf", render_pdf)):
+        t0 = time.perf_counter()
+        size = len(render(report))
+        out[f"report.{n}_tasks.{fmt}_s"] = {
+            "value": round(time.perf_counter() - t0, 3),
+            "unit": "s",
+            "baseline": None,
+            "ratio": None,
+        }
+        out[f"report.{n}_tasks.{fmt}_kb"] = {
+            "value": round(size / 1024, 1),
+            "unit": "KiB",
+            "baseline": None,
+            "ratio": None,
+        }
+    return out
+
+
 def run(ctx: Any) -> dict[str, Any]:
     workdir = Path(ctx.workdir)
-    results = _measure(100_000, workdir, xlsx=True)
+    results = _documents(1_000)
+    results.update(_measure(100_000, workdir, xlsx=True))
     results.update(_measure(1_000_000, workdir, xlsx=True))
     with open("/proc/self/statm") as f:
         import os

@@ -26,6 +26,7 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from duban.demo_summary import summary_lines
 from duban.first_start import first_start
 from duban.launcher import SystemLauncher
 from duban_common.clock import CHINA, FileClock
@@ -33,6 +34,7 @@ from duban_common.clock import CHINA, FileClock
 START = date(2025, 11, 3)  # a Monday; the seed plans' tasks are due 2025-12-31
 MONTHS = ("2025-11", "2025-12", "2026-01")
 SETTLE_SECONDS = 3.0  # let timers fire and events travel after each clock move
+HEAD_PASSWORD = "Fenguan#Lingdao-2025"  # the demo's department heads (分管领导), one per department
 
 
 @dataclass
@@ -52,6 +54,12 @@ class Actor:
         if r.status_code >= 400:
             raise RuntimeError(f"{self.username} POST {path}: {r.status_code} {r.text[:300]}")
         return r.json() if r.content else None
+
+
+def _evidence(task: dict) -> list[tuple[str, tuple[str, bytes, str]]]:
+    """An evidence file (佐证材料) for 申请办结, which needs at least one."""
+    text = f"{task['title']}\n办结佐证：相关文件已印发，工作台账已建立。\n"
+    return [("files", ("办结佐证材料.txt", text.encode(), "text/plain"))]
 
 
 @dataclass
@@ -76,11 +84,14 @@ class Demo:
         return self.actors[username]
 
     def liaison(self, department_id: str) -> Actor | None:
-        """The department's liaison; collective parties (各部门) have none."""
+        """The department's demo liaison (readable username, e.g. gd-rst; liaisons loaded from
+        a list have their own passwords); collective parties (各部门) have none."""
         if not hasattr(self, "_liaisons"):
-            users = self.actor("admin", "admin-demo").get("/api/users")
+            users = self.actor("admin", "admin-demo").get("/api/users?role=liaison")
             self._liaisons = {
-                u["department_id"]: u["username"] for u in users if u["role"] == "liaison"
+                u["department_id"]: u["username"]
+                for u in users
+                if u["id"].startswith("user-liaison-")
             }
         username = self._liaisons.get(department_id)
         return self.actor(username, "liaison-demo") if username else None
@@ -97,6 +108,7 @@ class Demo:
         sup = self.actor("supervisor", "supervisor-demo")
         tasks = sup.get("/api/tasks", page_size=200)["items"]
         leads = sorted({t["lead_department_ids"][0] for t in tasks})
+        self._add_department_heads(leads)
         # A third of the departments are slack: they skip monthly reports.
         slack = set(self.rnd.sample(leads, max(1, len(leads) // 3)))
         steps = self._calendar()
@@ -112,6 +124,26 @@ class Demo:
                 self.at(day)
                 getattr(self, f"_{action}")(sup, tasks, slack, day)
                 progress.advance(bar)
+
+    def _add_department_heads(self, departments: list[str]) -> None:
+        """橙 and 红 reach the lead department's head: the demo has one per department."""
+        admin = self.actor("admin", "admin-demo")
+        for department_id in departments:
+            username = f"head-{department_id.removeprefix('dep-')}"[:64]
+            body = {
+                "username": username,
+                "display_name": "分管领导",
+                "role": "department_head",
+                "department_id": department_id,
+                "password": HEAD_PASSWORD,
+            }
+            r = admin.http.post("/api/users", json=body)
+            if r.status_code == 429:  # the per-minute limit on new users: wait it out once
+                time.sleep(float(r.headers.get("Retry-After", "60")) + 1)
+                r = admin.http.post("/api/users", json=body)
+            if r.status_code >= 400:
+                raise RuntimeError(f"admin POST /api/users: {r.status_code} {r.text[:300]}")
+            self.counts["部门负责人"] += 1
 
     def _calendar(self) -> list[tuple[date, str]]:
         steps: list[tuple[date, str]] = [(START, "dispatch")]
@@ -182,7 +214,8 @@ class Demo:
             self._report(t, day, 100)
             req = who.post(
                 f"/api/tasks/{t['id']}/completion-requests",
-                json={"summary": "各项工作已完成，佐证材料已上传"},
+                data={"summary": "各项工作已完成，佐证材料已上传"},
+                files=_evidence(t),
             )
             if i == 0:  # returned once, then approved
                 sup.post(
@@ -191,7 +224,9 @@ class Demo:
                 )
                 self.counts["办结退回"] += 1
                 req = who.post(
-                    f"/api/tasks/{t['id']}/completion-requests", json={"summary": "已补充佐证材料"}
+                    f"/api/tasks/{t['id']}/completion-requests",
+                    data={"summary": "已补充佐证材料"},
+                    files=_evidence(t),
                 )
             sup.post(
                 f"/api/tasks/{t['id']}/completion-requests/{req['id']}/decision",
@@ -201,10 +236,20 @@ class Demo:
             if i == 1:
                 sup.post(f"/api/tasks/{t['id']}/close")
                 self.counts["销号"] += 1
-        # One slack department asks for more time before the due date; it is granted.
+        # One slack department asks for more time before the due date: refused at first,
+        # granted on a better reason.
         for t in tasks:
             who = self.liaison(t["lead_department_ids"][0])
             if t["lead_department_ids"][0] in slack and who is not None:
+                ext = who.post(
+                    f"/api/tasks/{t['id']}/extension-requests",
+                    json={"requested_due_on": "2026-06-30", "reason": "工作量较大"},
+                )
+                sup.post(
+                    f"/api/tasks/{t['id']}/extension-requests/{ext['id']}/decision",
+                    json={"decision": "rejected", "comment": "理由不充分，请细化资金缺口后再申请"},
+                )
+                self.counts["延期不同意"] += 1
                 ext = who.post(
                     f"/api/tasks/{t['id']}/extension-requests",
                     json={"requested_due_on": "2026-03-31", "reason": "需协调跨部门资金"},
@@ -303,5 +348,8 @@ def run_demo(data_dir: Path, seed: int = 2025) -> None:
         console.print("[bold]演示小结[/]")
         for name, value in demo.summary().items():
             console.print(f"  {name}：{value}")
+        console.print("[bold]谁收到了什么[/]")
+        for line in summary_lines(data_dir / "notifier.db"):
+            console.print(f"  {line}")
     finally:
         launcher.stop()

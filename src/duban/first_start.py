@@ -86,8 +86,15 @@ def first_start(launcher: SystemLauncher) -> str:
     if not client.request("GET", "/api/plans"):
         tasks = import_plans(client, sorted(SEEDS.glob("*.txt")))
         lines.append(f"首次启动：已导入种子方案，生成 {tasks} 项任务。")
-    users = client.request("GET", "/api/users")
-    liaisons = [u for u in users if u.get("role") == "liaison"][:3]
+    liaisons = liaison_accounts(client)
+    password = settings.demo_liaison_password.get_secret_value()
+    accounts = launcher.data_dir / "demo-accounts.txt"
+    accounts.write_text(
+        "用户名\t单位\t地区\n"
+        + "".join(f"{u['username']}\t{u['department']}\t{u['jurisdiction']}\n" for u in liaisons),
+        encoding="utf-8",
+    )
+    leading = [u for u in liaisons if u["leads"]]
     lines += [
         "",
         f"督办系统已启动：{base}/ （接口文档 {base}/docs）",
@@ -95,14 +102,46 @@ def first_start(launcher: SystemLauncher) -> str:
         "演示账号：",
         f"  督查    supervisor / {settings.demo_supervisor_password.get_secret_value()}",
         f"  管理员  admin / {settings.demo_admin_password.get_secret_value()}",
+        f"  联络员（密码均为 {password}），牵头任务的单位：",
     ]
-    for u in liaisons:
-        lines.append(
-            f"  联络员  {u['username']} / {settings.demo_liaison_password.get_secret_value()}"
-            f"（{u.get('display_name', '')}）"
-        )
-    lines.append(
-        f"  每个单位各有一名联络员，共 {sum(u.get('role') == 'liaison' for u in users)} 个账号。"
-    )
+    width = max((len(u["username"]) for u in leading[:SHOWN]), default=0)
+    lines += [f"    {u['username']:<{width}}  {u['department']}" for u in leading[:SHOWN]]
+    if len(leading) > SHOWN:
+        lines.append(f"    ……另有 {len(leading) - SHOWN} 个牵头单位")
+    lines.append(f"  每个单位各有一名联络员，共 {len(liaisons)} 个账号，全部列在 {accounts}")
     lines.append("按 Ctrl-C 停止。")
     return "\n".join(lines)
+
+
+SHOWN = 30  # liaisons printed at start; the whole list goes to demo-accounts.txt
+
+
+def liaison_accounts(client: LedgerClient) -> list[dict[str, Any]]:
+    """Every active liaison with its department, those whose department leads a task first
+    (the accounts one logs in with to try the system); usernames are readable and stable
+    (seeded once, e.g. gd-rst for 广东省人力资源和社会保障厅)."""
+    deps = {d["id"]: d for d in client.request("GET", "/api/departments")}
+    leads: set[str] = set()
+    page = 1
+    while page <= 50:  # the seed plans hold a few hundred tasks
+        found = client.request("GET", f"/api/tasks?page_size=200&page={page}")
+        for task in found["items"]:
+            leads.update(task["lead_department_ids"])
+        if page * 200 >= found["total"]:
+            break
+        page += 1
+    out = []
+    for u in client.request("GET", "/api/users?role=liaison&active=true"):
+        dep = deps.get(u.get("department_id") or "")
+        if dep is None:
+            continue
+        out.append(
+            {
+                "username": u["username"],
+                "department": dep["name"],
+                "jurisdiction": dep["jurisdiction"],
+                "leads": dep["id"] in leads,
+            }
+        )
+    out.sort(key=lambda u: (not u["leads"], u["jurisdiction"], u["username"]))
+    return out

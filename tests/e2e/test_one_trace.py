@@ -119,8 +119,12 @@ async def _scenario(app, watcher: WatcherService, clock: ManualClock, exporter) 
         watcher.scheduler.wake()
 
         async def receipt_on_timeline() -> bool:
+            # The escalation's receipt: the dispatch's own (telling the liaisons) came first.
             r = await client.get(f"/api/tasks/{tid}/timeline", headers=sup)
-            return any(e["kind"] == "delivered" for e in r.json())
+            return any(
+                e["kind"] == "delivered" and datetime.fromisoformat(e["at"]) >= clock.now()
+                for e in r.json()
+            )
 
         await eventually(
             receipt_on_timeline, 90, "a delivery receipt reached the ledger's timeline", 0.3

@@ -15,12 +15,12 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 
 import pytest
+from e2e.e2e_system import launched_at
 
 from duban.first_start import LedgerClient, first_start
-from duban.launcher import SERVICES, SystemLauncher
+from duban.launcher import SystemLauncher
 from duban_common import richtext
 from duban_common.clock import CHINA, FileClock
-from duban_common.embedded_broker import free_port
 from duban_common.testing.polling import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -31,29 +31,20 @@ AFTER_DUE = datetime(2026, 1, 20, 10, 0, tzinfo=CHINA)
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemLauncher]:
-    data = tmp_path_factory.mktemp("duban") / "data"
-    FileClock.write(data / "clock.json", START)
-    launcher = SystemLauncher(
-        data_dir=data,
-        broker_port=free_port(),
-        ports={s.name: free_port() for s in SERVICES},
-        extra_env={
-            "DUBAN_ARGON2_TIME_COST": "1",
-            "DUBAN_ARGON2_MEMORY_COST": "1024",
-            "DUBAN_DIGEST_WINDOW_SECONDS": "1",
-        },
-    )
-    with launcher:
-        summary = first_start(launcher)
-        assert "首次启动：已导入种子方案" in summary
-        yield launcher
-    assert launcher.check_alive() is None
+    yield from launched_at(tmp_path_factory, "duban", START)
 
 
 def _client(system: SystemLauncher, username: str, password: str) -> LedgerClient:
     client = LedgerClient(system.url("task-ledger"))
     client.login(username, password)
     return client
+
+
+def _liaison_of(system: SystemLauncher, department_id: str) -> str:
+    """The department's demo liaison's readable username (e.g. gd-rst)."""
+    admin = _client(system, "admin", "admin-demo")
+    users = admin.request("GET", f"/api/users?role=liaison&department_id={department_id}")
+    return str(users[0]["username"])
 
 
 def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
@@ -65,9 +56,7 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     task = tasks[0]
     tid = task["id"]
     sup.request("POST", f"/api/tasks/{tid}/dispatch")
-    lead = _client(
-        system, f"liaison-{task['lead_department_ids'][0].removeprefix('dep-')}", "liaison-demo"
-    )
+    lead = _client(system, _liaison_of(system, task["lead_department_ids"][0]), "liaison-demo")
     lead.request("POST", f"/api/tasks/{tid}/acknowledge")
     boundary = "b0undary"
     form = (
@@ -186,9 +175,14 @@ def _fetch(system: SystemLauncher, client: LedgerClient, path: str) -> str:
 def test_restart_keeps_the_data(system: SystemLauncher) -> None:
     sup = _client(system, "supervisor", "supervisor-demo")
     before = sup.request("GET", "/api/tasks?page_size=1")["total"]
+    accounts = (system.data_dir / "demo-accounts.txt").read_text(encoding="utf-8")
+    assert "gd-rst\t广东省人力资源和社会保障厅" in accounts
     system.stop()
     system.start()
     summary = first_start(system)
     assert "首次启动" not in summary  # nothing imported twice
+    # Liaison usernames are readable, printed with their department, and stay the same.
+    assert re.search(r"\n    [a-z]+-[a-z0-9-]+ +\S+(厅|局|委员会|部)", summary), summary
+    assert (system.data_dir / "demo-accounts.txt").read_text(encoding="utf-8") == accounts
     sup = _client(system, "supervisor", "supervisor-demo")
     assert sup.request("GET", "/api/tasks?page_size=1")["total"] == before

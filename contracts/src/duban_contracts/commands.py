@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import Field, StringConstraints
@@ -32,4 +33,18 @@ class RequestMonthlyReports(Command):
     EVENT_TYPE: ClassVar[str] = "command.request_monthly_reports"
     KEY_FIELD: ClassVar[str] = "period"
     period: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    requested_by: Id
+
+
+class SendReportReminder(Command):
+    """A supervisor presses 催报 beside a department missing its monthly progress report
+    (月度进展缺报): the notifier reminds the department's liaisons now (ledger → notifier)."""
+
+    TOPIC: ClassVar[str] = COMMANDS.name
+    EVENT_TYPE: ClassVar[str] = "command.send_report_reminder"
+    KEY_FIELD: ClassVar[str] = "department_id"
+    department_id: Id
+    period: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    report_due_on: date
+    consecutive_misses: int = Field(default=1, ge=1)
     requested_by: Id

@@ -55,6 +55,10 @@ class TaskRegistered(_TaskEvent):
 class TaskDispatched(_TaskEvent):
     EVENT_TYPE: ClassVar[str] = "task.dispatched"
     due_on: date | None
+    # Added without a new schema version (tolerant readers): the departments asked to act
+    # (lead first, then supporting) and, for a decomposed task's child, its parent.
+    department_ids: tuple[Id, ...] = ()
+    parent_task_id: Id | None = None
 
 
 class TaskAcknowledged(_TaskEvent):
@@ -130,6 +134,9 @@ class ExtensionRequested(_TaskEvent):
     request_id: Id
     requested_due_on: date
     reason: Text
+    # Added without a new schema version (tolerant readers): the lead departments (the
+    # ones that ask and must act on the decision); empty from older producers.
+    department_ids: tuple[Id, ...] = ()
 
 
 class ExtensionDecided(_TaskEvent):
@@ -138,6 +145,9 @@ class ExtensionDecided(_TaskEvent):
     decision: Decision
     due_on: date | None
     comment: Text | None = None
+    # Added without a new schema version (tolerant readers): the lead departments (the
+    # ones that ask and must act on the decision); empty from older producers.
+    department_ids: tuple[Id, ...] = ()
 
 
 class CompletionRequested(_TaskEvent):
@@ -145,6 +155,9 @@ class CompletionRequested(_TaskEvent):
     request_id: Id
     summary: Text
     evidence: tuple[ShortText, ...] = ()
+    # Added without a new schema version (tolerant readers): the lead departments (the
+    # ones that ask and must act on the decision); empty from older producers.
+    department_ids: tuple[Id, ...] = ()
 
 
 class CompletionDecided(_TaskEvent):
@@ -152,10 +165,16 @@ class CompletionDecided(_TaskEvent):
     request_id: Id
     decision: Decision
     comment: Text | None = None
+    # Added without a new schema version (tolerant readers): the lead departments (the
+    # ones that ask and must act on the decision); empty from older producers.
+    department_ids: tuple[Id, ...] = ()
 
 
 class TaskClosed(_TaskEvent):
     EVENT_TYPE: ClassVar[str] = "task.closed"
+    # Added without a new schema version (tolerant readers): the lead departments told of
+    # the 销号; empty from older producers.
+    department_ids: tuple[Id, ...] = ()
 
 
 class SupervisionNoticeIssued(_TaskEvent):
@@ -221,6 +240,12 @@ class EscalationRaised(_SupervisionEvent):
     reason: Text
     # Set when the deadline is a milestone (时间节点) of the task rather than its own due date.
     milestone: ShortText | None = None
+    # Added without a new schema version (tolerant readers): the lead departments, whom the
+    # ladder reaches (`department_ids` also names the supporting ones; empty: older
+    # producers, read as all of `department_ids`), and for a 蓝 warning before the deadline
+    # the working days still left.
+    lead_department_ids: tuple[Id, ...] = ()
+    working_days_left: int = Field(default=0, ge=0)
 
 
 class ReportRequested(_SupervisionEvent):

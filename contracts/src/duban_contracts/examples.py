@@ -35,7 +35,7 @@ def examples() -> list[Message]:
             supporting_department_ids=("gd-edu",),
             due_on=_DUE,
         ),
-        e.TaskDispatched(task_id=t, due_on=_DUE, actor_id="u-sup"),
+        e.TaskDispatched(task_id=t, due_on=_DUE, actor_id="u-sup", department_ids=_DEPTS),
         e.TaskAcknowledged(task_id=t, department_id="gd-hrss", actor_id="u-1"),
         e.TaskDecomposed(task_id=t, child_task_ids=("task-0002", "task-0003")),
         e.TaskStatusChanged(
@@ -66,18 +66,35 @@ def examples() -> list[Message]:
             task_id=t, original_due_on=_DUE, previous_due_on=_DUE, due_on=date(2026, 4, 30)
         ),
         e.ExtensionRequested(
-            task_id=t, request_id="x-1", requested_due_on=date(2026, 4, 30), reason="数据核实"
+            task_id=t,
+            request_id="x-1",
+            requested_due_on=date(2026, 4, 30),
+            reason="数据核实",
+            department_ids=("gd-hrss",),
         ),
         e.ExtensionDecided(
-            task_id=t, request_id="x-1", decision=Decision.APPROVED, due_on=date(2026, 4, 30)
+            task_id=t,
+            request_id="x-1",
+            decision=Decision.APPROVED,
+            due_on=date(2026, 4, 30),
+            comment="同意延期至4月底，请加快进度",
+            department_ids=("gd-hrss",),
         ),
         e.CompletionRequested(
-            task_id=t, request_id="c-1", summary="已完成", evidence=("att-1.pdf",)
+            task_id=t,
+            request_id="c-1",
+            summary="已完成",
+            evidence=("att-1.pdf",),
+            department_ids=("gd-hrss",),
         ),
         e.CompletionDecided(
-            task_id=t, request_id="c-1", decision=Decision.REJECTED, comment="佐证不足"
+            task_id=t,
+            request_id="c-1",
+            decision=Decision.REJECTED,
+            comment="佐证不足",
+            department_ids=("gd-hrss",),
         ),
-        e.TaskClosed(task_id=t, actor_id="u-sup"),
+        e.TaskClosed(task_id=t, actor_id="u-sup", department_ids=("gd-hrss",)),
         e.SupervisionNoticeIssued(
             task_id=t,
             notice_id="n-1",
@@ -118,6 +135,7 @@ def examples() -> list[Message]:
             due_on=_DUE,
             working_days_late=10,
             department_ids=_DEPTS,
+            lead_department_ids=("gd-hrss",),
             reason="逾期10个工作日",
             scheduled_for=_AT,
             late=True,
@@ -197,4 +215,11 @@ def examples() -> list[Message]:
             requested_by="u-sup",
         ),
         c.RequestMonthlyReports(period="2026-03", requested_by="u-sup"),
+        c.SendReportReminder(
+            department_id=_DEPTS[0],
+            period="2026-02",
+            report_due_on=date(2026, 2, 28),
+            consecutive_misses=2,
+            requested_by="u-sup",
+        ),
     ]

@@ -70,15 +70,16 @@ async def test_monthly_dispatch_reminds_flags_and_escalates_misses(watcher: Watc
             task_id="A", report_id="r-1", department_id="hrss", percent=30, period="2025-10"
         )
     )
-    await watcher.send(  # edu reports on one of its two tasks only
+    await watcher.send(  # edu reports only on A, the task it supports, not on B it leads
         ProgressReported(
-            task_id="B", report_id="r-2", department_id="edu", percent=30, period="2025-10"
+            task_id="A", report_id="r-2", department_id="edu", percent=30, period="2025-10"
         )
     )
     rest = await watcher.run_days(date(2025, 10, 22), date(2025, 10, 31))
     assert monthly_view(rest) == [
-        # two working days before the 28th (a Tuesday): Friday the 24th
-        (date(2025, 10, 24), "remind", ("edu",), "A", 2),
+        # two working days before the 28th (a Tuesday): Friday the 24th; hrss, which filed
+        # on the task it leads, is neither reminded nor flagged
+        (date(2025, 10, 24), "remind", ("edu",), "B", 2),
         (date(2025, 10, 29), "missing", "edu", 1, None),
     ]
 
@@ -91,7 +92,6 @@ async def test_monthly_dispatch_reminds_flags_and_escalates_misses(watcher: Watc
         (ReportRequested, "edu", date(2025, 11, 28)),
         (ReportRequested, "hrss", date(2025, 11, 28)),
     ]
-    await watcher.send(TaskClosed(task_id="B"))
     await watcher.send(
         ProgressReported(
             task_id="A", report_id="r-3", department_id="hrss", percent=50, period="2025-11"
@@ -99,9 +99,19 @@ async def test_monthly_dispatch_reminds_flags_and_escalates_misses(watcher: Watc
     )
     november = await watcher.run_days(date(2025, 11, 10), date(2025, 12, 2))
     assert monthly_view(november) == [
-        (date(2025, 11, 26), "remind", ("edu",), "A", 2),  # B closed: not owed any more
+        (date(2025, 11, 26), "remind", ("edu",), "B", 2),
         (date(2025, 12, 1), "missing", "edu", 2, "orange"),  # second miss in a row: 橙
     ]
+    # December: edu files on B, the task it leads, and is not 缺报 though A is unreported.
+    await watcher.send(
+        ProgressReported(
+            task_id="B", report_id="r-4", department_id="edu", percent=60, period="2025-12"
+        )
+    )
+    await watcher.send(TaskClosed(task_id="A"))  # closed: hrss owes nothing any more
+    december = await watcher.run_days(date(2025, 12, 3), date(2026, 1, 5))
+    assert [v[2] for v in monthly_view(december) if v[1] == "requested"] == ["edu"]
+    assert [v for v in monthly_view(december) if v[1] in ("remind", "missing")] == []
     keys = [m.dedupe_key for _, m in await watcher.events()]
     assert len(keys) == len(set(keys))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from notifier_testkit import at
@@ -11,13 +11,13 @@ from duban_common.clock import ManualClock
 from duban_contracts import commands as c
 from duban_contracts import events as e
 from duban_contracts.examples import examples
-from duban_contracts.vocabulary import Channel, EscalationLevel, Role
+from duban_contracts.vocabulary import Channel, EscalationLevel, ReminderKind, Role
 from notifier.adapters.channels import dingtalk_signature, split_secret
 from notifier.adapters.render import Renderer
 from notifier.adapters.store import Item, dedupe_key
 from notifier.domain.digest import DigestLine, build_digest
 from notifier.domain.model import Kind, Recipient
-from notifier.domain.notices import escalation_audience, named_facts, notice_for
+from notifier.domain.notices import escalation_audience, named_facts, notices_for
 from notifier.domain.policies import RobotRateLimiter, channels_for, quiet_until, retry_delay
 from notifier.settings import Settings
 
@@ -43,14 +43,76 @@ def told(level: EscalationLevel) -> list[str]:
 
 def test_escalation_ladder_reaches_the_right_people() -> None:
     assert told(EscalationLevel.BLUE) == ["liaison-hrss", "liaison-edu"]
-    assert told(EscalationLevel.ORANGE) == ["head-hrss", "sup"]
-    assert told(EscalationLevel.RED) == ["sup", "lead"]
+    assert told(EscalationLevel.ORANGE) == ["liaison-hrss", "liaison-edu", "head-hrss", "sup"]
+    assert told(EscalationLevel.RED) == [
+        "liaison-hrss",
+        "liaison-edu",
+        "head-hrss",
+        "sup",
+        "lead",
+    ]
+
+
+def _escalation(level: EscalationLevel) -> e.EscalationRaised:
+    base = next(m for m in examples() if isinstance(m, e.EscalationRaised))
+    return base.model_copy(update={"level": level, "lead_department_ids": ("d-hrss",)})
+
+
+@pytest.mark.parametrize("level", list(EscalationLevel))
+def test_the_ladder_reaches_the_lead_department_at_once_and_overseers_in_a_digest(
+    level: EscalationLevel,
+) -> None:
+    notices = notices_for(_escalation(level), "evt-esc")
+    at_once = [
+        p.user_id for n in notices if not n.digested for p in PEOPLE if n.audience.includes(p)
+    ]
+    digested = [p.user_id for n in notices if n.digested for p in PEOPLE if n.audience.includes(p)]
+    if level is EscalationLevel.BLUE:
+        assert at_once == ["liaison-hrss"] and digested == []
+    elif level is EscalationLevel.ORANGE:
+        assert at_once == ["liaison-hrss", "head-hrss"] and digested == ["sup"]
+    else:
+        assert at_once == ["liaison-hrss", "head-hrss"] and digested == ["sup", "lead"]
+
+
+def test_a_blue_warning_before_the_deadline_counts_the_days_left() -> None:
+    warning = _escalation(EscalationLevel.BLUE).model_copy(
+        update={"working_days_late": 0, "working_days_left": 3}
+    )
+    (notice,) = notices_for(warning, "evt-blue")
+    facts = named_facts(notice.facts, notice.task_id, {}, {"d-hrss": "省人社厅"})
+    item = Item(notice.source_event_id, notice.kind, notice.task_id, facts)
+    rendered = Renderer("https://duban.example.gov.cn/").render(PEOPLE[0], [item])
+    assert "距截止还有3个工作日" in rendered.subject
+    assert "已逾期" not in rendered.subject + rendered.body
+
+
+def test_a_supervisors_digest_lists_escalations_by_light() -> None:
+    items = []
+    for n, level in enumerate((EscalationLevel.ORANGE, EscalationLevel.RED)):
+        esc = _escalation(level).model_copy(update={"task_id": f"task-{n}"})
+        notice = notices_for(esc, f"evt-{n}")[-1]
+        assert notice.digested
+        facts = named_facts(notice.facts, notice.task_id, {}, {"d-hrss": "省人社厅"})
+        items.append(Item(notice.source_event_id, notice.kind, notice.task_id, facts))
+    rendered = Renderer("https://duban.example.gov.cn/").render(PEOPLE[5], items)
+    assert rendered.subject.startswith(
+        "【升级督办汇总】您有2项任务需关注（红色督办1项、橙色督办1项）"
+    )
+    assert rendered.body.index("红色督办") < rendered.body.index("橙色督办")
 
 
 @pytest.mark.parametrize("message", examples(), ids=lambda m: m.EVENT_TYPE)
 def test_every_deliverable_example_renders_in_chinese(message: e.Event) -> None:
-    notice = notice_for(message, "01a200e7-b053-79f9-bb22-77b84b6cfc42")
+    notices = notices_for(message, "01a200e7-b053-79f9-bb22-77b84b6cfc42")
+    notice = notices[0] if notices else None
     deliverable = {
+        e.TaskDispatched,
+        e.CompletionRequested,
+        e.CompletionDecided,
+        e.ExtensionRequested,
+        e.ExtensionDecided,
+        e.TaskClosed,
         e.ReminderDue,
         e.TaskOverdue,
         e.EscalationRaised,
@@ -59,6 +121,7 @@ def test_every_deliverable_example_renders_in_chinese(message: e.Event) -> None:
         e.SupervisionNoticeIssued,
         e.SupervisionNoticeAnswered,
         c.SendManualReminder,
+        c.SendReportReminder,
     }
     assert (notice is not None) == (type(message) in deliverable)
     if notice is None:
@@ -74,7 +137,7 @@ def test_every_deliverable_example_renders_in_chinese(message: e.Event) -> None:
         assert "开展劳务品牌调查摸底" in rendered.subject
         assert rendered.link == "https://duban.example.gov.cn/tasks/task-0001"
     # Escalations, notices, manual 催办 and escalated missing reports are never held.
-    held = {Kind.REMINDER, Kind.OVERDUE, Kind.REPORT_REQUESTED}
+    held = {Kind.REMINDER, Kind.OVERDUE, Kind.REPORT_REQUESTED, Kind.REQUEST, Kind.DISPATCHED}
     assert notice.urgent == (notice.kind not in held)
 
 
@@ -175,8 +238,27 @@ def test_build_broker_declares_what_the_notifier_reads_and_writes() -> None:
 def test_a_milestones_notice_names_the_milestone_beside_the_task() -> None:
     base = next(m for m in examples() if isinstance(m, e.ReminderDue))
     milestone = base.model_copy(update={"milestone": "时间节点：建立劳务品牌台账"})
-    notice = notice_for(milestone, "evt-ms")
-    assert notice is not None
+    (notice,) = notices_for(milestone, "evt-ms")
     assert notice.facts["task_title"] == f"{base.task_title}（时间节点：建立劳务品牌台账）"
-    plain = notice_for(base, "evt-plain")
-    assert plain is not None and plain.facts["task_title"] == base.task_title
+    (plain,) = notices_for(base, "evt-plain")
+    assert plain.facts["task_title"] == base.task_title
+
+
+def test_the_monthly_report_reminder_names_the_report_day_not_a_task_deadline() -> None:
+    base = next(m for m in examples() if isinstance(m, e.ReminderDue))
+    reports = [
+        base.model_copy(
+            update={"task_id": f"task-{n}", "kind": ReminderKind.REPORT_DEADLINE, "due_on": day}
+        )
+        for n, day in enumerate((date(2026, 1, 28), date(2026, 1, 28)))
+    ]
+    items = []
+    for n, message in enumerate(reports):
+        (notice,) = notices_for(message, f"evt-report-{n}")
+        items.append(Item(notice.source_event_id, notice.kind, notice.task_id, notice.facts))
+    renderer = Renderer("https://duban.example.gov.cn/")
+    single = renderer.render(PEOPLE[0], items[:1])
+    assert single.subject.startswith("【报送提醒】") and "报送截止日为 2026年1月28日" in single.text
+    assert "完成时限" not in single.text
+    digest = renderer.render(PEOPLE[0], items)
+    assert "月度进展待报送（2项）" in digest.text and "完成时限" not in digest.text

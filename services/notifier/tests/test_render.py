@@ -18,7 +18,7 @@ from notifier.adapters.render import ROBOT_DIALECTS, Rendered, Renderer
 from notifier.adapters.store import Item
 from notifier.adapters.webhook_client import WebhookClient
 from notifier.domain.model import Kind, Recipient
-from notifier.domain.notices import named_facts, notice_for
+from notifier.domain.notices import named_facts, notices_for
 
 pytestmark = pytest.mark.unit
 
@@ -33,8 +33,7 @@ def example_items() -> list[Item]:
     """One item of every kind of message the notifier sends (the contracts' examples)."""
     items = []
     for message in examples():
-        notice = notice_for(message, "01a200e7-b053-79f9-bb22-77b84b6cfc42")
-        if notice is not None:
+        for notice in notices_for(message, "01a200e7-b053-79f9-bb22-77b84b6cfc42"):
             facts = named_facts(notice.facts, notice.task_id, TITLES, DEPARTMENTS)
             items.append(Item(notice.source_event_id, notice.kind, notice.task_id, facts))
     return items
@@ -45,7 +44,12 @@ def every_message() -> list[tuple[str, Rendered]]:
     items = example_items()
     single = [(item.kind.value, renderer.render(LIAISON, [item])) for item in items]
     digested = [i for i in items if i.kind in (Kind.REMINDER, Kind.OVERDUE)]
-    return [*single, ("digest", renderer.render(LIAISON, digested * 2))]
+    escalated = [i for i in items if i.kind is Kind.ESCALATION]
+    return [
+        *single,
+        ("escalation digest", renderer.render(LIAISON, escalated + digested)),
+        ("digest", renderer.render(LIAISON, digested * 2)),
+    ]
 
 
 MESSAGES = every_message()

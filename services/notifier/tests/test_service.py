@@ -79,6 +79,17 @@ class Running:
         )
         return [Envelope.from_bytes(r.value).open() for r in got]  # type: ignore[misc]
 
+    async def records_for(
+        self, recipient_id: str, n: int, timeout: float = 60
+    ) -> list[NotificationSent | NotificationFailed]:
+        """Records addressed to one person (a digest about several tasks is keyed by them)."""
+
+        def to_them(record: Any) -> bool:
+            return Envelope.from_bytes(record.value).open().recipient_id == recipient_id  # type: ignore[attr-defined,no-any-return]
+
+        got = await read_topic(self.bootstrap, NOTIFICATION_EVENTS.name, to_them, n, timeout)
+        return [Envelope.from_bytes(r.value).open() for r in got]  # type: ignore[misc]
+
 
 @pytest_asyncio.fixture(scope="module")
 async def running(
@@ -168,35 +179,45 @@ async def test_escalation_reaches_the_right_people_on_the_right_channels(
     running: Running, smtp: SmtpSink, webhooks: WebhookSink
 ) -> None:
     o = await office(running, webhooks)
-    task = uid("t")
-    await running.publish(escalation(task, (o.dept,), EscalationLevel.ORANGE))
-    # 橙: the department head (e-mail + DingTalk) and the supervisors (e-mail + inbox).
-    sent = await running.records(task, 4)
-    assert all(isinstance(r, NotificationSent) for r in sent)
-    assert channels(sent, o.head) == [Channel.DINGTALK, Channel.EMAIL]
-    assert channels(sent, o.supervisor) == [Channel.EMAIL, Channel.INBOX]
-    (head_mail,) = smtp.to(o.email(o.head))
-    assert str(head_mail["Subject"]) == "【橙色督办】开展劳务品牌调查摸底 已逾期10个工作日"
-    assert (
-        f"https://duban.example.gov.cn/tasks/{task}" in head_mail.get_body(("plain",)).get_content()
+    task, task_red = uid("t"), uid("t")
+    await running.publish(
+        escalation(task, (o.dept,), EscalationLevel.ORANGE),
+        escalation(task_red, (o.dept,), EscalationLevel.RED),
     )
-    (ding,) = webhooks.to(f"/ding/{o.head}")
-    assert ding.signature_ok is True  # the receiver verified DingTalk's HMAC signature
-    inbox = next(r for r in sent if r.channel is Channel.INBOX)
-    assert inbox.body and "省人力资源社会保障厅" in inbox.body and inbox.link
+    # 橙 and 红 reach the lead liaison and the department head at once, each on their channels.
+    for key in (task, task_red):
+        sent = await running.records(key, 5)
+        assert all(isinstance(r, NotificationSent) for r in sent)
+        assert channels(sent, o.liaison) == [Channel.EMAIL, Channel.INBOX, Channel.WECOM]
+        assert channels(sent, o.head) == [Channel.DINGTALK, Channel.EMAIL]
+    head_mails = sorted(str(m["Subject"]) for m in smtp.to(o.email(o.head)))
+    assert head_mails == [
+        "【橙色督办】开展劳务品牌调查摸底 已逾期10个工作日",
+        "【红色督办】开展劳务品牌调查摸底 已逾期10个工作日",
+    ]
+    assert all(
+        f"https://duban.example.gov.cn/tasks/{task}" in m.get_body(("plain",)).get_content()
+        for m in smtp.to(o.email(o.head))
+        if "橙" in str(m["Subject"])
+    )
+    dings = webhooks.to(f"/ding/{o.head}")
+    assert len(dings) == 2 and all(d.signature_ok for d in dings)  # DingTalk's HMAC verified
 
-    task_red = uid("t")
-    await running.publish(escalation(task_red, (o.dept,), EscalationLevel.RED))
-    sent_red = await running.records(task_red, 3)
-    assert channels(sent_red, o.leader) == [Channel.WECOM]
-    assert channels(sent_red, o.supervisor) == [Channel.EMAIL, Channel.INBOX]
-    # Other tests' red escalations on the shared topic may reach this (unscoped) leader too.
+    # The supervisors get one digest per channel listing both tasks by light (红 first).
+    digest = await running.records_for(o.supervisor, 2)
+    assert sorted(r.channel for r in digest) == [Channel.EMAIL, Channel.INBOX]
+    assert all(set(r.task_ids) == {task, task_red} for r in digest)
+    (mail,) = smtp.to(o.email(o.supervisor))
+    assert str(mail["Subject"]) == "【升级督办汇总】您有2项任务需关注（红色督办1项、橙色督办1项）"
+    inbox = next(r for r in digest if r.channel is Channel.INBOX)
+    assert inbox.body and "省人力资源社会保障厅" in inbox.body
+    assert inbox.body.index("红色督办") < inbox.body.index("橙色督办")
+    # The leadership group hears of the 红 only (other tests' 红 may reach this unscoped leader).
     (wecom,) = [
         w for w in webhooks.to(f"/wecom/{o.leader}") if task_red in w.body["markdown"]["content"]
     ]
     assert "红色督办" in wecom.body["markdown"]["content"]
-    # Liaisons hear of neither escalation.
-    assert smtp.to(o.email(o.liaison)) == [] and webhooks.to(f"/wecom/{o.liaison}") == []
+    assert task not in wecom.body["markdown"]["content"]
 
 
 async def test_a_duplicate_event_sends_once(
@@ -208,15 +229,16 @@ async def test_a_duplicate_event_sends_once(
     await publish_envelope(running.producer, envelope)  # the same record delivered again
     await running.publish(escalation(task, (o.dept,), EscalationLevel.BLUE))  # re-emitted
     # A later event on the same key (same partition) proves the duplicates were consumed.
-    await running.publish(escalation(task, (o.dept,), EscalationLevel.ORANGE))
-    records = await running.records(task, 7)  # liaison 3 + head 2 + supervisor 2
+    (orange,) = await running.publish(escalation(task, (o.dept,), EscalationLevel.ORANGE))
+    records = await running.records(task, 8)  # liaison 3 (蓝) + 3 (橙) + head 2
     await eventually(lambda: len(smtp.to(o.email(o.head))) == 1, what="the sentinel mail")
-    assert len(smtp.to(o.email(o.liaison))) == 1
-    assert len(webhooks.to(f"/wecom/{o.liaison}")) == 1
-    assert channels(records, o.liaison) == [Channel.EMAIL, Channel.INBOX, Channel.WECOM]
+    assert len(smtp.to(o.email(o.liaison))) == 2
+    assert len(webhooks.to(f"/wecom/{o.liaison}")) == 2
+    assert channels(records, o.liaison) == sorted([Channel.EMAIL, Channel.INBOX, Channel.WECOM] * 2)
     # Only the first delivery of the blue event produced anything for the liaison.
     assert {r.source_event_ids for r in records if r.recipient_id == o.liaison} == {
-        (str(envelope.event_id),)
+        (str(envelope.event_id),),
+        (str(orange.event_id),),
     }
 
 

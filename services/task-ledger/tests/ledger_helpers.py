@@ -13,13 +13,15 @@ from sqlalchemy import select
 
 from duban_common.clock import ManualClock
 from task_ledger.adapters import tables as t
-from task_ledger.service_layer.directory import liaison_username
+from task_ledger.service_layer.directory import liaison_user_id
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the repository copy of the seeds
 SEED_FILE = SEEDS / "000_9108b65ab0af5f8f.txt"
 START = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
+# One evidence file (佐证材料) as httpx uploads it: 申请办结 needs at least one.
+EVIDENCE = [("files", ("印发通知.pdf", b"%PDF-1.4 evidence", "application/pdf"))]
 
 
 def ledger_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
@@ -60,8 +62,17 @@ class Api:
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
+    async def liaison_username(self, department_id: str) -> str:
+        """The department's demo liaison's (readable) username."""
+        async with self.ledger.reading() as conn:
+            return str(
+                await conn.scalar(
+                    select(t.users.c.username).where(t.users.c.id == liaison_user_id(department_id))
+                )
+            )
+
     async def liaison_of(self, department_id: str) -> dict[str, str]:
-        return await self.login(liaison_username(department_id))
+        return await self.login(await self.liaison_username(department_id))
 
     async def import_seed(self, path: Path = SEED_FILE) -> dict[str, Any]:
         sup = await self.login("supervisor")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from ledger_helpers import SEEDS, Api
+from ledger_helpers import EVIDENCE, SEEDS, Api
 from sqlalchemy import func, select, update
 
 from duban_contracts import Envelope
@@ -125,8 +125,8 @@ async def test_liaison_workflow_from_dispatch_to_close(api: Api) -> None:
 
     # No mass assignment: protected fields are refused, not ignored.
     r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests",
-        json={"summary": "完成", "status": "closed", "due_on": "2030-01-01"},
+        f"/api/tasks/{tid}/extension-requests",
+        json={"requested_due_on": "2030-01-01", "reason": "理由", "status": "closed"},
         headers=lead,
     )
     assert r.status_code == 422 and "status" in r.json()["detail"]
@@ -151,7 +151,12 @@ async def test_liaison_workflow_from_dispatch_to_close(api: Api) -> None:
 
     r = await api.client.post(
         f"/api/tasks/{tid}/completion-requests",
-        json={"summary": "已建立资源库", "evidence": ["资源库名单"]},
+        data={
+            "summary": "已建立资源库",
+            "evidence": ["资源库名单"],
+            "explanation": "余下评审在年底",
+        },
+        files=EVIDENCE,
         headers=lead,
     )
     assert r.status_code == 201
@@ -169,7 +174,10 @@ async def test_liaison_workflow_from_dispatch_to_close(api: Api) -> None:
     )
     assert r.status_code == 200
     r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests", json={"summary": "补充材料"}, headers=lead
+        f"/api/tasks/{tid}/completion-requests",
+        data={"summary": "补充材料", "explanation": "余下评审在年底"},
+        files=EVIDENCE,
+        headers=lead,
     )
     req = r.json()["id"]
     await api.client.post(
@@ -425,7 +433,7 @@ async def test_decomposition_to_a_city_and_roll_up(api: Api) -> None:
     assert parent["progress"] == 60 and parent["status"] == "in_progress"
     assert [c["id"] for c in parent["children"]] == [child["id"]]
     r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests", json={"summary": "完成"}, headers=lead
+        f"/api/tasks/{tid}/completion-requests", data={"summary": "完成"}, headers=lead
     )
     assert r.status_code == 422 and "下级任务尚未办结" in r.json()["detail"]
 

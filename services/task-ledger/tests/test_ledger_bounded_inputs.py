@@ -177,7 +177,7 @@ async def test_writes_are_rate_limited_per_user_across_processes(
     from task_ledger.adapters import repository as repo
     from task_ledger.domain.errors import RateLimited
     from task_ledger.service_layer import rate_limits
-    from task_ledger.service_layer.directory import liaison_username
+    from task_ledger.service_layer.directory import liaison_user_id
     from task_ledger.service_layer.uow import Ledger
 
     settings = api.ledger.settings
@@ -209,9 +209,7 @@ async def test_writes_are_rate_limited_per_user_across_processes(
     other = Ledger(settings, api.clock)
     try:
         async with api.ledger.reading() as conn:
-            lead_user = await repo.get_user(
-                conn, "user-" + liaison_username(task["lead_department_ids"][0])
-            )
+            lead_user = await repo.get_user(conn, liaison_user_id(task["lead_department_ids"][0]))
         assert lead_user is not None
         with pytest.raises(RateLimited):
             await rate_limits.count(other, lead_user, "progress_report")

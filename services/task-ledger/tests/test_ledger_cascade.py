@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+from types import SimpleNamespace
 
 import pytest
 from ledger_helpers import SEED_FILE, SEEDS, Api
 from openpyxl import load_workbook
 
 from duban_contracts import Envelope
+from task_ledger.service_layer.coverage import column_order
 
 pytestmark = pytest.mark.integration
 
@@ -114,10 +116,11 @@ async def test_confirmed_links_drive_coverage_and_roll_up(api: Api) -> None:
     assert opened.superior_plan_id == national_id  # type: ignore[attr-defined]
 
     coverage = (await api.client.get(f"/api/plans/{national_id}/coverage", headers=sup)).json()
-    # Guangdong (linked when its file was imported) and Inner Mongolia.
+    # Guangdong (linked when its file was imported) and Inner Mongolia, whose column comes
+    # first although it was linked last: columns go by jurisdiction.
     subordinates = [s["plan_id"] for s in coverage["subordinates"]]
-    assert len(subordinates) == 2 and subordinates[1] == plan_id
-    column = 1
+    assert len(subordinates) == 2 and subordinates[0] == plan_id
+    column = 0
     covered = [m for m in coverage["measures"] if m["cells"][column]["covered"]]
     confirmed_superiors = {sid for (_, sid), status in statuses.items() if status == "confirmed"}
     assert {m["measure_id"] for m in covered} == confirmed_superiors
@@ -172,7 +175,7 @@ async def test_confirmed_links_drive_coverage_and_roll_up(api: Api) -> None:
         headers=sup,
     )
     sheet = load_workbook(io.BytesIO(r.content))["下级落实情况"]
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
     assert [f"{sub['measures_covered']}/16", f"{sub['progress']:.1f}%"] in [r[2:4] for r in rows]
     r = await api.client.get(
         "/api/reports/monthly",
@@ -216,8 +219,10 @@ async def test_relinking_a_stored_plan_proposes_again_and_decisions_stick(api: A
     assert [m["measure_id"] for m in proposed] == sorted(m["measure_id"] for m in proposed)
     # Proposals do not count as coverage until confirmed.
     coverage = (await api.client.get(f"/api/plans/{national_id}/coverage", headers=sup)).json()
-    assert coverage["subordinates"][-1]["plan_id"] == plan_id
-    assert not any(m["cells"][-1]["covered"] for m in coverage["measures"])
+    # Columns go by jurisdiction (both provinces: by name), not by when they were linked.
+    assert [s["jurisdiction"] for s in coverage["subordinates"]] == ["内蒙古自治区", "广东省"]
+    column = [s["plan_id"] for s in coverage["subordinates"]].index(plan_id)
+    assert not any(m["cells"][column]["covered"] for m in coverage["measures"])
 
     first = proposed[0]
     r = await api.client.post(
@@ -235,7 +240,7 @@ async def test_relinking_a_stored_plan_proposes_again_and_decisions_stick(api: A
     )
     assert r.status_code == 200, r.text
     coverage = (await api.client.get(f"/api/plans/{national_id}/coverage", headers=sup)).json()
-    assert [m["measure_id"] for m in coverage["measures"] if m["cells"][-1]["covered"]] == [
+    assert [m["measure_id"] for m in coverage["measures"] if m["cells"][column]["covered"]] == [
         first["superior_measure_id"]
     ]
     # A cycle is refused; a measure of another plan is refused.
@@ -295,3 +300,18 @@ async def test_a_supervisor_limited_to_some_plans_sees_only_their_coverage(api: 
         headers=province_only,
     )
     assert r.status_code == 404 and r.json()["detail"] == "上级方案不存在"
+
+
+def test_coverage_columns_go_by_level_then_jurisdiction() -> None:
+    def plan(plan_id: str, jurisdiction: str | None) -> SimpleNamespace:
+        return SimpleNamespace(id=plan_id, jurisdiction=jurisdiction, title=f"{plan_id}方案")
+
+    linked_in_this_order = [
+        plan("unknown", None),
+        plan("county", "乳源瑶族自治县"),
+        plan("city-b", "韶关市"),
+        plan("province", "广东省"),
+        plan("city-a", "广州市"),
+    ]
+    ordered = sorted(linked_in_this_order, key=column_order)
+    assert [p.id for p in ordered] == ["province", "city-a", "city-b", "county", "unknown"]

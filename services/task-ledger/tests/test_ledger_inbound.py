@@ -108,7 +108,6 @@ async def test_every_inbound_kind_lands_once(api: Api) -> None:
         "reminder",
         "overdue",
         "escalation",
-        "report_requested",
         "delivery_failed",
     ]
     escalation = next(e for e in timeline if e["kind"] == "escalation")
@@ -161,3 +160,77 @@ async def test_a_reminder_fired_at_0905_china_time_reads_0905_back(api: Api) -> 
     assert at.tzinfo is not None and at == fired  # the same instant, not 8 hours off
     assert at.astimezone(china).strftime("%H:%M") == "09:05"
     assert local_time(at) == "2025-06-03 09:05"  # what the task page prints
+
+
+def sent(
+    task_ids: tuple[str, ...], source: str, user_id: str, channel: Channel, n: int
+) -> tuple[Envelope, ev.Event]:
+    return wrap(
+        ev.NotificationSent(
+            key=task_ids[0] if task_ids else user_id,
+            notification_id=f"n-{source}-{n}",
+            source_event_ids=(source,),
+            task_ids=task_ids,
+            recipient_id=user_id,
+            channel=channel,
+            attempt=1,
+            at=NOW,
+            subject="【督办提醒】您有2项任务需关注" if len(task_ids) > 1 else "【退回】任务",
+            body="正文",
+        )
+    )
+
+
+async def test_receipts_name_who_was_told_once_per_delivery_and_digests_stay_off_tasks(
+    api: Api,
+) -> None:
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    items = (await api.client.get("/api/tasks", params={"page_size": 2}, headers=sup)).json()
+    first, second = (i["id"] for i in items["items"])
+    dep = items["items"][0]["lead_department_ids"][0]
+    async with api.ledger.reading() as conn:
+        users = (await conn.execute(select(t.users).order_by(t.users.c.id))).all()
+        department = (
+            await conn.execute(select(t.departments).where(t.departments.c.id == dep))
+        ).one()
+    liaison = next(u for u in users if u.department_id == dep and u.role == "liaison")
+    supervisor = next(u for u in users if u.role == "supervisor")
+    batch = [
+        # One decision told to the lead liaison by mail and inbox, and to the supervisor.
+        sent((first,), "decision-1", liaison.id, Channel.EMAIL, 1),
+        sent((first,), "decision-1", liaison.id, Channel.INBOX, 2),
+        sent((first,), "decision-1", supervisor.id, Channel.INBOX, 3),
+        # A digest about both tasks, and the monthly 报送提醒 digest about none.
+        sent((first, second), "digest-1", liaison.id, Channel.INBOX, 4),
+        sent((), "monthly-1", liaison.id, Channel.INBOX, 5),
+        wrap(
+            ev.ReportRequested(
+                department_id=dep,
+                period="2025-06",
+                report_due_on=date(2025, 6, 30),
+                open_task_ids=(first, second),
+                scheduled_for=NOW,
+                dedupe_key="q-receipts",
+            )
+        ),
+    ]
+    assert await inbound.handle_batch(api.ledger, batch) == len(batch)
+    assert await inbound.handle_batch(api.ledger, batch) == 0
+
+    def timeline_of(task_id: str) -> list[dict]:  # type: ignore[type-arg]
+        return [e for e in timelines[task_id] if e["data"].get("event_type")]
+
+    timelines = {
+        tid: (await api.client.get(f"/api/tasks/{tid}/timeline", headers=sup)).json()
+        for tid in (first, second)
+    }
+    (receipt,) = timeline_of(first)
+    assert receipt["kind"] == "delivered"
+    assert receipt["summary"] == (
+        f"已通知 {department.name}联络员 {liaison.display_name}（邮件、站内信）、"
+        f"督查 {supervisor.display_name}（站内信）"
+    )
+    assert timeline_of(second) == []  # neither the digest nor the monthly request
+    inbox = await api.client.get("/api/me/inbox", headers=await api.login(liaison.username))
+    assert len(inbox.json()) == 3  # the inbox keeps every message, digests included

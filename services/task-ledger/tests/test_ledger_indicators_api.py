@@ -157,9 +157,9 @@ async def test_a_liaison_reports_12_of_30_brands_and_the_task_lights_up(api: Api
     params["format"] = "xlsx"
     r = await api.client.get("/api/reports/monthly", params=params, headers=sup)
     sheet = load_workbook(io.BytesIO(r.content))["指标"]
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[2]]  # below the sheet's title row
     assert header[4:10] == ["指标", "目标值", "当前值", "完成率", "时间节点", "状态"]
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
     ours = next(x for x in rows if x[4] == "自治区级劳务品牌" and x[6] == 12)
     assert ours[5:10] == ["30 个", 12, "40.0%", "2025-12-31", "黄灯"]
 
@@ -214,6 +214,14 @@ async def test_milestones_are_announced_and_closed_by_a_report_with_evidence(api
         "ms-3": date(2025, 12, 31),
     }
     await api.client.post(f"/api/tasks/{tid}/dispatch", headers=sup)
+    # 2025: the 2022 and 2023 milestones are past and open, so the task is red and says why.
+    task = (await api.client.get(f"/api/tasks/{tid}", headers=sup)).json()
+    late_2023 = "时间节点 2023-12-31 逾期未完成："
+    assert task["light"] == "red"
+    assert [r[: len(late_2023)] for r in task["light_reasons"] if r.startswith("时间节点")] == [
+        "时间节点 2022-12-31 逾期未完成：",
+        late_2023,
+    ]
     liaison = await api.liaison_of(m10["lead"][0]["id"])
     await api.client.post(f"/api/tasks/{tid}/acknowledge", headers=liaison)
     url = f"/api/tasks/{tid}/progress-reports"
@@ -242,6 +250,9 @@ async def test_milestones_are_announced_and_closed_by_a_report_with_evidence(api
         ("ms-2", True),
         ("ms-3", False),
     ]
+    task = (await api.client.get(f"/api/tasks/{tid}", headers=sup)).json()
+    late = [r for r in task["light_reasons"] if r.startswith("时间节点")]
+    assert len(late) == 1 and late[0].startswith("时间节点 2022-12-31")  # 2023's is closed
     reported = [
         Envelope.from_bytes(x.body).open() for x in await api.outbox("task.progress_reported")
     ]

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.unit
 FILE_ROUTES = {
     ("get", "/api/tasks/{task_id}/attachments/{attachment_id}"),
     ("get", "/api/reports/monthly"),
+    ("get", "/api/tasks/export"),
 }
 
 

@@ -29,7 +29,8 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/tasks/{task_id}/progress-reports"): {},
     ("POST", "/api/tasks/{task_id}/progress-reports"): {"data": {"percent": "10"}},
     ("GET", "/api/tasks/{task_id}/attachments/{attachment_id}"): {},
-    ("POST", "/api/tasks/{task_id}/completion-requests"): {"json": {"summary": "完成"}},
+    ("GET", "/api/tasks/{task_id}/completion-requests"): {},
+    ("POST", "/api/tasks/{task_id}/completion-requests"): {"data": {"summary": "完成"}},
     ("POST", "/api/tasks/{task_id}/completion-requests/{request_id}/decision"): {
         "json": {"decision": "approved"}
     },
@@ -40,6 +41,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/tasks/{task_id}/extension-requests/{request_id}/decision"): {
         "json": {"decision": "approved"}
     },
+    ("POST", "/api/tasks/{task_id}/extension-requests/{request_id}/withdraw"): {},
     ("GET", "/api/tasks/{task_id}/supervision-notices"): {},
     ("POST", "/api/tasks/{task_id}/supervision-notices"): {
         "json": {
@@ -55,6 +57,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/tasks/{task_id}/reminders"): {"json": {"message": "催办"}},
     ("GET", "/api/tasks/{task_id}/indicators"): {},
     ("GET", "/api/tasks/{task_id}/milestones"): {},
+    ("PUT", "/api/tasks/{task_id}/milestones"): {"json": {"milestones": []}},
 }
 
 
@@ -382,3 +385,80 @@ async def test_a_liaison_lists_only_the_plans_they_take_part_in(api: Api) -> Non
     ]
     everyone = {p["id"] for p in (await api.client.get("/api/plans", headers=sup)).json()}
     assert {first, second} <= everyone and len(everyone) > 1
+
+
+# A request each administration route accepts, so validation passes and the role refuses.
+ADMIN_SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/api/users"): {},
+    ("POST", "/api/users"): {
+        "json": {
+            "username": "walker",
+            "display_name": "路人",
+            "role": "admin",
+            "password": "walker-pass",
+        }
+    },
+    ("PATCH", "/api/users/{user_id}"): {"json": {"role": "admin"}},
+    ("POST", "/api/users/{user_id}/deactivate"): {},
+    ("POST", "/api/users/{user_id}/reactivate"): {},
+    ("POST", "/api/users/{user_id}/password-reset"): {},
+    ("POST", "/api/users/liaison-lists/preview"): {
+        "files": {"file": ("名单.csv", "单位,姓名,手机\n".encode())}
+    },
+    ("POST", "/api/users/liaison-lists"): {
+        "files": {"file": ("名单.csv", "单位,姓名,手机\n".encode())}
+    },
+    ("POST", "/api/departments"): {
+        "json": {"name": "某单位", "jurisdiction": "某市", "level": "city"}
+    },
+    ("GET", "/api/departments/unstaffed"): {},
+    ("PATCH", "/api/departments/{department_id}"): {"json": {"name": "改名"}},
+    ("POST", "/api/departments/{department_id}/merge"): {"json": {"into_id": "dep-x"}},
+}
+
+
+def admin_routes(app: Any) -> list[tuple[str, str]]:
+    """Every route under /api/users and /api/departments but the department list (which
+    everyone reads)."""
+    app.openapi_schema = None
+    found = []
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith(("/api/users", "/api/departments")):
+            found += [(m.upper(), path) for m in sorted(operations)]
+    return [r for r in found if r != ("GET", "/api/departments")]
+
+
+async def test_every_administration_route_refuses_everyone_but_administrators(api: Api) -> None:
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    task = (await api.client.get("/api/tasks", headers=sup)).json()["items"][0]
+    liaison = await api.liaison_of(task["lead_department_ids"][0])
+    routes = admin_routes(api.app)
+    assert set(routes) == set(ADMIN_SAMPLES), "a new administration route needs a sample here"
+    users_before = (await api.client.get("/api/users", headers=await api.login("admin"))).json()
+    outbox_before = len(await api.outbox())
+    for who in (sup, liaison):
+        for method, template in routes:
+            path = template.format(
+                user_id="user-supervisor", department_id=task["lead_department_ids"][0]
+            )
+            r = await api.client.request(
+                method, path, headers=who, **ADMIN_SAMPLES[(method, template)]
+            )
+            assert r.status_code == 403, (method, path, r.status_code, r.text)
+            assert r.json()["detail"] == "只有管理员可以管理单位和用户", (method, path)
+    assert len(await api.outbox()) == outbox_before
+    admin = await api.login("admin")
+    assert (await api.client.get("/api/users", headers=admin)).json() == users_before
+    # The same requests pass an administrator's authorization (not refused as malformed).
+    for method, template in routes:
+        path = template.format(user_id="user-nobody", department_id="dep-nobody")
+        r = await api.client.request(
+            method, path, headers=admin, **ADMIN_SAMPLES[(method, template)]
+        )
+        detail = r.json().get("detail", "") if r.status_code >= 400 else ""
+        assert r.status_code != 403 and "请求参数不合法" not in detail, (
+            method,
+            path,
+            r.text,
+        )

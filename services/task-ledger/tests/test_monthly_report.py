@@ -182,7 +182,13 @@ def test_xlsx_ledger(tmp_path: Path) -> None:
     wb = load_workbook(path)
     assert wb.sheetnames == ["劳务品牌行动方案", "逾期事项", "汇总"]
     ws = wb["劳务品牌行动方案"]
-    header = [c.value for c in ws[1]]
+    # A title row above the header, merged across; the two rows repeat on every printed page.
+    assert ws["A1"].value == "劳务品牌行动方案 工作台账（2026-03，统计截至 2026-03-31）"
+    assert "A1:I1" in [str(m) for m in ws.merged_cells.ranges]
+    assert ws.print_title_rows == "$1:$2"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+    header = [c.value for c in ws[2]]
     assert header == [
         "序号",
         "任务",
@@ -194,14 +200,15 @@ def test_xlsx_ledger(tmp_path: Path) -> None:
         "状态",
         "亮灯",
     ]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I6"
-    assert ws.max_row == 1 + len(TASKS)
-    assert ws["I4"].value == "红灯" and ws["I4"].fill.fgColor.rgb.endswith("FFCDD2")
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:I7"
+    assert ws.max_row == 2 + len(TASKS)
+    assert ws["I5"].value == "红灯" and ws["I5"].fill.fgColor.rgb.endswith("FFCDD2")
     overdue = wb["逾期事项"]
-    assert [overdue.cell(row=i, column=2).value for i in (2, 3)] == ["任务5", "任务3"]
-    assert wb["汇总"]["C2"].value == 5
+    assert overdue.print_title_rows == "$1:$2" and overdue.page_setup.orientation == "landscape"
+    assert [overdue.cell(row=i, column=2).value for i in (3, 4)] == ["任务5", "任务3"]
+    assert wb["汇总"]["C3"].value == 5
     # Streaming readers rely on the sheet's declared dimension.
-    assert load_workbook(path, read_only=True).worksheets[0].max_row == 1 + len(TASKS)
+    assert load_workbook(path, read_only=True).worksheets[0].max_row == 2 + len(TASKS)
 
 
 def test_xlsx_survives_hostile_text(tmp_path: Path) -> None:
@@ -213,5 +220,5 @@ def test_xlsx_survives_hostile_text(tmp_path: Path) -> None:
     wb = load_workbook(path)
     ws = wb.worksheets[0]
     assert ws.title == "方案_一_______测试"
-    assert ws["B2"].value == "控制字符<&>\"'" and ws["C2"].value == "A&B单位"
-    assert ws.auto_filter.ref == "A1:I2" and ws.freeze_panes == "A2"
+    assert ws["B3"].value == "控制字符<&>\"'" and ws["C3"].value == "A&B单位"
+    assert ws.auto_filter.ref == "A2:I3" and ws.freeze_panes == "A3"

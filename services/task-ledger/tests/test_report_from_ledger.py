@@ -6,7 +6,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from ledger_helpers import Api
+from ledger_helpers import EVIDENCE, Api
 from openpyxl import load_workbook
 
 from duban_contracts import Envelope
@@ -44,7 +44,10 @@ async def test_monthly_report_matches_the_ledger(api: Api) -> None:
     )
     assert r.status_code == 201, r.text
     r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests", json={"summary": "已完成"}, headers=lead
+        f"/api/tasks/{tid}/completion-requests",
+        data={"summary": "已完成"},
+        files=EVIDENCE,
+        headers=lead,
     )
     assert r.status_code == 201, r.text
     r = await api.client.post(
@@ -108,12 +111,12 @@ async def test_monthly_report_matches_the_ledger(api: Api) -> None:
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
     sheet = wb.worksheets[0]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))  # below the title and header
     assert len(rows) == total
     by_title = {row[1]: row for row in rows}
     assert by_title[done["title"]][7] == "已办结"
     assert by_title[done["title"]][5].startswith("100%；全部完成")
-    assert wb["汇总"]["C2"].value == total
+    assert wb["汇总"]["C3"].value == total
 
     # Months later, the untouched tasks are overdue: the report agrees with the ledger's list.
     api.clock.advance(timedelta(days=900))
@@ -125,7 +128,7 @@ async def test_monthly_report_matches_the_ledger(api: Api) -> None:
         headers=sup,
     )
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb["逾期事项"].max_row - 1 == len(overdue) > 0
+    assert wb["逾期事项"].max_row - 2 == len(overdue) > 0
 
     # Liaisons never get a report; unknown plans and bad months are clear errors.
     r = await api.client.get(

@@ -85,10 +85,11 @@ class LedgerServer:
         return self.user(directory.SUPERVISOR_ID)
 
     def liaison_username(self, department_id: str) -> str:
-        return directory.liaison_username(department_id)
+        """The department's demo liaison's (readable) username."""
+        return self.liaison(department_id).username
 
     def liaison(self, department_id: str) -> User:
-        return self.user(f"user-{self.liaison_username(department_id)}")
+        return self.user(directory.liaison_user_id(department_id))
 
     def task(self, task_id: str) -> Task:
         async def get() -> Task:

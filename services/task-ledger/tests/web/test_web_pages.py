@@ -153,7 +153,7 @@ def test_another_department_sees_nothing_of_the_task(ledger_server, browsers) ->
 
 
 def test_supervisor_issues_a_notice_and_approves_a_completion(
-    ledger_server, browsers, shot
+    ledger_server, browsers, shot, tmp_path
 ) -> None:
     task = ledger_server.fresh_task(to="in_progress")
     supporting = task.supporting_department_ids[0]
@@ -196,7 +196,11 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
     lead.goto(f"/tasks/{task.id}")
     lead.locator("#completion-form summary").click()
     lead.get_by_label("办理情况").fill("一品一策方案已印发，品牌清单已建立。")
-    lead.get_by_label("佐证材料").fill("粤人社函〔2025〕1号")
+    lead.get_by_label("说明").fill("品牌评选待国家公布结果，转入常态化推进。")
+    evidence = tmp_path / "一品一策方案.txt"
+    evidence.write_text("粤人社函〔2025〕1号", encoding="utf-8")
+    lead.get_by_label("佐证材料").set_input_files(str(evidence))
+    lead.get_by_label("材料备注").fill("粤人社函〔2025〕1号")
     lead.get_by_role("button", name="提交办结申请").click()
     expect(lead.locator(".flash-success")).to_contain_text("办结申请已提交")
     expect(lead.locator(".badges")).to_contain_text("申请办结")
@@ -205,6 +209,8 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
     sup.goto("/")
     request = sup.locator("#approvals .request", has_text=task.title)
     expect(request).to_contain_text("一品一策方案已印发")
+    expect(request).to_contain_text("品牌评选待国家公布结果")  # the 说明 below 100%
+    expect(request.get_by_role("link", name="一品一策方案.txt")).to_be_visible()
     request.get_by_role("button", name="同意办结").click()
     expect(sup.locator(".flash-success")).to_contain_text("已同意办结")
     expect(sup.locator("#approvals")).not_to_contain_text(task.title)
@@ -218,7 +224,7 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
 
 
 def test_supervisor_returns_a_completion_and_approves_an_extension(
-    ledger_server, browsers, shot
+    ledger_server, browsers, shot, tmp_path
 ) -> None:
     task = ledger_server.fresh_task(to="in_progress")
     lead = browsers.login(ledger_server.liaison_username(task.lead_department_ids[0]))
@@ -228,13 +234,25 @@ def test_supervisor_returns_a_completion_and_approves_an_extension(
     lead.get_by_label("延期理由").fill("需等待国家评选结果。")
     lead.get_by_role("button", name="提交延期申请").click()
     expect(lead.locator(".flash-success")).to_contain_text("延期申请已提交")
+
+    sup = browsers.login("supervisor")
+    extension = sup.locator("#approvals .request", has_text="需等待国家评选结果。")
+    expect(extension).to_contain_text("2025-12-31")
+    extension.get_by_role("button", name="同意延期").click()
+    expect(sup.locator(".flash-success")).to_contain_text("已同意延期")
+
+    lead.goto(f"/tasks/{task.id}")
     lead.locator("#completion-form summary").click()
     lead.get_by_label("办理情况").fill("已基本完成。")
+    lead.get_by_label("说明").fill("余下工作转入常态化。")
+    evidence = tmp_path / "办结佐证.txt"
+    evidence.write_text("工作方案已印发", encoding="utf-8")
+    lead.get_by_label("佐证材料").set_input_files(str(evidence))
     lead.get_by_role("button", name="提交办结申请").click()
     expect(lead.locator(".flash-success")).to_contain_text("办结申请已提交")
 
-    sup = browsers.login("supervisor")
-    expect(sup.locator("#approvals .request")).to_have_count(2)
+    sup.goto("/")
+    expect(sup.locator("#approvals .request", has_text="已基本完成。")).to_have_count(1)
     shot(sup, "10-supervisor-approvals")
     completion = sup.locator("#approvals .request", has_text="已基本完成。")
     completion.get_by_role("button", name="退回").click()  # a return needs a reason
@@ -243,11 +261,6 @@ def test_supervisor_returns_a_completion_and_approves_an_extension(
     completion.get_by_label("审核意见").fill("缺少佐证材料。")
     completion.get_by_role("button", name="退回").click()
     expect(sup.locator(".flash-success")).to_contain_text("已退回")
-
-    extension = sup.locator("#approvals .request", has_text="需等待国家评选结果。")
-    expect(extension).to_contain_text("2025-12-31")
-    extension.get_by_role("button", name="同意延期").click()
-    expect(sup.locator(".flash-success")).to_contain_text("已同意延期")
 
     lead.goto(f"/tasks/{task.id}")
     expect(lead.locator(".badges")).to_contain_text("退回")
@@ -333,13 +346,22 @@ def test_reports_page_shows_the_report_and_downloads_the_ledger(
     book = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()), read_only=True)
     assert {"逾期事项", "汇总"} <= set(book.sheetnames)
     ledger_sheet = book[book.sheetnames[0]]
-    header = next(ledger_sheet.iter_rows(values_only=True))
+    title, header = list(ledger_sheet.iter_rows(max_row=2, values_only=True))
+    assert title[0].startswith("关于加强劳务品牌建设的行动方案 工作台账（2025-06")
     assert header[:3] == ("序号", "任务", "牵头单位")
-    assert ledger_sheet.max_row - 1 == 9  # the plan's nine tasks
+    assert ledger_sheet.max_row - 2 == 9  # the plan's nine tasks, below the title and header
     with sup.expect_download() as md:
         sup.get_by_test_id("download-md").click()
     text = Path(md.value.path()).read_text(encoding="utf-8")
     assert text.startswith("# 关于加强劳务品牌建设的行动方案 — 2025-06 月度调度报告")
+    with sup.expect_download() as docx:
+        sup.get_by_test_id("download-docx").click()
+    assert docx.value.suggested_filename == "2025-06-月度调度报告.docx"
+    assert Path(docx.value.path()).read_bytes()[:2] == b"PK"  # a zip: the Word package
+    with sup.expect_download() as pdf:
+        sup.get_by_test_id("download-pdf").click()
+    assert docx.value.suggested_filename != pdf.value.suggested_filename
+    assert Path(pdf.value.path()).read_bytes()[:5] == b"%PDF-"
 
     liaison = browsers.login(
         ledger_server.liaison_username(ledger_server.department_id("广东省教育厅"))
@@ -535,11 +557,13 @@ def test_escalations_missing_reports_and_reminders_reach_the_pages(ledger_server
 def test_overdue_tasks_turn_red_on_both_homes(ledger_server, browsers) -> None:
     """The same light function as the API and the reports: past the due date, red."""
     task = ledger_server.fresh_task(to="in_progress", lead="广东省市场监督管理局")
-    ledger_server.clock.set(datetime(2026, 1, 5, 2, 0, tzinfo=UTC))  # five days late
+    # Five calendar days late, two working days: 1-3 January are the New Year holiday and
+    # Sunday 4 January is a 调休 working day.
+    ledger_server.clock.set(datetime(2026, 1, 5, 2, 0, tzinfo=UTC))
     try:
         sup = browsers.login("supervisor")
         overdue = sup.locator("#overdue tr", has_text=task.title)
-        expect(overdue).to_contain_text("逾期 5 天")
+        expect(overdue).to_contain_text("逾期 2 个工作日")
         expect(overdue).to_contain_text("红灯")
         dep_row = sup.locator("#by-department tr", has_text="广东省市场监督管理局")
         expect(dep_row.locator("td").nth(5)).not_to_have_text("0")  # red
@@ -550,7 +574,7 @@ def test_overdue_tasks_turn_red_on_both_homes(ledger_server, browsers) -> None:
         row = liaison.locator(f'#my-tasks tr[data-task-id="{task.id}"]')
         expect(row).to_contain_text("红灯")
         liaison.goto(f"/tasks/{task.id}")
-        expect(liaison.get_by_test_id("due")).to_contain_text("已逾期 5 天")
+        expect(liaison.get_by_test_id("due")).to_contain_text("已逾期 2 个工作日")
         # An extension must be asked for before the deadline: the form is gone.
         expect(liaison.locator("#extension-form")).to_have_count(0)
     finally:

@@ -30,6 +30,7 @@ SAMPLES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/tasks/{task_id}/completion"): {"summary": "完成"},
     ("POST", "/tasks/{task_id}/completions/{request_id}/decision"): {"decision": "approved"},
     ("POST", "/tasks/{task_id}/extensions/{request_id}/decision"): {"decision": "approved"},
+    ("POST", "/tasks/{task_id}/extensions/{request_id}/withdraw"): {},
     ("POST", "/tasks/{task_id}/notices"): {
         "department_id": "dep-x",
         "level": "red",

@@ -109,7 +109,11 @@ async def dispatch_period(
 async def outstanding_tasks(
     conn: AsyncConnection, department_id: str, period: str
 ) -> tuple[Any, list[Any]]:
-    """The request, and its tasks still open that the department has not reported on."""
+    """The request, and the open tasks the department leads that it has not reported on.
+
+    The monthly report is the lead department's duty (the ledger's report counts misses on
+    led tasks only): a department that reported on every task it leads has filed for the
+    month, whatever it said about the tasks it supports."""
     request = (
         await conn.execute(
             select(report_requests).where(
@@ -134,7 +138,8 @@ async def outstanding_tasks(
     if not wanted:
         return request, []
     rows = (await conn.execute(select(tasks).where(tasks.c.task_id.in_(wanted)))).all()
-    return request, sorted((r for r in rows if is_active(r.status)), key=lambda r: str(r.task_id))
+    owed = (r for r in rows if is_active(r.status) and department_id in r.lead_department_ids)
+    return request, sorted(owed, key=lambda r: str(r.task_id))
 
 
 async def report_reminders(

@@ -237,6 +237,8 @@ class Scheduler:
                 **about,
                 level=EscalationLevel(level),
                 working_days_late=max(0, late_by),
+                working_days_left=max(0, -late_by),
+                lead_department_ids=tuple(task["lead_department_ids"]),
                 reason=reason,
             )
             ms["escalation_level"] = level
@@ -297,6 +299,8 @@ class Scheduler:
             **self._about(task, timer, late),
             level=EscalationLevel(level),
             working_days_late=max(0, late_by),
+            working_days_left=max(0, -late_by),
+            lead_department_ids=tuple(task["lead_department_ids"]),
             reason=reason,
         )
         task.update(changes)

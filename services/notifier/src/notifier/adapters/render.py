@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from duban_common import richtext
 from duban_contracts.vocabulary import Channel
 from notifier.adapters.store import Item
-from notifier.domain.digest import DigestLine, build_digest
+from notifier.domain.digest import LIGHTS, DigestLine, build_digest
 from notifier.domain.model import Kind, Recipient
 
 # WeCom refuses markdown content over 4096 bytes; DingTalk's limit is not documented as
@@ -170,9 +170,11 @@ class Renderer:
         groups = [
             (label, [self._line(line) for line in lines])
             for label, lines in (
+                *((f"{level.label}色督办", digest.escalated[level]) for level in LIGHTS),
                 ("今日到期", digest.due_today),
                 (f"{digest.soon_days}个工作日内到期", digest.due_soon),
                 ("已逾期", digest.overdue),
+                ("月度进展待报送", digest.reports_due),
             )
             if lines
         ]
@@ -180,10 +182,12 @@ class Renderer:
             "name": NAME_SLOT,
             "total": digest.total,
             "groups": groups,
+            "escalated": any(digest.escalated.values()),
             "home": f"{self.base_url}/",
         }
         subject, body = self._blocks(self.env.get_template("digest.md.j2"), variables)
-        forms = self._forms(subject, body, f"{self.base_url}/", bool(digest.overdue))
+        late = bool(digest.overdue) or any(digest.escalated.values())
+        forms = self._forms(subject, body, f"{self.base_url}/", late)
         return self._for(person, forms, task_ids)
 
     @staticmethod

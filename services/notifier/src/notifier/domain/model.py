@@ -20,6 +20,9 @@ class Kind(StrEnum):
     NOTICE_ISSUED = "notice_issued"
     NOTICE_ANSWERED = "notice_answered"
     MANUAL = "manual"
+    DECISION = "decision"  # 退回 / 同意办结 / 同意延期 / 不同意延期 / 销号, to who asked
+    REQUEST = "request"  # a new completion or extension request, to the supervisors
+    DISPATCHED = "dispatched"  # a task dispatched (交办) or decomposed to a department
 
 
 # Reminders are collected per recipient and channel and sent as one digest.
@@ -107,7 +110,15 @@ class Notice:
     task_id: str | None
     facts: dict[str, Any] = field(default_factory=dict)
     urgent: bool = False
+    # Collected into the recipient's digest whatever its kind: an escalation reaches the
+    # supervisors as one message per digest window, listing the tasks by light.
+    collect: bool = False
 
     @property
     def digested(self) -> bool:
-        return self.kind in DIGESTED_KINDS and not self.urgent
+        return self.collect or (self.kind in DIGESTED_KINDS and not self.urgent)
+
+
+def liaisons(departments: tuple[str, ...]) -> Audience:
+    """The liaisons (联络员) of these departments."""
+    return Audience(departments=departments, department_roles=frozenset({Role.LIAISON}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,8 @@ from duban_contracts import Message
 from duban_contracts import commands as c
 from duban_contracts import events as e
 from duban_contracts.vocabulary import EscalationLevel, ReminderKind, Role
-from notifier.domain.model import Audience, Kind, Notice
+from notifier.domain.decisions import DECISION_BUILDERS
+from notifier.domain.model import Audience, Kind, Notice, liaisons
 
 # The messages that tell people something (each has a builder below).
 NOTICE_MESSAGES: tuple[type[Message], ...] = (
@@ -21,40 +23,53 @@ NOTICE_MESSAGES: tuple[type[Message], ...] = (
     e.SupervisionNoticeIssued,
     e.SupervisionNoticeAnswered,
     c.SendManualReminder,
+    *DECISION_BUILDERS,
+    c.SendReportReminder,
 )
 HANDLED_EVENT_TYPES = frozenset(cls.EVENT_TYPE for cls in NOTICE_MESSAGES)
 
 
-def liaisons(departments: tuple[str, ...]) -> Audience:
-    return Audience(departments=departments, department_roles=frozenset({Role.LIAISON}))
+def department_audience(level: EscalationLevel, departments: tuple[str, ...]) -> Audience:
+    """The department side of the ladder: 蓝 → the liaisons; 橙 and 红 → the liaisons and
+    the department's head (分管领导 or 主要负责人), who must act now."""
+    roles = (
+        {Role.LIAISON} if level is EscalationLevel.BLUE else {Role.LIAISON, Role.DEPARTMENT_HEAD}
+    )
+    return Audience(departments=departments, department_roles=frozenset(roles))
+
+
+def overseer_audience(level: EscalationLevel, plan_id: str | None = None) -> Audience | None:
+    """The supervision side: 橙 → the supervisors of the plan; 红 → the leadership group of
+    the plan as well; 蓝 → nobody (the department handles it). Overseers of `plan_id` are
+    the ones scoped to it and the unscoped ones (see Audience)."""
+    if level is EscalationLevel.BLUE:
+        return None
+    roles = (
+        {Role.SUPERVISOR} if level is EscalationLevel.ORANGE else {Role.SUPERVISOR, Role.LEADERSHIP}
+    )
+    return Audience(global_roles=frozenset(roles), plan_id=plan_id)
 
 
 def escalation_audience(
     level: EscalationLevel, departments: tuple[str, ...], plan_id: str | None = None
 ) -> Audience:
-    """蓝 → the departments' liaisons; 橙 → their heads and the supervisors; 红 → leadership.
-
-    Supervisors and leadership members are those overseeing `plan_id` (see Audience)."""
-    if level is EscalationLevel.BLUE:
-        return liaisons(departments)
-    if level is EscalationLevel.ORANGE:
-        return Audience(
-            departments=departments,
-            department_roles=frozenset({Role.DEPARTMENT_HEAD}),
-            global_roles=frozenset({Role.SUPERVISOR}),
-            plan_id=plan_id,
-        )
-    return Audience(global_roles=frozenset({Role.LEADERSHIP, Role.SUPERVISOR}), plan_id=plan_id)
+    """Everyone a step of the ladder reaches (department side and overseers)."""
+    audience = department_audience(level, departments)
+    overseers = overseer_audience(level, plan_id)
+    return audience | overseers if overseers else audience
 
 
-def notice_for(message: Message, event_id: str) -> Notice | None:
-    """The notice for a message, or None for messages the notifier does not deliver.
+def notices_for(message: Message, event_id: str) -> tuple[Notice, ...]:
+    """The notices for a message (none for messages the notifier does not deliver).
 
     Facts name departments by id (`department_ids`) and may lack the task title (notices
     carry only the task id); `named_facts` fills in names from the directory when sending.
     """
     builder = _BUILDERS.get(type(message))
-    return builder(message, event_id) if builder else None
+    if builder is None:
+        return ()
+    built = builder(message, event_id)
+    return built if isinstance(built, tuple) else (built,)
 
 
 def named_facts(
@@ -93,6 +108,8 @@ def _reminder(m: e.ReminderDue, event_id: str) -> Notice:
             "working_days_left": max(m.working_days_left, 0),
             "working_days_late": max(-m.working_days_left, 0),
             "reminder_kind": m.kind.value,
+            # The monthly 报送 deadline, not the task's own: worded and grouped apart.
+            "report_due": m.kind is ReminderKind.REPORT_DEADLINE,
         },
     )
 
@@ -112,24 +129,32 @@ def _overdue(m: e.TaskOverdue, event_id: str) -> Notice:
     )
 
 
-def _escalation(m: e.EscalationRaised, event_id: str) -> Notice:
-    return Notice(
+def _escalation(m: e.EscalationRaised, event_id: str) -> tuple[Notice, ...]:
+    """The lead department hears at once; the overseers get it in their digest (one message
+    per window listing the tasks by light), not one message per task."""
+    lead = m.lead_department_ids or m.department_ids  # older producers: every department
+    department = Notice(
         kind=Kind.ESCALATION,
         source_key=m.dedupe_key,
         source_event_id=event_id,
-        audience=escalation_audience(m.level, m.department_ids, m.plan_id),
+        audience=department_audience(m.level, lead),
         task_id=m.task_id,
         urgent=True,
         facts={
             "task_title": _title(m),
             "due_on": m.due_on.isoformat(),
             "working_days_late": m.working_days_late,
+            "working_days_left": m.working_days_left,
             "level": m.level.value,
             "level_label": m.level.label,
             "reason": m.reason,
-            "department_ids": list(m.department_ids),
+            "department_ids": list(lead),
         },
     )
+    overseers = overseer_audience(m.level, m.plan_id)
+    if overseers is None:
+        return (department,)
+    return department, dataclasses.replace(department, audience=overseers, collect=True)
 
 
 def _report_requested(m: e.ReportRequested, event_id: str) -> Notice:
@@ -226,7 +251,26 @@ def _manual(m: c.SendManualReminder, event_id: str) -> Notice:
     )
 
 
-_BUILDERS: dict[type[Any], Callable[[Any, str], Notice]] = {
+def _report_reminder(m: c.SendReportReminder, event_id: str) -> Notice:
+    """催报 pressed by a supervisor: the missing-report notice, delivered now, once per press."""
+    return Notice(
+        kind=Kind.REPORT_MISSING,
+        source_key=event_id,
+        source_event_id=event_id,
+        audience=liaisons((m.department_id,)),
+        task_id=None,
+        urgent=True,
+        facts={
+            "period": m.period,
+            "report_due_on": m.report_due_on.isoformat(),
+            "consecutive_misses": m.consecutive_misses,
+            "level_label": None,
+            "department_ids": [m.department_id],
+        },
+    )
+
+
+_BUILDERS: dict[type[Any], Callable[[Any, str], Notice | tuple[Notice, ...]]] = {
     e.ReminderDue: _reminder,
     e.TaskOverdue: _overdue,
     e.EscalationRaised: _escalation,
@@ -235,4 +279,6 @@ _BUILDERS: dict[type[Any], Callable[[Any, str], Notice]] = {
     e.SupervisionNoticeIssued: _notice_issued,
     e.SupervisionNoticeAnswered: _notice_answered,
     c.SendManualReminder: _manual,
+    **DECISION_BUILDERS,
+    c.SendReportReminder: _report_reminder,
 }

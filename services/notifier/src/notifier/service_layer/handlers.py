@@ -28,7 +28,7 @@ from duban_contracts import events as e
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import directory, store, tables
 from notifier.domain.model import Audience, Kind, Notice, Recipient
-from notifier.domain.notices import NOTICE_MESSAGES, notice_for
+from notifier.domain.notices import NOTICE_MESSAGES, notices_for
 from notifier.domain.policies import channels_for
 from notifier.settings import Settings
 
@@ -171,8 +171,7 @@ async def on_notice_message(
     h: EventHandler, conn: AsyncConnection, env: Envelope, m: Message, batch: _Batch
 ) -> None:
     """An event that tells people something: queue its deliveries."""
-    notice = notice_for(m, str(env.event_id))
-    if notice is not None:
+    for notice in notices_for(m, str(env.event_id)):
         await h.queue(conn, notice, env, batch)
 
 

@@ -40,6 +40,8 @@ class DepartmentRow(LedgerBase, table=True):
     jurisdiction: str = Field(max_length=100)
     level: str = Field(max_length=20)
     parent_id: str | None = Field(default=None, max_length=64)
+    # A duplicate merged into another department (retired; its records moved there).
+    merged_into: str | None = Field(default=None, max_length=64)
 
 
 class UserRow(LedgerBase, table=True):
@@ -59,6 +61,8 @@ class UserRow(LedgerBase, table=True):
     credential_version: int = 0
     # An initial or reset password that must be changed before anything else.
     must_change_password: bool = False
+    # 企业微信/钉钉 ID from a liaison list (reference only: messages go by inbox and e-mail).
+    im_id: str | None = Field(default=None, max_length=100)
 
 
 class LoginThrottleRow(LedgerBase, table=True):
@@ -197,6 +201,7 @@ class CompletionRequestRow(LedgerBase, table=True):
     requested_by: str = Field(max_length=64)
     summary: str
     evidence: list[str] | None = _json()
+    explanation: str | None = None  # 说明 when progress is below 100%
     decision: str | None = Field(default=None, max_length=20)
     decided_by: str | None = Field(default=None, max_length=64)
     comment: str | None = None
@@ -370,6 +375,20 @@ class MilestoneDoneRow(LedgerBase, table=True):
     at: datetime | None = _ts()
 
 
+class IndicatorConflictDecisionRow(LedgerBase, table=True):
+    """A person's choice on an indicator a plan states differently in two places (or from its
+    superior plan), decided after import; `fingerprint` is the two statements decided on, so a
+    later edit that makes them differ anew asks again."""
+
+    __tablename__ = "indicator_conflict_decision"
+    plan_id: str = Field(primary_key=True, max_length=64)
+    conflict_id: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(max_length=400)
+    choice: str = Field(max_length=10)
+    decided_by: str = Field(max_length=64)
+    decided_at: datetime | None = _ts()
+
+
 class PlanLinkRow(LedgerBase, table=True):
     """Plan cascade: the superior plan a plan implements (one at most), and who confirmed it."""
 
@@ -429,5 +448,6 @@ write_quota = table(WriteQuotaRow)
 indicators = table(IndicatorRow)
 indicator_values = table(IndicatorValueRow)
 milestones_done = table(MilestoneDoneRow)
+indicator_conflict_decisions = table(IndicatorConflictDecisionRow)
 plan_links = table(PlanLinkRow)
 measure_links = table(MeasureLinkRow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from duban_contracts.vocabulary import Role
 from task_ledger.domain.model import Task, User
 
@@ -43,6 +45,16 @@ def can_view_task(user: User, task: Task) -> bool:
     if user.role in OVERSEERS:
         return can_view_plan(user, task.plan_id)
     return user.role in DEPARTMENT_ROLES and task.role_of(user.department_id) is not None
+
+
+def oversees_split(user: User, ancestors: Sequence[Task]) -> bool:
+    """A department that split a task (lead of one of its ancestors) follows the child tasks
+    it handed down: it may read them, but acts on them only through its own task."""
+    return (
+        user.active
+        and user.role in DEPARTMENT_ROLES
+        and any(user.department_id in a.lead_department_ids for a in ancestors)
+    )
 
 
 def is_decider(user: User) -> bool:

@@ -11,6 +11,10 @@ class InvalidTransition(DomainError):
     pass
 
 
+class PendingRequest(InvalidTransition):
+    """Another request of the task awaits a decision and must be settled first (HTTP 409)."""
+
+
 class NotAllowed(DomainError):
     """The user may see the object but not perform this action on it."""
 

@@ -9,10 +9,10 @@ to them. National departments cover every area.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from duban_contracts.vocabulary import JurisdictionLevel
-from task_ledger.domain.model import Department
+from task_ledger.domain.model import LEVEL_RANK, Department
 
 
 def ancestry(dep: Department, departments: Mapping[str, Department]) -> list[Department]:
@@ -34,3 +34,20 @@ def lies_within(dep: Department, area: Department, departments: Mapping[str, Dep
         d.jurisdiction == area.jurisdiction or d.jurisdiction.startswith(area.jurisdiction)
         for d in ancestry(dep, departments)
     )
+
+
+def subordinates(
+    areas: Sequence[Department], departments: Mapping[str, Department]
+) -> list[Department]:
+    """The departments a task led by `areas` may be split to: of a lower level than every
+    area and inside one of them (what `check_decomposition` and the handler accept), by level
+    then name."""
+    if not areas:
+        return []
+    top = min(LEVEL_RANK[a.level] for a in areas)
+    found = [
+        d
+        for d in departments.values()
+        if LEVEL_RANK[d.level] < top and any(lies_within(d, a, departments) for a in areas)
+    ]
+    return sorted(found, key=lambda d: (-LEVEL_RANK[d.level], d.name))

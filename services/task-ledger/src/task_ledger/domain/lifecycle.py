@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
-from task_ledger.domain.errors import DomainError, InvalidTransition
+from task_ledger.domain.errors import DomainError, InvalidTransition, PendingRequest
 from task_ledger.domain.model import (
     LEVEL_RANK,
     CompletionRequest,
@@ -62,12 +62,37 @@ def record_progress(task: Task, percent: int, *, from_lead: bool) -> TaskStatus 
     return previous
 
 
-def request_completion(task: Task, children: Sequence[Task], summary: str) -> TaskStatus:
+# Stored in the extension request's decision column when the requester takes it back.
+WITHDRAWN = "withdrawn"
+
+
+def request_completion(
+    task: Task,
+    children: Sequence[Task],
+    summary: str,
+    *,
+    explanation: str = "",
+    evidence_files: int = 0,
+    extension_pending: bool = False,
+) -> TaskStatus:
+    """Completion asks for the work to be judged done: it needs the 办理情况, 100% progress or
+    a 说明 of what is left and why, at least one evidence file, and no open extension request
+    (asking for more time and declaring the work done contradict each other)."""
+    if extension_pending:
+        raise PendingRequest(
+            "该任务有待审核的延期申请，不能申请办结；请先撤回延期申请（可在申请办结时一并撤回）"
+        )
     if not summary.strip():
         raise DomainError("申请办结须说明办理情况")
     open_children = [c for c in children if c.status not in (S.COMPLETED, S.CLOSED)]
     if open_children:
         raise DomainError(f"还有 {len(open_children)} 项下级任务尚未办结，不能申请办结")
+    if task.progress < 100 and not explanation.strip():
+        raise DomainError(
+            f"当前进度为 {task.progress}%，未达到 100% 的须填写说明（未完成部分及原因）"
+        )
+    if evidence_files < 1:
+        raise DomainError("申请办结须上传至少一份佐证材料")
     return transition(task, S.COMPLETION_REQUESTED)
 
 
@@ -107,6 +132,8 @@ def decide_extension(
     task: Task, request: ExtensionRequest, decision: Decision, comment: str | None
 ) -> date | None:
     """Decide; on approval the new date applies and the original stays. Returns the old date."""
+    if request.withdrawn:
+        raise DomainError("该延期申请已撤回")
     if request.decision is not None:
         raise DomainError("该延期申请已经审核过")
     if decision == Decision.REJECTED and not (comment or "").strip():

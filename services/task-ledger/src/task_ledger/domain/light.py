@@ -19,21 +19,26 @@ class HasSchedule(Protocol):
 
 
 def light(task: HasSchedule, today: date, warning_days: int = DEFAULT_WARNING_DAYS) -> Light:
-    """The worse of the time light and the lights of the task's indicators (docs/indicators.md).
-    Finished tasks are green."""
+    """The worst of the time light, the lights of the task's indicators and of its milestones
+    (an open one past its day is red; docs/indicators.md). Finished tasks are green."""
     lamp = time_light(task, today, warning_days)
     if task.status.is_open:
         for tracked in getattr(task, "indicators", ()):
             lamp = worse(lamp, tracked.assess(today).light)
+        for milestone in getattr(task, "milestones", ()):
+            lamp = worse(lamp, milestone.assess(today)[0])
     return lamp
 
 
 def light_reasons(task: HasSchedule, today: date) -> list[str]:
-    """Why the numbers light the task (自治区级劳务品牌 8/30，按进度应达 18)."""
+    """Why the numbers or the milestones light the task (自治区级劳务品牌 8/30，按进度应达 18;
+    时间节点 2023-12-31 逾期未完成：…)."""
     if not task.status.is_open:
         return []
     verdicts = (tracked.assess(today) for tracked in getattr(task, "indicators", ()))
-    return [v.reason for v in verdicts if v.reason]
+    reasons = [v.reason for v in verdicts if v.reason]
+    late = (m.assess(today)[1] for m in getattr(task, "milestones", ()))
+    return reasons + [reason for reason in late if reason]
 
 
 def time_light(task: HasSchedule, today: date, warning_days: int = DEFAULT_WARNING_DAYS) -> Light:

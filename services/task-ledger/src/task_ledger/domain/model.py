@@ -14,6 +14,7 @@ from duban_contracts.vocabulary import (
     TaskStatus,
 )
 from task_ledger.domain.indicators import Tracked
+from task_ledger.domain.milestones import MilestoneDue
 
 # Higher rank = higher jurisdiction; decomposition goes strictly downwards.
 LEVEL_RANK = {
@@ -32,6 +33,8 @@ class Department:
     jurisdiction: str
     level: JurisdictionLevel
     parent_id: str | None = None
+    # Set when an administrator merged this duplicate into another department (retired).
+    merged_into: str | None = None
 
 
 @dataclass
@@ -50,6 +53,8 @@ class User:
     credential_version: int = 0
     # An initial or reset password: nothing but a password change until it is changed.
     must_change_password: bool = False
+    # 企业微信/钉钉 ID (from a liaison list).
+    im_id: str | None = None
 
 
 @dataclass
@@ -95,6 +100,8 @@ class Task:
     # Its indicators with their current values, when the read side loaded them (never stored
     # with the task row; see adapters/repository/indicators.py).
     indicators: tuple[Tracked, ...] = ()
+    # Its dated milestones (时间节点) and whether each was declared done, loaded alongside.
+    milestones: tuple[MilestoneDue, ...] = ()
 
     @property
     def department_ids(self) -> tuple[str, ...]:
@@ -146,6 +153,11 @@ class ExtensionRequest:
     decision: Decision | None = None
     decided_by: str | None = None
     comment: str | None = None
+    withdrawn: bool = False  # the requester took it back (with a completion request)
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None and not self.withdrawn
 
 
 @dataclass
@@ -154,10 +166,13 @@ class CompletionRequest:
     task_id: str
     requested_by: str
     summary: str
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # notes naming the evidence (older requests: the only kind)
     decision: Decision | None = None
     decided_by: str | None = None
     comment: str | None = None
+    # Why the work is done although progress is below 100% (说明); required then.
+    explanation: str = ""
+    files: tuple[Attachment, ...] = ()  # uploaded evidence (佐证材料)
 
 
 @dataclass

@@ -63,11 +63,6 @@ class PasswordChange(Request):
     new_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-class CompletionRequestBody(Request):
-    summary: Text
-    evidence: list[Short] = Field(default_factory=list, max_length=50)
-
-
 class DecisionBody(Request):
     decision: Decision
     comment: Text | None = None

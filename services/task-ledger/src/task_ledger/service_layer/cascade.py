@@ -171,31 +171,52 @@ async def store_measure_link(
     link: dict[str, Any],
     status: str,
 ) -> None:
+    await store_measure_links(tx, actor, plan_id, superior_id, [link], status, replace=True)
+
+
+async def store_measure_links(
+    tx: Transaction,
+    actor: User,
+    plan_id: str,
+    superior_id: str,
+    found: Sequence[dict[str, Any]],
+    status: str,
+    replace: bool = False,
+) -> None:
+    """Store links with one status (one insert for all: a relink proposes hundreds) and
+    announce each; `replace`: a stored link of the same pair goes first."""
     decided = status != "proposed"
-    await links.put_measure_link(
-        tx.conn,
-        measure_id=link["measure_id"],
-        superior_measure_id=link["superior_measure_id"],
-        plan_id=plan_id,
-        superior_plan_id=superior_id,
-        score=link.get("score"),
-        reason=(link.get("reason") or "")[:1000] or None,
-        status=status,
-        decided_by=actor.id if decided else None,
-        decided_at=tx.now if decided else None,
-    )
-    score = link.get("score")
-    tx.emit(
-        MeasureLinkChanged(
-            plan_id=plan_id,
-            measure_id=link["measure_id"],
-            superior_plan_id=superior_id,
-            superior_measure_id=link["superior_measure_id"],
-            status=status,  # type: ignore[arg-type]  # checked by the callers
-            score=min(1.0, max(0.0, float(score))) if score is not None else None,
-            actor_id=actor.id,
+    rows = [
+        {
+            "measure_id": link["measure_id"],
+            "superior_measure_id": link["superior_measure_id"],
+            "plan_id": plan_id,
+            "superior_plan_id": superior_id,
+            "score": link.get("score"),
+            "reason": (link.get("reason") or "")[:1000] or None,
+            "status": status,
+            "decided_by": actor.id if decided else None,
+            "decided_at": tx.now if decided else None,
+        }
+        for link in found
+    ]
+    if replace:
+        for row in rows:
+            await links.delete_measure_link(tx.conn, row["measure_id"], row["superior_measure_id"])
+    await links.insert_measure_links(tx.conn, rows)
+    for row in rows:
+        score = row["score"]
+        tx.emit(
+            MeasureLinkChanged(
+                plan_id=plan_id,
+                measure_id=row["measure_id"],
+                superior_plan_id=superior_id,
+                superior_measure_id=row["superior_measure_id"],
+                status=status,  # type: ignore[arg-type]  # checked by the callers
+                score=min(1.0, max(0.0, float(score))) if score is not None else None,
+                actor_id=actor.id,
+            )
         )
-    )
 
 
 # --- after import: the plan page and the API ---------------------------------------------
@@ -260,6 +281,25 @@ async def _links_view(conn: AsyncConnection, plan_id: str) -> dict[str, Any]:
     }
 
 
+async def relink_choices(ledger: Ledger, actor: User, plan_id: str) -> dict[str, Any]:
+    """What the plan page's relink form offers: the plan's measures and its superior's (for a
+    link the matcher left out); the superior plans to choose from are the user's plans."""
+    _require_plan_decider(actor, plan_id)
+    async with ledger.reading() as conn:
+        link = await links.get_plan_link(conn, plan_id)
+        superior_id = link.superior_plan_id if link is not None else None
+        rows = await links.measures_of(conn, [plan_id, *filter(None, [superior_id])])
+
+    def listed(owner: str | None) -> list[dict[str, str]]:
+        return [
+            {"measure_id": m.id, "label": m.label, "title": m.title}
+            for m in rows
+            if m.plan_id == owner
+        ]
+
+    return {"measures": listed(plan_id), "superior_measures": listed(superior_id)}
+
+
 async def link_plan(
     ledger: Ledger, actor: User, plan_id: str, superior_plan_id: str | None
 ) -> dict[str, Any]:
@@ -286,8 +326,8 @@ async def link_plan(
             proposals = await asyncio.to_thread(
                 measure_proposals, plans[superior_plan_id], plans[plan_id]
             )
-            for proposal in proposals:
-                await store_measure_link(tx, actor, plan_id, superior_plan_id, proposal, "proposed")
+            # The plan's links were all deleted above: nothing to replace.
+            await store_measure_links(tx, actor, plan_id, superior_plan_id, proposals, "proposed")
         return await _links_view(tx.conn, plan_id)
 
 

@@ -22,7 +22,7 @@ from task_ledger.service_layer.cascade import (
     measure_proposals,
     plan_ref,
     preview_plan,
-    store_measure_link,
+    store_measure_links,
     store_plan_link,
     stored_plans,
 )
@@ -185,6 +185,11 @@ async def store_confirmed_preview(tx: Transaction, actor: User, doc: dict[str, A
     await store_plan_link(
         tx, actor, doc["plan_id"], superior_id, chosen.get("score"), chosen.get("reason")
     )
-    for link in doc.get("measure_links") or []:
-        status = "rejected" if link["status"] == "rejected" else "confirmed"
-        await store_measure_link(tx, actor, doc["plan_id"], superior_id, link, status)
+    found = doc.get("measure_links") or []
+    for status in ("confirmed", "rejected"):
+        chosen_links = [
+            link for link in found if (link["status"] == "rejected") == (status == "rejected")
+        ]
+        await store_measure_links(
+            tx, actor, doc["plan_id"], superior_id, chosen_links, status, replace=True
+        )

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from duban_cascade.jurisdiction import rank as jurisdiction_rank
 from duban_contracts.vocabulary import Light
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters.repository import cascade as links
@@ -60,7 +61,7 @@ async def plan_coverage(
         if scope is None or r.plan_id in scope
     ]
     subs = {r.id: r for r in await links.plans_by_id(conn, sub_ids)}
-    sub_ids = [i for i in sub_ids if i in subs]
+    sub_ids = sorted((i for i in sub_ids if i in subs), key=lambda i: column_order(subs[i]))
     confirmed = [r for r in await links.confirmed_links_to(conn, plan_id) if r.plan_id in subs]
     measures = await links.measures_of(conn, [plan_id, *sub_ids])
     by_id = {m.id: m for m in measures}
@@ -147,6 +148,14 @@ async def plan_coverage(
             if r["uncovered"]
         ],
     }
+
+
+def column_order(plan: Any) -> tuple[int, str, str, str]:
+    """Subordinate plans (the matrix's columns) by jurisdiction, not by when they were linked:
+    provinces before cities before counties, then by the jurisdiction's name; plans of unknown
+    level last."""
+    level = jurisdiction_rank(plan.jurisdiction)
+    return (9 if level is None else level, plan.jurisdiction or "", plan.title, plan.id)
 
 
 def _worst(lights: list[str]) -> str | None:

@@ -10,11 +10,13 @@ from duban_contracts import events as ev
 from duban_contracts.vocabulary import Channel, JurisdictionLevel, Role
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters.repository import auth as auth_repo
+from task_ledger.adapters.repository import people as people_repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import Department, User
 from task_ledger.service_layer.passwords import check_policy, password_hasher
 from task_ledger.service_layer.uow import Ledger, Transaction
+from task_ledger.service_layer.usernames import readable_username
 from task_ledger.settings import Settings
 
 REGISTRY_LEVELS = {
@@ -45,8 +47,9 @@ def user_id(username: str) -> str:
     return f"user-{username[:42]}-{hashlib.sha256(username.encode()).hexdigest()[:16]}"
 
 
-def liaison_username(dep_id: str) -> str:
-    return f"liaison-{dep_id.removeprefix('dep-')}"
+def liaison_user_id(dep_id: str) -> str:
+    """The id of a department's demo liaison (stable; the username is the readable part)."""
+    return f"user-liaison-{dep_id.removeprefix('dep-')}"
 
 
 def _department_event(tx: Transaction, dep: Department, actor_id: str | None) -> None:
@@ -74,7 +77,8 @@ def _department_event(tx: Transaction, dep: Department, actor_id: str | None) ->
     )
 
 
-def _user_event(tx: Transaction, user: User, actor_id: str | None) -> None:
+def user_changed(tx: Transaction, user: User, actor_id: str | None) -> None:
+    """Announce a user's new state (directory event, audit, caches of users dropped)."""
     tx.users_changed = True
     channels = (Channel.INBOX, Channel.EMAIL) if user.email else (Channel.INBOX,)
     tx.emit(
@@ -108,6 +112,9 @@ def _user_event(tx: Transaction, user: User, actor_id: str | None) -> None:
 async def upsert_department(tx: Transaction, dep: Department, actor_id: str | None) -> bool:
     if dep.parent_id is not None and await repo.get_department(tx.conn, dep.parent_id) is None:
         raise DomainError("上级单位不存在")
+    current = await repo.get_department(tx.conn, dep.id)
+    if current is not None and current.merged_into is not None:
+        return False  # a merged duplicate stays retired (a registry seed or an import names it)
     changed = await repo.upsert_department(tx.conn, dep)
     if changed:
         _department_event(tx, dep, actor_id)
@@ -163,31 +170,18 @@ async def _seed_users(tx: Transaction, s: Settings, deps: list[Department]) -> i
             hasher.hash(s.demo_admin_password.get_secret_value()),
         ),
     ]
-    for dep in deps:
-        username = liaison_username(dep.id)
-        users.append(
-            (
-                User(
-                    f"user-{username}",
-                    username,
-                    f"{dep.name}联络员",
-                    Role.LIAISON,
-                    dep.id,
-                    f"{username}@{s.demo_email_domain}",
-                ),
-                liaison_hash,
-            )
-        )
+    taken = {u.username for u, _ in users}
+    for dep in sorted(deps, key=lambda d: d.id):  # the order decides who gets a -2
+        users.append((demo_liaison(s, dep, readable_username(dep, taken)), liaison_hash))
     for user, password_hash in users:
         await repo.insert_user(tx.conn, user, password_hash)
-        _user_event(tx, user, None)
+        user_changed(tx, user, None)
     return len(users)
 
 
-def demo_liaison(s: Settings, dep: Department) -> User:
-    username = liaison_username(dep.id)
+def demo_liaison(s: Settings, dep: Department, username: str) -> User:
     return User(
-        f"user-{username}",
+        liaison_user_id(dep.id),
         username,
         f"{dep.name}联络员"[:200],
         Role.LIAISON,
@@ -201,10 +195,11 @@ async def add_demo_liaisons(tx: Transaction, s: Settings, deps: list[Department]
     if not s.seed_demo_users or s.environment == "production" or not deps:
         return 0
     password_hash = password_hasher(s).hash(s.demo_liaison_password.get_secret_value())
-    for dep in deps:
-        user = demo_liaison(s, dep)
+    taken = await people_repo.all_usernames(tx.conn)
+    for dep in sorted(deps, key=lambda d: d.id):
+        user = demo_liaison(s, dep, readable_username(dep, taken))
         await repo.insert_user(tx.conn, user, password_hash)
-        _user_event(tx, user, None)
+        user_changed(tx, user, None)
     return len(deps)
 
 
@@ -235,7 +230,7 @@ async def create_user(ledger: Ledger, actor: User, user: User, password: str) ->
         if await repo.get_user(tx.conn, user.id) is not None:
             raise DomainError("用户编号已被占用，请换一个用户名")
         await repo.insert_user(tx.conn, user, password_hash)
-        _user_event(tx, user, actor.id)
+        user_changed(tx, user, actor.id)
     return user
 
 
@@ -267,7 +262,7 @@ async def update_user(
             if new_hash is not None:
                 await auth_repo.revoke_user_sessions(tx.conn, user.id)
             user = await repo.get_user(tx.conn, user.id) or user
-        _user_event(tx, user, actor.id)
+        user_changed(tx, user, actor.id)
     return user
 
 
@@ -276,7 +271,7 @@ async def widen_scope(tx: Transaction, user: User, plan_ids: list[str]) -> User:
     current = await repo.get_user(tx.conn, user.id) or user
     widened = replace(current, plan_ids=tuple(dict.fromkeys((*current.plan_ids, *plan_ids))))
     await repo.update_user(tx.conn, widened, None)
-    _user_event(tx, widened, user.id)
+    user_changed(tx, widened, user.id)
     return widened
 
 

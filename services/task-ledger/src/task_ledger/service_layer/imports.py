@@ -15,6 +15,7 @@ from typing import Any
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import JurisdictionLevel
 from task_ledger.adapters import repository as repo
+from task_ledger.adapters.repository import people as people_repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import Department, Measure, Plan, Task, User
@@ -140,6 +141,7 @@ async def upload(ledger: Ledger, actor: User, filename: str, data: bytes) -> dic
     await cascade_preview.propose_for_preview(ledger, actor, preview, data, filename)
     import_id = new_id("imp")
     async with ledger.transaction() as tx:
+        preview = await people_repo.follow_merges(tx.conn, preview)  # never a merged duplicate
         await repo.insert_plan_import(
             tx.conn,
             import_id,

@@ -17,6 +17,7 @@ from duban_contracts import events as ev
 from duban_contracts.vocabulary import Channel, ReminderKind
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import lifecycle
+from task_ledger.service_layer.receipts import Receipts
 from task_ledger.service_layer.uow import Ledger, Transaction
 
 CONSUMER = "task-ledger"
@@ -34,7 +35,12 @@ def reminder_summary(message: ev.ReminderDue) -> str:
             text = f"到期提醒：距完成时限（{message.due_on}）还有 {days} 个工作日"
         case _:
             text = f"到期提醒：完成时限为 {message.due_on}"
-    return text + ("（补发）" if message.late else "")
+    return _milestone_prefix(message.milestone) + text + ("（补发）" if message.late else "")
+
+
+def _milestone_prefix(milestone: str | None) -> str:
+    """A reminder, overdue or escalation about a milestone (时间节点) says which one."""
+    return f"【{milestone[:60]}】" if milestone else ""
 
 
 def _entry(envelope: Envelope, task_id: str, kind: str, summary: str, **data: Any) -> dict:
@@ -56,6 +62,7 @@ class Batch:
     tx: Transaction
     timeline: list[dict[str, Any]] = field(default_factory=list)
     inbox: list[dict[str, Any]] = field(default_factory=list)
+    receipts: Receipts = field(default_factory=Receipts)
 
 
 async def handle_batch(ledger: Ledger, items: Sequence[tuple[Envelope, Message]]) -> int:
@@ -72,12 +79,15 @@ async def handle_batch(ledger: Ledger, items: Sequence[tuple[Envelope, Message]]
             handler = HANDLERS.get(type(message))
             if handler is not None:
                 await handler(batch, envelope, message)
+        batch.timeline.extend(await batch.receipts.entries(tx.conn))
         await repo.add_event_timeline(tx.conn, batch.timeline)
         await repo.add_inbox_messages(tx.conn, batch.inbox)
         return len(done)
 
 
 async def on_reminder_due(batch: Batch, envelope: Envelope, message: ev.ReminderDue) -> None:
+    if message.kind is ReminderKind.REPORT_DEADLINE:
+        return  # the monthly 报送提醒 is the department's, told once in its digest
     batch.timeline.append(
         _entry(
             envelope,
@@ -87,6 +97,7 @@ async def on_reminder_due(batch: Batch, envelope: Envelope, message: ev.Reminder
             kind_of_reminder=message.kind.value,
             late=message.late,
             department_ids=list(message.department_ids),
+            milestone=message.milestone,
         )
     )
 
@@ -97,8 +108,9 @@ async def on_task_overdue(batch: Batch, envelope: Envelope, message: ev.TaskOver
             envelope,
             message.task_id,
             "overdue",
-            f"已逾期 {message.working_days_late} 个工作日",
+            _milestone_prefix(message.milestone) + f"已逾期 {message.working_days_late} 个工作日",
             due_on=message.due_on.isoformat(),
+            milestone=message.milestone,
         )
     )
 
@@ -111,9 +123,10 @@ async def on_escalation_raised(
             envelope,
             message.task_id,
             "escalation",
-            f"升级督办（{message.level.label}）：{message.reason[:200]}",
+            f"升级督办（{message.level.label}）：{message.reason[:200]}",  # names the milestone
             level=message.level.value,
             working_days_late=message.working_days_late,
+            milestone=message.milestone,
         )
     )
     # A supervision step: the task remembers the highest escalation level it reached.
@@ -137,16 +150,7 @@ async def on_report_requested(
         report_due_on=message.report_due_on,
         requested_at=envelope.occurred_at,
     )
-    for task_id in message.open_task_ids:
-        batch.timeline.append(
-            _entry(
-                envelope,
-                task_id,
-                "report_requested",
-                f"请于 {message.report_due_on} 前填报 {message.period} 月度进展",
-                department_id=message.department_id,
-            )
-        )
+    # The request is the department's (its monthly record), not an entry on each open task.
 
 
 async def on_report_missing(batch: Batch, envelope: Envelope, message: ev.ReportMissing) -> None:
@@ -165,18 +169,7 @@ async def on_report_missing(batch: Batch, envelope: Envelope, message: ev.Report
 async def on_notification_sent(
     batch: Batch, envelope: Envelope, message: ev.NotificationSent
 ) -> None:
-    for task_id in message.task_ids:
-        batch.timeline.append(
-            _entry(
-                envelope,
-                task_id,
-                "delivered",
-                f"已通过{message.channel.label}送达：{message.subject[:200]}",
-                channel=message.channel.value,
-                recipient_id=message.recipient_id,
-                notification_id=message.notification_id,
-            )
-        )
+    batch.receipts.add(envelope, message)
     if message.channel == Channel.INBOX:
         batch.inbox.append(
             {
@@ -196,18 +189,19 @@ async def on_notification_sent(
 async def on_notification_failed(
     batch: Batch, envelope: Envelope, message: ev.NotificationFailed
 ) -> None:
-    for task_id in message.task_ids:
-        batch.timeline.append(
-            _entry(
-                envelope,
-                task_id,
-                "delivery_failed",
-                f"{message.channel.label}发送失败"
-                f"{'（已放弃）' if message.final else ''}：{message.error[:200]}",
-                channel=message.channel.value,
-                recipient_id=message.recipient_id,
-            )
+    if len(message.task_ids) != 1:
+        return  # a digest: its failure stays on its own record, as its receipt does
+    batch.timeline.append(
+        _entry(
+            envelope,
+            message.task_ids[0],
+            "delivery_failed",
+            f"{message.channel.label}发送失败"
+            f"{'（已放弃）' if message.final else ''}：{message.error[:200]}",
+            channel=message.channel.value,
+            recipient_id=message.recipient_id,
         )
+    )
 
 
 Handler = Callable[[Batch, Envelope, Any], Awaitable[None]]
@@ -227,3 +221,8 @@ HANDLED_TYPES = frozenset(cls.EVENT_TYPE for cls in HANDLED)
 async def mark_read(ledger: Ledger, user_id: str, message_id: str) -> bool:
     async with ledger.transaction() as tx:
         return await repo.mark_inbox_read(tx.conn, user_id, message_id, tx.now)
+
+
+async def mark_all_read(ledger: Ledger, user_id: str) -> int:
+    async with ledger.transaction() as tx:
+        return await repo.mark_inbox_all_read(tx.conn, user_id, tx.now)

@@ -1,36 +1,34 @@
 """Milestones (时间节点) of a task: announced to the deadline-watcher (TaskMilestonesSet), which
-reminds and escalates each like the task's own deadline, and closed by a progress report that
-declares one done with its evidence."""
+reminds and escalates each like the task's own deadline, closed by a progress report that
+declares one done with its evidence, and edited by a supervisor after import (the watcher
+replans from the new whole set)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from duban_contracts import events as ev
 from task_ledger.adapters import repository as repo
-from task_ledger.domain.errors import DomainError
+from task_ledger.adapters.repository import cascade as links
+from task_ledger.domain import authz
+from task_ledger.domain.errors import DomainError, NotAllowed
+from task_ledger.domain.milestones import Wanted, edited, keyed
 from task_ledger.domain.model import Task, User
-from task_ledger.service_layer.uow import Transaction
+from task_ledger.service_layer.handlers.frame import load_task
+from task_ledger.service_layer.uow import Ledger, Transaction
 
 
-def milestone_key(position: int) -> str:
-    """Keys follow the measure's order of milestones (ms-1, ms-2, …)."""
-    return f"ms-{position + 1}"
-
-
-def keyed(milestones: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"key": milestone_key(i), "due_on": date.fromisoformat(m["due"]), "text": m["text"]}
-        for i, m in enumerate(milestones)
-        if m.get("due")
-    ]
-
-
-def announce(tx: Transaction, task: Task, milestones: list[dict[str, Any]], actor: User) -> None:
-    """Tell the watcher the task's milestones (nothing when the measure has none)."""
+def announce(
+    tx: Transaction,
+    task: Task,
+    milestones: list[dict[str, Any]],
+    actor: User,
+    even_none: bool = False,
+) -> None:
+    """Tell the watcher the task's milestones (nothing when the measure has none, unless an
+    edit dropped the last ones: `even_none`)."""
     found = keyed(milestones)
-    if not found:
+    if not found and not even_none:
         return
     tx.emit(
         ev.TaskMilestonesSet(
@@ -67,3 +65,38 @@ async def check_done(
         raise DomainError("该时间节点已报告完成")
     if not done_work.strip() and not attachments:
         raise DomainError("报告时间节点完成须填写已完成工作或上传佐证材料")
+
+
+async def edit(
+    ledger: Ledger, actor: User, task_id: str, wanted: list[Wanted]
+) -> list[dict[str, Any]]:
+    """A supervisor's new set of the task's milestones (change a date or text, add, drop): the
+    measure keeps it and every task of the measure announces it. Sending the same set again
+    changes and announces nothing."""
+    async with ledger.transaction() as tx:
+        task = await load_task(tx, actor, task_id, "milestones")  # locked: one edit at a time
+        if not authz.is_decider(actor):
+            raise NotAllowed("只有督查人员可以修改时间节点")
+        if task.parent_task_id is not None:
+            raise DomainError("时间节点属于措施的任务，请在上级任务中修改")
+        if not task.status.is_open:
+            raise DomainError("任务已办结，不能修改时间节点")
+        stored = await repo.measure_milestones(tx.conn, task.measure_id)
+        updated = edited(stored, wanted)
+        if updated != stored:
+            await repo.set_measure_milestones(tx.conn, task.measure_id, updated)
+            for row in await links.measure_tasks(tx.conn, [task.measure_id]):
+                announce(tx, repo.task_from(row), updated, actor, even_none=True)
+            tx.audit(
+                actor.id,
+                "task.milestones",
+                "task",
+                task.id,
+                {"milestones": _described(stored)},
+                {"milestones": _described(updated)},
+            )
+        return await of_task(tx.conn, task)
+
+
+def _described(milestones: list[dict[str, Any]]) -> list[str]:
+    return [f"{m['key']} {m['due_on'].isoformat()} {m['text']}" for m in keyed(milestones)]

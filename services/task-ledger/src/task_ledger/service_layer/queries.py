@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from duban_contracts.vocabulary import Light, TaskStatus
+from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
-from task_ledger.domain import authz
-from task_ledger.domain.light import light
+from task_ledger.domain import authz, jurisdiction
 from task_ledger.domain.model import (
     CompletionRequest,
     Department,
@@ -31,7 +29,35 @@ from task_ledger.domain.model import (
     User,
 )
 from task_ledger.service_layer import handlers as h
+from task_ledger.service_layer import inbox_view
+from task_ledger.service_layer.inbox_view import (
+    INBOX_KIND_LABELS,
+    INBOX_KINDS,
+    inbox_of,
+    inbox_page,
+)
+from task_ledger.service_layer.task_search import (
+    Schedule,
+    TaskSearch,
+    find_tasks,
+    schedules,
+    task_titles,
+    tasks_by_id,
+)
 from task_ledger.service_layer.uow import Ledger
+
+__all__ = [  # re-exported: the task search and the inbox live in modules of their own
+    "INBOX_KINDS",
+    "INBOX_KIND_LABELS",
+    "Schedule",
+    "TaskSearch",
+    "find_tasks",
+    "inbox_of",
+    "inbox_page",
+    "schedules",
+    "task_titles",
+    "tasks_by_id",
+]
 
 Scope = tuple[str, ...] | None  # a supervisor's plans (authz.plan_scope); None: every plan
 
@@ -39,44 +65,6 @@ Scope = tuple[str, ...] | None  # a supervisor's plans (authz.plan_scope); None:
 def _in_scope(query: Any, scope: Scope) -> Any:
     """Restrict a query over tasks (joined) to the plans of `scope`."""
     return query if scope is None else query.where(t.tasks.c.plan_id.in_(scope))
-
-
-@dataclass(frozen=True)
-class TaskSearch:
-    """What a task list is filtered by (visibility is added from the user)."""
-
-    department_id: str | None = None
-    plan_id: str | None = None
-    status: TaskStatus | None = None
-    light: Light | None = None
-    overdue: bool = False
-    due_before: date | None = None
-    parent_task_id: str | None = None
-
-
-async def find_tasks(
-    ledger: Ledger, user: User, search: TaskSearch, offset: int = 0, limit: int | None = None
-) -> tuple[int, list[Task]]:
-    """(how many tasks match, the page of them from `offset`) among those `user` may see."""
-    today = ledger.today()
-    f = repo.TaskFilter(
-        department_id=search.department_id,
-        visible_to_department=authz.visible_department(user),
-        visible_plans=authz.plan_scope(user),
-        plan_id=search.plan_id,
-        status=search.status,
-        overdue_on=today if search.overdue else None,
-        due_before=search.due_before,
-        parent_task_id=search.parent_task_id,
-    )
-    async with ledger.reading() as conn:
-        if search.light is None:
-            total = await repo.count_tasks(conn, f)
-            return total, await repo.list_tasks(conn, f, offset, limit)
-        every = await repo.list_tasks(conn, f)
-    # The light depends on today: one function decides it, not SQL.
-    lit = [x for x in every if light(x, today, ledger.settings.warning_days) == search.light]
-    return len(lit), lit[offset : None if limit is None else offset + limit]
 
 
 async def visible_tasks(
@@ -184,6 +172,32 @@ async def parent_of(conn: AsyncConnection, user: User, task: Task) -> Task | Non
     return parent if parent is not None and authz.can_view_task(user, parent) else None
 
 
+async def children_for(conn: AsyncConnection, user: User, task: Task) -> list[Task]:
+    """The tasks `task` was split into that `user` sees: all of them for overseers and for the
+    department that split it (or one above it), otherwise those their department takes part in."""
+    children = await repo.get_children(conn, task.id)
+    if not children:
+        return []
+    if authz.can_view_task(user, task) and user.role in authz.OVERSEERS:
+        return await repo.with_indicators(conn, children)
+    if not authz.oversees_split(user, [task]) and not authz.oversees_split(
+        user, await repo.get_ancestors(conn, task)
+    ):
+        children = [c for c in children if authz.can_view_task(user, c)]
+    return await repo.with_indicators(conn, children)
+
+
+async def split_candidates(conn: AsyncConnection, user: User, task: Task) -> list[Department]:
+    """The departments `user` may split `task` to: inside their own department's area (a lead
+    liaison) or the task's lead departments' (a supervisor), of a lower level."""
+    every = {d.id: d for d in await repo.list_departments(conn)}
+    if authz.is_lead_liaison(user, task) and user.department_id in every:
+        areas = [every[user.department_id or ""]]
+    else:
+        areas = [every[d] for d in task.lead_department_ids if d in every]
+    return jurisdiction.subordinates(areas, every)
+
+
 async def may_report(ledger: Ledger, user: User, task_id: str) -> None:
     """Refuse another department's task before any of a report's files is stored."""
     async with ledger.reading() as conn:
@@ -199,7 +213,11 @@ async def user_and_unread(ledger: Ledger, user_id: str) -> tuple[User | None, in
     """A signed-in user and how many inbox messages they have not read (every page shows it)."""
     async with ledger.reading() as conn:
         found = await repo.get_user(conn, user_id)
-        unread = len(await repo.list_inbox(conn, user_id, True)) if found else 0
+        unread = (
+            await inbox_view.count(conn, inbox_view.inbox_where(user_id, True, None))
+            if found
+            else 0
+        )
     return found, unread
 
 
@@ -209,18 +227,10 @@ async def credentials(ledger: Ledger, username: str) -> tuple[User, str] | None:
         return await repo.get_user_credentials(conn, username)
 
 
-async def inbox(ledger: Ledger, user: User, unread_only: bool = False) -> list[Any]:
-    async with ledger.reading() as conn:
-        return await inbox_of(conn, user, unread_only)
-
-
-async def inbox_of(conn: AsyncConnection, user: User, unread_only: bool = False) -> list[Any]:
-    return await repo.list_inbox(conn, user.id, unread_only)
-
-
 async def departments(ledger: Ledger) -> list[Department]:
+    """The departments one can choose (merged duplicates left out)."""
     async with ledger.reading() as conn:
-        return await repo.list_departments(conn)
+        return await repo.list_departments(conn, current_only=True)
 
 
 async def users(ledger: Ledger) -> list[User]:

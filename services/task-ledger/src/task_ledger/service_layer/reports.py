@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from task_ledger.adapters import repository as repo
+from task_ledger.adapters.reports.render_docx import render_docx
+from task_ledger.adapters.reports.render_pdf import render_pdf
 from task_ledger.adapters.reports.render_text import render_html, render_markdown
 from task_ledger.adapters.reports.render_xlsx import write_ledger_xlsx
 from task_ledger.adapters.reports.source import monthly_report
@@ -19,6 +21,8 @@ FORMATS = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
 }
 
 
@@ -49,7 +53,7 @@ async def monthly_report_file(
 ) -> ReportFile:
     """The report of one plan; `scope` limits which plans may be named (a supervisor's)."""
     if fmt not in FORMATS:
-        raise ValueError(f"不支持的格式：{fmt}（可选 html、md、xlsx）")
+        raise ValueError(f"不支持的格式：{fmt}（可选 html、md、xlsx、docx、pdf）")
     plan_id = await resolve_plan(ledger, plan, scope)
     async with ledger.reading() as conn:
         report, facts = await monthly_report(
@@ -67,6 +71,10 @@ async def monthly_report_file(
         return ReportFile(
             f"{month}-月度调度报告.md", FORMATS[fmt], render_markdown(report).encode()
         )
+    if fmt in ("docx", "pdf"):  # rendering takes a while: off the event loop
+        render = render_docx if fmt == "docx" else render_pdf
+        content = await asyncio.to_thread(render, report)
+        return ReportFile(f"{month}-月度调度报告.{fmt}", FORMATS[fmt], content)
 
     def _xlsx() -> bytes:
         with tempfile.TemporaryDirectory() as tmp:

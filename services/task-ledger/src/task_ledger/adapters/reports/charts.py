@@ -7,11 +7,33 @@ from html import escape
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
 
 
+# Label column of the bar chart: two lines of at most LABEL_CHARS characters each (13 px CJK
+# glyphs), so a long department name is never cut at the chart's left edge.
+LABEL_CHARS = 11
+LABEL_WIDTH = 160
+
+
+def short_label(name: str) -> list[str]:
+    """A name as at most two lines of LABEL_CHARS: the province prefix every provincial
+    department shares (广东省…) goes first, then the middle of a still-long name is elided."""
+    for prefix in ("广东省", "省"):
+        if name.startswith(prefix) and len(name) > LABEL_CHARS:
+            name = name[len(prefix) :]
+            break
+    if len(name) <= LABEL_CHARS:
+        return [name]
+    if len(name) > 2 * LABEL_CHARS:
+        name = name[:LABEL_CHARS] + name[-(LABEL_CHARS - 1) :]
+        return [name[:LABEL_CHARS], "…" + name[LABEL_CHARS:]]
+    return [name[:LABEL_CHARS], name[LABEL_CHARS:]]
+
+
 def bar_chart(items: list[tuple[str, float, str]], width: int = 560, unit: str = "") -> str:
-    """Horizontal bars: (label, value, colour)."""
+    """Horizontal bars: (label, value, colour). Each bar carries the full label as its
+    <title> (a tooltip, and what a screen reader says)."""
     if not items:
         return ""
-    row, label_w = 26, 170
+    row, label_w = 34, LABEL_WIDTH
     top = max((v for _, v, _ in items), default=0) or 1
     h = row * len(items) + 10
     parts = [
@@ -21,11 +43,18 @@ def bar_chart(items: list[tuple[str, float, str]], width: int = 560, unit: str =
     for i, (label, value, colour) in enumerate(items):
         y = 5 + i * row
         w = (width - label_w - 70) * value / top
+        lines = short_label(label)
+        first_y = y + (13 if len(lines) == 2 else 20)
+        text = "".join(
+            f'<tspan x="{label_w - 6}" y="{first_y + n * 14}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="13">'
-            f"{escape(label[:14])}</text>"
-            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" fill="{colour}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" font-size="12">{value:g}{unit}</text>'
+            f"<g><title>{escape(label)}：{value:g}{unit}</title>"
+            f'<text text-anchor="end" font-size="12">{text}</text>'
+            f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row - 12}" fill="{colour}"/>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 20}" font-size="12">{value:g}{unit}</text>'
+            "</g>"
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -8,7 +8,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from duban_contracts.vocabulary import EscalationLevel, Light, TaskStatus
 from task_ledger.adapters.reports.charts import LIGHT_COLOURS, bar_chart, line_chart
-from task_ledger.domain.reports.monthly import SCORE_RULE, MonthlyReport
+from task_ledger.domain.reports.monthly import RATE_RULE, SCORE_RULE, MonthlyReport
 
 HTML_OVERDUE_LIMIT = 500  # longer lists live in the Excel ledger
 
@@ -39,7 +39,12 @@ def _env(markdown: bool = False) -> Environment:
 
 def _context(report: MonthlyReport) -> dict[str, object]:
     lights = [(lt.label, float(report.overall.lights[lt]), LIGHT_COLOURS[lt.value]) for lt in Light]
-    ranking = [(d.name, d.score, "#1565c0") for d in report.departments[:15] if d.as_lead.tasks]
+    ranking_charts = {
+        level: bar_chart(
+            [(d.name, d.score, "#1565c0") for d in lines[:15] if d.as_lead.tasks], unit="分"
+        )
+        for level, lines in report.department_groups
+    }
     months = [p.month[2:] for p in report.trend]
     trend = line_chart(
         months,
@@ -53,7 +58,8 @@ def _context(report: MonthlyReport) -> dict[str, object]:
         "statuses": [(s.label, report.status_counts[s]) for s in TaskStatus],
         "lights": [(lt.label, report.overall.lights[lt]) for lt in Light],
         "light_chart": bar_chart(lights),
-        "ranking_chart": bar_chart(ranking, unit="分"),
+        "ranking_charts": ranking_charts,
+        "rate_rule": RATE_RULE,
         "trend_chart": trend,
         "overdue_shown": report.overdue[:HTML_OVERDUE_LIMIT],
         "score_rule": SCORE_RULE,

@@ -16,11 +16,11 @@ from task_ledger.domain.reports.facts import TaskFacts
 from task_ledger.domain.reports.monthly import MonthlyReport
 
 LEDGER_COLUMNS = (
-    ("序号", 6), ("任务", 48), ("牵头单位", 24), ("配合单位", 30), ("完成时限", 12),
+    ("序号", 8), ("任务", 48), ("牵头单位", 24), ("配合单位", 30), ("完成时限", 12),
     ("进展情况", 40), ("存在问题", 30), ("状态", 10), ("亮灯", 8),
 )  # fmt: skip
 OVERDUE_COLUMNS = (
-    ("序号", 6), ("任务", 48), ("牵头单位", 24), ("完成时限", 12), ("逾期天数", 10),
+    ("序号", 6), ("任务", 48), ("牵头单位", 24), ("完成时限", 12), ("逾期工作日", 10),
     ("进度", 8), ("本月催办", 10),
 )  # fmt: skip
 CASCADE_COLUMNS = (
@@ -58,7 +58,7 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 def _indicator_sheet(book: Workbook, reports: list[MonthlyReport]) -> None:
     """目标完成情况: every indicator of every plan, with its light and reason."""
-    ws = book.sheet("指标", INDICATOR_COLUMNS)
+    ws = book.sheet("指标", INDICATOR_COLUMNS, "目标完成情况")
     for report in reports:
         for line in report.indicators:
             i = line.indicator
@@ -80,17 +80,22 @@ def write_ledger_xlsx(
     with Workbook(path) as book:
         for report, tasks in plans:
             reports.append(report)
-            ws = book.sheet(_sheet_title(report.plan_title, used), LEDGER_COLUMNS)
+            caption = f"{report.plan_title} 工作台账（{report.month}，统计截至 {report.as_of}）"
+            ws = book.sheet(_sheet_title(report.plan_title, used), LEDGER_COLUMNS, caption)
             for t in tasks():
+                # A child task sits indented under its parent (numbered 3-1, 3-2, …).
+                title = f"　{t.title}" if t.parent_id else t.title
                 progress = f"{t.progress}%"
                 if t.latest_progress:
                     progress += f"；{t.latest_progress}"
                 ws.append((
-                    t.seq, t.title, "、".join(t.lead), "、".join(t.supporting),
+                    t.number if t.parent_id else t.seq, title, "、".join(t.lead),
+                    "、".join(t.supporting),
                     t.due_on.isoformat() if t.due_on else "", (progress, WRAP), t.problems,
                     t.status.label, (t.light.label, LIGHT_STYLES[t.light]),
                 ))  # fmt: skip
-        ws = book.sheet("逾期事项", OVERDUE_COLUMNS)
+        month = reports[0].month if reports else ""
+        ws = book.sheet("逾期事项", OVERDUE_COLUMNS, f"逾期未办结事项（{month}）")
         for report in reports:
             for late in report.overdue:
                 ws.append((
@@ -99,7 +104,7 @@ def write_ledger_xlsx(
                 ))  # fmt: skip
         if any(report.indicators for report in reports):  # plans without targets: no sheet
             _indicator_sheet(book, reports)
-        ws = book.sheet("汇总", SUMMARY_COLUMNS)
+        ws = book.sheet("汇总", SUMMARY_COLUMNS, f"月度调度汇总（{month}）")
         for r in reports:
             o = r.overall
             ws.append((
@@ -108,7 +113,7 @@ def write_ledger_xlsx(
                 o.lights[Light.RED], r.reminders_total,
             ))  # fmt: skip
         if any(r.cascade for r in reports):  # a superior plan's 下级落实情况
-            ws = book.sheet("下级落实情况", CASCADE_COLUMNS)
+            ws = book.sheet("下级落实情况", CASCADE_COLUMNS, "下级落实情况")
             for r in reports:
                 if r.cascade is None:
                     continue

@@ -11,13 +11,15 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from duban_common.calendar import china_calendar
 from duban_common.clock import CHINA
-from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
+from duban_contracts.vocabulary import Decision, EscalationLevel, JurisdictionLevel, TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.domain.errors import UnknownPlan
 from task_ledger.domain.indicators import completion
 from task_ledger.domain.light import light
+from task_ledger.domain.milestones import milestones_due
 from task_ledger.domain.model import Task
 from task_ledger.domain.reports.facts import (
     EscalationFacts,
@@ -55,6 +57,7 @@ class PlanReportSource:
         self.conn, self.plan_id, self.month = conn, plan_id, month
         self.warning_days = warning_days
         self.names: dict[str, str] = {}
+        self.levels: dict[str, JurisdictionLevel] = {}
         self.plan_title = ""
 
     async def load_context(self) -> None:
@@ -64,7 +67,9 @@ class PlanReportSource:
         if plan is None:
             raise UnknownPlan(f"方案不存在：{self.plan_id}")
         self.plan_title = plan.title
-        self.names = {d.id: d.name for d in await repo.list_departments(self.conn)}
+        departments = await repo.list_departments(self.conn)
+        self.names = {d.id: d.name for d in departments}
+        self.levels = {d.name: d.level for d in departments}
 
     def _names(self, ids: Any) -> tuple[str, ...]:
         return tuple(self.names.get(i, i) for i in ids or ())
@@ -76,7 +81,7 @@ class PlanReportSource:
         """What happened in the month: reminders, escalations, missing reports, notices,
         progress reports by department."""
         start, end = _window(self.month)
-        act = MonthActivity()
+        act = MonthActivity(department_levels=self.levels)
         task_rows = {
             r.id: r
             for r in await self.conn.execute(
@@ -205,12 +210,19 @@ class PlanReportSource:
         tracked = await repo.tracked_of(
             self.conn, [r.id for r in await self.conn.execute(self._plan_tasks())]
         )
+        milestones, done = await repo.plan_milestones(self.conn, self.plan_id)
         seq = 0
         for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
-            async for row_task in self._measure_tasks(measure.id):
+            async for row_task, sub_seq in self._measure_tasks(measure.id):
                 # The light counts the numbers too (the worse of time and indicators).
-                task = replace(row_task, indicators=tuple(tracked.get(row_task.id, ())))
-                seq += 1
+                task = replace(
+                    row_task,
+                    indicators=tuple(tracked.get(row_task.id, ())),
+                    milestones=milestones_due(milestones[measure.id], done.get(row_task.id, ()))
+                    if row_task.parent_task_id is None
+                    else (),
+                )
+                seq += not sub_seq
                 done_work, problems = latest.get(task.id, ("", ""))
                 yield TaskFacts(
                     id=task.id,
@@ -232,6 +244,8 @@ class PlanReportSource:
                     latest_progress=done_work,
                     problems=problems,
                     indicators=indicator_facts(task, as_of),
+                    parent_id=task.parent_task_id if sub_seq else None,
+                    sub_seq=sub_seq,
                 )
 
     async def _completed_on(self) -> dict[str, date | None]:
@@ -261,11 +275,14 @@ class PlanReportSource:
             latest[r.task_id] = (r.done_work, r.problems)
         return latest
 
-    async def _measure_tasks(self, measure_id: str) -> AsyncIterator[Task]:
-        """A measure's tasks in ledger order, read CHUNK at a time."""
+    async def _measure_tasks(self, measure_id: str) -> AsyncIterator[tuple[Task, int]]:
+        """A measure's tasks in ledger order, read CHUNK at a time, each child task right after
+        its parent: (task, 0) for a task, (child, n) for the parent's n-th child. A child whose
+        parent is not in the measure is listed as a task of its own (its seq is its own)."""
+        rows: list[Task] = []
         offset = 0
         while True:
-            rows = (
+            chunk = (
                 await self.conn.execute(
                     select(t.tasks)
                     .where(
@@ -276,11 +293,25 @@ class PlanReportSource:
                     .limit(CHUNK)
                 )
             ).all()
-            if not rows:
-                return
-            offset += len(rows)
-            for row in rows:
-                yield repo.task_from(row)
+            if not chunk:
+                break
+            offset += len(chunk)
+            rows += [repo.task_from(row) for row in chunk]
+        ids = {task.id for task in rows}
+        children: dict[str, list[Task]] = {}
+        for task in rows:
+            if task.parent_task_id in ids:
+                children.setdefault(task.parent_task_id, []).append(task)
+
+        def descendants(task: Task) -> list[Task]:
+            return [d for c in children.get(task.id, ()) for d in (c, *descendants(c))]
+
+        for task in rows:
+            if task.parent_task_id not in ids:
+                yield task, 0
+                # Children and their own children, numbered in one run under the top task.
+                for n, child in enumerate(descendants(task), start=1):
+                    yield child, n
 
 
 def indicator_facts(task: Task, as_of: date) -> tuple[IndicatorFacts, ...]:
@@ -311,7 +342,9 @@ async def monthly_report(
     """The report and the plan's task facts (the Excel ledger needs both)."""
     source = PlanReportSource(conn, plan_id, month, warning_days)
     await source.load_context()
-    builder = ReportBuilder(plan_id, source.plan_title, month, await source.activity(), today)
+    activity = await source.activity()
+    days_late = china_calendar().working_days_between  # working days, as the watcher counts
+    builder = ReportBuilder(plan_id, source.plan_title, month, activity, today, days_late)
     facts = []
     async for fact in source.tasks(builder.as_of):
         builder.add(fact)

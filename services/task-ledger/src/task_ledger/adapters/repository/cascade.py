@@ -116,14 +116,19 @@ async def delete_measure_links(conn: AsyncConnection, plan_id: str) -> None:
     await conn.execute(delete(t.measure_links).where(t.measure_links.c.plan_id == plan_id))
 
 
-async def put_measure_link(conn: AsyncConnection, **values: Any) -> None:
-    """Insert or replace one link (key: measure_id, superior_measure_id)."""
+async def delete_measure_link(
+    conn: AsyncConnection, measure_id: str, superior_measure_id: str
+) -> None:
     key = and_(
-        t.measure_links.c.measure_id == values["measure_id"],
-        t.measure_links.c.superior_measure_id == values["superior_measure_id"],
+        t.measure_links.c.measure_id == measure_id,
+        t.measure_links.c.superior_measure_id == superior_measure_id,
     )
     await conn.execute(delete(t.measure_links).where(key))
-    await conn.execute(insert(t.measure_links).values(**values))
+
+
+async def insert_measure_links(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(t.measure_links), list(rows))
 
 
 async def update_import_preview(

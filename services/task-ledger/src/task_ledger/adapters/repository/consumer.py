@@ -67,3 +67,13 @@ async def mark_inbox_read(
         .values(read_at=now)
     )
     return bool(result.rowcount)
+
+
+async def mark_inbox_all_read(conn: AsyncConnection, user_id: str, now: datetime) -> int:
+    """Every unread message of the user marked read; how many there were."""
+    result = await conn.execute(
+        update(t.inbox_messages)
+        .where(t.inbox_messages.c.user_id == user_id, t.inbox_messages.c.read_at.is_(None))
+        .values(read_at=now)
+    )
+    return int(result.rowcount or 0)

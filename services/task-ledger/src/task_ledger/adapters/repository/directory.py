@@ -20,6 +20,7 @@ def department_from(row: Any) -> Department:
         jurisdiction=row.jurisdiction,
         level=JurisdictionLevel(row.level),
         parent_id=row.parent_id,
+        merged_into=row.merged_into,
     )
 
 
@@ -35,8 +36,12 @@ async def get_departments(conn: AsyncConnection, ids: Sequence[str]) -> dict[str
     return {r.id: department_from(r) for r in rows}
 
 
-async def list_departments(conn: AsyncConnection) -> list[Department]:
-    rows = (await conn.execute(select(t.departments).order_by(t.departments.c.id))).all()
+async def list_departments(conn: AsyncConnection, current_only: bool = False) -> list[Department]:
+    """Every department; `current_only`: without the duplicates merged into another."""
+    query = select(t.departments).order_by(t.departments.c.id)
+    if current_only:
+        query = query.where(t.departments.c.merged_into.is_(None))
+    rows = (await conn.execute(query)).all()
     return [department_from(r) for r in rows]
 
 
@@ -70,12 +75,20 @@ def user_from(row: Any) -> User:
         plan_ids=tuple(row.plan_ids or ()),
         credential_version=row.credential_version,
         must_change_password=row.must_change_password,
+        im_id=row.im_id,
     )
 
 
 async def get_user(conn: AsyncConnection, user_id: str) -> User | None:
     row = (await conn.execute(select(t.users).where(t.users.c.id == user_id))).first()
     return user_from(row) if row else None
+
+
+async def get_users(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, User]:
+    if not ids:
+        return {}
+    rows = (await conn.execute(select(t.users).where(t.users.c.id.in_(ids)))).all()
+    return {r.id: user_from(r) for r in rows}
 
 
 async def get_user_credentials(conn: AsyncConnection, username: str) -> tuple[User, str] | None:
@@ -102,6 +115,7 @@ async def insert_user(conn: AsyncConnection, user: User, password_hash: str) -> 
             password_hash=password_hash,
             credential_version=user.credential_version,
             must_change_password=user.must_change_password,
+            im_id=user.im_id,
         )
     )
 
@@ -114,6 +128,7 @@ async def update_user(conn: AsyncConnection, user: User, password_hash: str | No
         "email": user.email,
         "active": user.active,
         "plan_ids": list(user.plan_ids),
+        "im_id": user.im_id,
     }
     if password_hash is not None:
         values["password_hash"] = password_hash

@@ -20,6 +20,7 @@ from task_ledger.domain.indicators import (
     Tracked,
     aggregate,
 )
+from task_ledger.domain.milestones import MilestoneDue, milestones_due
 from task_ledger.domain.model import Task
 
 _INSERT_VALUE = insert(t.indicator_values)
@@ -147,11 +148,61 @@ async def tracked_of(conn: AsyncConnection, task_ids: Iterable[str]) -> dict[str
 
 
 async def with_indicators(conn: AsyncConnection, tasks: list[Task]) -> list[Task]:
-    """The tasks with their indicators loaded (for the light and the pages)."""
+    """The tasks with their indicators and milestones loaded (for the light and the pages)."""
     if not tasks:
         return tasks
     tracked = await tracked_of(conn, [x.id for x in tasks])
-    return [replace(x, indicators=tuple(tracked.get(x.id, ()))) for x in tasks]
+    due = await milestones_of(conn, tasks)
+    return [
+        replace(x, indicators=tuple(tracked.get(x.id, ())), milestones=due.get(x.id, ()))
+        for x in tasks
+    ]
+
+
+async def plan_milestones(
+    conn: AsyncConnection, plan_id: str
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[str]]]:
+    """A whole plan's stored milestones (measure id → list) and the keys declared done (task
+    id → keys), in two queries (for the reports, which stream the plan's tasks)."""
+    query = select(t.measures.c.id, t.measures.c.milestones).where(t.measures.c.plan_id == plan_id)
+    stored = {r.id: list(r.milestones or []) for r in await conn.execute(query)}
+    plan_tasks = select(t.tasks.c.id).where(t.tasks.c.plan_id == plan_id)
+    done: dict[str, list[str]] = {}
+    query = select(t.milestones_done.c.task_id, t.milestones_done.c.key).where(
+        t.milestones_done.c.task_id.in_(plan_tasks)
+    )
+    for r in await conn.execute(query):
+        done.setdefault(r.task_id, []).append(r.key)
+    return stored, done
+
+
+async def milestones_of(
+    conn: AsyncConnection, tasks: Sequence[Task]
+) -> dict[str, tuple[MilestoneDue, ...]]:
+    """task id → its measure's dated milestones, each with whether it was declared done. Only
+    a measure's own task has them (they are announced for it, not for the parts it was split
+    into)."""
+    roots = [x for x in tasks if x.parent_task_id is None]
+    stored: dict[str, list[dict[str, Any]]] = {}
+    measure_ids = list({x.measure_id for x in roots})
+    for start in range(0, len(measure_ids), CHUNK):
+        query = select(t.measures.c.id, t.measures.c.milestones).where(
+            t.measures.c.id.in_(measure_ids[start : start + CHUNK])
+        )
+        stored.update({r.id: list(r.milestones or []) for r in await conn.execute(query)})
+    with_any = [x.id for x in roots if stored.get(x.measure_id)]
+    done: dict[str, list[str]] = {}
+    for start in range(0, len(with_any), CHUNK):
+        query = select(t.milestones_done.c.task_id, t.milestones_done.c.key).where(
+            t.milestones_done.c.task_id.in_(with_any[start : start + CHUNK])
+        )
+        for r in await conn.execute(query):
+            done.setdefault(r.task_id, []).append(r.key)
+    return {
+        x.id: milestones_due(stored[x.measure_id], done.get(x.id, ()))
+        for x in roots
+        if stored.get(x.measure_id)
+    }
 
 
 async def store_plan_import_preview(
@@ -181,6 +232,13 @@ async def indicator_owner(conn: AsyncConnection, task: Task) -> str:
 async def measure_milestones(conn: AsyncConnection, measure_id: str) -> list[dict[str, Any]]:
     found = await conn.scalar(select(t.measures.c.milestones).where(t.measures.c.id == measure_id))
     return list(found or [])
+
+
+async def set_measure_milestones(
+    conn: AsyncConnection, measure_id: str, milestones: list[dict[str, Any]]
+) -> None:
+    query = update(t.measures).where(t.measures.c.id == measure_id)
+    await conn.execute(query.values(milestones=milestones))
 
 
 async def milestones_done(conn: AsyncConnection, task_id: str) -> dict[str, Any]:

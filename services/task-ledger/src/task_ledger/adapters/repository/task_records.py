@@ -3,6 +3,7 @@ requests, supervision notices, the timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.sql.expression import Executable
 
 from duban_contracts.vocabulary import Decision, EscalationLevel
 from task_ledger.adapters import tables as t
+from task_ledger.domain.lifecycle import WITHDRAWN
 from task_ledger.domain.model import (
     Attachment,
     CompletionRequest,
@@ -73,19 +75,7 @@ async def list_reports(
             .limit(limit)
         )
     ).all()
-    atts = (
-        await conn.execute(
-            select(t.attachments).where(
-                t.attachments.c.task_id == task_id,
-                t.attachments.c.report_id.in_([r.id for r in rows]),
-            )
-        )
-    ).all()
-    by_report: dict[str, list[Attachment]] = {}
-    for a in atts:
-        by_report.setdefault(a.report_id, []).append(
-            Attachment(a.id, a.filename, a.content_type, a.size, a.sha256)
-        )
+    by_report = await attachments_of(conn, task_id, [r.id for r in rows])
     return [
         ProgressReport(
             id=r.id,
@@ -123,9 +113,19 @@ def extension_from(r: Any) -> ExtensionRequest:
         requested_due_on=r.requested_due_on,
         previous_due_on=r.previous_due_on,
         reason=r.reason,
-        decision=Decision(r.decision) if r.decision else None,
+        decision=Decision(r.decision) if r.decision and r.decision != WITHDRAWN else None,
         decided_by=r.decided_by,
         comment=r.comment,
+        withdrawn=r.decision == WITHDRAWN,
+    )
+
+
+async def withdraw_extension(conn: AsyncConnection, request_id: str, now: datetime) -> None:
+    """The requester takes a pending extension request back (kept, marked withdrawn)."""
+    await conn.execute(
+        update(t.extension_requests)
+        .where(t.extension_requests.c.id == request_id)
+        .values(decision=WITHDRAWN, decided_at=now)
     )
 
 
@@ -140,7 +140,7 @@ async def list_extensions(conn: AsyncConnection, task_id: str) -> list[Extension
     return [extension_from(r) for r in rows]
 
 
-def completion_from(r: Any) -> CompletionRequest:
+def completion_from(r: Any, files: Sequence[Attachment] = ()) -> CompletionRequest:
     return CompletionRequest(
         id=r.id,
         task_id=r.task_id,
@@ -150,12 +150,35 @@ def completion_from(r: Any) -> CompletionRequest:
         decision=Decision(r.decision) if r.decision else None,
         decided_by=r.decided_by,
         comment=r.comment,
+        explanation=r.explanation or "",
+        files=tuple(files),
     )
 
 
+async def attachments_of(
+    conn: AsyncConnection, task_id: str | None, owner_ids: Sequence[str]
+) -> dict[str, list[Attachment]]:
+    """Attachment records by owner: a progress report's or a completion request's id (of one
+    task, or of any with `task_id` None)."""
+    if not owner_ids:
+        return {}
+    a = t.attachments
+    query = select(a).where(a.c.report_id.in_(owner_ids))
+    if task_id is not None:
+        query = query.where(a.c.task_id == task_id)
+    by_owner: dict[str, list[Attachment]] = {}
+    for row in (await conn.execute(query)).all():
+        by_owner.setdefault(row.report_id, []).append(
+            Attachment(row.id, row.filename, row.content_type, row.size, row.sha256)
+        )
+    return by_owner
+
+
 async def list_completions(conn: AsyncConnection, task_id: str) -> list[CompletionRequest]:
+    """A task's completion requests, oldest first, each with its evidence files."""
     rows = await _rows_of_task(conn, t.completion_requests, task_id, "created_at")
-    return [completion_from(r) for r in rows]
+    files = await attachments_of(conn, task_id, [r.id for r in rows])
+    return [completion_from(r, files.get(r.id, ())) for r in rows]
 
 
 def notice_from(r: Any) -> SupervisionNotice:
@@ -214,9 +237,22 @@ async def insert_completion(
             requested_by=request.requested_by,
             summary=request.summary,
             evidence=list(request.evidence),
+            explanation=request.explanation or None,
             created_at=now,
         )
     )
+    for a in request.files:  # evidence files hang off the request as a report's do off it
+        row = {
+            "id": a.id,
+            "task_id": request.task_id,
+            "report_id": request.id,
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "created_at": now,
+        }
+        await conn.execute(_INSERT_ATTACHMENT, row)
 
 
 async def store_completion_decision(

@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, true, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
 
@@ -85,6 +97,19 @@ async def get_children(conn: AsyncConnection, task_id: str) -> list[Task]:
     return [task_from(r) for r in rows]
 
 
+async def get_ancestors(conn: AsyncConnection, task: Task, max_depth: int = 8) -> list[Task]:
+    """The tasks `task` was split from, nearest first (town → county → city → province)."""
+    chain: list[Task] = []
+    parent_id = task.parent_task_id
+    while parent_id is not None and len(chain) < max_depth:
+        parent = await get_task(conn, parent_id)
+        if parent is None or any(a.id == parent.id for a in chain):
+            break
+        chain.append(parent)
+        parent_id = parent.parent_task_id
+    return chain
+
+
 async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
     await conn.execute(
         insert(t.tasks).values(
@@ -106,15 +131,18 @@ async def insert_task(conn: AsyncConnection, task: Task, now: datetime) -> None:
             updated_at=now,
         )
     )
+    await conn.execute(insert(t.task_departments), task_department_rows(task))
+
+
+def task_department_rows(task: Task) -> list[dict[str, str]]:
+    """The task's `task_department` rows: each lead, then each supporting department that is
+    not also a lead."""
     roles = [(d, "lead") for d in task.lead_department_ids] + [
         (d, "supporting")
         for d in task.supporting_department_ids
         if d not in task.lead_department_ids
     ]
-    await conn.execute(
-        insert(t.task_departments),
-        [{"task_id": task.id, "department_id": d, "role": r} for d, r in roles],
-    )
+    return [{"task_id": task.id, "department_id": d, "role": r} for d, r in roles]
 
 
 def task_save(task: Task, now: datetime) -> tuple[Executable, dict[str, Any]]:
@@ -147,10 +175,42 @@ class TaskFilter:
     due_before: date | None = None
     parent_task_id: str | None = None
     visible_plans: tuple[str, ...] | None = None  # authorization: a supervisor's plan scope
+    due_after: date | None = None  # with due_before: a due window
+    text: str | None = None  # a keyword in the title, the measure's text or a progress report
+    ids: tuple[str, ...] | None = None  # only these tasks
+
+
+def _mentions(text: str) -> Any:
+    """Tasks whose title, measure text or any progress report contains `text`. A substring
+    match (LIKE, case-folded, wildcards escaped) is right for Chinese, which has no spaces to
+    split words on; docs/search.md has the measurements behind it. The measures and the
+    reports are searched once each (uncorrelated IN), not once per task."""
+    reports = t.progress_reports.c
+    report_columns = (
+        reports.done_work,
+        reports.next_steps,
+        reports.problems,
+        reports.coordination_needed,
+    )
+    in_reports = select(reports.task_id).where(
+        or_(*(col.icontains(text, autoescape=True) for col in report_columns))
+    )
+    in_measures = select(t.measures.c.id).where(t.measures.c.text.icontains(text, autoescape=True))
+    return or_(
+        t.tasks.c.title.icontains(text, autoescape=True),
+        t.tasks.c.measure_id.in_(in_measures),
+        t.tasks.c.id.in_(in_reports),
+    )
 
 
 def task_query(f: TaskFilter) -> Any:
     conds: list[Any] = []
+    if f.text:
+        conds.append(_mentions(f.text))
+    if f.due_after:
+        conds.append(t.tasks.c.due_on >= f.due_after)
+    if f.ids is not None:
+        conds.append(t.tasks.c.id.in_(f.ids))
     for dep in (f.department_id, f.visible_to_department):
         if dep is not None:
             conds.append(
@@ -191,6 +251,32 @@ async def list_tasks(
         query = query.limit(limit)
     tasks = [task_from(r) for r in (await conn.execute(query)).all()]
     return await with_indicators(conn, tasks)
+
+
+async def schedules(conn: AsyncConnection, f: TaskFilter) -> list[Any]:
+    """What the light of each matching task needs (id, status, due_on, start_on, progress,
+    whether it tracks indicators) and its departments (JSON text), in list order: a light
+    filter and the overview decide on these and load whole tasks for one page only."""
+    c = t.tasks.c
+    tracked = (
+        exists()
+        .where(t.indicators.c.task_id == c.id, t.indicators.c.dropped.is_(False))
+        .label("tracked")
+    )
+    # The department lists as their JSON text: decoded by the caller only where needed, at a
+    # fraction of the cost of the column type's per-value processing.
+    query = task_query(f).with_only_columns(
+        c.id,
+        c.plan_id,
+        c.status,
+        c.due_on,
+        c.start_on,
+        c.progress,
+        tracked,
+        cast(c.lead_department_ids, String).label("lead_json"),
+        cast(c.supporting_department_ids, String).label("supporting_json"),
+    )
+    return list((await conn.execute(query)).all())
 
 
 async def count_tasks(conn: AsyncConnection, f: TaskFilter) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from duban_contracts.vocabulary import EscalationLevel, Light, TaskStatus
+from duban_contracts.vocabulary import EscalationLevel, JurisdictionLevel, Light, TaskStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,15 @@ class TaskFacts:
     latest_progress: str = ""
     problems: str = ""
     indicators: tuple[IndicatorFacts, ...] = ()
+    # A child task (分解到下级) is listed under its parent and not counted again in the plan's
+    # totals: `parent_id` is its parent, `sub_seq` its place under it (1, 2, ...).
+    parent_id: str | None = None
+    sub_seq: int = 0
+
+    @property
+    def number(self) -> str:
+        """序号 as printed: 3 for a task, 3-1 for its first child."""
+        return f"{self.seq}-{self.sub_seq}" if self.parent_id else str(self.seq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +91,5 @@ class MonthActivity:
     missing_reports: list[MissingReportFacts] = field(default_factory=list)
     notices: list[NoticeFacts] = field(default_factory=list)
     reports_by_department: dict[str, int] = field(default_factory=dict)
+    # Each department's level (省、市、县/区…) by name: departments are ranked within a level.
+    department_levels: dict[str, JurisdictionLevel] = field(default_factory=dict)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
 
 from duban_contracts.vocabulary import Light, TaskStatus
 from task_ledger.domain.coverage import CoverageSummary
@@ -15,8 +16,20 @@ from task_ledger.domain.reports.facts import IndicatorFacts, MonthActivity, Task
 TREND_MONTHS = 6
 SCORE_RULE = (
     "综合得分 = 平均进度×50% + 按期办结率×30% + (1−逾期任务占比)×20%，"
-    "每缺报一次月度进展扣5分；仅统计作为牵头单位的任务。"
+    "每缺报一次月度进展扣5分；仅统计作为牵头单位的任务；同一层级（省直、市、县/区…）的单位之间排名。"
 )
+RATE_RULE = (
+    "按期办结率 = 按期办结任务数 ÷ 已办结任务数（只看已办结的任务）；尚未办结而已过时限的任务"
+    "单独计为“逾期未办结”。逾期天数按工作日计（法定节假日、调休按国务院公布的安排）。"
+    "分解到下级的任务只统计一次（计入上级任务），下级任务列在其下。"
+)
+LEVEL_ORDER = ("national", "province", "city", "county", "town", "")
+# Days between a due date and a later day; the ledger passes its working-day calendar.
+DayCounter = Callable[[date, date], int]
+
+
+def calendar_days(start: date, end: date) -> int:
+    return (end - start).days
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -75,6 +88,8 @@ class Tally:
 @dataclass
 class DepartmentLine:
     name: str
+    level: str = ""  # JurisdictionLevel value; "" when unknown
+    rank: int = 0  # within its level, 1 = best
     as_lead: Tally = field(default_factory=Tally)
     as_supporting: Tally = field(default_factory=Tally)
     reminders: int = 0
@@ -108,14 +123,15 @@ class MeasureLine:
 
 @dataclass(frozen=True)
 class OverdueLine:
-    seq: int
+    seq: int | str  # the task's 序号 (3, or 3-1 for a child task)
     task_id: str
     title: str
     lead: tuple[str, ...]
     due_on: date
-    days_late: int
+    days_late: int  # working days
     progress: int
     reminders: int
+    order: int = 0  # position in the plan, for ties
 
 
 @dataclass(frozen=True)
@@ -150,6 +166,7 @@ class MonthlyReport:
     activity: MonthActivity
     trend: list[TrendPoint]
     indicators: list[IndicatorLine] = field(default_factory=list)
+    child_tasks: int = 0  # tasks decomposed from the counted ones (listed, not counted again)
     # 下级落实情况: a superior plan's subordinate plans (None: no plan implements this one).
     cascade: CoverageSummary | None = None
 
@@ -157,13 +174,43 @@ class MonthlyReport:
     def reminders_total(self) -> int:
         return sum(self.activity.reminders_by_task.values())
 
+    @property
+    def measures_total(self) -> int:
+        return len(self.measures)
+
+    @property
+    def department_groups(self) -> list[tuple[str, list[DepartmentLine]]]:
+        """The ranking by level: (level label, its departments best first)."""
+        groups: dict[str, list[DepartmentLine]] = {}
+        for d in self.departments:
+            groups.setdefault(d.level, []).append(d)
+        return [(level_label(level), lines) for level, lines in groups.items()]
+
+
+def level_label(level: str) -> str:
+    return {
+        "national": "国家部委",
+        "province": "省直单位",
+        "city": "市级",
+        "county": "县（市、区）级",
+        "town": "乡镇（街道）级",
+    }.get(level, "其他单位")
+
 
 class ReportBuilder:
     """Accumulates tasks one at a time (`add`), so any number of tasks fits in memory."""
 
     def __init__(
-        self, plan_id: str, plan_title: str, month: str, activity: MonthActivity, today: date
+        self,
+        plan_id: str,
+        plan_title: str,
+        month: str,
+        activity: MonthActivity,
+        today: date,
+        days_late: DayCounter = calendar_days,
     ) -> None:
+        self.days_late = days_late
+        self.child_tasks = 0
         _, month_end = month_bounds(month)
         self.plan_id, self.plan_title, self.month = plan_id, plan_title, month
         self.activity = activity
@@ -190,12 +237,18 @@ class ReportBuilder:
         as_of = self.as_of
         done_by_as_of = t.completed_on is not None and t.completed_on <= as_of
         is_overdue = t.due_on is not None and t.due_on < as_of and not done_by_as_of
-        self.overall.add(t, is_overdue, as_of)
-        self.statuses[t.status] += 1
         m = self.measures.get(t.measure_id)
         if m is None:
             m = self.measures[t.measure_id] = MeasureLine(t.measure_label, t.measure_title)
-        m.tally.add(t, is_overdue, as_of)
+        # A child task is its parent's work split up: the plan counts the parent once; the
+        # departments each count the tasks they lead.
+        counted = t.parent_id is None
+        if counted:
+            self.overall.add(t, is_overdue, as_of)
+            self.statuses[t.status] += 1
+            m.tally.add(t, is_overdue, as_of)
+        else:
+            self.child_tasks += 1
         for name in t.lead:
             self._dept(name).as_lead.add(t, is_overdue, as_of)
         for name in t.supporting:
@@ -203,17 +256,20 @@ class ReportBuilder:
         if is_overdue and t.due_on is not None:
             self.overdue.append(
                 OverdueLine(
-                    t.seq,
+                    t.number,
                     t.id,
                     t.title,
                     t.lead,
                     t.due_on,
-                    (as_of - t.due_on).days,
+                    self.days_late(t.due_on, as_of),
                     t.progress,
                     self.activity.reminders_by_task.get(t.id, 0),
+                    order=len(self.overdue),
                 )
             )
         self.indicators += [IndicatorLine(t.seq, t.title, t.lead, i) for i in t.indicators]
+        if not counted:
+            return
         for i, end in enumerate(self.trend_ends):
             done = t.completed_on is not None and t.completed_on <= end
             self.trend_completed[i] += done
@@ -234,10 +290,17 @@ class ReportBuilder:
             d.notices_answered += notice.answer is not None
         for name, n in activity.reports_by_department.items():
             self._dept(name).reports += n
-        self.overdue.sort(key=lambda o: (-o.days_late, o.seq))
+        self.overdue.sort(key=lambda o: (-o.days_late, o.order))
+        levels = activity.department_levels
+        for d in self.departments.values():
+            d.level = levels[d.name].value if d.name in levels else ""
         ranked = sorted(
-            self.departments.values(), key=lambda d: (-d.score, -d.as_lead.tasks, d.name)
+            self.departments.values(),
+            key=lambda d: (LEVEL_ORDER.index(d.level), -d.score, -d.as_lead.tasks, d.name),
         )
+        for _, group in groupby(ranked, key=lambda d: d.level):
+            for rank, d in enumerate(group, start=1):
+                d.rank = rank
         total = self.overall.tasks
         trend = [
             TrendPoint(m, c, o, c / total if total else 0.0)
@@ -258,6 +321,7 @@ class ReportBuilder:
             activity=activity,
             trend=trend,
             indicators=self.indicators,
+            child_tasks=self.child_tasks,
         )
 
 
@@ -268,8 +332,9 @@ def build_monthly_report(
     tasks: Iterable[TaskFacts],
     activity: MonthActivity,
     today: date,
+    days_late: DayCounter = calendar_days,
 ) -> MonthlyReport:
-    builder = ReportBuilder(plan_id, plan_title, month, activity, today)
+    builder = ReportBuilder(plan_id, plan_title, month, activity, today, days_late)
     for t in tasks:
         builder.add(t)
     return builder.finish()

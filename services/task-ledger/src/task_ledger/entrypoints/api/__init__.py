@@ -16,6 +16,7 @@ from task_ledger.entrypoints.api import (
     notices,
     plans,
     progress_reports,
+    report_reminders,
     reports,
     tasks,
     users,
@@ -37,6 +38,7 @@ for resource in (
     extensions,
     notices,
     reports,
+    report_reminders,
     cascade,
     indicators,
 ):

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from task_ledger.domain.indicators import Aggregation, Kind
+from task_ledger.entrypoints.conflict_models import PlanConflictChoice, PlanConflictOut
 from task_ledger.entrypoints.deps import CurrentUser, ImporterUser, LedgerDep
 from task_ledger.entrypoints.responses import (
     Changed,
@@ -19,7 +20,7 @@ from task_ledger.entrypoints.responses import (
     IndicatorValueOut,
     MilestoneStateOut,
 )
-from task_ledger.service_layer import indicators
+from task_ledger.service_layer import indicator_conflicts, indicators, milestones
 
 router = APIRouter(tags=["indicators"])
 
@@ -52,6 +53,21 @@ class IndicatorEdit(BaseModel):
         )
 
 
+class MilestoneWanted(BaseModel):
+    key: (
+        Annotated[str, Field(min_length=1, max_length=20, description="已有时间节点；新增的不填")]
+        | None
+    ) = None
+    due_on: date = Field(description="时间节点日期")
+    text: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class MilestonesEdit(BaseModel):
+    """The task's whole new set of milestones: the ones left out are dropped."""
+
+    milestones: list[MilestoneWanted] = Field(max_length=50)
+
+
 class ConflictChoice(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     choice: Literal["first", "second", "both"]
@@ -68,6 +84,15 @@ async def task_milestones(
     ledger: LedgerDep, me: CurrentUser, task_id: str
 ) -> list[MilestoneStateOut]:
     found = await indicators.task_milestones(ledger, me, task_id)
+    return [MilestoneStateOut.model_validate(m) for m in found]
+
+
+@router.put("/tasks/{task_id}/milestones", summary="修改、新增或删除时间节点（督查）")
+async def edit_milestones(
+    ledger: LedgerDep, me: CurrentUser, task_id: str, body: MilestonesEdit
+) -> list[MilestoneStateOut]:
+    wanted = [(m.key, m.due_on, m.text.strip()) for m in body.milestones]
+    found = await milestones.edit(ledger, me, task_id, wanted)
     return [MilestoneStateOut.model_validate(m) for m in found]
 
 
@@ -109,3 +134,19 @@ async def resolve(
 ) -> IndicatorConflictOut:
     found = await indicators.resolve_conflict(ledger, me, import_id, body.name, body.choice)
     return IndicatorConflictOut.model_validate(found)
+
+
+@router.get(
+    "/plans/{plan_id}/indicator-conflicts", summary="方案中前后不一致（或与上级方案不一致）的指标"
+)
+async def plan_conflicts(ledger: LedgerDep, me: CurrentUser, plan_id: str) -> list[PlanConflictOut]:
+    found = await indicator_conflicts.plan_conflicts(ledger, me, plan_id)
+    return [PlanConflictOut.model_validate(c) for c in found]
+
+
+@router.post("/plans/{plan_id}/indicator-conflicts", summary="确认不一致的指标以哪处为准（导入后）")
+async def decide_plan_conflict(
+    ledger: LedgerDep, me: CurrentUser, plan_id: str, body: PlanConflictChoice
+) -> PlanConflictOut:
+    found = await indicator_conflicts.decide(ledger, me, plan_id, body.conflict_id, body.choice)
+    return PlanConflictOut.model_validate(found)

@@ -24,14 +24,14 @@ REPORT_FILES: dict[int | str, dict[str, Any]] = {
     "/monthly",
     response_class=Response,
     responses=REPORT_FILES,
-    summary="月度调度报告（html / md / xlsx）",
+    summary="月度调度报告（html / md / xlsx / docx / pdf）",
 )
 async def monthly(
     ledger: LedgerDep,
     me: ReportReader,
     plan: Annotated[str, Query(min_length=1, max_length=200, description="方案编号或名称")],
     month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
-    format: Annotated[Literal["html", "md", "xlsx"], Query()] = "html",
+    format: Annotated[Literal["html", "md", "xlsx", "docx", "pdf"], Query()] = "html",
 ) -> Response:
     try:
         report = await monthly_report_file(ledger, plan, month, format, authz.plan_scope(me))

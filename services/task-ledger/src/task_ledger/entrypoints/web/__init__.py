@@ -12,7 +12,11 @@ Pages (GET) and forms (POST, each with the session's CSRF token):
   /password                            change one's own password (forced for initial ones)
   /                                    liaison: my department's tasks, reports due, reminders;
                                        supervisor: overview, approvals, escalations, missing reports
-  /tasks, /tasks/{id}                  lists (filters) and the task page with its timeline
+  /tasks, /tasks/{id}                  lists (keyword, filters) and the task page with its timeline
+  /tasks/export?format=xlsx|csv, /tasks/print, /tasks/batch   the current list exported or
+                                       printed; 批量签收/催办/审核 with a result per task
+  /monthly-reports/{dep}/{period}/remind   催报 beside a department missing its report
+  /tasks/{id}/decompose                分解 to lower-level departments (a collective expanded)
   /tasks/{id}/progress|acknowledge|start|extension|completion|notices|remind|dispatch|close
   /tasks/{id}/completions|extensions/{request_id}/decision, /tasks/{id}/notices/{nid}/answer
   /tasks/{id}/attachments/{aid}        attachment download
@@ -23,6 +27,8 @@ Pages (GET) and forms (POST, each with the session's CSRF token):
   /reports, /reports/view, /reports/download?format=xlsx|md   monthly report (supervisors)
   /plans/{plan_id}/coverage            a superior plan's measures × subordinate plans
   /imports/{id}/plans/{plan_id}/superior|measure-links   the preview's plan and measure links
+  /admin, /admin/people[/{id}[/active|/password]], /admin/people/import[/confirm],
+  /admin/departments[/{id}[/merge]]    people and departments administration (admins)
 """
 
 from __future__ import annotations
@@ -34,8 +40,13 @@ from task_ledger.entrypoints.web import (
     pages_admin,
     pages_auth,
     pages_coverage,
+    pages_decompose,
+    pages_departments,
     pages_home,
     pages_indicators,
+    pages_people,
+    pages_report_reminders,
+    pages_search,
     pages_tasks,
 )
 from task_ledger.entrypoints.web.common import HERE
@@ -57,7 +68,12 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
     app.include_router(pages_auth.router)
     app.include_router(pages_home.router)
+    app.include_router(pages_search.router)  # /tasks/export|print before /tasks/{id}
     app.include_router(pages_tasks.router)
+    app.include_router(pages_decompose.router)
+    app.include_router(pages_report_reminders.router)
     app.include_router(pages_admin.router)
     app.include_router(pages_indicators.router)
     app.include_router(pages_coverage.router)
+    app.include_router(pages_people.router)
+    app.include_router(pages_departments.router)

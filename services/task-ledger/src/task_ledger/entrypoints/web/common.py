@@ -21,15 +21,15 @@ from starlette.datastructures import FormData
 
 from duban_common import richtext
 from duban_common.logging import get_logger
-from duban_contracts.vocabulary import Light
+from duban_contracts.vocabulary import Light, Role
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotAllowed, NotFound, RateLimited
 from task_ledger.domain.model import Task, User
+from task_ledger.entrypoints import task_exports
 from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.refusals import audit_denied
-from task_ledger.entrypoints.responses import TaskOut
 from task_ledger.entrypoints.web.session import Session, WebConfig, get_session
-from task_ledger.service_layer import queries, rate_limits
+from task_ledger.service_layer import people, queries, rate_limits
 from task_ledger.service_layer.auth import Authenticator
 from task_ledger.service_layer.handlers import AccessDenied
 
@@ -107,6 +107,8 @@ async def current_user(request: Request) -> User | None:
         session.modified = True
         return None
     _, request.state.unread = await queries.user_and_unread(get_ledger(request), user.id)
+    if user.role == Role.ADMIN:  # "N 个单位尚无联络员" on the admin's home and import pages
+        request.state.unstaffed = await people.count_without_liaison(get_ledger(request))
     request.state.user = user  # the audit of refusals names the user
     return user
 
@@ -124,16 +126,7 @@ async def page_user(request: Request) -> User:
 
 def task_rows(request: Request, tasks: list[Task], names: dict[str, str]) -> list[dict[str, Any]]:
     """Tasks as the templates show them: the API's task fields, department names, days late."""
-    ledger = get_ledger(request)
-    today = ledger.today()
-    out = []
-    for task in tasks:
-        v = TaskOut.of(task, today, ledger.settings.warning_days).model_dump()
-        v["lead_names"] = [names.get(d, d) for d in task.lead_department_ids]
-        v["supporting_names"] = [names.get(d, d) for d in task.supporting_department_ids]
-        v["days_late"] = (today - task.due_on).days if v["overdue"] and task.due_on else 0
-        out.append(v)
-    return out
+    return task_exports.rows_of(get_ledger(request), tasks, names)
 
 
 def require_overseer(user: User, what: str) -> None:
@@ -240,6 +233,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "is_overseer": user is not None and user.role in authz.OVERSEERS,
         "is_decider": user is not None and authz.is_decider(user),
         "unread": getattr(request.state, "unread", 0),
+        "unstaffed_count": getattr(request.state, "unstaffed", 0),
     }
     response = templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code

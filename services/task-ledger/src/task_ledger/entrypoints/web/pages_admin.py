@@ -201,7 +201,7 @@ async def report_view(request: Request, me: Me) -> Response:
 async def report_download(request: Request, me: Me) -> Response:
     require_overseer(me, "下载月度报告")
     fmt = request.query_params.get("format", "xlsx")
-    if fmt not in ("xlsx", "md"):
+    if fmt not in ("xlsx", "md", "docx", "pdf"):
         raise DomainError("不支持的格式")
     report = await report_file(request, me, fmt)
     response = downloads.report(report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -12,7 +12,8 @@ from fastapi.responses import Response
 from duban_contracts.vocabulary import Light, TaskStatus
 from task_ledger.domain import authz
 from task_ledger.domain.lifecycle import WORKING
-from task_ledger.domain.model import Task, User
+from task_ledger.domain.light import is_overdue, light
+from task_ledger.domain.model import User
 from task_ledger.entrypoints.deps import get_ledger
 from task_ledger.entrypoints.web.common import (
     LIGHT_ORDER,
@@ -24,6 +25,8 @@ from task_ledger.entrypoints.web.common import (
     safe_next,
     task_rows,
 )
+from task_ledger.entrypoints.web.session import get_session
+from task_ledger.service_layer import completions as completion_requests
 from task_ledger.service_layer import inbound
 from task_ledger.service_layer import queries as q
 
@@ -89,22 +92,22 @@ async def liaison_home(request: Request, me: User) -> Response:
 
 
 def tally(
-    tasks: list[Task], items: list[dict[str, Any]]
+    tasks: list[q.Schedule], lamps: list[Light], late: list[bool]
 ) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]]]:
     """Tasks counted by light (open ones) or done, and overdue, per plan and per department."""
     by_plan: dict[str, Counter[str]] = {}
     by_dep: dict[str, Counter[str]] = {}
-    for task, v in zip(tasks, items, strict=True):
-        key = v["light"] if task.status.is_open else "done"
-        bucket = by_plan.setdefault(task.plan_id, Counter())
+    for task, lamp, overdue in zip(tasks, lamps, late, strict=True):
+        key = lamp.value if task.status.is_open else "done"
+        bucket = by_plan.get(task.plan_id) or by_plan.setdefault(task.plan_id, Counter())
         bucket[key] += 1
         bucket["total"] += 1
-        bucket["overdue"] += v["overdue"]
+        bucket["overdue"] += overdue
         for dep_id in task.department_ids:
-            c = by_dep.setdefault(dep_id, Counter())
+            c = by_dep.get(dep_id) or by_dep.setdefault(dep_id, Counter())
             c[key] += 1
             c["total"] += 1
-            c["overdue"] += v["overdue"]
+            c["overdue"] += overdue
             c["lead"] += dep_id in task.lead_department_ids
     return by_plan, by_dep
 
@@ -116,18 +119,29 @@ async def supervisor_home(request: Request, me: User) -> Response:
     scope = authz.plan_scope(me)
     async with ledger.reading() as conn:
         plans = await q.plans(conn, scope)
-        tasks = await q.visible_tasks(conn, me, plan_id)
+        tasks = await q.schedules(conn, me, plan_id)
         names = await q.department_names(conn)
         completions = await q.pending_completions(conn, scope)
+        evidence = await completion_requests.evidence_of(conn, [c.id for c in completions])
         extensions = await q.pending_extensions(conn, scope)
         escalations = await q.escalations(conn, scope)
         missing = await q.missing_reports(conn, scope)
         notices = await q.open_notices(conn, scope)
         inbox = await q.inbox_of(conn, me, True)
-    items = task_rows(request, tasks, names)
+    # Every task is counted by its light: the light alone, not a whole row per task (10,000
+    # rows cost a second); full rows only for the overdue list shown.
+    warning = ledger.settings.warning_days
+    lamps = [light(x, today, warning) for x in tasks]
+    late = [is_overdue(x, today) for x in tasks]
     plan_titles = {p.id: p.title for p in plans}
-    by_plan, by_dep = tally(tasks, items)
-    overdue = sorted((v for v in items if v["overdue"]), key=lambda v: -v["days_late"])
+    by_plan, by_dep = tally(tasks, lamps, late)
+    worst = sorted(
+        (x for x, o in zip(tasks, late, strict=True) if o and x.due_on),
+        key=lambda x: x.due_on or today,
+    )
+    async with ledger.reading() as conn:
+        shown = await q.tasks_by_id(conn, [x.id for x in worst[:100]])
+    overdue = task_rows(request, shown, names)
     departments = sorted(
         by_dep.items(), key=lambda kv: (-kv[1]["red"], -kv[1]["overdue"], names.get(kv[0], ""))
     )
@@ -144,8 +158,10 @@ async def supervisor_home(request: Request, me: User) -> Response:
         ],
         departments=[(d, names.get(d, d), counts(c)) for d, c in departments],
         overdue=overdue[:100],
-        overdue_total=len(overdue),
+        overdue_total=len(worst),
         completions=completions,
+        evidence=evidence,
+        progress={t.id: t.progress for t in tasks},
         extensions=extensions,
         escalations=escalations,
         missing=missing,
@@ -158,10 +174,42 @@ async def supervisor_home(request: Request, me: User) -> Response:
 
 
 # --- inbox --------------------------------------------------------------------------------
+INBOX_PAGE_SIZE = 30
+
+
 @router.get("/inbox")
 async def inbox(request: Request, me: Me) -> Response:
-    messages = await q.inbox(get_ledger(request), me)
-    return render(request, "inbox.html", messages=messages)
+    """The inbox a page at a time, newest first; by kind (q.INBOX_KINDS) or unread only."""
+    params = request.query_params
+    kind = params.get("kind") if params.get("kind") in q.INBOX_KINDS else None
+    unread_only = params.get("unread") == "1"
+    page_text = params.get("page", "1")
+    page = min(int(page_text), 100_000) if page_text.isdigit() and int(page_text) > 0 else 1
+    messages, total, unread = await q.inbox_page(
+        get_ledger(request), me, unread_only, kind, page, INBOX_PAGE_SIZE
+    )
+    filters = {k: v for k, v in (("kind", kind), ("unread", "1" if unread_only else None)) if v}
+    return render(
+        request,
+        "inbox.html",
+        messages=messages,
+        total=total,
+        unread_total=unread,
+        page=page,
+        pages=max(1, -(-total // INBOX_PAGE_SIZE)),
+        kinds=list(q.INBOX_KIND_LABELS.items()),
+        kind=kind,
+        unread_only=unread_only,
+        filters=filters,
+    )
+
+
+@router.post("/inbox/read-all")
+async def mark_all_read(request: Request, me: Me) -> Response:
+    await checked_form(request)
+    marked = await inbound.mark_all_read(get_ledger(request), me.id)
+    get_session(request).flash(f"已将 {marked} 条消息标为已读", "success")
+    return redirect("/inbox")
 
 
 @router.post("/inbox/{message_id}/read")

@@ -24,7 +24,7 @@ from task_ledger.entrypoints.web.common import (
     text,
 )
 from task_ledger.entrypoints.web.session import get_session
-from task_ledger.service_layer import indicators
+from task_ledger.service_layer import indicators, milestones
 
 Me = Annotated[User, Depends(page_user)]
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -77,6 +77,33 @@ async def edit(request: Request, me: Me, task_id: str, indicator_id: str) -> Res
         session.flash(str(exc), "error")
     else:
         session.flash("已删除指标" if drop else "已修改指标", "success")
+    return redirect(f"/tasks/{task_id}#indicators")
+
+
+@router.post("/tasks/{task_id}/milestones")
+async def edit_milestones(request: Request, me: Me, task_id: str) -> Response:
+    """The whole set from the form: each listed milestone with its (new) date and text unless
+    its 删除 box is ticked, and the new one when both its date and text are filled."""
+    form = await checked_form(request)
+    require_decider(me, "修改时间节点")
+    session = get_session(request)
+    try:
+        dropped = {v for v in form.getlist("drop") if isinstance(v, str)}
+        wanted: list[tuple[str | None, date, str]] = []
+        for key in [v for v in form.getlist("key") if isinstance(v, str)][:50]:
+            if key not in dropped:
+                due = _a_date(text(form, f"due:{key}", 20))
+                wanted.append((key[:20], due, text(form, f"text:{key}", 500).strip()))
+        new_due, new_text = text(form, "new_due", 20), text(form, "new_text", 500).strip()
+        if new_due or new_text:
+            if not (new_due and new_text):
+                raise DomainError("新增时间节点须同时填写日期和事项")
+            wanted.append((None, _a_date(new_due), new_text))
+        await milestones.edit(get_ledger(request), me, task_id, wanted)
+    except DomainError as exc:
+        session.flash(str(exc), "error")
+    else:
+        session.flash("已保存时间节点", "success")
     return redirect(f"/tasks/{task_id}#indicators")
 
 

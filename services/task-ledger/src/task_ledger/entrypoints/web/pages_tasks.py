@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from duban_contracts.vocabulary import Decision, EscalationLevel, Light, TaskStatus
+from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.lifecycle import WORKING
@@ -30,52 +30,16 @@ from task_ledger.entrypoints.web.common import (
     task_rows,
     text,
 )
+from task_ledger.entrypoints.web.pages_decompose import decomposition_of
 from task_ledger.entrypoints.web.pages_indicators import done_milestones, reported_values
 from task_ledger.entrypoints.web.session import get_session
+from task_ledger.service_layer import completions, indicators, rate_limits, uploads
 from task_ledger.service_layer import handlers as h
-from task_ledger.service_layer import indicators, rate_limits, uploads
 from task_ledger.service_layer import queries as q
 
 Me = Annotated[User, Depends(page_user)]
 PAGE_SIZE = 100
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-@router.get("/tasks")
-async def task_list(request: Request, me: Me) -> Response:
-    ledger = get_ledger(request)
-    params = request.query_params
-    try:
-        status = TaskStatus(params["status"]) if params.get("status") else None
-        lamp = Light(params["light"]) if params.get("light") else None
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        raise DomainError("筛选条件不正确") from None
-    overseer = me.role in authz.OVERSEERS
-    search = q.TaskSearch(
-        department_id=(params.get("department") or None) if overseer else None,
-        plan_id=params.get("plan") or None,
-        status=status,
-        light=lamp,
-        overdue=bool(params.get("overdue")),
-    )
-    total, shown = await q.find_tasks(ledger, me, search, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-    async with ledger.reading() as conn:
-        names = await q.department_names(conn)
-        plans = await q.plans(conn, authz.plan_scope(me)) if overseer else []
-    return render(
-        request,
-        "task_list.html",
-        tasks=task_rows(request, shown, names),
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        params=dict(params),
-        plans=plans,
-        departments=sorted(names.items(), key=lambda kv: kv[1]) if overseer else [],
-        statuses=list(TaskStatus),
-        lights=list(Light),
-    )
 
 
 def _page_of(request: Request, name: str) -> int:
@@ -152,7 +116,9 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         and task.status != TaskStatus.DRAFT
         and task.due_on is not None
         and today <= task.due_on
-        and not any(x.decision is None for x in extensions),
+        and not any(x.pending for x in extensions),
+        pending_extension=next((x for x in extensions if x.pending), None),
+        last_report=reports[0] if reports_page == 1 and reports else None,
         my_dep=my_dep,
         period=today.strftime("%Y-%m"),
         today=today,
@@ -160,6 +126,7 @@ async def task_page(request: Request, me: Me, task_id: str) -> Response:
         max_file_mb=ledger.settings.max_attachment_bytes // 1024 // 1024,
         indicators=task_indicators,
         milestones=task_milestones,
+        decomposition=await decomposition_of(request, me, task),
     )
 
 
@@ -248,11 +215,25 @@ async def request_extension(request: Request, me: Me, task_id: str) -> Response:
 @router.post("/tasks/{task_id}/completion")
 async def request_completion(request: Request, me: Me, task_id: str) -> Response:
     form = await checked_form(request)
-    evidence = [line.strip()[:500] for line in text(form, "evidence").splitlines() if line.strip()]
-    action = h.request_completion(
-        get_ledger(request), me, task_id, text(form, "summary"), evidence[:50]
+    notes = [line.strip()[:500] for line in text(form, "evidence").splitlines() if line.strip()]
+    action = completions.request_completion(
+        get_ledger(request),
+        me,
+        task_id,
+        text(form, "summary"),
+        evidence_notes=notes[:50],
+        files=[f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename],
+        explanation=text(form, "explanation"),
+        withdraw_extension=bool(form.get("withdraw_extension")),
     )
     return await act(request, back_to(task_id), action, "办结申请已提交，等待审核", "request")
+
+
+@router.post("/tasks/{task_id}/extensions/{request_id}/withdraw")
+async def withdraw_extension(request: Request, me: Me, task_id: str, request_id: str) -> Response:
+    await checked_form(request)
+    action = h.withdraw_extension(get_ledger(request), me, task_id, request_id)
+    return await act(request, back_to(task_id), action, "已撤回延期申请")
 
 
 def decision_of(form: Any) -> Decision:

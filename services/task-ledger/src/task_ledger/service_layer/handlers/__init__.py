@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from task_ledger.service_layer.handlers.completion import decide_completion, request_completion
 from task_ledger.service_layer.handlers.decomposition import ChildSpec, decompose, register_events
-from task_ledger.service_layer.handlers.extensions import decide_extension, request_extension
+from task_ledger.service_layer.handlers.extensions import (
+    decide_extension,
+    request_extension,
+    withdraw_extension,
+)
 from task_ledger.service_layer.handlers.frame import (
     AccessDenied,
     load_task,
+    may_read,
     new_id,
     read_task,
     require,
@@ -37,6 +42,7 @@ __all__ = [
     "dispatch",
     "issue_notice",
     "load_task",
+    "may_read",
     "new_id",
     "read_task",
     "register_events",
@@ -46,4 +52,5 @@ __all__ = [
     "require",
     "send_reminder",
     "start",
+    "withdraw_extension",
 ]

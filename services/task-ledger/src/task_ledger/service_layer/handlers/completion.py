@@ -9,14 +9,26 @@ from duban_contracts.vocabulary import Decision
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz, lifecycle
 from task_ledger.domain.errors import NotFound
-from task_ledger.domain.model import CompletionRequest, User
+from task_ledger.domain.model import Attachment, CompletionRequest, User
+from task_ledger.service_layer.handlers.extensions import withdraw
 from task_ledger.service_layer.handlers.frame import decider, new_id, run_command
 from task_ledger.service_layer.uow import Ledger
 
 
 async def request_completion(
-    ledger: Ledger, user: User, task_id: str, summary: str, evidence: Sequence[str]
+    ledger: Ledger,
+    user: User,
+    task_id: str,
+    summary: str,
+    evidence: Sequence[str],
+    *,
+    files: Sequence[Attachment] = (),
+    explanation: str = "",
+    withdraw_extension: bool = False,
 ) -> CompletionRequest:
+    """申请办结. `files`: the evidence, already stored (`uploads.store_attachments`); with
+    `withdraw_extension` a pending extension request is withdrawn in the same transaction
+    instead of blocking the request."""
     async with run_command(
         ledger,
         user,
@@ -27,8 +39,27 @@ async def request_completion(
         stored_as="task.request_completion",
     ) as c:
         children = await repo.get_children(c.tx.conn, c.task.id)
-        previous = lifecycle.request_completion(c.task, children, summary)
-        request = CompletionRequest(new_id("cmp"), c.task.id, user.id, summary, tuple(evidence))
+        pending = [r for r in await repo.list_extensions(c.tx.conn, c.task.id) if r.pending]
+        if withdraw_extension:
+            for extension in pending:
+                await withdraw(c, extension)
+        previous = lifecycle.request_completion(
+            c.task,
+            children,
+            summary,
+            explanation=explanation,
+            evidence_files=len(files),
+            extension_pending=bool(pending) and not withdraw_extension,
+        )
+        request = CompletionRequest(
+            new_id("cmp"),
+            c.task.id,
+            user.id,
+            summary,
+            tuple(evidence),
+            explanation=explanation.strip(),
+            files=tuple(files),
+        )
         await repo.insert_completion(c.tx.conn, request, c.tx.now)
         c.emit(
             ev.CompletionRequested(
@@ -36,11 +67,18 @@ async def request_completion(
                 actor_id=user.id,
                 request_id=request.id,
                 summary=summary,
-                evidence=tuple(evidence),
+                # The event names every piece of evidence: the notes, then the files.
+                evidence=(*evidence, *(f.filename for f in files))[:50],
+                department_ids=c.task.lead_department_ids,
             )
         )
         c.status_changed(previous)
-        c.timeline("completion_requested", "申请办结", request_id=request.id)
+        c.timeline(
+            "completion_requested",
+            "申请办结",
+            request_id=request.id,
+            evidence_files=[f.filename for f in files],
+        )
     return request
 
 
@@ -76,6 +114,7 @@ async def decide_completion(
                 request_id=request_id,
                 decision=decision,
                 comment=comment,
+                department_ids=c.task.lead_department_ids,
             )
         )
         c.status_changed(previous, comment if decision == Decision.REJECTED else None)

@@ -111,7 +111,15 @@ async def _create_child(c: TaskCommand, spec: ChildSpec) -> Task:
     )
     await repo.insert_task(tx.conn, child, tx.now)
     await register_events(tx, child, user, plan_title=None)
-    tx.emit(ev.TaskDispatched(task_id=child.id, actor_id=user.id, due_on=child.due_on))
+    tx.emit(
+        ev.TaskDispatched(
+            task_id=child.id,
+            actor_id=user.id,
+            due_on=child.due_on,
+            department_ids=child.department_ids,
+            parent_task_id=child.parent_task_id,
+        )
+    )
     tx.timeline(
         child.id,
         "dispatched",

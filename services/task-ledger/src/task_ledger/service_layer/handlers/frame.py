@@ -64,10 +64,19 @@ async def load_task(
     return task
 
 
+async def may_read(conn: Any, user: User, task: Task) -> bool:
+    """Whether `user` sees `task`: taking part in it, or having split one of its ancestors."""
+    if authz.can_view_task(user, task):
+        return True
+    if task.parent_task_id is None or user.role not in authz.DEPARTMENT_ROLES:
+        return False
+    return authz.oversees_split(user, await repo.get_ancestors(conn, task))
+
+
 async def read_task(conn: Any, user: User, task_id: str, action: str) -> Task:
     """Load a task for reading; another department's task is refused like a missing one."""
     task = await repo.get_task(conn, task_id)
-    if task is None or not authz.can_view_task(user, task):
+    if task is None or not await may_read(conn, user, task):
         raise AccessDenied(task_id, action, exists=task is not None)
     (task,) = await repo.with_indicators(conn, [task])  # the light counts the numbers too
     return task

@@ -21,7 +21,14 @@ async def dispatch(ledger: Ledger, user: User, task_id: str) -> Task:
         stored_as="task.dispatch",
     ) as c:
         previous = lifecycle.dispatch(c.task, c.tx.today)
-        c.emit(ev.TaskDispatched(task_id=c.task.id, actor_id=user.id, due_on=c.task.due_on))
+        c.emit(
+            ev.TaskDispatched(
+                task_id=c.task.id,
+                actor_id=user.id,
+                due_on=c.task.due_on,
+                department_ids=c.task.department_ids,
+            )
+        )
         c.status_changed(previous)
     return c.task
 
@@ -72,6 +79,10 @@ async def close(ledger: Ledger, user: User, task_id: str) -> Task:
         stored_as="task.close",
     ) as c:
         previous = lifecycle.transition(c.task, TaskStatus.CLOSED)
-        c.emit(ev.TaskClosed(task_id=c.task.id, actor_id=user.id))
+        c.emit(
+            ev.TaskClosed(
+                task_id=c.task.id, actor_id=user.id, department_ids=c.task.lead_department_ids
+            )
+        )
         c.status_changed(previous)
     return c.task

@@ -3,8 +3,8 @@ on, read once a second by each ledger process instead of every request's session
 write quota keeps one row per user and kind of write (a new window restarts it) instead of a
 row per window deleted later, so counting a write is one statement.
 
-Revision ID: 0008
-Revises: 0006
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0006"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

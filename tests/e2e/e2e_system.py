@@ -1,0 +1,37 @@
+"""What the end-to-end tests share: the whole system, started like `make run`, with the shared
+clock set to a given moment before the first start."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from duban.first_start import first_start
+from duban.launcher import SERVICES, SystemLauncher
+from duban_common.clock import FileClock
+from duban_common.embedded_broker import free_port
+
+
+def launched_at(
+    tmp_path_factory: pytest.TempPathFactory, name: str, start: datetime
+) -> Iterator[SystemLauncher]:
+    """Start every service on the embedded broker at `start`, import the seeds (first start),
+    yield the launcher, and check at the end that nothing died on the way."""
+    data = tmp_path_factory.mktemp(name) / "data"
+    FileClock.write(data / "clock.json", start)
+    launcher = SystemLauncher(
+        data_dir=data,
+        broker_port=free_port(),
+        ports={s.name: free_port() for s in SERVICES},
+        extra_env={
+            "DUBAN_ARGON2_TIME_COST": "1",
+            "DUBAN_ARGON2_MEMORY_COST": "1024",
+            "DUBAN_DIGEST_WINDOW_SECONDS": "1",
+        },
+    )
+    with launcher:
+        assert "首次启动：已导入种子方案" in first_start(launcher)
+        yield launcher
+    assert launcher.check_alive() is None
