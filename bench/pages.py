@@ -29,7 +29,7 @@ from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import tables as t
 from task_ledger.entrypoints.http import create_app
 from task_ledger.service_layer import imports
-from task_ledger.service_layer.directory import liaison_username, user_id
+from task_ledger.service_layer.directory import liaison_user_id
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
@@ -120,7 +120,7 @@ async def _load(ledger: Ledger) -> dict[str, str]:
                     "id": f"rep-bench-{i:05d}",
                     "task_id": tid,
                     "department_id": lead,
-                    "author_id": user_id(liaison_username(lead)),
+                    "author_id": liaison_user_id(lead),
                     "percent": progress,
                     "done_work": f"完成{TOPICS[(i + 1) % len(TOPICS)]}阶段工作，"
                     f"召开推进会{i % 9}次",
@@ -168,7 +168,14 @@ async def _load(ledger: Ledger) -> dict[str, str]:
             for k in range(0, len(rows), 2_000):
                 await tx.conn.execute(insert(table), rows[k : k + 2_000])
     busiest = max(deps, key=lambda d: sum(r["department_id"] == d for r in roles))
-    return {"plan": plan, "liaison": liaison_username(busiest), "task": "task-bench-00008"}
+    async with ledger.transaction() as tx:
+        # Demo liaisons have readable usernames (gd-rst); their ids follow the department.
+        liaison = (
+            await tx.conn.execute(
+                select(t.users.c.username).where(t.users.c.id == liaison_user_id(busiest))
+            )
+        ).scalar_one()
+    return {"plan": plan, "liaison": liaison, "task": "task-bench-00008"}
 
 
 async def _login(client: httpx.AsyncClient, username: str, password: str) -> None:
