@@ -4,20 +4,19 @@ they could not see."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 from fastapi.responses import Response
 
 from duban_common.calendar import china_calendar
-from task_ledger.adapters.reports import task_list
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import Task, User
 from task_ledger.entrypoints.responses import TaskOut
-from task_ledger.service_layer import queries
+from task_ledger.service_layer import queries, task_list_files
 from task_ledger.service_layer.uow import Ledger
 
-ExportFormat = Literal["csv", "xlsx"]
+ExportFormat = task_list_files.ExportFormat
 MAX_ROWS = 20_000
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -57,7 +56,7 @@ async def task_list_file(
         names = await queries.department_names(conn)
         plans = {p.id: p.title for p in await queries.plans(conn)}
     rows = rows_of(ledger, tasks, names, plans)
-    content = task_list.to_csv(rows) if fmt == "csv" else task_list.to_xlsx(rows)
+    content = task_list_files.render(rows, fmt)
     filename = f"任务清单-{ledger.today().isoformat()}.{fmt}"
     return Response(
         content,
