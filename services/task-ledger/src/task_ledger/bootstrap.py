@@ -16,7 +16,7 @@ from duban_common.outbox import OutboxRelay
 from duban_common.service import Service
 from task_ledger.adapters import tables as t
 from task_ledger.entrypoints.messaging import build_broker
-from task_ledger.service_layer import cascade, directory
+from task_ledger.service_layer import directory
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
@@ -68,8 +68,9 @@ class LedgerService(Service):
     async def prepare(self) -> None:
         if not self.prepared:
             await seed(self.ledger)
-        # jieba's dictionary, once per process, so the first import preview does not pay it.
-        await asyncio.to_thread(cascade.warm_up)
+        # jieba's dictionary (~65 MB resident) is loaded by the first import preview that
+        # matches measures, not at start: most ledger processes only serve liaisons and never
+        # need it, and the first preview pays ~0.5 s once.
         self.ledger.relay = self.relay  # a commit wakes the relay
 
     async def close(self) -> None:

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_cascade import Plan, PlanMeasure, department_function, link_measures
-from duban_cascade.tokens import tokenizer
 from duban_contracts.events import MeasureLinkChanged, PlanLinkChanged
 from task_ledger.adapters.repository import cascade as links
 from task_ledger.domain import authz
@@ -33,11 +32,6 @@ from task_ledger.service_layer.uow import Ledger, Transaction
 STATUSES = ("proposed", "confirmed", "rejected")
 # How many superior plans the import preview offers besides the best one.
 CANDIDATES = 5
-
-
-def warm_up() -> None:
-    """Load jieba's dictionary once per process, before the first preview needs it."""
-    tokenizer()
 
 
 # --- the ledger's plans as duban_cascade plans ----------------------------------------------
