@@ -264,4 +264,8 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     expect(sup.locator("body")).to_contain_text(
         "本方案共 6 项措施、6 项任务（另分解下级任务 2 项，计入上级任务，不重复统计）"
     )
+    # The city's own bureaus rank among cities, the counties among counties.
+    expect(sup.locator("body")).to_contain_text("县（市、区）级（2 个单位）")
+    expect(sup.locator("body")).to_contain_text("市级（")
+    expect(sup.locator("body")).not_to_contain_text("省直单位")
     assert not step.too_wide, step.too_wide
