@@ -178,6 +178,19 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     admin.get_by_role("button", name=re.compile("交办本方案全部待交办任务")).click()
     expect(admin.locator(".flash-success")).to_contain_text("已交办 6 项任务")
 
+    # 各县（市、区）人民政府 is no department: the admin expands it into the city's counties.
+    admin.goto(f"/tasks?plan={plan_id}&q=就业服务站")
+    admin.locator("tr[data-task-id]").get_by_role("link", name="推进就业服务站进村入社区").click()
+    admin.locator("#decompose summary").click()
+    admin.get_by_test_id("expand-county").click()
+    expanded = admin.locator("#decompose form")
+    for name in counties:
+        expect(expanded.get_by_role("checkbox", name=name)).to_be_checked()
+    expect(expanded.get_by_role("checkbox")).to_have_count(2)
+    step(admin, "07b-expand-collective-1366")
+    expanded.get_by_role("button", name="分解").click()
+    expect(admin.locator(".flash-success")).to_contain_text("已分解为 2 项下级任务")
+
     # The city's human-resources liaison, on a phone: keyword search, sign, decompose.
     hr = bureaus[0]
     lead = sign_in(browsers, mobiles[hr], passwords[hr], mobile=True)
@@ -262,7 +275,7 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     sup.get_by_test_id("view-report").click()
     step(sup, "18-report-1366")
     expect(sup.locator("body")).to_contain_text(
-        "本方案共 6 项措施、6 项任务（另分解下级任务 2 项，计入上级任务，不重复统计）"
+        "本方案共 6 项措施、6 项任务（另分解下级任务 4 项，计入上级任务，不重复统计）"
     )
     # The city's own bureaus rank among cities, the counties among counties.
     expect(sup.locator("body")).to_contain_text("县（市、区）级（2 个单位）")
