@@ -263,6 +263,10 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     step(sup, "16-approvals-1366")
     sup.get_by_test_id("batch-approve").click()
     expect(sup.locator("h1")).to_contain_text("成功 2 项")
+    for name in counties:  # the two children share a title: the department tells them apart
+        expect(sup.get_by_test_id("batch-results").locator("tr", has_text=name)).to_contain_text(
+            "已同意办结"
+        )
     step(sup, "17-approved-1366")
 
     rows = ledger_server.rows(select(t.tasks).where(t.tasks.c.parent_task_id == parent_id))
