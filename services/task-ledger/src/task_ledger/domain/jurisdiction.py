@@ -51,3 +51,27 @@ def subordinates(
         if LEVEL_RANK[d.level] < top and any(lies_within(d, a, departments) for a in areas)
     ]
     return sorted(found, key=lambda d: (-LEVEL_RANK[d.level], d.name))
+
+
+# The four municipalities are provinces although their names end with 市.
+MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+# The last place in a jurisdiction's name says its level: 广东省韶关市 is a city. Checked in
+# this order, as 自治区 and 地区 end with 区 and a county-level 市 is rarer than a city.
+LEVEL_SUFFIXES = (
+    (("省", "自治区"), JurisdictionLevel.PROVINCE),
+    (("街道", "镇", "乡"), JurisdictionLevel.TOWN),
+    (("地区", "州", "盟"), JurisdictionLevel.CITY),
+    (("县", "区", "旗"), JurisdictionLevel.COUNTY),
+    (("市",), JurisdictionLevel.CITY),
+)
+
+
+def level_by_name(place: str) -> JurisdictionLevel | None:
+    """The level a jurisdiction's name states, for a place no registry knows (a city plan's
+    own bureaus must rank among cities, not beside 省厅); None when the name says nothing."""
+    if place in MUNICIPALITIES:
+        return JurisdictionLevel.PROVINCE
+    for suffixes, level in LEVEL_SUFFIXES:
+        if place.endswith(suffixes):
+            return level
+    return None

@@ -17,6 +17,7 @@ from duban_contracts.vocabulary import JurisdictionLevel
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters.repository import people as people_repo
 from task_ledger.domain import authz
+from task_ledger.domain import jurisdiction as jurisdiction_rules
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import Department, Measure, Plan, Task, User
 from task_ledger.service_layer import cascade_preview, directory, indicators, milestones
@@ -360,4 +361,6 @@ def _level_of(jurisdiction: str | None) -> JurisdictionLevel:
 
     found = default_registry().jurisdiction(jurisdiction) if jurisdiction else None
     level = directory.REGISTRY_LEVELS.get(found.level) if found else None
+    if level is None and jurisdiction:  # a place of its own: its name says the level
+        level = jurisdiction_rules.level_by_name(jurisdiction)
     return level or JurisdictionLevel.PROVINCE

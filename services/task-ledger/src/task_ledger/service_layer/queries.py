@@ -41,6 +41,7 @@ from task_ledger.service_layer.task_search import (
     TaskSearch,
     find_tasks,
     schedules,
+    task_lead_names,
     task_titles,
     tasks_by_id,
 )
@@ -55,6 +56,7 @@ __all__ = [  # re-exported: the task search and the inbox live in modules of the
     "inbox_of",
     "inbox_page",
     "schedules",
+    "task_lead_names",
     "task_titles",
     "tasks_by_id",
 ]

@@ -136,3 +136,15 @@ async def task_titles(conn: AsyncConnection, user: User, task_ids: list[str]) ->
     rows = await conn.execute(select(t.tasks).where(t.tasks.c.id.in_(task_ids)))
     tasks = [repo.task_from(r) for r in rows]
     return {x.id: x.title for x in tasks if authz.can_view_task(user, x)}
+
+
+async def task_lead_names(conn: AsyncConnection, user: User, task_ids: list[str]) -> dict[str, str]:
+    """The lead departments' names of those of the tasks `user` may see, joined by 、."""
+    if not task_ids:
+        return {}
+    rows = await conn.execute(select(t.tasks).where(t.tasks.c.id.in_(task_ids)))
+    tasks = [x for x in map(repo.task_from, rows) if authz.can_view_task(user, x)]
+    deps = await repo.get_departments(conn, [d for x in tasks for d in x.lead_department_ids])
+    return {
+        x.id: "、".join(deps[d].name for d in x.lead_department_ids if d in deps) for x in tasks
+    }

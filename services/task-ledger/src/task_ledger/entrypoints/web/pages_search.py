@@ -177,12 +177,17 @@ async def batch(request: Request, me: Me) -> Response:
     results = await bulk.run(ledger, me, action, task_ids, message)
     async with ledger.reading() as conn:
         titles = await q.task_titles(conn, me, [r.task_id for r in results])
+        # Child tasks share their parent's title: the lead department tells them apart.
+        leads = await q.task_lead_names(conn, me, [r.task_id for r in results])
     back = text(form, "back", 2000)
     return render(
         request,
         "batch_result.html",
         action=action,
-        results=[(r, titles.get(r.task_id, r.task_id)) for r in results],
+        results=[
+            (r, titles.get(r.task_id, "（无权查看的任务）"), leads.get(r.task_id, ""))
+            for r in results
+        ],
         succeeded=sum(r.ok for r in results),
         failed=sum(not r.ok for r in results),
         back=back if back.startswith("/tasks") and not back.startswith("//") else "/tasks",
