@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_common.calendar import china_calendar
@@ -32,7 +32,6 @@ from task_ledger.domain.reports.facts import (
 from task_ledger.domain.reports.monthly import MonthlyReport, ReportBuilder, month_bounds
 
 REMINDER_KINDS = ("reminder", "overdue", "manual_reminder")
-CHUNK = 5_000
 
 
 def _window(month: str) -> tuple[datetime, datetime]:
@@ -42,12 +41,14 @@ def _window(month: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite: naive UTC
+
+
 def _local_date(value: datetime | None) -> date | None:
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(CHINA).date()
+    return _aware(value).astimezone(CHINA).date()
 
 
 class PlanReportSource:
@@ -59,6 +60,7 @@ class PlanReportSource:
         self.names: dict[str, str] = {}
         self.levels: dict[str, JurisdictionLevel] = {}
         self.plan_title = ""
+        self._report_rows: list[Any] | None = None
 
     async def load_context(self) -> None:
         plan = (
@@ -183,20 +185,36 @@ class PlanReportSource:
                 )
             )
 
+    async def _progress_reports(self) -> list[Any]:
+        """The plan's progress reports, oldest first, read once: the month's count by
+        department and each task's latest report both come from them (two scans took a
+        fifth of the report page's time with 10,000 tasks)."""
+        if self._report_rows is None:
+            self._report_rows = list(
+                await self.conn.execute(
+                    select(
+                        t.progress_reports.c.task_id,
+                        t.progress_reports.c.department_id,
+                        t.progress_reports.c.created_at,
+                        t.progress_reports.c.done_work,
+                        t.progress_reports.c.problems,
+                    )
+                    .where(t.progress_reports.c.task_id.in_(self._plan_tasks()))
+                    .order_by(t.progress_reports.c.created_at)
+                )
+            )
+        return self._report_rows
+
     async def _reports(self, act: MonthActivity, start: datetime, end: datetime) -> None:
         """Progress reports of the month, counted by department."""
         reports: Counter[str] = Counter()
-        for row in await self.conn.execute(
-            select(t.progress_reports.c.department_id).where(
-                t.progress_reports.c.task_id.in_(self._plan_tasks()),
-                t.progress_reports.c.created_at.between(start, end),
-            )
-        ):
-            reports[self.names.get(row.department_id, row.department_id)] += 1
+        for row in await self._progress_reports():
+            if start <= _aware(row.created_at) <= end:
+                reports[self.names.get(row.department_id, row.department_id)] += 1
         act.reports_by_department = dict(reports)
 
     async def tasks(self, as_of: date) -> AsyncIterator[TaskFacts]:
-        """Every task of the plan in ledger order, streamed in chunks."""
+        """Every task of the plan in ledger order."""
         measures = {
             m.id: m
             for m in await self.conn.execute(
@@ -207,13 +225,14 @@ class PlanReportSource:
         }
         completed = await self._completed_on()
         latest = await self._latest_reports()
+        by_measure = await self._tasks_by_measure()
         tracked = await repo.tracked_of(
-            self.conn, [r.id for r in await self.conn.execute(self._plan_tasks())]
+            self.conn, [task.id for tasks in by_measure.values() for task in tasks]
         )
         milestones, done = await repo.plan_milestones(self.conn, self.plan_id)
         seq = 0
         for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
-            async for row_task, sub_seq in self._measure_tasks(measure.id):
+            for row_task, sub_seq in _in_tree_order(by_measure.get(measure.id, [])):
                 # The light counts the numbers too (the worse of time and indicators).
                 task = replace(
                     row_task,
@@ -262,56 +281,42 @@ class PlanReportSource:
 
     async def _latest_reports(self) -> dict[str, tuple[str, str]]:
         """Each task's latest progress report: (done work, problems)."""
-        latest: dict[str, tuple[str, str]] = {}
-        for r in await self.conn.execute(
-            select(
-                t.progress_reports.c.task_id,
-                t.progress_reports.c.done_work,
-                t.progress_reports.c.problems,
-            )
-            .where(t.progress_reports.c.task_id.in_(self._plan_tasks()))
-            .order_by(t.progress_reports.c.created_at)
-        ):
-            latest[r.task_id] = (r.done_work, r.problems)
-        return latest
+        return {r.task_id: (r.done_work, r.problems) for r in await self._progress_reports()}
 
-    async def _measure_tasks(self, measure_id: str) -> AsyncIterator[tuple[Task, int]]:
-        """A measure's tasks in ledger order, read CHUNK at a time, each child task right after
-        its parent: (task, 0) for a task, (child, n) for the parent's n-th child. A child whose
-        parent is not in the measure is listed as a task of its own (its seq is its own)."""
-        rows: list[Task] = []
-        offset = 0
-        while True:
-            chunk = (
-                await self.conn.execute(
-                    select(t.tasks)
-                    .where(
-                        and_(t.tasks.c.plan_id == self.plan_id, t.tasks.c.measure_id == measure_id)
-                    )
-                    .order_by(t.tasks.c.created_at, t.tasks.c.id)
-                    .offset(offset)
-                    .limit(CHUNK)
-                )
-            ).all()
-            if not chunk:
-                break
-            offset += len(chunk)
-            rows += [repo.task_from(row) for row in chunk]
-        ids = {task.id for task in rows}
-        children: dict[str, list[Task]] = {}
-        for task in rows:
-            if task.parent_task_id in ids:
-                children.setdefault(task.parent_task_id, []).append(task)
+    async def _tasks_by_measure(self) -> dict[str, list[Task]]:
+        """The plan's tasks in ledger order, by measure, in one query (a query per measure
+        read the same rows nine times over with 10,000 tasks)."""
+        by_measure: dict[str, list[Task]] = {}
+        rows = await self.conn.execute(
+            select(t.tasks)
+            .where(t.tasks.c.plan_id == self.plan_id)
+            .order_by(t.tasks.c.created_at, t.tasks.c.id)
+        )
+        for row in rows:
+            task = repo.task_from(row)
+            by_measure.setdefault(task.measure_id, []).append(task)
+        return by_measure
 
-        def descendants(task: Task) -> list[Task]:
-            return [d for c in children.get(task.id, ()) for d in (c, *descendants(c))]
 
-        for task in rows:
-            if task.parent_task_id not in ids:
-                yield task, 0
-                # Children and their own children, numbered in one run under the top task.
-                for n, child in enumerate(descendants(task), start=1):
-                    yield child, n
+def _in_tree_order(rows: list[Task]) -> Iterator[tuple[Task, int]]:
+    """A measure's tasks in ledger order, each child task right after its parent: (task, 0)
+    for a task, (child, n) for the parent's n-th child. A child whose parent is not in the
+    measure is listed as a task of its own (its seq is its own)."""
+    ids = {task.id for task in rows}
+    children: dict[str, list[Task]] = {}
+    for task in rows:
+        if task.parent_task_id in ids:
+            children.setdefault(task.parent_task_id, []).append(task)
+
+    def descendants(task: Task) -> list[Task]:
+        return [d for c in children.get(task.id, ()) for d in (c, *descendants(c))]
+
+    for task in rows:
+        if task.parent_task_id not in ids:
+            yield task, 0
+            # Children and their own children, numbered in one run under the top task.
+            for n, child in enumerate(descendants(task), start=1):
+                yield child, n
 
 
 def indicator_facts(task: Task, as_of: date) -> tuple[IndicatorFacts, ...]:
