@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -61,6 +61,7 @@ class PlanReportSource:
         self.levels: dict[str, JurisdictionLevel] = {}
         self.plan_title = ""
         self._report_rows: list[Any] | None = None
+        self._rows: list[Any] | None = None
 
     async def load_context(self) -> None:
         plan = (
@@ -84,17 +85,7 @@ class PlanReportSource:
         progress reports by department."""
         start, end = _window(self.month)
         act = MonthActivity(department_levels=self.levels)
-        task_rows = {
-            r.id: r
-            for r in await self.conn.execute(
-                select(
-                    t.tasks.c.id,
-                    t.tasks.c.title,
-                    t.tasks.c.lead_department_ids,
-                    t.tasks.c.supporting_department_ids,
-                ).where(t.tasks.c.plan_id == self.plan_id)
-            )
-        }
+        task_rows = {r.id: r for r in await self._task_rows()}
         await self._reminders(act, task_rows, start, end)
         await self._missing_reports(act, task_rows)
         await self._notices(act, task_rows, start, end)
@@ -225,7 +216,7 @@ class PlanReportSource:
         }
         completed = await self._completed_on()
         latest = await self._latest_reports()
-        by_measure = await self._tasks_by_measure()
+        by_measure = await self._tasks_by_measure(measures.keys())
         tracked = await repo.tracked_of(
             self.conn, [task.id for tasks in by_measure.values() for task in tasks]
         )
@@ -283,19 +274,30 @@ class PlanReportSource:
         """Each task's latest progress report: (done work, problems)."""
         return {r.task_id: (r.done_work, r.problems) for r in await self._progress_reports()}
 
-    async def _tasks_by_measure(self) -> dict[str, list[Task]]:
-        """The plan's tasks in ledger order, by measure, in one query (a query per measure
-        read the same rows nine times over with 10,000 tasks)."""
-        by_measure: dict[str, list[Task]] = {}
-        rows = await self.conn.execute(
-            select(t.tasks)
-            .where(t.tasks.c.plan_id == self.plan_id)
-            .order_by(t.tasks.c.created_at, t.tasks.c.id)
-        )
-        for row in rows:
-            task = repo.task_from(row)
-            by_measure.setdefault(task.measure_id, []).append(task)
-        return by_measure
+    async def _task_rows(self) -> list[Any]:
+        """The plan's task rows in ledger order, read once for the month's activity and the
+        task facts (a query per measure plus one for the activity read the same rows ten
+        times over with 10,000 tasks)."""
+        if self._rows is None:
+            self._rows = list(
+                await self.conn.execute(
+                    select(t.tasks)
+                    .where(t.tasks.c.plan_id == self.plan_id)
+                    .order_by(t.tasks.c.created_at, t.tasks.c.id)
+                )
+            )
+        return self._rows
+
+    async def _tasks_by_measure(self, measure_ids: Collection[str]) -> dict[str, list[Task]]:
+        """The plan's tasks in ledger order, by measure; only the plan's own measures."""
+        rows_by_measure: dict[str, list[Any]] = {}
+        for row in await self._task_rows():
+            rows_by_measure.setdefault(row.measure_id, []).append(row)
+        return {
+            measure_id: [repo.task_from(row) for row in rows]
+            for measure_id, rows in rows_by_measure.items()
+            if measure_id in measure_ids
+        }
 
 
 def _in_tree_order(rows: list[Task]) -> Iterator[tuple[Task, int]]:
