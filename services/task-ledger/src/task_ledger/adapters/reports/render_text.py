@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -24,6 +25,7 @@ def _markdown_cell(value: object) -> object:
     return value
 
 
+@cache  # one per process: building it compiled the template again on every request
 def _env(markdown: bool = False) -> Environment:
     env = Environment(
         loader=PackageLoader("task_ledger.adapters.reports", "templates"),
