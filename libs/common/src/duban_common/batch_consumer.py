@@ -22,7 +22,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from duban_common.kafka import dead_letter
+from duban_common.kafka import dead_letter, declared_event_type
 from duban_common.logging import get_logger
 from duban_common.settings import ServiceSettings
 from duban_contracts import ContractError, Envelope, Message
@@ -106,6 +106,9 @@ async def handle_records(
         if not isinstance(rec.value, bytes):  # a tombstone: there is no envelope to read
             await to_dead_letter(b"", rec.key, "无法解析的消息：空消息（无消息体）", _source(rec))
             continue
+        declared = declared_event_type(rec)
+        if declared is not None and not accept(declared):
+            continue  # not parsed at all: most of a shared topic is other services' business
         try:
             envelope = Envelope.from_bytes(rec.value)
             if not accept(envelope.event_type):
