@@ -82,7 +82,9 @@ class NotifierService(Service):
             engine, settings, self.clock, on_urgent=lambda: self.delivery.wake()
         )
         broker = build_broker(settings, handler=self.handler)
-        relay = OutboxRelay(engine, tables.outbox, broker)
+        relay = OutboxRelay(
+            engine, tables.outbox, broker, retention_seconds=settings.outbox_retention_seconds
+        )
         self.senders = senders(settings, self.http)
         self.delivery = DeliveryLoop(
             engine,
