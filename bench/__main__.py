@@ -29,6 +29,7 @@ MODULES = [
     "bench.task_ledger_reports",
     "bench.deadline_watcher",
     "bench.notifier",
+    "bench.system",  # last: the whole system, broker and three services, under a mixed load
 ]
 
 OUT = Path(__file__).parent / "results" / "latest.json"
