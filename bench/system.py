@@ -6,8 +6,8 @@ them out. The ledger's seed plan is imported and its tasks dispatched and acknow
 open-loop phases (requests due on a schedule, latency counted from the due time, so queueing
 shows) of PHASE_SECONDS each:
 
-- `progress_500`: progress reports only, 500/s (the write path and the events it causes);
-- `mix_200` and `mix_500`: progress reports, task views, task lists and inbox reads mixed.
+- `mix_200` and `mix_500`: progress reports, task views, task lists and inbox reads mixed;
+- `progress_500`: progress reports only, 500/s (the write path and the events it causes).
 
 Per phase: p50/p99, errors (any answer but 2xx), timeouts (no answer in TIMEOUT_SECONDS),
 and per service the CPU seconds it spent (during the phase and the SETTLE_SECONDS after it,
@@ -42,7 +42,11 @@ CONNECTIONS = 64
 SERVICES = {"ledger": "task_ledger", "watcher": "deadline_watcher", "notifier": "notifier"}
 # The full mix: what people do on a working day, weighted (progress reports are the writes).
 MIX = (("progress", 4), ("view", 2), ("list", 2), ("inbox", 2))
-PHASES = (("progress_500", 500, (("progress", 1),)), ("mix_200", 200, MIX), ("mix_500", 500, MIX))
+# Lightest first: an overloaded phase leaves work behind (requests given up on are still
+# served, events still consumed), and each phase starts only once the services are idle.
+PHASES = (("mix_200", 200, MIX), ("progress_500", 500, (("progress", 1),)), ("mix_500", 500, MIX))
+IDLE_CPU_SHARE = 0.05  # of one core, every service, over a second
+IDLE_WAIT_SECONDS = 90
 
 
 class Timeout(Exception):
@@ -193,6 +197,16 @@ class System:
     def cpu(self) -> dict[str, float]:
         return {name: _cpu_seconds(p.pid) for name, p in self.processes.items()}
 
+    async def idle(self) -> None:
+        """Until no service works (or IDLE_WAIT_SECONDS passed)."""
+        deadline = time.monotonic() + IDLE_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            before = self.cpu()
+            await asyncio.sleep(1)
+            after = self.cpu()
+            if all(after[name] - before[name] < IDLE_CPU_SHARE for name in before):
+                return
+
     def rss(self) -> dict[str, float]:
         return {
             name: max(_rss_mb(member) for member in _process_tree(p.pid))
@@ -239,6 +253,7 @@ async def _phase(
             outcomes.errors += 1
         outcomes.latencies.append(time.perf_counter() - due)
 
+    await system.idle()
     cpu0 = system.cpu()
     async with Connections(system.ports["ledger"], CONNECTIONS) as conns:
         start = time.perf_counter()
