@@ -142,6 +142,8 @@ class Service:
             raise
         except Exception as exc:
             log.warning("broker_unavailable_at_start", error=repr(exc))
+            with contextlib.suppress(Exception):
+                await self.broker.stop()  # the half-made producer; `_join` makes a new one
             return False
 
     async def _join(self) -> None:
