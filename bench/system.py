@@ -32,7 +32,14 @@ from urllib.parse import urlencode
 import httpx
 
 from bench.common import BenchContext, Result, entry
-from bench.task_ledger import _cpu_seconds, _percentile, _process_tree, _rss_mb, prepare_tasks
+from bench.task_ledger import (
+    RawClient,
+    _cpu_seconds,
+    _percentile,
+    _process_tree,
+    _rss_mb,
+    prepare_tasks,
+)
 from duban_common.embedded_broker import EmbeddedBroker, _die_with_parent, free_port
 
 PHASE_SECONDS = 15
@@ -53,25 +60,9 @@ class Timeout(Exception):
     pass
 
 
-class Connections:
-    """Keep-alive HTTP/1.1 connections (a lean client: the box has two cores). A connection
-    whose request failed or timed out is replaced, never reused mid-response."""
-
-    def __init__(self, port: int, size: int) -> None:
-        self.port = port
-        self.size = size
-        self.idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
-            asyncio.Queue()
-        )
-
-    async def __aenter__(self) -> Connections:
-        for _ in range(self.size):
-            self.idle.put_nowait(await asyncio.open_connection("127.0.0.1", self.port))
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        while not self.idle.empty():
-            self.idle.get_nowait()[1].close()
+class Connections(RawClient):
+    """The ledger bench's keep-alive connections, for any request. A connection whose request
+    failed or timed out is replaced, never reused mid-response."""
 
     async def request(
         self,
@@ -255,7 +246,8 @@ async def _phase(
 
     await system.idle()
     cpu0 = system.cpu()
-    async with Connections(system.ports["ledger"], CONNECTIONS) as conns:
+    conns = Connections(system.ports["ledger"], CONNECTIONS)
+    async with conns:
         start = time.perf_counter()
         running = []
         for n in range(rate * PHASE_SECONDS):
