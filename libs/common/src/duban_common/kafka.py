@@ -74,6 +74,16 @@ async def publish_envelope(broker: KafkaBroker, envelope: Envelope) -> None:
     )
 
 
+def declared_event_type(record: Any) -> str | None:
+    """The event type a Kafka record's header declares (every relay and `publish_envelope`
+    set it), so consumers skip what they do not handle before parsing the body. None when
+    absent: the envelope then decides."""
+    for key, value in getattr(record, "headers", None) or ():
+        if key == HEADER_EVENT_TYPE and value:
+            return bytes(value).decode(errors="replace")
+    return None
+
+
 async def dead_letter(
     broker: KafkaBroker, raw: bytes, key: bytes | None, reason: str, source: str
 ) -> None:
@@ -102,8 +112,11 @@ def envelope_subscriber(
     """
 
     async def consume(msg: KafkaMessage, broker: CurrentBroker) -> None:
-        raw: bytes = msg.body
         rec = msg.raw_message
+        declared = declared_event_type(rec)
+        if declared is not None and not accept(declared):
+            return  # committed unread: no parse, no database work
+        raw: bytes = msg.body
         source = f"{rec.topic}:{rec.partition}:{rec.offset}"  # type: ignore[union-attr]
         key = rec.key  # type: ignore[union-attr]
         try:

@@ -10,6 +10,9 @@ lifespan, i.e. stops the service gracefully.
 Start: migrate → `prepare()` → connect the broker (publishing works) → background loops →
 consumers join their groups (at once, or in the background with `join_in_background`: a group
 join can take long after a crash, and timers that came due meanwhile must not wait for it).
+A broker that is away at start does not stop the service: it serves HTTP, its loops run (the
+relay keeps what it cannot publish in the outbox), readiness says "消息队列不可用" and the
+connection and the consumers' join are retried in the background until the broker is back.
 Stop: consumers stop (no new work) → loops finish their pass → the relay publishes what is
 committed → broker stops → `close()`.
 """
@@ -41,6 +44,8 @@ PROBLEM = "application/problem+json"
 STOP_TIMEOUT_SECONDS = 30.0
 DRAIN_TIMEOUT_SECONDS = 10.0
 CHECK_TIMEOUT_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 5.0
+RECONNECT_MAX_SECONDS = 10.0
 
 
 class Loop(Protocol):
@@ -102,8 +107,7 @@ class Service:
         if self.migrate and self.migrations:
             await asyncio.to_thread(upgrade, self.settings.database_url, self.migrations)
         await self.prepare()
-        if self.broker is not None:
-            await self.broker.connect()
+        connected = await self._connect_broker()
         await self.after_connect()
         self._stop.clear()
         self._tasks = [
@@ -112,8 +116,8 @@ class Service:
         ]
         for task in self._tasks:
             task.add_done_callback(self._loop_ended)
-        if self.join_in_background:
-            self._joining = asyncio.create_task(self._consume(), name=f"{self.name}-join")
+        if self.join_in_background or not connected:
+            self._joining = asyncio.create_task(self._join(), name=f"{self.name}-join")
         else:
             await self._consume()
         self.started = True
@@ -126,6 +130,37 @@ class Service:
         error = task.exception()
         if error is not None:
             log.error("loop_failed", loop=task.get_name(), error=repr(error), exc_info=error)
+
+    async def _connect_broker(self) -> bool:
+        """Connect for publishing; False (logged) when the broker does not answer."""
+        if self.broker is None:
+            return True
+        try:
+            await asyncio.wait_for(self.broker.connect(), CONNECT_TIMEOUT_SECONDS)
+            return True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("broker_unavailable_at_start", error=repr(exc))
+            with contextlib.suppress(Exception):
+                await self.broker.stop()  # the half-made producer; `_join` makes a new one
+            return False
+
+    async def _join(self) -> None:
+        """Connect and join the consumer groups, retrying until the broker answers."""
+        delay = 0.5
+        while True:
+            try:
+                await self._consume()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("broker_join_retry", error=repr(exc), retry_in=delay)
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()  # type: ignore[union-attr]  # a clean next try
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 
     async def _consume(self) -> None:
         if self.broker is None:

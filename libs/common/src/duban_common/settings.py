@@ -63,6 +63,9 @@ class ServiceSettings(BaseSettings):
     # Consumer behaviour on a failing handler: retries in-process, then dead-letter.
     consumer_max_attempts: int = Field(default=5, ge=1, le=50)
     consumer_retry_base_seconds: float = Field(default=0.2, ge=0)
+    # Published outbox rows are kept this long, and republished when the broker they went to
+    # turns out to be another one (the embedded broker keeps nothing over a restart).
+    outbox_retention_seconds: float = Field(default=86_400, ge=0)
 
     @model_validator(mode="after")
     def _kafka_credentials_complete(self) -> Self:

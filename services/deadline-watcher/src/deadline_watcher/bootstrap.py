@@ -37,7 +37,11 @@ class WatcherService(Service):
         self.ctx = WatcherContext.from_settings(settings, clock=clock)
         broker = build_broker(settings, context=self.ctx)
         relay = OutboxRelay(
-            self.ctx.engine, outbox, broker, batch_size=relay_batch_size(self.ctx.engine)
+            self.ctx.engine,
+            outbox,
+            broker,
+            batch_size=relay_batch_size(self.ctx.engine),
+            retention_seconds=settings.outbox_retention_seconds,
         )
         self.ctx.on_commit = relay.wake
         self.scheduler = Scheduler(self.ctx)

@@ -18,8 +18,8 @@ from duban_contracts.vocabulary import Channel
 from notifier.adapters import tables
 from notifier.adapters.channels import InboxSender, RobotSender, Sender
 from notifier.adapters.mail import MaildirSender, SmtpSender
+from notifier.adapters.robot_limits import SharedRobotLimiter
 from notifier.adapters.webhook_client import WebhookClient
-from notifier.domain.policies import RobotRateLimiter
 from notifier.entrypoints.messaging import build_broker
 from notifier.service_layer.delivery import DeliveryLoop
 from notifier.service_layer.handlers import EventHandler
@@ -82,7 +82,9 @@ class NotifierService(Service):
             engine, settings, self.clock, on_urgent=lambda: self.delivery.wake()
         )
         broker = build_broker(settings, handler=self.handler)
-        relay = OutboxRelay(engine, tables.outbox, broker)
+        relay = OutboxRelay(
+            engine, tables.outbox, broker, retention_seconds=settings.outbox_retention_seconds
+        )
         self.senders = senders(settings, self.http)
         self.delivery = DeliveryLoop(
             engine,
@@ -90,7 +92,7 @@ class NotifierService(Service):
             self.clock,
             self.senders,
             # Robots count real minutes, even when the demo runs a simulated clock faster.
-            limiter=RobotRateLimiter(settings.robot_limit_per_minute, SystemClock().now),
+            limiter=SharedRobotLimiter(settings.robot_limit_per_minute, SystemClock().now),
             publish_dead_letter=functools.partial(dead_letter, broker),
             on_recorded=relay.wake,
         )

@@ -59,7 +59,11 @@ class LedgerService(Service):
                 build_broker(settings, ledger) if settings.run_consumers else make_broker(settings)
             )
             relay = OutboxRelay(
-                ledger.write_engine, t.outbox, broker, batch_size=settings.outbox_batch_size
+                ledger.write_engine,
+                t.outbox,
+                broker,
+                batch_size=settings.outbox_batch_size,
+                retention_seconds=settings.outbox_retention_seconds,
             )
         super().__init__(
             settings, engine=ledger.engine, broker=broker, relay=relay, migrate=not prepared

@@ -1,4 +1,10 @@
-"""The watcher's Kafka side: one at-least-once subscriber, and the events it publishes."""
+"""The watcher's Kafka side: one at-least-once subscriber, and the events it publishes.
+
+The subscriber takes records in batches (`duban_common.batch_consumer`): event types the
+watcher does not handle are dropped by their header unparsed; the others are handled in record
+order, each in its own transaction with its inbox claim (as before), but the batch's offsets
+are committed once, after all of them, instead of once per record.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,16 @@ from faststream.kafka import KafkaBroker
 from deadline_watcher.service_layer import handlers
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.settings import Settings
-from duban_common.kafka import envelope_subscriber, make_broker
-from duban_contracts import Envelope, Message
+from duban_common.batch_consumer import Inbound, batch_subscriber, consumer_span
+from duban_common.kafka import make_broker
 from duban_contracts import events as e
 from duban_contracts.topics import COMMANDS, SUPERVISION_EVENTS, TASK_EVENTS
 
 consumes = handlers.accepts  # the event types the subscriber reads (listed by AsyncAPI)
+
+# Small batches: a timer's planning waits for its task's event, and a batch is handled in order.
+BATCH_RECORDS = 200
+BATCH_TIMEOUT_MS = 20
 
 PUBLISHED = (
     e.ReminderDue,
@@ -35,19 +45,23 @@ def build_broker(
     broker = make_broker(settings)
     holder: dict[str, WatcherContext] = {"ctx": context} if context else {}
 
-    async def handle(envelope: Envelope, message: Message) -> None:
+    async def handle(events: list[Inbound]) -> None:
         if "ctx" not in holder:
             holder["ctx"] = WatcherContext.from_settings(settings)
-        await handlers.handle(holder["ctx"], envelope, message)
+        for event in events:
+            with consumer_span(event):
+                await handlers.handle(holder["ctx"], event.envelope, event.message)
 
-    envelope_subscriber(
+    batch_subscriber(
         broker,
         TASK_EVENTS.name,
         COMMANDS.name,
         group_id=settings.consumer_group,
-        handler=handle,
+        handle=handle,
         settings=settings,
         accept=handlers.accepts,
+        max_records=BATCH_RECORDS,
+        batch_timeout_ms=BATCH_TIMEOUT_MS,
         title="deadline-watcher: task events and RequestMonthlyReports",
     )
     # Events are published by the outbox relay; these declarations document them.

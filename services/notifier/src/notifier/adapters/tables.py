@@ -128,3 +128,13 @@ dead_letters = Table(
     Column("published_at", UtcDateTime(), nullable=True),
     Index("ix_dead_letters_unpublished", "published_at", "id"),
 )
+
+# The robots' shared rate limit (adapters/robot_limits.py): one row per send slot of a robot,
+# `limit` slots each, every notifier process taking the slot that was used longest ago.
+robot_slots = Table(
+    "robot_slots",
+    metadata,
+    Column("robot_key", String(64), primary_key=True),  # sha256 of the robot's URL
+    Column("slot", Integer, primary_key=True),
+    Column("used_at", UtcDateTime(), nullable=False),
+)

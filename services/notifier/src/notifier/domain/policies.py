@@ -1,9 +1,9 @@
-"""Delivery rules: channel choice, quiet hours, retry backoff, the per-robot rate limit."""
+"""Delivery rules: channel choice, quiet hours, retry backoff. (The per-robot rate limit is
+shared by every notifier process, so it lives with the database: adapters/robot_limits.py.)"""
 
 from __future__ import annotations
 
 import random
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -55,30 +55,3 @@ def retry_delay(
     """Delay before attempt `attempt + 1`: exponential, capped, with ±50 % jitter."""
     raw = min(base_seconds * 2 ** (attempt - 1), max_seconds)
     return raw * (0.5 + rand())
-
-
-class RobotRateLimiter:
-    """At most `limit` messages per `period` per robot. Asking when full gives the wait.
-
-    The caller postpones the message by that wait (delays, never drops). Time comes from the
-    injected clock, so tests move it without sleeping. `limit` 0 turns the limiter off.
-    """
-
-    def __init__(self, limit: int, clock: Callable[[], datetime], period: float = 60.0) -> None:
-        self.limit = limit
-        self.period = timedelta(seconds=period)
-        self._now = clock
-        self._sent: dict[str, deque[datetime]] = {}
-
-    def try_acquire(self, robot: str) -> float:
-        """0 and a slot taken if the robot may send now, else seconds until a slot frees."""
-        if self.limit <= 0:
-            return 0.0
-        now = self._now()
-        window = self._sent.setdefault(robot, deque())
-        while window and window[0] <= now - self.period:
-            window.popleft()
-        if len(window) < self.limit:
-            window.append(now)
-            return 0.0
-        return max((window[0] + self.period - now).total_seconds(), 0.001)

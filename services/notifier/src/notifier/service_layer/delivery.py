@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from duban_common.clock import Clock
 from duban_common.logging import get_logger
@@ -30,9 +30,10 @@ from duban_contracts.vocabulary import Channel
 from notifier.adapters import directory, store, tables
 from notifier.adapters.channels import DeliveryError, Sender, robot_id
 from notifier.adapters.render import Rendered, Renderer
+from notifier.adapters.robot_limits import SharedRobotLimiter
 from notifier.domain.model import Recipient
 from notifier.domain.notices import named_facts
-from notifier.domain.policies import ROBOT_CHANNELS, RobotRateLimiter, quiet_until, retry_delay
+from notifier.domain.policies import ROBOT_CHANNELS, quiet_until, retry_delay
 from notifier.settings import Settings
 
 log = get_logger(__name__)
@@ -53,7 +54,7 @@ class DeliveryLoop:
         senders: dict[Channel, Sender],
         *,
         renderer: Renderer | None = None,
-        limiter: RobotRateLimiter | None = None,
+        limiter: SharedRobotLimiter | None = None,
         publish_dead_letter: DeadLetterPublisher | None = None,
         on_recorded: Callable[[], None] = lambda: None,
         rand: Callable[[], float] = random.random,
@@ -63,7 +64,7 @@ class DeliveryLoop:
         self.clock = clock
         self.senders = senders
         self.renderer = renderer or Renderer(settings.public_base_url)
-        self.limiter = limiter or RobotRateLimiter(
+        self.limiter = limiter or SharedRobotLimiter(
             settings.robot_limit_per_minute, lambda: self.clock.now()
         )
         self.publish_dead_letter = publish_dead_letter
@@ -120,7 +121,7 @@ class DeliveryLoop:
             ready: list[str] = []
             held: dict[datetime, list[str]] = {}
             for d in due:
-                wait_until = self._hold(d, people.get(d.recipient_id), now)
+                wait_until = await self._hold(conn, d, people.get(d.recipient_id), now)
                 if wait_until is None:
                     ready.append(d.notification_id)
                 else:
@@ -150,8 +151,8 @@ class DeliveryLoop:
         await self._record([r for r in results])
         return len(due)
 
-    def _hold(
-        self, d: store.DueDelivery, person: Recipient | None, now: datetime
+    async def _hold(
+        self, conn: AsyncConnection, d: store.DueDelivery, person: Recipient | None, now: datetime
     ) -> datetime | None:
         """When a delivery must wait without an attempt: quiet hours, or its robot is full."""
         # The inbox pushes nothing to anyone's phone, so quiet hours do not hold it.
@@ -164,7 +165,7 @@ class DeliveryLoop:
         if d.channel in ROBOT_CHANNELS and person is not None:
             url = person.address(d.channel)
             if url:
-                wait = self.limiter.try_acquire(robot_id(url))
+                wait = await self.limiter.try_acquire(conn, robot_id(url))
                 if wait > 0:
                     return now + timedelta(seconds=wait)
         return None

@@ -23,7 +23,13 @@ async def run(settings: Settings) -> None:
     # Same table as `adapters.tables.outbox`, without importing the ORM models: this
     # process starts fast, which matters when it is restarted after a crash.
     table = outbox_table(MetaData(), "outbox")
-    relay = OutboxRelay(engine, table, broker, batch_size=settings.outbox_batch_size)
+    relay = OutboxRelay(
+        engine,
+        table,
+        broker,
+        batch_size=settings.outbox_batch_size,
+        retention_seconds=settings.outbox_retention_seconds,
+    )
     service = Service(settings, engine=engine, broker=broker, relay=relay, migrate=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
