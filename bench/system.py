@@ -31,15 +31,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.common import BenchContext, Result, entry
-from bench.task_ledger import (
-    RawClient,
-    _cpu_seconds,
-    _percentile,
-    _process_tree,
-    _rss_mb,
-    prepare_tasks,
-)
+from bench.common import BenchContext, Result, entry, percentile, process_rss_mb
+from bench.ledger_load import RawClient, cpu_seconds, process_tree
+from bench.task_ledger import prepare_tasks
 from duban_common.embedded_broker import EmbeddedBroker, _die_with_parent, free_port
 
 PHASE_SECONDS = 15
@@ -186,7 +180,7 @@ class System:
                     await asyncio.sleep(0.3)
 
     def cpu(self) -> dict[str, float]:
-        return {name: _cpu_seconds(p.pid) for name, p in self.processes.items()}
+        return {name: cpu_seconds(p.pid) for name, p in self.processes.items()}
 
     async def idle(self) -> None:
         """Until no service works (or IDLE_WAIT_SECONDS passed)."""
@@ -200,7 +194,7 @@ class System:
 
     def rss(self) -> dict[str, float]:
         return {
-            name: max(_rss_mb(member) for member in _process_tree(p.pid))
+            name: max(process_rss_mb(member) for member in process_tree(p.pid))
             for name, p in self.processes.items()
         }
 
@@ -281,7 +275,7 @@ async def _store(ctx: BenchContext, store: str, databases: dict[str, str]) -> Re
             prefix = f"system.{store}.{name}"
             lat = outcomes.latencies or [0.0]
             results[f"{prefix}.p50"] = entry(statistics.median(lat) * 1000, "ms")
-            results[f"{prefix}.p99"] = entry(_percentile(lat, 0.99) * 1000, "ms")
+            results[f"{prefix}.p99"] = entry(percentile(lat, 0.99) * 1000, "ms")
             results[f"{prefix}.errors"] = entry(outcomes.errors, "requests")
             results[f"{prefix}.timeouts"] = entry(outcomes.timeouts, "requests")
             for service, seconds in cpu.items():
