@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from duban.first_start import first_start
+from duban.first_start import LedgerClient, first_start
 from duban.launcher import SERVICES, SystemLauncher
 from duban_common.clock import FileClock
 from duban_common.embedded_broker import free_port
@@ -35,3 +35,12 @@ def launched_at(
         assert "首次启动：已导入种子方案" in first_start(launcher)
         yield launcher
     assert launcher.check_alive() is None
+
+
+def liaison_username(ledger_url: str, department_id: str) -> str:
+    """The readable username (e.g. gd-rst) of a department's demo liaison, asked of the ledger:
+    usernames are given at seeding, in order, so only the ledger knows them."""
+    admin = LedgerClient(ledger_url)
+    admin.login("admin", "admin-demo")
+    users = admin.request("GET", f"/api/users?role=liaison&department_id={department_id}")
+    return str(users[0]["username"])

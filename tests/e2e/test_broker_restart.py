@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from e2e.e2e_system import liaison_username
 
 from duban.first_start import LedgerClient, import_plans
 from duban.launcher import SERVICES
 from duban_common.embedded_broker import EmbeddedBroker, _die_with_parent, free_port
 from duban_common.testing.polling import wait_until
-from task_ledger.service_layer.directory import liaison_username
 
 pytestmark = pytest.mark.e2e
 
@@ -145,7 +145,10 @@ def test_services_start_without_the_broker_and_a_restart_loses_nothing(rig: Rig)
     # Every reminder reaches its lead liaison's inbox, once.
     for task in tasks:
         lead = LedgerClient(rig.url("task-ledger"))
-        lead.login(liaison_username(task["lead_department_ids"][0]), "liaison-demo")
+        lead.login(
+            liaison_username(rig.url("task-ledger"), task["lead_department_ids"][0]),
+            "liaison-demo",
+        )
 
         def reminded(task_id: str = task["id"], client: LedgerClient = lead) -> list[object]:
             inbox = client.request("GET", "/api/me/inbox")

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from e2e.e2e_system import liaison_username
 from sqlalchemy.engine import make_url
 
 from duban_common.embedded_broker import _die_with_parent, free_port
@@ -33,7 +34,7 @@ from duban_contracts import Envelope
 from duban_contracts import events as e
 from duban_contracts.vocabulary import Channel, EscalationLevel, JurisdictionLevel, Role
 from notifier.adapters.sinks import WebhookSink
-from task_ledger.service_layer.directory import liaison_username, registry_departments
+from task_ledger.service_layer.directory import registry_departments
 
 pytestmark = pytest.mark.e2e
 
@@ -120,7 +121,7 @@ async def test_two_ledgers_share_lockout_logout_and_password_changes(
     first = await replicas("task_ledger", database)
     second = await replicas("task_ledger", database)  # the first one migrated and seeded
     a, b = first.url, second.url
-    liaisons = [liaison_username(d.id) for d in registry_departments()[:2]]
+    liaisons = [liaison_username(a, d.id) for d in registry_departments()[:2]]
     async with httpx.AsyncClient(timeout=30) as c:
         # Lock-out: five wrong passwords, spread over both ledgers, lock the account on both.
         locked = liaisons[0]

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 
 import pytest
-from e2e.e2e_system import launched_at
+from e2e.e2e_system import launched_at, liaison_username
 
 from duban.first_start import LedgerClient, first_start
 from duban.launcher import SystemLauncher
@@ -40,13 +40,6 @@ def _client(system: SystemLauncher, username: str, password: str) -> LedgerClien
     return client
 
 
-def _liaison_of(system: SystemLauncher, department_id: str) -> str:
-    """The department's demo liaison's readable username (e.g. gd-rst)."""
-    admin = _client(system, "admin", "admin-demo")
-    users = admin.request("GET", f"/api/users?role=liaison&department_id={department_id}")
-    return str(users[0]["username"])
-
-
 def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     sup = _client(system, "supervisor", "supervisor-demo")
     plans = sup.request("GET", "/api/plans")
@@ -56,7 +49,11 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
     task = tasks[0]
     tid = task["id"]
     sup.request("POST", f"/api/tasks/{tid}/dispatch")
-    lead = _client(system, _liaison_of(system, task["lead_department_ids"][0]), "liaison-demo")
+    lead = _client(
+        system,
+        liaison_username(system.url("task-ledger"), task["lead_department_ids"][0]),
+        "liaison-demo",
+    )
     lead.request("POST", f"/api/tasks/{tid}/acknowledge")
     boundary = "b0undary"
     form = (
