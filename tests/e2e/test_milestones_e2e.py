@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from e2e.e2e_system import launched_at
+from e2e.e2e_system import launched_at, liaison_username
 
 from duban.first_start import LedgerClient
 from duban.launcher import SystemLauncher
@@ -84,7 +84,9 @@ def test_a_milestone_is_reminded_escalated_or_closed(system: SystemLauncher) -> 
     ]
     sup.request("POST", f"/api/tasks/{tid}/dispatch")
     lead = _client(
-        system, f"liaison-{task['lead_department_ids'][0].removeprefix('dep-')}", "liaison-demo"
+        system,
+        liaison_username(system.url("task-ledger"), task["lead_department_ids"][0]),
+        "liaison-demo",
     )
     lead.request("POST", f"/api/tasks/{tid}/acknowledge")
     # The watcher plans the 2023 milestone's reminders and ladder like the task's own deadline.

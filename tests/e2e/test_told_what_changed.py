@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from e2e.e2e_system import liaison_username
 
 from duban.first_start import LedgerClient, first_start
 from duban.launcher import SERVICES, SystemLauncher
@@ -59,8 +60,8 @@ def _client(system: SystemLauncher, username: str, password: str = "liaison-demo
     return client
 
 
-def _liaison(department_id: str) -> str:
-    return f"liaison-{department_id.removeprefix('dep-')}"
+def _liaison(system: SystemLauncher, department_id: str) -> str:
+    return liaison_username(system.url("task-ledger"), department_id)
 
 
 class People:
@@ -142,7 +143,11 @@ def test_each_decision_reaches_who_must_act_next_once(system: SystemLauncher) ->
     people.add("supervisor", "supervisor-demo")
     people.add("sup-other", HEAD_PASSWORD)
     people.add("head-lead", HEAD_PASSWORD)
-    lead, support, other = _liaison(lead_dept), _liaison(supporting), _liaison(bystander)
+    lead, support, other = (
+        _liaison(system, lead_dept),
+        _liaison(system, supporting),
+        _liaison(system, bystander),
+    )
     for username in (lead, support, other):
         people.add(username)
     liaison = people.clients[lead]
@@ -232,7 +237,7 @@ def test_each_decision_reaches_who_must_act_next_once(system: SystemLauncher) ->
     if not ladder_tasks:
         ladder_tasks = [t for t in tasks if t["id"] != tid][:1]
     ladder = [t["id"] for t in ladder_tasks[:2]]
-    ladder_lead = _liaison(ladder_tasks[0]["lead_department_ids"][0])
+    ladder_lead = _liaison(system, ladder_tasks[0]["lead_department_ids"][0])
     if ladder_lead not in people.clients:
         people.add(ladder_lead)
     if ladder_tasks[0]["lead_department_ids"][0] != lead_dept:
@@ -317,7 +322,9 @@ def test_the_inbox_page_shows_no_markdown_syntax(system: SystemLauncher, tmp_pat
     # The liaison with the most messages: the lead department of the first dispatched task.
     sup = _client(system, "supervisor", "supervisor-demo")
     dispatched = sup.request("GET", "/api/tasks?page_size=200")["items"]
-    leads = {_liaison(t["lead_department_ids"][0]) for t in dispatched if t["status"] != "draft"}
+    leads = {
+        _liaison(system, t["lead_department_ids"][0]) for t in dispatched if t["status"] != "draft"
+    }
     assert leads, "the decision test dispatched tasks first"
     username = max(leads, key=lambda u: len(_client(system, u).request("GET", "/api/me/inbox")))
     with sync_playwright() as p:

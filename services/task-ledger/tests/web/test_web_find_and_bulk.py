@@ -18,7 +18,7 @@ from sqlalchemy import select
 from duban_contracts.vocabulary import JurisdictionLevel, Role, TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
-from task_ledger.domain.model import Department, Task, User
+from task_ledger.domain.model import Department, Measure, Plan, Task, User
 from task_ledger.service_layer import directory
 from task_ledger.service_layer import handlers as h
 
@@ -51,21 +51,25 @@ def _user(ledger_server, dep_id: str, role: Role = Role.LIAISON) -> User:  # typ
     return user
 
 
+PLAN_ID, MEASURE_ID = "plan-find-bulk", "msr-find-bulk"
+
+
 def _own_task(ledger_server, status: TaskStatus, title: str) -> Task:  # type: ignore[no-untyped-def]
-    """A task of this module's own under the seeded plan (the pool of draft tasks is shared)."""
+    """A task of this module's own plan: the seeded plan's tasks (and their count, which other
+    page tests assert) and the pool of draft tasks are shared."""
     lead_id = ledger_server.department_id(LEAD)
 
     async def add() -> Task:
         async with ledger_server.ledger.transaction() as tx:
-            measure = (
-                await tx.conn.execute(
-                    select(t.measures.c.id).where(t.measures.c.plan_id == ledger_server.plan_id)
-                )
-            ).scalar()
+            plans = select(t.plans.c.id).where(t.plans.c.id == PLAN_ID)
+            if (await tx.conn.execute(plans)).first() is None:
+                await repo.insert_plan(tx.conn, Plan(PLAN_ID, "查找与批量办理测试方案"), tx.now)
+                measure = Measure(MEASURE_ID, PLAN_ID, "一", ("一",), "测试措施", "测试措施正文")
+                await repo.insert_measure(tx.conn, measure, 0)
             task = Task(
                 id=h.new_id("task"),
-                plan_id=ledger_server.plan_id,
-                measure_id=str(measure),
+                plan_id=PLAN_ID,
+                measure_id=MEASURE_ID,
                 title=f"{title}{uuid.uuid4().hex[:6]}",
                 lead_department_ids=(lead_id,),
                 status=status,
