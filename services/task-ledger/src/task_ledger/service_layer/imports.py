@@ -316,11 +316,16 @@ async def _create_task(run: Confirmation, doc: dict[str, Any], m: dict[str, Any]
     for ref in (*m["lead"], *m["supporting"]):
         if await repo.get_department(tx.conn, ref["id"]) is None:
             level = directory.REGISTRY_LEVELS.get(ref["level"] or "", None)
+            plan_level = _level_of(doc.get("jurisdiction"))
+            collective = bool(ref.get("collective"))
+            if collective:  # a group: its level is its members' (各县（市、区） → county)
+                level = collective_level(ref["printed"], plan_level)
             dep = Department(
                 ref["id"],
                 ref["name"][:200],
                 ref["jurisdiction"],
-                level or _level_of(doc.get("jurisdiction")),
+                level or plan_level,
+                collective=collective,
             )
             await directory.upsert_department(tx, dep, actor.id)
             run.new_departments.append(dep)
@@ -354,6 +359,32 @@ async def _create_task(run: Confirmation, doc: dict[str, Any], m: dict[str, Any]
     )
     tx.audit(actor.id, "task.create", "task", task.id, None, repo.task_snapshot(task))
     run.created["tasks"] += 1
+
+
+# What a collective's name says about its members, most specific first.
+_COLLECTIVE_MEMBER_LEVELS = (
+    (("乡镇", "镇", "街道", "乡"), JurisdictionLevel.TOWN),
+    (("县", "区"), JurisdictionLevel.COUNTY),
+    (("市", "地级"), JurisdictionLevel.CITY),
+)
+
+
+def collective_level(name: str, plan_level: JurisdictionLevel) -> JurisdictionLevel:
+    """The members' level of a collective party: 各县（市、区）人民政府 → county, 各地级以上市
+    → city, 各乡镇 → town. A group with no place in its name (各有关部门) has members at the
+    plan's own level and none to expand to below it."""
+    head = name.removeprefix("各").removeprefix("相关").removeprefix("有关")[:4]
+    if "部门" in name:
+        return plan_level
+    found = [
+        (head.find(word), level)
+        for words, level in _COLLECTIVE_MEMBER_LEVELS
+        for word in words
+        if word in head
+    ]
+    if found:  # the first place word names the members (各市、县（区） → cities first)
+        return min(found, key=lambda hit: hit[0])[1]
+    return plan_level
 
 
 def _level_of(jurisdiction: str | None) -> JurisdictionLevel:
