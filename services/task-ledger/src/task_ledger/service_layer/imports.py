@@ -95,9 +95,6 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
                     ],
                 }
             )
-        unknown = sorted(
-            {d["name"] for m in measures for d in (*m["lead"], *m["supporting"]) if not d["known"]}
-        )
         document = {
             "plan_id": plan_id,
             # The plan a notice carries (关于印发《X》的通知 → X), else the document's title.
@@ -109,12 +106,25 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
             "jurisdiction": jurisdiction,
             "warnings": doc.get("warnings") or [],
             "measures": measures,
-            "unknown_departments": unknown,
             "task_count": sum(1 for m in measures if m["task_id"]),
         }
+        classify_parties(document)
         indicators.annotate_preview(document)  # drafts per measure, conflicts per document
         documents.append(document)
     return {"documents": documents}
+
+
+def classify_parties(document: dict[str, Any]) -> None:
+    """Split the unregistered parties of a previewed document: units to create (or correct to
+    registered ones) and collective groups (各县（市、区）人民政府), which are no unit to create —
+    they are kept as groups and their tasks are expanded to the members after confirming."""
+    refs = [d for m in document["measures"] for d in (*m["lead"], *m["supporting"])]
+    document["unknown_departments"] = sorted(
+        {d["name"] for d in refs if not d["known"] and not d.get("collective")}
+    )
+    document["collective_departments"] = sorted(
+        {d["name"] for d in refs if not d["known"] and d.get("collective")}
+    )
 
 
 def _parse(data: bytes, filename: str) -> dict[str, Any]:
@@ -328,7 +338,8 @@ async def _create_task(run: Confirmation, doc: dict[str, Any], m: dict[str, Any]
                 collective=collective,
             )
             await directory.upsert_department(tx, dep, actor.id)
-            run.new_departments.append(dep)
+            if not collective:  # a group gets no (demo) liaison: nobody can be its liaison
+                run.new_departments.append(dep)
             run.created["departments"] += 1
     due = _date(m["due"])
     lead = tuple(dict.fromkeys(r["id"] for r in m["lead"]))
