@@ -112,6 +112,11 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
         doc = admin.locator(".doc").first
         expect(doc.locator("table.measures tbody tr")).to_have_count(7)
         expect(doc.get_by_test_id("unknown")).to_contain_text(f"{city}统计局")
+        # 各县（市、区）人民政府 is a group to split after confirming, not a unit to create.
+        expect(doc.get_by_test_id("unknown")).not_to_contain_text("各县")
+        collective = doc.get_by_test_id("collective")
+        expect(collective).to_contain_text("集体责任主体（确认后请分解到各成员单位）")
+        expect(collective).to_contain_text("各县（市、区）人民政府")
         step(admin, "01-import-review-1366")
         admin.get_by_role("button", name="确认导入并立项").click()
         expect(admin.locator(".flash-success")).to_contain_text("任务 6 项")
