@@ -129,6 +129,8 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     step(admin, "02-import-confirmed-1366")
     admin.get_by_role("link", name="查看单位").click()
     expect(admin.get_by_test_id("departments")).to_contain_text(f"{city}统计局")
+    # Nobody can be liaison of a group: 各县（市、区）人民政府 is not counted as unstaffed.
+    expect(admin.get_by_test_id("departments")).not_to_contain_text("各县（市、区）人民政府")
     step(admin, "03-unstaffed-departments-1366")
 
     # Two counties of the city, under the city (decomposition follows the parent links).
@@ -286,7 +288,8 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     expect(sup.locator("body")).to_contain_text(
         "本方案共 6 项措施、6 项任务（另分解下级任务 4 项，计入上级任务，不重复统计）"
     )
-    # The city's own bureaus rank among cities, the counties among counties.
+    # The city's own bureaus rank among cities, the counties among counties; the collective
+    # 各县（市、区）人民政府 (county level, its members') is no unit and is not ranked.
     expect(sup.locator("body")).to_contain_text("县（市、区）级（2 个单位）")
     expect(sup.locator("body")).to_contain_text("市级（")
     expect(sup.locator("body")).not_to_contain_text("省直单位")
