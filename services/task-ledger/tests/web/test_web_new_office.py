@@ -188,6 +188,7 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     # 各县（市、区）人民政府 is no department: the admin expands it into the city's counties.
     admin.goto(f"/tasks?plan={plan_id}&q=就业服务站")
     admin.locator("tr[data-task-id]").get_by_role("link", name="推进就业服务站进村入社区").click()
+    expect(admin.get_by_test_id("awaiting-members")).to_contain_text("待分解到成员单位")
     admin.locator("#decompose summary").click()
     admin.get_by_test_id("expand-county").click()
     expanded = admin.locator("#decompose form")
