@@ -248,3 +248,58 @@ async def test_overseers_are_reached_only_for_the_plans_they_oversee(consumer: C
     assert await tasks_of(scoped_b) == sorted([red_b, answered_b])
     assert await tasks_of(leader_b) == [red_b]
     assert sorted(await tasks_of(everyone)) == sorted(["-", orange_a, red_b, answered_b])
+
+
+async def test_notices_for_a_department_nobody_is_liaison_of_reach_the_supervisors(
+    consumer: Consumer,
+) -> None:
+    """各县（市、区）人民政府 (a collective group, not yet split) has no liaison: its reminders
+    and escalations go to the plan's supervisors, saying why, instead of into the void."""
+    from duban_contracts import events as e
+
+    group, staffed, plan = uid("d"), uid("d"), uid("plan")
+    supervisor, other_plan, liaison = uid("sup"), uid("sup"), uid("u")
+    task = uid("t")
+    await consumer.consume(
+        [
+            consumer.record(department(group, "各县（市、区）人民政府")),
+            consumer.record(department(staffed)),
+            consumer.record(person(liaison, Role.LIAISON, staffed)),
+            consumer.record(
+                person(supervisor, Role.SUPERVISOR).model_copy(update={"plan_ids": (plan,)})
+            ),
+            consumer.record(
+                person(other_plan, Role.SUPERVISOR).model_copy(update={"plan_ids": (uid("p"),)})
+            ),
+            consumer.record(
+                e.TaskRegistered(
+                    task_id=task,
+                    plan_id=plan,
+                    plan_title="方案",
+                    measure_id=uid("m"),
+                    title="推进就业服务站进村入社区",
+                    lead_department_ids=(group,),
+                    due_on=None,
+                )
+            ),
+        ]
+    )
+    await consumer.consume(
+        [
+            consumer.record(reminder(task, (group,))),
+            consumer.record(escalation(task, (group,), EscalationLevel.BLUE)),
+            consumer.record(reminder(uid("t"), (staffed,))),  # a staffed unit: its liaison
+        ]
+    )
+    assert sorted(t for t, _ in await consumer.items_for(supervisor)) == [task, task]
+    assert await consumer.items_for(other_plan) == []  # only the task's plan's supervisors
+    assert len(await consumer.items_for(liaison)) == 1
+    async with consumer.engine.connect() as conn:
+        facts = (
+            await conn.execute(
+                select(tables.delivery_items.c.facts)
+                .join(tables.deliveries)
+                .where(tables.deliveries.c.recipient_id == supervisor)
+            )
+        ).scalars()
+        assert all(f["unstaffed_departments"] == "各县（市、区）人民政府" for f in facts)

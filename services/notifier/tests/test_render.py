@@ -186,3 +186,20 @@ def test_recipients_of_one_message_share_its_forms_with_their_own_names() -> Non
     assert "＜b＞王＊五＜/b＞，您好" in other.robot_markdown(Channel.WECOM)
     assert "王*五" in "".join(Page(richtext.to_html(other.body)).text)  # the inbox's Markdown
     assert "\ue000" not in other.body + other.text + other.html + other.subject
+
+
+def test_a_notice_rerouted_for_want_of_a_liaison_says_why_and_what_to_do() -> None:
+    facts = {
+        "task_title": "推进就业服务站进村入社区",
+        "message": "请于本周五前报送进展",
+        "level_label": None,
+        "unstaffed_departments": "各县（市、区）人民政府",
+    }
+    item = Item("e-1", Kind.MANUAL, "task-1", facts)
+    single = Renderer(BASE).render(LIAISON, [item])
+    assert single.subject.startswith("【无联络员·转督办人】")
+    assert "各县（市、区）人民政府 尚无联络员" in single.text and "全部展开" in single.text
+    reminders = [i for i in example_items() if i.kind is Kind.REMINDER][:1] * 2
+    rerouted = [Item(i.source_event_id, i.kind, i.task_id, {**i.facts, **facts}) for i in reminders]
+    digest = Renderer(BASE).render(LIAISON, rerouted)
+    assert "各县（市、区）人民政府 尚无联络员，转督办人" in digest.text

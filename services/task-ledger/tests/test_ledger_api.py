@@ -37,7 +37,9 @@ async def test_plan_import_previews_flags_unknown_and_is_idempotent(api: Api) ->
         measure["lead"][0]["known"] and measure["lead"][0]["name"] == "广东省人力资源和社会保障厅"
     )
     unknown = [d for doc in preview["documents"] for d in doc["unknown_departments"]]
-    assert result["departments"] == len(set(unknown))
+    groups = [d for doc in preview["documents"] for d in doc["collective_departments"]]
+    assert groups and not set(groups) & set(unknown)  # a collective group is no unit to create
+    assert result["departments"] == len(set(unknown)) + len(set(groups))
 
     again = await api.import_seed()
     assert again["result"]["tasks"] == 0 and again["result"]["plans"] == 0

@@ -112,6 +112,11 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
         doc = admin.locator(".doc").first
         expect(doc.locator("table.measures tbody tr")).to_have_count(7)
         expect(doc.get_by_test_id("unknown")).to_contain_text(f"{city}统计局")
+        # 各县（市、区）人民政府 is a group to split after confirming, not a unit to create.
+        expect(doc.get_by_test_id("unknown")).not_to_contain_text("各县")
+        collective = doc.get_by_test_id("collective")
+        expect(collective).to_contain_text("集体责任主体（确认后请分解到各成员单位）")
+        expect(collective).to_contain_text("各县（市、区）人民政府")
         step(admin, "01-import-review-1366")
         admin.get_by_role("button", name="确认导入并立项").click()
         expect(admin.locator(".flash-success")).to_contain_text("任务 6 项")
@@ -124,6 +129,8 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     step(admin, "02-import-confirmed-1366")
     admin.get_by_role("link", name="查看单位").click()
     expect(admin.get_by_test_id("departments")).to_contain_text(f"{city}统计局")
+    # Nobody can be liaison of a group: 各县（市、区）人民政府 is not counted as unstaffed.
+    expect(admin.get_by_test_id("departments")).not_to_contain_text("各县（市、区）人民政府")
     step(admin, "03-unstaffed-departments-1366")
 
     # Two counties of the city, under the city (decomposition follows the parent links).
@@ -181,6 +188,7 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     # 各县（市、区）人民政府 is no department: the admin expands it into the city's counties.
     admin.goto(f"/tasks?plan={plan_id}&q=就业服务站")
     admin.locator("tr[data-task-id]").get_by_role("link", name="推进就业服务站进村入社区").click()
+    expect(admin.get_by_test_id("awaiting-members")).to_contain_text("待分解到成员单位")
     admin.locator("#decompose summary").click()
     admin.get_by_test_id("expand-county").click()
     expanded = admin.locator("#decompose form")
@@ -281,7 +289,8 @@ def test_a_new_office_runs_its_own_plan_from_the_pages(  # type: ignore[no-untyp
     expect(sup.locator("body")).to_contain_text(
         "本方案共 6 项措施、6 项任务（另分解下级任务 4 项，计入上级任务，不重复统计）"
     )
-    # The city's own bureaus rank among cities, the counties among counties.
+    # The city's own bureaus rank among cities, the counties among counties; the collective
+    # 各县（市、区）人民政府 (county level, its members') is no unit and is not ranked.
     expect(sup.locator("body")).to_contain_text("县（市、区）级（2 个单位）")
     expect(sup.locator("body")).to_contain_text("市级（")
     expect(sup.locator("body")).not_to_contain_text("省直单位")

@@ -280,7 +280,8 @@ def test_plan_import_page_imports_a_document(ledger_server, browsers, shot) -> N
     expect(doc).to_contain_text("内蒙古自治区劳务品牌建设实施方案")
     expect(doc.locator("table.measures")).to_contain_text("分类型发现劳务品牌")
     expect(doc.locator("table.measures")).to_contain_text("内蒙古自治区市场监督管理局")
-    expect(doc.get_by_test_id("unknown")).to_contain_text("各部门")
+    # 各部门 is a collective group, listed apart from units to create.
+    expect(doc.get_by_test_id("collective")).to_contain_text("各部门")
     # The same target stated twice with different figures asks a person to choose (#23).
     conflict = doc.get_by_test_id("indicator-conflict")
     expect(conflict).to_contain_text("力争培育打造国家级劳务品牌15个")
@@ -294,6 +295,7 @@ def test_plan_import_page_imports_a_document(ledger_server, browsers, shot) -> N
     correct.get_by_role("button", name="更正").click()
     expect(sup.locator(".flash-success")).to_contain_text("已更正 1 处责任单位")
     expect(sup.get_by_test_id("unknown")).to_have_count(0)
+    expect(sup.get_by_test_id("collective")).to_have_count(0)
 
     sup.get_by_role("button", name="确认导入并立项").click()
     expect(sup.locator(".flash-success")).to_contain_text(

@@ -164,6 +164,7 @@ class Renderer:
             subject, body = self._blocks(
                 self.env.get_template(f"{item.kind.value}.md.j2"), variables
             )
+            subject, body = _unstaffed_note(subject, body, item.facts)
             forms = self._forms(subject, body, link, item.kind in URGENT_KINDS)
             return self._for(person, forms, task_ids)
         digest = build_digest([DigestLine(i.kind, i.task_id, i.facts) for i in items])
@@ -213,6 +214,20 @@ class Renderer:
         body_ctx = template.new_context(_escaped(variables))
         body = "".join(template.blocks["body"](body_ctx)).strip()
         return subject[:500], body
+
+
+def _unstaffed_note(subject: str, body: str, facts: dict[str, Any]) -> tuple[str, str]:
+    """A notice rerouted to the supervisors because nobody is liaison of its departments
+    says so first, and what to do (a collective group waits to be split into its members)."""
+    names = facts.get("unstaffed_departments")
+    if not names:
+        return subject, body
+    note = (
+        f"> 转督办人处理：{richtext.md_escape(str(names))} 尚无联络员，本条提醒无人接收。"
+        "如为集体责任主体（如各县（市、区）人民政府），请在任务页“全部展开”分解到各成员单位；"
+        "否则请为该单位设置联络员。"
+    )
+    return f"【无联络员·转督办人】{subject}"[:500], f"{note}\n\n{body}"
 
 
 def _escaped(value: Any) -> Any:

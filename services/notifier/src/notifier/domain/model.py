@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -122,3 +122,15 @@ class Notice:
 def liaisons(departments: tuple[str, ...]) -> Audience:
     """The liaisons (联络员) of these departments."""
     return Audience(departments=departments, department_roles=frozenset({Role.LIAISON}))
+
+
+def to_overseers_for_unstaffed(notice: Notice, department_names: tuple[str, ...]) -> Notice:
+    """A notice for departments nobody is liaison of (a collective group such as
+    各县（市、区）人民政府 not yet split into its members, or a unit still unstaffed) goes to the
+    plan's supervisors instead of into the void, saying why (`unstaffed_departments`)."""
+    audience = Audience(
+        global_roles=notice.audience.global_roles | {Role.SUPERVISOR},
+        plan_id=notice.audience.plan_id,
+    )
+    facts = {**notice.facts, "unstaffed_departments": "、".join(department_names)}
+    return replace(notice, audience=audience, facts=facts)

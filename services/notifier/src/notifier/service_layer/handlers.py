@@ -27,7 +27,7 @@ from duban_contracts import Envelope, Message
 from duban_contracts import events as e
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import directory, store, tables
-from notifier.domain.model import Audience, Kind, Notice, Recipient
+from notifier.domain.model import Audience, Kind, Notice, Recipient, to_overseers_for_unstaffed
 from notifier.domain.notices import NOTICE_MESSAGES, notices_for
 from notifier.domain.policies import channels_for
 from notifier.settings import Settings
@@ -100,9 +100,21 @@ class EventHandler:
             notice = dataclasses.replace(
                 notice, audience=dataclasses.replace(notice.audience, plan_id=plan_id)
             )
+        unstaffed = batch.unstaffed.get(notice.audience)
+        if unstaffed is not None and notice.task_id:
+            await self.queue(conn, to_overseers_for_unstaffed(notice, unstaffed), envelope, batch)
+            return
         targets = batch.targets.get((notice.audience, notice.kind))
         if targets is None:
             people = await directory.recipients(conn, notice.audience)
+            if _nobody_in_departments(notice.audience, people) and notice.task_id:
+                names = await directory.department_names(conn, notice.audience.departments)
+                log.info("unstaffed_to_supervisors", departments=list(notice.audience.departments))
+                batch.unstaffed[notice.audience] = tuple(
+                    names.get(d, d) for d in notice.audience.departments
+                )
+                await self.queue(conn, notice, envelope, batch)
+                return
             allowed = self.settings.channels_for(notice.kind)
             log_robots = self.settings.environment != "production"
             targets = batch.targets[(notice.audience, notice.kind)] = [
@@ -121,12 +133,30 @@ class EventHandler:
         batch.enqueuing.add(notice, targets)
 
 
+def _nobody_in_departments(audience: Audience, people: list[Recipient]) -> bool:
+    """Whether a notice for departments reaches nobody there: no liaison (or head) exists."""
+    if not (audience.departments and audience.department_roles):
+        return False
+    return not any(
+        p.role in audience.department_roles and p.department_id in audience.departments
+        for p in people
+    )
+
+
 class _Batch:
     """Per-batch state: the deliveries to write, and who each audience reaches how."""
 
     def __init__(self, now: datetime, digest_window: timedelta) -> None:
         self.enqueuing = store.Enqueuing(now, digest_window)
         self.targets: dict[tuple[Audience, Kind], list[tuple[Recipient, Channel]]] = {}
+        # Department audiences nobody is liaison of, with the departments' names: their
+        # notices go to the plan's supervisors (see to_overseers_for_unstaffed).
+        self.unstaffed: dict[Audience, tuple[str, ...]] = {}
+
+    def forget_directory(self) -> None:
+        """The directory changed: later events of the batch look people up again."""
+        self.targets.clear()
+        self.unstaffed.clear()
 
 
 Handler = Callable[[EventHandler, AsyncConnection, Envelope, Any, _Batch], Awaitable[None]]
@@ -136,28 +166,28 @@ async def on_department_upserted(
     h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.DepartmentUpserted, batch: _Batch
 ) -> None:
     await directory.upsert_department(conn, m)
-    batch.targets.clear()  # the directory changed: later events of the batch see it
+    batch.forget_directory()
 
 
 async def on_department_removed(
     h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.DepartmentRemoved, batch: _Batch
 ) -> None:
     await directory.remove_department(conn, m.department_id)
-    batch.targets.clear()
+    batch.forget_directory()
 
 
 async def on_user_upserted(
     h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.UserUpserted, batch: _Batch
 ) -> None:
     await directory.upsert_user(conn, m)
-    batch.targets.clear()
+    batch.forget_directory()
 
 
 async def on_user_removed(
     h: EventHandler, conn: AsyncConnection, env: Envelope, m: e.UserRemoved, batch: _Batch
 ) -> None:
     await directory.remove_user(conn, m.user_id)
-    batch.targets.clear()
+    batch.forget_directory()
 
 
 async def on_task_registered(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, Table
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, Table, false
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -42,6 +42,8 @@ class DepartmentRow(LedgerBase, table=True):
     parent_id: str | None = Field(default=None, max_length=64)
     # A duplicate merged into another department (retired; its records moved there).
     merged_into: str | None = Field(default=None, max_length=64)
+    # A collective group (各县（市、区）人民政府): never staffed, never ranked; see Department.
+    collective: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class UserRow(LedgerBase, table=True):

@@ -36,6 +36,12 @@ def lies_within(dep: Department, area: Department, departments: Mapping[str, Dep
     )
 
 
+def splitting_rank(dep: Department) -> int:
+    """The rank children of a task led by `dep` must stay below: a collective group
+    (各县（市、区）人民政府, level = its members') splits to members of its own level."""
+    return LEVEL_RANK[dep.level] + (1 if dep.collective else 0)
+
+
 def subordinates(
     areas: Sequence[Department], departments: Mapping[str, Department]
 ) -> list[Department]:
@@ -44,11 +50,13 @@ def subordinates(
     then name."""
     if not areas:
         return []
-    top = min(LEVEL_RANK[a.level] for a in areas)
+    top = min(splitting_rank(a) for a in areas)
     found = [
         d
         for d in departments.values()
-        if LEVEL_RANK[d.level] < top and any(lies_within(d, a, departments) for a in areas)
+        if LEVEL_RANK[d.level] < top
+        and not d.collective
+        and any(lies_within(d, a, departments) for a in areas)
     ]
     return sorted(found, key=lambda d: (-LEVEL_RANK[d.level], d.name))
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from duban_contracts.vocabulary import Decision, EscalationLevel, TaskStatus
 from task_ledger.domain.errors import DomainError, InvalidTransition, PendingRequest
+from task_ledger.domain.jurisdiction import splitting_rank
 from task_ledger.domain.model import (
     LEVEL_RANK,
     CompletionRequest,
@@ -186,12 +187,12 @@ def check_decomposition(
         raise DomainError(f"任务当前状态为“{parent.status.label}”，不能分解")
     if not children:
         raise DomainError("请至少分解出一项下级任务")
-    parent_rank = max(LEVEL_RANK[d.level] for d in parent_lead_departments)
+    parent_rank = max(splitting_rank(d) for d in parent_lead_departments)
     for leads, due_on in children:
         if not leads:
             raise DomainError("每项下级任务须有牵头单位")
         for dep in leads:
-            if LEVEL_RANK[dep.level] >= parent_rank:
+            if LEVEL_RANK[dep.level] >= parent_rank or dep.collective:
                 raise DomainError(f"“{dep.name}”不是下级行政区域的单位，不能作为下级任务牵头单位")
         if parent.due_on is not None and (due_on is None or due_on > parent.due_on):
             raise DomainError("下级任务的完成时限不能晚于上级任务")

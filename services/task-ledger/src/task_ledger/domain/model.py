@@ -35,6 +35,9 @@ class Department:
     parent_id: str | None = None
     # Set when an administrator merged this duplicate into another department (retired).
     merged_into: str | None = None
+    # A collective party (各县（市、区）人民政府, 各有关部门): a GROUP, not a unit. Its `level` is
+    # its members' level; nobody is its liaison, it is not ranked, its tasks await expansion.
+    collective: bool = False
 
 
 @dataclass

@@ -16,6 +16,7 @@ from task_ledger.adapters import tables as t
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import User
+from task_ledger.service_layer import imports
 from task_ledger.service_layer.uow import Ledger
 
 
@@ -44,14 +45,7 @@ def _apply(preview: dict[str, Any], old_id: str, new: Any, measure_id: str | Non
                 m[role] = refs
             lead_ids = {r["id"] for r in m["lead"]}
             m["supporting"] = [r for r in m["supporting"] if r["id"] not in lead_ids]
-        doc["unknown_departments"] = sorted(
-            {
-                d["name"]
-                for m in doc["measures"]
-                for d in (*m["lead"], *m["supporting"])
-                if not d["known"]
-            }
-        )
+        imports.classify_parties(doc)
     return changed
 
 

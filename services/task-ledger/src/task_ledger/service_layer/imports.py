@@ -95,9 +95,6 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
                     ],
                 }
             )
-        unknown = sorted(
-            {d["name"] for m in measures for d in (*m["lead"], *m["supporting"]) if not d["known"]}
-        )
         document = {
             "plan_id": plan_id,
             # The plan a notice carries (关于印发《X》的通知 → X), else the document's title.
@@ -109,12 +106,25 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
             "jurisdiction": jurisdiction,
             "warnings": doc.get("warnings") or [],
             "measures": measures,
-            "unknown_departments": unknown,
             "task_count": sum(1 for m in measures if m["task_id"]),
         }
+        classify_parties(document)
         indicators.annotate_preview(document)  # drafts per measure, conflicts per document
         documents.append(document)
     return {"documents": documents}
+
+
+def classify_parties(document: dict[str, Any]) -> None:
+    """Split the unregistered parties of a previewed document: units to create (or correct to
+    registered ones) and collective groups (各县（市、区）人民政府), which are no unit to create —
+    they are kept as groups and their tasks are expanded to the members after confirming."""
+    refs = [d for m in document["measures"] for d in (*m["lead"], *m["supporting"])]
+    document["unknown_departments"] = sorted(
+        {d["name"] for d in refs if not d["known"] and not d.get("collective")}
+    )
+    document["collective_departments"] = sorted(
+        {d["name"] for d in refs if not d["known"] and d.get("collective")}
+    )
 
 
 def _parse(data: bytes, filename: str) -> dict[str, Any]:
@@ -316,14 +326,20 @@ async def _create_task(run: Confirmation, doc: dict[str, Any], m: dict[str, Any]
     for ref in (*m["lead"], *m["supporting"]):
         if await repo.get_department(tx.conn, ref["id"]) is None:
             level = directory.REGISTRY_LEVELS.get(ref["level"] or "", None)
+            plan_level = _level_of(doc.get("jurisdiction"))
+            collective = bool(ref.get("collective"))
+            if collective:  # a group: its level is its members' (各县（市、区） → county)
+                level = collective_level(ref["printed"], plan_level)
             dep = Department(
                 ref["id"],
                 ref["name"][:200],
                 ref["jurisdiction"],
-                level or _level_of(doc.get("jurisdiction")),
+                level or plan_level,
+                collective=collective,
             )
             await directory.upsert_department(tx, dep, actor.id)
-            run.new_departments.append(dep)
+            if not collective:  # a group gets no (demo) liaison: nobody can be its liaison
+                run.new_departments.append(dep)
             run.created["departments"] += 1
     due = _date(m["due"])
     lead = tuple(dict.fromkeys(r["id"] for r in m["lead"]))
@@ -354,6 +370,32 @@ async def _create_task(run: Confirmation, doc: dict[str, Any], m: dict[str, Any]
     )
     tx.audit(actor.id, "task.create", "task", task.id, None, repo.task_snapshot(task))
     run.created["tasks"] += 1
+
+
+# What a collective's name says about its members, most specific first.
+_COLLECTIVE_MEMBER_LEVELS = (
+    (("乡镇", "镇", "街道", "乡"), JurisdictionLevel.TOWN),
+    (("县", "区"), JurisdictionLevel.COUNTY),
+    (("市", "地级"), JurisdictionLevel.CITY),
+)
+
+
+def collective_level(name: str, plan_level: JurisdictionLevel) -> JurisdictionLevel:
+    """The members' level of a collective party: 各县（市、区）人民政府 → county, 各地级以上市
+    → city, 各乡镇 → town. A group with no place in its name (各有关部门) has members at the
+    plan's own level and none to expand to below it."""
+    head = name.removeprefix("各").removeprefix("相关").removeprefix("有关")[:4]
+    if "部门" in name:
+        return plan_level
+    found = [
+        (head.find(word), level)
+        for words, level in _COLLECTIVE_MEMBER_LEVELS
+        for word in words
+        if word in head
+    ]
+    if found:  # the first place word names the members (各市、县（区） → cities first)
+        return min(found, key=lambda hit: hit[0])[1]
+    return plan_level
 
 
 def _level_of(jurisdiction: str | None) -> JurisdictionLevel:

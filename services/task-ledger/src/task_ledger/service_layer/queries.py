@@ -189,6 +189,13 @@ async def children_for(conn: AsyncConnection, user: User, task: Task) -> list[Ta
     return await repo.with_indicators(conn, children)
 
 
+async def collective_leads(conn: AsyncConnection, task: Task) -> list[str]:
+    """Names of the task's lead departments that are collective groups (各县（市、区）人民政府):
+    such a task waits to be expanded to the members."""
+    leads = await repo.get_departments(conn, task.lead_department_ids)
+    return [d.name for d in leads.values() if d.collective]
+
+
 async def split_candidates(conn: AsyncConnection, user: User, task: Task) -> list[Department]:
     """The departments `user` may split `task` to: inside their own department's area (a lead
     liaison) or the task's lead departments' (a supervisor), of a lower level."""

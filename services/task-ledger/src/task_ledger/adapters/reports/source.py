@@ -96,6 +96,7 @@ class PlanReportSource:
         self.warning_days = warning_days
         self.names: dict[str, str] = {}
         self.levels: dict[str, JurisdictionLevel] = {}
+        self.collective: frozenset[str] = frozenset()
         self.plan_title = ""
         self._report_rows: list[Any] | None = None
         self._rows: list[Any] | None = None
@@ -110,6 +111,7 @@ class PlanReportSource:
         departments = await repo.list_departments(self.conn)
         self.names = {d.id: d.name for d in departments}
         self.levels = {d.name: d.level for d in departments}
+        self.collective = frozenset(d.name for d in departments if d.collective)
 
     def _names(self, ids: Any) -> tuple[str, ...]:
         return tuple(self.names.get(i, i) for i in ids or ())
@@ -121,7 +123,7 @@ class PlanReportSource:
         """What happened in the month: reminders, escalations, missing reports, notices,
         progress reports by department."""
         start, end = _window(self.month)
-        act = MonthActivity(department_levels=self.levels)
+        act = MonthActivity(department_levels=self.levels, collective_departments=self.collective)
         task_rows = {r.id: r for r in await self._task_rows()}
         await self._reminders(act, task_rows, start, end)
         await self._missing_reports(act, task_rows)

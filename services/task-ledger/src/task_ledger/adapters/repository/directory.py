@@ -21,6 +21,7 @@ def department_from(row: Any) -> Department:
         level=JurisdictionLevel(row.level),
         parent_id=row.parent_id,
         merged_into=row.merged_into,
+        collective=bool(row.collective),
     )
 
 
@@ -52,6 +53,7 @@ async def upsert_department(conn: AsyncConnection, dep: Department) -> bool:
         "jurisdiction": dep.jurisdiction,
         "level": dep.level.value,
         "parent_id": dep.parent_id,
+        "collective": dep.collective,
     }
     current = await get_department(conn, dep.id)
     if current is None:

@@ -71,7 +71,8 @@ async def all_usernames(conn: AsyncConnection) -> set[str]:
 
 async def departments_without_liaison(conn: AsyncConnection) -> list[Department]:
     """Current departments that take part in a task but have no active liaison: nobody would
-    receive their tasks."""
+    receive their tasks. Collective groups (各县（市、区）人民政府) are left out: nobody can be
+    their liaison, their tasks are expanded to the members."""
     d, u, td = t.departments, t.users, t.task_departments
     staffed = exists().where(
         u.c.department_id == d.c.id, u.c.role == Role.LIAISON.value, u.c.active.is_(True)
@@ -79,7 +80,7 @@ async def departments_without_liaison(conn: AsyncConnection) -> list[Department]
     tasked = exists().where(td.c.department_id == d.c.id)
     rows = await conn.execute(
         select(d)
-        .where(d.c.merged_into.is_(None), tasked, ~staffed)
+        .where(d.c.merged_into.is_(None), d.c.collective.is_(False), tasked, ~staffed)
         .order_by(d.c.jurisdiction, d.c.name)
     )
     return [department_from(r) for r in rows]

@@ -93,3 +93,5 @@ class MonthActivity:
     reports_by_department: dict[str, int] = field(default_factory=dict)
     # Each department's level (省、市、县/区…) by name: departments are ranked within a level.
     department_levels: dict[str, JurisdictionLevel] = field(default_factory=dict)
+    # Collective groups (各县（市、区）人民政府) by name: counted under the plan, never ranked.
+    collective_departments: frozenset[str] = frozenset()

@@ -294,8 +294,8 @@ class ReportBuilder:
         levels = activity.department_levels
         for d in self.departments.values():
             d.level = levels[d.name].value if d.name in levels else ""
-        ranked = sorted(
-            self.departments.values(),
+        ranked = sorted(  # a collective group is no unit: its members rank on their own tasks
+            (d for d in self.departments.values() if d.name not in activity.collective_departments),
             key=lambda d: (LEVEL_ORDER.index(d.level), -d.score, -d.as_lead.tasks, d.name),
         )
         for _, group in groupby(ranked, key=lambda d: d.level):

@@ -107,6 +107,10 @@ class PreviewDocument(BaseModel):
     measures: list[PreviewMeasure] = Field(description="第一页措施；其余见分页接口")
     measure_count: int = Field(description="措施总数")
     unknown_departments: list[str]
+    collective_departments: list[str] = Field(
+        default_factory=list,
+        description="集体责任主体（如各县（市、区）人民政府），确认后分解到各成员单位",
+    )
     task_count: int
     indicator_conflicts: list[IndicatorConflictOut] = Field(
         default_factory=list, description="同一指标前后不一致之处，待人工确认"

@@ -54,6 +54,7 @@ async def decomposition_of(request: Request, me: User, task: Task) -> dict[str, 
         children = await q.children_for(conn, me, task)
         names = await q.department_names(conn)
         candidates = await q.split_candidates(conn, me, task) if may_decompose(me, task) else []
+        groups_leading = await q.collective_leads(conn, task)
     expand = request.query_params.get("expand")
     groups: dict[JurisdictionLevel, list[tuple[str, str]]] = {}
     for dep in candidates:
@@ -61,6 +62,8 @@ async def decomposition_of(request: Request, me: User, task: Task) -> dict[str, 
     return {
         "children": task_rows(request, children, names),
         "rule": ROLL_UP_RULE,
+        # A group leads and nothing is split yet: 待分解到成员单位 (the group has no liaison).
+        "awaiting_members": groups_leading if not children else [],
         "can_decompose": bool(candidates),
         "groups": [(level, level.label, deps) for level, deps in groups.items()],
         "expanded": expand if expand in {lv.value for lv in groups} else None,
