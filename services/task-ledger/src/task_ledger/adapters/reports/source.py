@@ -20,7 +20,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.domain.errors import UnknownPlan
 from task_ledger.domain.indicators import completion
-from task_ledger.domain.light import light
+from task_ledger.domain.light import light, time_light
 from task_ledger.domain.milestones import milestones_due
 from task_ledger.domain.model import Task
 from task_ledger.domain.reports.facts import (
@@ -39,10 +39,28 @@ REMINDER_KINDS = ("reminder", "overdue", "manual_reminder")
 # Department lists come as their JSON text and are decoded once per distinct list (a few
 # hundred among 10,000 tasks; decoding each row's took a sixth of the report's time).
 DEPARTMENT_LISTS = ("lead_department_ids", "supporting_department_ids")
+# The columns every report reads come first, in this order, and are unpacked by position
+# (reading them by name cost ~50 ms per 10,000 tasks); the rest only build a full Task.
+REPORT_COLUMNS = (
+    "id",
+    "title",
+    "measure_id",
+    "parent_task_id",
+    "progress",
+    "due_on",
+    "original_due_on",
+    "start_on",
+    "status",
+)
 TASK_COLUMNS = [
-    *(c for c in t.tasks.c if c.name not in ("created_at", "updated_at", *DEPARTMENT_LISTS)),
+    *(t.tasks.c[name] for name in REPORT_COLUMNS),
     type_coerce(t.tasks.c.lead_department_ids, String).label("lead_ids_json"),
     type_coerce(t.tasks.c.supporting_department_ids, String).label("supporting_ids_json"),
+    *(
+        c
+        for c in t.tasks.c
+        if c.name not in ("created_at", "updated_at", *DEPARTMENT_LISTS, *REPORT_COLUMNS)
+    ),
 ]
 
 
@@ -51,19 +69,67 @@ def _department_ids(raw: str | list[str] | None) -> tuple[str, ...]:
     return _decoded_ids(raw) if isinstance(raw, str) else tuple(raw or ())
 
 
-class _TaskRow:
-    """A task row with its department lists decoded (copying the row into a new object
-    instead cost ~40 ms per 10,000 tasks)."""
+STATUSES = {s.value: s for s in TaskStatus}
 
-    __slots__ = ("lead_department_ids", "row", "supporting_department_ids")
+
+class _TaskRow:
+    """What the report reads of a task row, with its status as a TaskStatus and its
+    department lists decoded. The light is computed on it directly (it has what
+    `light.HasSchedule` asks for): building a Task model per row, then reading the row through
+    `__getattr__`, took over half of the report's time with 10,000 tasks; a Task is built only
+    for the few tasks with indicators or milestones."""
+
+    __slots__ = (
+        "due_on",
+        "id",
+        "lead_department_ids",
+        "measure_id",
+        "original_due_on",
+        "parent_task_id",
+        "progress",
+        "row",
+        "start_on",
+        "status",
+        "supporting_department_ids",
+        "title",
+    )
 
     def __init__(self, row: Any) -> None:
         self.row = row
-        self.lead_department_ids = _department_ids(row.lead_ids_json)
-        self.supporting_department_ids = _department_ids(row.supporting_ids_json)
+        (
+            self.id,
+            self.title,
+            self.measure_id,
+            self.parent_task_id,
+            self.progress,
+            self.due_on,
+            self.original_due_on,
+            self.start_on,
+            status,
+            lead_ids,
+            supporting_ids,
+        ) = row[:11]
+        self.status = STATUSES[status]
+        self.lead_department_ids = _department_ids(lead_ids)
+        self.supporting_department_ids = _department_ids(supporting_ids)
 
-    def __getattr__(self, name: str) -> Any:  # the row's other columns
-        return getattr(self.row, name)
+    def task(self) -> Task:
+        """The full domain Task (for a task whose indicators or milestones light it too)."""
+        return repo.task_from(_RowWithDepartments(self))
+
+
+class _RowWithDepartments:
+    """The row as `repo.task_from` reads it: its columns, with the decoded department lists."""
+
+    __slots__ = ("_task_row",)
+
+    def __init__(self, task_row: _TaskRow) -> None:
+        self._task_row = task_row
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("lead_department_ids", "supporting_department_ids"):
+            return getattr(self._task_row, name)
+        return getattr(self._task_row.row, name)
 
 
 @lru_cache(maxsize=4096)
@@ -258,20 +324,23 @@ class PlanReportSource:
         milestones, done = await repo.plan_milestones(self.conn, self.plan_id)
         seq = 0
         for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
-            for row_task, sub_seq in _in_tree_order(by_measure.get(measure.id, [])):
+            for task, sub_seq in _in_tree_order(by_measure.get(measure.id, [])):
                 # The light counts the numbers too (the worse of time and indicators).
-                indicators = tuple(tracked.get(row_task.id, ()))
+                indicators = tuple(tracked.get(task.id, ()))
                 due = (
-                    milestones_due(milestones[measure.id], done.get(row_task.id, ()))
-                    if row_task.parent_task_id is None
+                    milestones_due(milestones[measure.id], done.get(task.id, ()))
+                    if task.parent_task_id is None
                     else ()
                 )
-                # Most tasks have neither: copying each of 10,000 tasks cost ~60 ms.
-                task = (
-                    replace(row_task, indicators=indicators, milestones=due)
-                    if indicators or due
-                    else row_task
-                )
+                # Most tasks have neither: their light is the time light of the row itself.
+                if indicators or due:
+                    full = replace(task.task(), indicators=indicators, milestones=due)
+                    lamp, facts = (
+                        light(full, as_of, self.warning_days),
+                        indicator_facts(full, as_of),
+                    )
+                else:
+                    lamp, facts = time_light(task, as_of, self.warning_days), ()
                 seq += not sub_seq
                 done_work, problems = latest.get(task.id, ("", ""))
                 yield TaskFacts(
@@ -287,13 +356,13 @@ class PlanReportSource:
                     due_on=task.due_on,
                     status=task.status,
                     progress=task.progress,
-                    light=light(task, as_of, self.warning_days),
+                    light=lamp,
                     completed_on=completed.get(task.id)
                     if task.status in (TaskStatus.COMPLETED, TaskStatus.CLOSED)
                     else None,
                     latest_progress=done_work,
                     problems=problems,
-                    indicators=indicator_facts(task, as_of),
+                    indicators=facts,
                     parent_id=task.parent_task_id if sub_seq else None,
                     sub_seq=sub_seq,
                 )
@@ -324,7 +393,7 @@ class PlanReportSource:
         )
         return list((await self.conn.execute(query)).scalars())
 
-    async def _task_rows(self) -> list[Any]:
+    async def _task_rows(self) -> list[_TaskRow]:
         """The plan's task rows in ledger order, read once for the month's activity and the
         task facts (a query per measure plus one for the activity read the same rows ten
         times over with 10,000 tasks)."""
@@ -337,29 +406,26 @@ class PlanReportSource:
             self._rows = [_TaskRow(row) for row in rows]
         return self._rows
 
-    async def _tasks_by_measure(self, measure_ids: Collection[str]) -> dict[str, list[Task]]:
+    async def _tasks_by_measure(self, measure_ids: Collection[str]) -> dict[str, list[_TaskRow]]:
         """The plan's tasks in ledger order, by measure; only the plan's own measures."""
-        rows_by_measure: dict[str, list[Any]] = {}
+        rows_by_measure: dict[str, list[_TaskRow]] = {}
         for row in await self._task_rows():
-            rows_by_measure.setdefault(row.measure_id, []).append(row)
-        return {
-            measure_id: [repo.task_from(row) for row in rows]
-            for measure_id, rows in rows_by_measure.items()
-            if measure_id in measure_ids
-        }
+            if row.measure_id in measure_ids:
+                rows_by_measure.setdefault(row.measure_id, []).append(row)
+        return rows_by_measure
 
 
-def _in_tree_order(rows: list[Task]) -> Iterator[tuple[Task, int]]:
+def _in_tree_order(rows: list[_TaskRow]) -> Iterator[tuple[_TaskRow, int]]:
     """A measure's tasks in ledger order, each child task right after its parent: (task, 0)
     for a task, (child, n) for the parent's n-th child. A child whose parent is not in the
     measure is listed as a task of its own (its seq is its own)."""
     ids = {task.id for task in rows}
-    children: dict[str, list[Task]] = {}
+    children: dict[str, list[_TaskRow]] = {}
     for task in rows:
         if task.parent_task_id in ids:
             children.setdefault(task.parent_task_id, []).append(task)
 
-    def descendants(task: Task) -> list[Task]:
+    def descendants(task: _TaskRow) -> list[_TaskRow]:
         return [d for c in children.get(task.id, ()) for d in (c, *descendants(c))]
 
     for task in rows:
