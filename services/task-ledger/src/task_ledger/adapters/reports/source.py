@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -165,6 +165,7 @@ class PlanReportSource:
         self.plan_title = ""
         self._report_rows: list[Any] | None = None
         self._rows: list[Any] | None = None
+        self._named: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     async def load_context(self) -> None:
         plan = (
@@ -179,6 +180,14 @@ class PlanReportSource:
 
     def _names(self, ids: Any) -> tuple[str, ...]:
         return tuple(self.names.get(i, i) for i in ids or ())
+
+    def _names_of(self, ids: tuple[str, ...]) -> tuple[str, ...]:
+        """`_names` of a task's department list, once per distinct list (a few hundred
+        among 10,000 tasks)."""
+        found = self._named.get(ids)
+        if found is None:
+            found = self._named[ids] = self._names(ids)
+        return found
 
     def _plan_tasks(self) -> Any:
         return select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
@@ -307,9 +316,10 @@ class PlanReportSource:
                 reports[self.names.get(row.department_id, row.department_id)] += 1
         act.reports_by_department = dict(reports)
 
-    async def tasks(self, as_of: date) -> AsyncIterator[TaskFacts]:
-        """Every task of the plan in ledger order."""
-        measures = {
+    async def load_tasks(self) -> None:
+        """Read what `tasks` is built from: measures, tasks, completions, latest reports,
+        indicators and milestones."""
+        self._measures = {
             m.id: m
             for m in await self.conn.execute(
                 select(
@@ -317,19 +327,26 @@ class PlanReportSource:
                 ).where(t.measures.c.plan_id == self.plan_id)
             )
         }
-        completed = await self._completed_on()
-        latest = await self._latest_reports()
-        by_measure = await self._tasks_by_measure(measures.keys())
-        tracked = await repo.tracked_of(self.conn, await self._tasks_with_indicators())
-        milestones, done = await repo.plan_milestones(self.conn, self.plan_id)
+        self._completed = await self._completed_on()
+        self._latest = await self._latest_reports()
+        self._by_measure = await self._tasks_by_measure(self._measures.keys())
+        self._tracked = await repo.tracked_of(self.conn, await self._tasks_with_indicators())
+        self._milestones = await repo.plan_milestones(self.conn, self.plan_id)
+
+    def tasks(self, as_of: date) -> Iterator[TaskFacts]:
+        """Every task of the plan in ledger order (after `load_tasks`; no I/O)."""
+        measures, completed, latest = self._measures, self._completed, self._latest
+        by_measure, tracked = self._by_measure, self._tracked
+        milestones, done = self._milestones
         seq = 0
         for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
+            stored_milestones = milestones[measure.id]
             for task, sub_seq in _in_tree_order(by_measure.get(measure.id, [])):
                 # The light counts the numbers too (the worse of time and indicators).
                 indicators = tuple(tracked.get(task.id, ()))
                 due = (
-                    milestones_due(milestones[measure.id], done.get(task.id, ()))
-                    if task.parent_task_id is None
+                    milestones_due(stored_milestones, done.get(task.id, ()))
+                    if stored_milestones and task.parent_task_id is None
                     else ()
                 )
                 # Most tasks have neither: their light is the time light of the row itself.
@@ -350,8 +367,8 @@ class PlanReportSource:
                     measure_id=measure.id,
                     measure_label=measure.label,
                     measure_title=measure.title,
-                    lead=self._names(task.lead_department_ids),
-                    supporting=self._names(task.supporting_department_ids),
+                    lead=self._names_of(task.lead_department_ids),
+                    supporting=self._names_of(task.supporting_department_ids),
                     original_due_on=task.original_due_on,
                     due_on=task.due_on,
                     status=task.status,
@@ -468,8 +485,9 @@ async def monthly_report(
     # Working days, as the watcher counts; overdue tasks share a few hundred due dates.
     days_late = lru_cache(maxsize=4096)(china_calendar().working_days_between)
     builder = ReportBuilder(plan_id, source.plan_title, month, activity, today, days_late)
+    await source.load_tasks()
     facts = []
-    async for fact in source.tasks(builder.as_of):
+    for fact in source.tasks(builder.as_of):
         builder.add(fact)
         facts.append(fact)
     return builder.finish(), facts

@@ -61,16 +61,15 @@ class Tally:
     progress_sum: int = 0
     lights: Counter[Light] = field(default_factory=Counter)
 
-    def add(self, t: TaskFacts, overdue: bool, as_of: date) -> None:
+    def add(self, t: TaskFacts, done: bool, on_time: bool, overdue: bool) -> None:
+        """Count a task; `done`: completed by the report date, `on_time`: done by its due
+        date (the builder works both out once per task, not once per tally)."""
         self.tasks += 1
         self.progress_sum += t.progress
         self.lights[t.light] += 1
-        if t.completed_on is not None and t.completed_on <= as_of:
-            self.completed += 1
-            if t.due_on is None or t.completed_on <= t.due_on:
-                self.completed_on_time += 1
-        if overdue:
-            self.overdue += 1
+        self.completed += done
+        self.completed_on_time += on_time
+        self.overdue += overdue
 
     @property
     def avg_progress(self) -> float:
@@ -218,8 +217,9 @@ class ReportBuilder:
         self.as_of = min(month_end, today)
         self.trend_months = previous_months(month, TREND_MONTHS)
         self.trend_ends = [min(month_bounds(m)[1], today) for m in self.trend_months]
-        self.trend_completed = [0] * len(self.trend_months)
-        self.trend_overdue = [0] * len(self.trend_months)
+        # Counted tasks by (completed_on, due_on): the trend is computed per distinct pair in
+        # `finish` (a few hundred) rather than six months over for each of 10,000 tasks.
+        self.trend_dates: Counter[tuple[date | None, date | None]] = Counter()
         self.overall = Tally()
         self.statuses: Counter[TaskStatus] = Counter()
         self.measures: dict[str, MeasureLine] = {}
@@ -235,8 +235,13 @@ class ReportBuilder:
 
     def add(self, t: TaskFacts) -> None:
         as_of = self.as_of
-        done_by_as_of = t.completed_on is not None and t.completed_on <= as_of
+        done_on = t.completed_on
+        done_by_as_of = done_on is not None and done_on <= as_of
+        on_time = (
+            done_on is not None and done_by_as_of and (t.due_on is None or done_on <= t.due_on)
+        )
         is_overdue = t.due_on is not None and t.due_on < as_of and not done_by_as_of
+        counts = (done_by_as_of, on_time, is_overdue)
         m = self.measures.get(t.measure_id)
         if m is None:
             m = self.measures[t.measure_id] = MeasureLine(t.measure_label, t.measure_title)
@@ -244,15 +249,15 @@ class ReportBuilder:
         # departments each count the tasks they lead.
         counted = t.parent_id is None
         if counted:
-            self.overall.add(t, is_overdue, as_of)
+            self.overall.add(t, *counts)
             self.statuses[t.status] += 1
-            m.tally.add(t, is_overdue, as_of)
+            m.tally.add(t, *counts)
         else:
             self.child_tasks += 1
         for name in t.lead:
-            self._dept(name).as_lead.add(t, is_overdue, as_of)
+            self._dept(name).as_lead.add(t, *counts)
         for name in t.supporting:
-            self._dept(name).as_supporting.add(t, is_overdue, as_of)
+            self._dept(name).as_supporting.add(t, *counts)
         if is_overdue and t.due_on is not None:
             self.overdue.append(
                 OverdueLine(
@@ -268,12 +273,22 @@ class ReportBuilder:
                 )
             )
         self.indicators += [IndicatorLine(t.seq, t.title, t.lead, i) for i in t.indicators]
-        if not counted:
-            return
-        for i, end in enumerate(self.trend_ends):
-            done = t.completed_on is not None and t.completed_on <= end
-            self.trend_completed[i] += done
-            self.trend_overdue[i] += t.due_on is not None and t.due_on < end and not done
+        if counted:
+            self.trend_dates[t.completed_on, t.due_on] += 1
+
+    def _trend(self) -> list[TrendPoint]:
+        total = self.overall.tasks
+        points = []
+        for month, end in zip(self.trend_months, self.trend_ends, strict=True):
+            completed = overdue = 0
+            for (completed_on, due_on), n in self.trend_dates.items():
+                done = completed_on is not None and completed_on <= end
+                completed += n * done
+                overdue += n * (due_on is not None and due_on < end and not done)
+            points.append(
+                TrendPoint(month, completed, overdue, completed / total if total else 0.0)
+            )
+        return points
 
     def finish(self) -> MonthlyReport:
         activity = self.activity
@@ -301,13 +316,6 @@ class ReportBuilder:
         for _, group in groupby(ranked, key=lambda d: d.level):
             for rank, d in enumerate(group, start=1):
                 d.rank = rank
-        total = self.overall.tasks
-        trend = [
-            TrendPoint(m, c, o, c / total if total else 0.0)
-            for m, c, o in zip(
-                self.trend_months, self.trend_completed, self.trend_overdue, strict=True
-            )
-        ]
         return MonthlyReport(
             plan_id=self.plan_id,
             plan_title=self.plan_title,
@@ -319,7 +327,7 @@ class ReportBuilder:
             departments=ranked,
             overdue=self.overdue,
             activity=activity,
-            trend=trend,
+            trend=self._trend(),
             indicators=self.indicators,
             child_tasks=self.child_tasks,
         )
