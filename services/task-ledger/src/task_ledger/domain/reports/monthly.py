@@ -61,15 +61,21 @@ class Tally:
     progress_sum: int = 0
     lights: Counter[Light] = field(default_factory=Counter)
 
-    def add(self, t: TaskFacts, done: bool, on_time: bool, overdue: bool) -> None:
-        """Count a task; `done`: completed by the report date, `on_time`: done by its due
-        date (the builder works both out once per task, not once per tally)."""
-        self.tasks += 1
-        self.progress_sum += t.progress
-        self.lights[t.light] += 1
-        self.completed += done
-        self.completed_on_time += on_time
-        self.overdue += overdue
+    @staticmethod
+    def count(
+        tallies: Iterable[Tally], t: TaskFacts, done: bool, on_time: bool, overdue: bool
+    ) -> None:
+        """Count a task in each of `tallies` (the plan's, its measure's, its departments'):
+        `done` completed by the report date, `on_time` done by its due date. One call per
+        task, not per tally: 40,000 method calls took a tenth of the report's time."""
+        progress, lamp = t.progress, t.light
+        for tally in tallies:
+            tally.tasks += 1
+            tally.progress_sum += progress
+            tally.lights[lamp] += 1
+            tally.completed += done
+            tally.completed_on_time += on_time
+            tally.overdue += overdue
 
     @property
     def avg_progress(self) -> float:
@@ -224,6 +230,7 @@ class ReportBuilder:
         self.statuses: Counter[TaskStatus] = Counter()
         self.measures: dict[str, MeasureLine] = {}
         self.departments: dict[str, DepartmentLine] = {}
+        self._tallies: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Tally]] = {}
         self.overdue: list[OverdueLine] = []
         self.indicators: list[IndicatorLine] = []
 
@@ -233,6 +240,19 @@ class ReportBuilder:
             line = self.departments[name] = DepartmentLine(name)
         return line
 
+    def _department_tallies(
+        self, lead: tuple[str, ...], supporting: tuple[str, ...]
+    ) -> list[Tally]:
+        """The tallies a task counts in as lead and as supporting department, looked up once
+        per distinct pair of department lists."""
+        found = self._tallies.get((lead, supporting))
+        if found is None:
+            found = self._tallies[lead, supporting] = [
+                *(self._dept(name).as_lead for name in lead),
+                *(self._dept(name).as_supporting for name in supporting),
+            ]
+        return found
+
     def add(self, t: TaskFacts) -> None:
         as_of = self.as_of
         done_on = t.completed_on
@@ -241,23 +261,19 @@ class ReportBuilder:
             done_on is not None and done_by_as_of and (t.due_on is None or done_on <= t.due_on)
         )
         is_overdue = t.due_on is not None and t.due_on < as_of and not done_by_as_of
-        counts = (done_by_as_of, on_time, is_overdue)
         m = self.measures.get(t.measure_id)
         if m is None:
             m = self.measures[t.measure_id] = MeasureLine(t.measure_label, t.measure_title)
+        tallies = self._department_tallies(t.lead, t.supporting)
         # A child task is its parent's work split up: the plan counts the parent once; the
         # departments each count the tasks they lead.
         counted = t.parent_id is None
         if counted:
-            self.overall.add(t, *counts)
+            tallies = [self.overall, m.tally, *tallies]
             self.statuses[t.status] += 1
-            m.tally.add(t, *counts)
         else:
             self.child_tasks += 1
-        for name in t.lead:
-            self._dept(name).as_lead.add(t, *counts)
-        for name in t.supporting:
-            self._dept(name).as_supporting.add(t, *counts)
+        Tally.count(tallies, t, done_by_as_of, on_time, is_overdue)
         if is_overdue and t.due_on is not None:
             self.overdue.append(
                 OverdueLine(
