@@ -422,7 +422,9 @@ class PlanReportSource:
                 .where(t.tasks.c.plan_id == self.plan_id)
                 .order_by(t.tasks.c.created_at, t.tasks.c.id)
             )
-            self._rows = [_TaskRow(row) for row in rows]
+            # All at once: iterating the result fetched the rows one call each through the
+            # async driver adapter (~25 ms per 10,000 rows).
+            self._rows = [_TaskRow(row) for row in rows.all()]
         return self._rows
 
     async def _tasks_by_measure(self, measure_ids: Collection[str]) -> dict[str, list[_TaskRow]]:
