@@ -188,8 +188,16 @@ class PlanReportSource:
             found = self._named[ids] = self._names(ids)
         return found
 
-    def _plan_tasks(self) -> Any:
-        return select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
+    def _of_plan(self, task_id: Any) -> Any:
+        """The rows whose `task_id` is a task of the plan. A correlated EXISTS, so SQLite
+        looks each row's task up by its key: `IN (SELECT id FROM task WHERE plan_id = …)`
+        first built a 10,000-id list for each of five queries (~6 ms each, even on an empty
+        table)."""
+        return (
+            select(t.tasks.c.id)
+            .where(t.tasks.c.id == task_id, t.tasks.c.plan_id == self.plan_id)
+            .exists()
+        )
 
     async def activity(self) -> MonthActivity:
         """What happened in the month: reminders, escalations, missing reports, notices,
@@ -210,7 +218,7 @@ class PlanReportSource:
         timeline = await self.conn.execute(
             select(t.timeline.c.task_id, t.timeline.c.kind, t.timeline.c.at, t.timeline.c.data)
             .where(
-                t.timeline.c.task_id.in_(self._plan_tasks()),
+                self._of_plan(t.timeline.c.task_id),
                 t.timeline.c.at.between(start, end),
                 t.timeline.c.kind.in_((*REMINDER_KINDS, "escalation")),
             )
@@ -268,7 +276,7 @@ class PlanReportSource:
         for row in await self.conn.execute(
             select(t.supervision_notices)
             .where(
-                t.supervision_notices.c.task_id.in_(self._plan_tasks()),
+                self._of_plan(t.supervision_notices.c.task_id),
                 t.supervision_notices.c.issued_at.between(start, end),
             )
             .order_by(t.supervision_notices.c.issued_at)
@@ -294,7 +302,7 @@ class PlanReportSource:
         reports: Counter[str] = Counter()
         for row in await self.conn.execute(
             select(pr.c.department_id, func.count())
-            .where(pr.c.task_id.in_(self._plan_tasks()), pr.c.created_at.between(start, end))
+            .where(self._of_plan(pr.c.task_id), pr.c.created_at.between(start, end))
             .group_by(pr.c.department_id)
         ):
             reports[self.names.get(row.department_id, row.department_id)] += row[1]
@@ -375,7 +383,7 @@ class PlanReportSource:
             r.task_id: _local_date(r.decided_at)
             for r in await self.conn.execute(
                 select(t.completion_requests.c.task_id, t.completion_requests.c.decided_at).where(
-                    t.completion_requests.c.task_id.in_(self._plan_tasks()),
+                    self._of_plan(t.completion_requests.c.task_id),
                     t.completion_requests.c.decision == Decision.APPROVED.value,
                 )
             )
@@ -392,7 +400,7 @@ class PlanReportSource:
         )
         ranked = (
             select(pr.c.task_id, pr.c.done_work, pr.c.problems, newest_first)
-            .where(pr.c.task_id.in_(self._plan_tasks()))
+            .where(self._of_plan(pr.c.task_id))
             .subquery()
         )
         query = select(ranked.c.task_id, ranked.c.done_work, ranked.c.problems).where(
@@ -406,9 +414,7 @@ class PlanReportSource:
         """Only these tasks' indicators are looked up: asking for all 10,000 task ids took
         twenty IN (...) queries of 500 ids each, mostly for tasks without indicators."""
         query = (
-            select(t.indicators.c.task_id)
-            .where(t.indicators.c.task_id.in_(self._plan_tasks()))
-            .distinct()
+            select(t.indicators.c.task_id).where(self._of_plan(t.indicators.c.task_id)).distinct()
         )
         return list((await self.conn.execute(query)).scalars())
 
