@@ -167,6 +167,11 @@ async def report_summary(
     conn: AsyncConnection, plan_id: str, today: date, warning_days: int, scope: Scope = None
 ) -> rules.CoverageSummary | None:
     """The monthly report's 下级落实情况 (None: no subordinate plan implements this plan)."""
+    # Most plans have no subordinate plan: one look at the links, not the whole matrix's reads.
+    if not any(
+        scope is None or r.plan_id in scope for r in await links.subordinate_links(conn, plan_id)
+    ):
+        return None
     found = await plan_coverage(conn, plan_id, today, warning_days, scope)
     if found is None or not found["subordinates"]:
         return None

@@ -57,7 +57,12 @@ async def monthly_report_file(
     plan_id = await resolve_plan(ledger, plan, scope)
     async with ledger.reading() as conn:
         report, facts = await monthly_report(
-            conn, plan_id, month, ledger.today(), ledger.settings.warning_days
+            conn,
+            plan_id,
+            month,
+            ledger.today(),
+            ledger.settings.warning_days,
+            with_facts=fmt == "xlsx",  # only the ledger workbook lists every task
         )
         report = replace(
             report,

@@ -60,17 +60,21 @@ def bar_chart(items: list[tuple[str, float, str]], width: int = 560, unit: str =
     return "".join(parts)
 
 
+EMPTY_CHART = '<p class="note chart-empty">本期无数据</p>'
+
+
 def line_chart(
     labels: list[str],
     series: list[tuple[str, list[float], str]],
     width: int = 560,
     height: int = 220,
 ) -> str:
-    """Lines over months: series of (name, values, colour), with a legend."""
-    if not labels:
-        return ""
+    """Lines over months: series of (name, values, colour), with a legend. With nothing but
+    zeros there is no chart: flat lines under a made-up scale of 1 read as data."""
+    top = max((v for _, vs, _ in series for v in vs), default=0)
+    if not labels or not top:
+        return EMPTY_CHART
     left, right, top_pad, bottom = 40, 20, 24, 30
-    top = max((v for _, vs, _ in series for v in vs), default=0) or 1
     step = (width - left - right) / max(1, len(labels) - 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_common.calendar import china_calendar
@@ -20,7 +20,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.domain.errors import UnknownPlan
 from task_ledger.domain.indicators import completion
-from task_ledger.domain.light import light
+from task_ledger.domain.light import light, time_light
 from task_ledger.domain.milestones import milestones_due
 from task_ledger.domain.model import Task
 from task_ledger.domain.reports.facts import (
@@ -39,10 +39,28 @@ REMINDER_KINDS = ("reminder", "overdue", "manual_reminder")
 # Department lists come as their JSON text and are decoded once per distinct list (a few
 # hundred among 10,000 tasks; decoding each row's took a sixth of the report's time).
 DEPARTMENT_LISTS = ("lead_department_ids", "supporting_department_ids")
+# The columns every report reads come first, in this order, and are unpacked by position
+# (reading them by name cost ~50 ms per 10,000 tasks); the rest only build a full Task.
+REPORT_COLUMNS = (
+    "id",
+    "title",
+    "measure_id",
+    "parent_task_id",
+    "progress",
+    "due_on",
+    "original_due_on",
+    "start_on",
+    "status",
+)
 TASK_COLUMNS = [
-    *(c for c in t.tasks.c if c.name not in ("created_at", "updated_at", *DEPARTMENT_LISTS)),
+    *(t.tasks.c[name] for name in REPORT_COLUMNS),
     type_coerce(t.tasks.c.lead_department_ids, String).label("lead_ids_json"),
     type_coerce(t.tasks.c.supporting_department_ids, String).label("supporting_ids_json"),
+    *(
+        c
+        for c in t.tasks.c
+        if c.name not in ("created_at", "updated_at", *DEPARTMENT_LISTS, *REPORT_COLUMNS)
+    ),
 ]
 
 
@@ -51,19 +69,67 @@ def _department_ids(raw: str | list[str] | None) -> tuple[str, ...]:
     return _decoded_ids(raw) if isinstance(raw, str) else tuple(raw or ())
 
 
-class _TaskRow:
-    """A task row with its department lists decoded (copying the row into a new object
-    instead cost ~40 ms per 10,000 tasks)."""
+STATUSES = {s.value: s for s in TaskStatus}
 
-    __slots__ = ("lead_department_ids", "row", "supporting_department_ids")
+
+class _TaskRow:
+    """What the report reads of a task row, with its status as a TaskStatus and its
+    department lists decoded. The light is computed on it directly (it has what
+    `light.HasSchedule` asks for): building a Task model per row, then reading the row through
+    `__getattr__`, took over half of the report's time with 10,000 tasks; a Task is built only
+    for the few tasks with indicators or milestones."""
+
+    __slots__ = (
+        "due_on",
+        "id",
+        "lead_department_ids",
+        "measure_id",
+        "original_due_on",
+        "parent_task_id",
+        "progress",
+        "row",
+        "start_on",
+        "status",
+        "supporting_department_ids",
+        "title",
+    )
 
     def __init__(self, row: Any) -> None:
         self.row = row
-        self.lead_department_ids = _department_ids(row.lead_ids_json)
-        self.supporting_department_ids = _department_ids(row.supporting_ids_json)
+        (
+            self.id,
+            self.title,
+            self.measure_id,
+            self.parent_task_id,
+            self.progress,
+            self.due_on,
+            self.original_due_on,
+            self.start_on,
+            status,
+            lead_ids,
+            supporting_ids,
+        ) = row[:11]
+        self.status = STATUSES[status]
+        self.lead_department_ids = _department_ids(lead_ids)
+        self.supporting_department_ids = _department_ids(supporting_ids)
 
-    def __getattr__(self, name: str) -> Any:  # the row's other columns
-        return getattr(self.row, name)
+    def task(self) -> Task:
+        """The full domain Task (for a task whose indicators or milestones light it too)."""
+        return repo.task_from(_RowWithDepartments(self))
+
+
+class _RowWithDepartments:
+    """The row as `repo.task_from` reads it: its columns, with the decoded department lists."""
+
+    __slots__ = ("_task_row",)
+
+    def __init__(self, task_row: _TaskRow) -> None:
+        self._task_row = task_row
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("lead_department_ids", "supporting_department_ids"):
+            return getattr(self._task_row, name)
+        return getattr(self._task_row.row, name)
 
 
 @lru_cache(maxsize=4096)
@@ -98,8 +164,8 @@ class PlanReportSource:
         self.levels: dict[str, JurisdictionLevel] = {}
         self.collective: frozenset[str] = frozenset()
         self.plan_title = ""
-        self._report_rows: list[Any] | None = None
         self._rows: list[Any] | None = None
+        self._named: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     async def load_context(self) -> None:
         plan = (
@@ -116,8 +182,24 @@ class PlanReportSource:
     def _names(self, ids: Any) -> tuple[str, ...]:
         return tuple(self.names.get(i, i) for i in ids or ())
 
-    def _plan_tasks(self) -> Any:
-        return select(t.tasks.c.id).where(t.tasks.c.plan_id == self.plan_id)
+    def _names_of(self, ids: tuple[str, ...]) -> tuple[str, ...]:
+        """`_names` of a task's department list, once per distinct list (a few hundred
+        among 10,000 tasks)."""
+        found = self._named.get(ids)
+        if found is None:
+            found = self._named[ids] = self._names(ids)
+        return found
+
+    def _of_plan(self, task_id: Any) -> Any:
+        """The rows whose `task_id` is a task of the plan. A correlated EXISTS, so SQLite
+        looks each row's task up by its key: `IN (SELECT id FROM task WHERE plan_id = …)`
+        first built a 10,000-id list for each of five queries (~6 ms each, even on an empty
+        table)."""
+        return (
+            select(t.tasks.c.id)
+            .where(t.tasks.c.id == task_id, t.tasks.c.plan_id == self.plan_id)
+            .exists()
+        )
 
     async def activity(self) -> MonthActivity:
         """What happened in the month: reminders, escalations, missing reports, notices,
@@ -138,7 +220,7 @@ class PlanReportSource:
         timeline = await self.conn.execute(
             select(t.timeline.c.task_id, t.timeline.c.kind, t.timeline.c.at, t.timeline.c.data)
             .where(
-                t.timeline.c.task_id.in_(self._plan_tasks()),
+                self._of_plan(t.timeline.c.task_id),
                 t.timeline.c.at.between(start, end),
                 t.timeline.c.kind.in_((*REMINDER_KINDS, "escalation")),
             )
@@ -196,7 +278,7 @@ class PlanReportSource:
         for row in await self.conn.execute(
             select(t.supervision_notices)
             .where(
-                t.supervision_notices.c.task_id.in_(self._plan_tasks()),
+                self._of_plan(t.supervision_notices.c.task_id),
                 t.supervision_notices.c.issued_at.between(start, end),
             )
             .order_by(t.supervision_notices.c.issued_at)
@@ -215,37 +297,23 @@ class PlanReportSource:
                 )
             )
 
-    async def _progress_reports(self) -> list[Any]:
-        """The plan's progress reports, oldest first, read once: the month's count by
-        department and each task's latest report both come from them (two scans took a
-        fifth of the report page's time with 10,000 tasks)."""
-        if self._report_rows is None:
-            self._report_rows = list(
-                await self.conn.execute(
-                    select(
-                        t.progress_reports.c.task_id,
-                        t.progress_reports.c.department_id,
-                        t.progress_reports.c.created_at,
-                        t.progress_reports.c.done_work,
-                        t.progress_reports.c.problems,
-                    )
-                    .where(t.progress_reports.c.task_id.in_(self._plan_tasks()))
-                    .order_by(t.progress_reports.c.created_at)
-                )
-            )
-        return self._report_rows
-
     async def _reports(self, act: MonthActivity, start: datetime, end: datetime) -> None:
-        """Progress reports of the month, counted by department."""
+        """Progress reports of the month, counted by department (in the database: reading
+        the plan's 7,450 reports to count them took a third of the activity's time)."""
+        pr = t.progress_reports
         reports: Counter[str] = Counter()
-        for row in await self._progress_reports():
-            if start <= _aware(row.created_at) <= end:
-                reports[self.names.get(row.department_id, row.department_id)] += 1
+        for row in await self.conn.execute(
+            select(pr.c.department_id, func.count())
+            .where(self._of_plan(pr.c.task_id), pr.c.created_at.between(start, end))
+            .group_by(pr.c.department_id)
+        ):
+            reports[self.names.get(row.department_id, row.department_id)] += row[1]
         act.reports_by_department = dict(reports)
 
-    async def tasks(self, as_of: date) -> AsyncIterator[TaskFacts]:
-        """Every task of the plan in ledger order."""
-        measures = {
+    async def load_tasks(self, with_latest: bool = True) -> None:
+        """Read what `tasks` is built from: measures, tasks, completions, indicators,
+        milestones and (`with_latest`) each task's latest progress report."""
+        self._measures = {
             m.id: m
             for m in await self.conn.execute(
                 select(
@@ -253,27 +321,38 @@ class PlanReportSource:
                 ).where(t.measures.c.plan_id == self.plan_id)
             )
         }
-        completed = await self._completed_on()
-        latest = await self._latest_reports()
-        by_measure = await self._tasks_by_measure(measures.keys())
-        tracked = await repo.tracked_of(self.conn, await self._tasks_with_indicators())
-        milestones, done = await repo.plan_milestones(self.conn, self.plan_id)
+        self._completed = await self._completed_on()
+        # Only the ledger's rows show each task's latest report; the report does not.
+        self._latest = await self._latest_reports() if with_latest else {}
+        self._by_measure = await self._tasks_by_measure(self._measures.keys())
+        self._tracked = await repo.tracked_of(self.conn, await self._tasks_with_indicators())
+        self._milestones = await repo.plan_milestones(self.conn, self.plan_id)
+
+    def tasks(self, as_of: date) -> Iterator[TaskFacts]:
+        """Every task of the plan in ledger order (after `load_tasks`; no I/O)."""
+        measures, completed, latest = self._measures, self._completed, self._latest
+        by_measure, tracked = self._by_measure, self._tracked
+        milestones, done = self._milestones
         seq = 0
         for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
-            for row_task, sub_seq in _in_tree_order(by_measure.get(measure.id, [])):
+            stored_milestones = milestones[measure.id]
+            for task, sub_seq in _in_tree_order(by_measure.get(measure.id, [])):
                 # The light counts the numbers too (the worse of time and indicators).
-                indicators = tuple(tracked.get(row_task.id, ()))
+                indicators = tuple(tracked.get(task.id, ()))
                 due = (
-                    milestones_due(milestones[measure.id], done.get(row_task.id, ()))
-                    if row_task.parent_task_id is None
+                    milestones_due(stored_milestones, done.get(task.id, ()))
+                    if stored_milestones and task.parent_task_id is None
                     else ()
                 )
-                # Most tasks have neither: copying each of 10,000 tasks cost ~60 ms.
-                task = (
-                    replace(row_task, indicators=indicators, milestones=due)
-                    if indicators or due
-                    else row_task
-                )
+                # Most tasks have neither: their light is the time light of the row itself.
+                if indicators or due:
+                    full = replace(task.task(), indicators=indicators, milestones=due)
+                    lamp, facts = (
+                        light(full, as_of, self.warning_days),
+                        indicator_facts(full, as_of),
+                    )
+                else:
+                    lamp, facts = time_light(task, as_of, self.warning_days), ()
                 seq += not sub_seq
                 done_work, problems = latest.get(task.id, ("", ""))
                 yield TaskFacts(
@@ -283,19 +362,19 @@ class PlanReportSource:
                     measure_id=measure.id,
                     measure_label=measure.label,
                     measure_title=measure.title,
-                    lead=self._names(task.lead_department_ids),
-                    supporting=self._names(task.supporting_department_ids),
+                    lead=self._names_of(task.lead_department_ids),
+                    supporting=self._names_of(task.supporting_department_ids),
                     original_due_on=task.original_due_on,
                     due_on=task.due_on,
                     status=task.status,
                     progress=task.progress,
-                    light=light(task, as_of, self.warning_days),
+                    light=lamp,
                     completed_on=completed.get(task.id)
                     if task.status in (TaskStatus.COMPLETED, TaskStatus.CLOSED)
                     else None,
                     latest_progress=done_work,
                     problems=problems,
-                    indicators=indicator_facts(task, as_of),
+                    indicators=facts,
                     parent_id=task.parent_task_id if sub_seq else None,
                     sub_seq=sub_seq,
                 )
@@ -306,27 +385,42 @@ class PlanReportSource:
             r.task_id: _local_date(r.decided_at)
             for r in await self.conn.execute(
                 select(t.completion_requests.c.task_id, t.completion_requests.c.decided_at).where(
-                    t.completion_requests.c.task_id.in_(self._plan_tasks()),
+                    self._of_plan(t.completion_requests.c.task_id),
                     t.completion_requests.c.decision == Decision.APPROVED.value,
                 )
             )
         }
 
     async def _latest_reports(self) -> dict[str, tuple[str, str]]:
-        """Each task's latest progress report: (done work, problems)."""
-        return {r.task_id: (r.done_work, r.problems) for r in await self._progress_reports()}
+        """Each task's latest progress report: (done work, problems), picked in the database
+        (only one report per task is read, and no time stamp is converted)."""
+        pr = t.progress_reports
+        newest_first = (
+            func.row_number()
+            .over(partition_by=pr.c.task_id, order_by=(pr.c.created_at.desc(), pr.c.id.desc()))
+            .label("newest_first")
+        )
+        ranked = (
+            select(pr.c.task_id, pr.c.done_work, pr.c.problems, newest_first)
+            .where(self._of_plan(pr.c.task_id))
+            .subquery()
+        )
+        query = select(ranked.c.task_id, ranked.c.done_work, ranked.c.problems).where(
+            ranked.c.newest_first == 1
+        )
+        return {
+            task_id: (done, problems) for task_id, done, problems in await self.conn.execute(query)
+        }
 
     async def _tasks_with_indicators(self) -> list[str]:
         """Only these tasks' indicators are looked up: asking for all 10,000 task ids took
         twenty IN (...) queries of 500 ids each, mostly for tasks without indicators."""
         query = (
-            select(t.indicators.c.task_id)
-            .where(t.indicators.c.task_id.in_(self._plan_tasks()))
-            .distinct()
+            select(t.indicators.c.task_id).where(self._of_plan(t.indicators.c.task_id)).distinct()
         )
         return list((await self.conn.execute(query)).scalars())
 
-    async def _task_rows(self) -> list[Any]:
+    async def _task_rows(self) -> list[_TaskRow]:
         """The plan's task rows in ledger order, read once for the month's activity and the
         task facts (a query per measure plus one for the activity read the same rows ten
         times over with 10,000 tasks)."""
@@ -336,32 +430,31 @@ class PlanReportSource:
                 .where(t.tasks.c.plan_id == self.plan_id)
                 .order_by(t.tasks.c.created_at, t.tasks.c.id)
             )
-            self._rows = [_TaskRow(row) for row in rows]
+            # All at once: iterating the result fetched the rows one call each through the
+            # async driver adapter (~25 ms per 10,000 rows).
+            self._rows = [_TaskRow(row) for row in rows.all()]
         return self._rows
 
-    async def _tasks_by_measure(self, measure_ids: Collection[str]) -> dict[str, list[Task]]:
+    async def _tasks_by_measure(self, measure_ids: Collection[str]) -> dict[str, list[_TaskRow]]:
         """The plan's tasks in ledger order, by measure; only the plan's own measures."""
-        rows_by_measure: dict[str, list[Any]] = {}
+        rows_by_measure: dict[str, list[_TaskRow]] = {}
         for row in await self._task_rows():
-            rows_by_measure.setdefault(row.measure_id, []).append(row)
-        return {
-            measure_id: [repo.task_from(row) for row in rows]
-            for measure_id, rows in rows_by_measure.items()
-            if measure_id in measure_ids
-        }
+            if row.measure_id in measure_ids:
+                rows_by_measure.setdefault(row.measure_id, []).append(row)
+        return rows_by_measure
 
 
-def _in_tree_order(rows: list[Task]) -> Iterator[tuple[Task, int]]:
+def _in_tree_order(rows: list[_TaskRow]) -> Iterator[tuple[_TaskRow, int]]:
     """A measure's tasks in ledger order, each child task right after its parent: (task, 0)
     for a task, (child, n) for the parent's n-th child. A child whose parent is not in the
     measure is listed as a task of its own (its seq is its own)."""
     ids = {task.id for task in rows}
-    children: dict[str, list[Task]] = {}
+    children: dict[str, list[_TaskRow]] = {}
     for task in rows:
         if task.parent_task_id in ids:
             children.setdefault(task.parent_task_id, []).append(task)
 
-    def descendants(task: Task) -> list[Task]:
+    def descendants(task: _TaskRow) -> list[_TaskRow]:
         return [d for c in children.get(task.id, ()) for d in (c, *descendants(c))]
 
     for task in rows:
@@ -395,19 +488,27 @@ def indicator_facts(task: Task, as_of: date) -> tuple[IndicatorFacts, ...]:
 
 
 async def monthly_report(
-    conn: AsyncConnection, plan_id: str, month: str, today: date, warning_days: int
+    conn: AsyncConnection,
+    plan_id: str,
+    month: str,
+    today: date,
+    warning_days: int,
+    with_facts: bool = True,
 ) -> tuple[MonthlyReport, list[TaskFacts]]:
-    """The report and the plan's task facts (the Excel ledger needs both)."""
+    """The report and the plan's task facts (the Excel ledger needs both; `with_facts=False`
+    returns no facts and skips reading each task's latest report, which only they show)."""
     source = PlanReportSource(conn, plan_id, month, warning_days)
     await source.load_context()
     activity = await source.activity()
     # Working days, as the watcher counts; overdue tasks share a few hundred due dates.
     days_late = lru_cache(maxsize=4096)(china_calendar().working_days_between)
     builder = ReportBuilder(plan_id, source.plan_title, month, activity, today, days_late)
+    await source.load_tasks(with_latest=with_facts)
     facts = []
-    async for fact in source.tasks(builder.as_of):
+    for fact in source.tasks(builder.as_of):
         builder.add(fact)
-        facts.append(fact)
+        if with_facts:
+            facts.append(fact)
     return builder.finish(), facts
 
 

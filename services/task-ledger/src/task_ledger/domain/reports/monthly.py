@@ -61,16 +61,21 @@ class Tally:
     progress_sum: int = 0
     lights: Counter[Light] = field(default_factory=Counter)
 
-    def add(self, t: TaskFacts, overdue: bool, as_of: date) -> None:
-        self.tasks += 1
-        self.progress_sum += t.progress
-        self.lights[t.light] += 1
-        if t.completed_on is not None and t.completed_on <= as_of:
-            self.completed += 1
-            if t.due_on is None or t.completed_on <= t.due_on:
-                self.completed_on_time += 1
-        if overdue:
-            self.overdue += 1
+    @staticmethod
+    def count(
+        tallies: Iterable[Tally], t: TaskFacts, done: bool, on_time: bool, overdue: bool
+    ) -> None:
+        """Count a task in each of `tallies` (the plan's, its measure's, its departments'):
+        `done` completed by the report date, `on_time` done by its due date. One call per
+        task, not per tally: 40,000 method calls took a tenth of the report's time."""
+        progress, lamp = t.progress, t.light
+        for tally in tallies:
+            tally.tasks += 1
+            tally.progress_sum += progress
+            tally.lights[lamp] += 1
+            tally.completed += done
+            tally.completed_on_time += on_time
+            tally.overdue += overdue
 
     @property
     def avg_progress(self) -> float:
@@ -218,12 +223,14 @@ class ReportBuilder:
         self.as_of = min(month_end, today)
         self.trend_months = previous_months(month, TREND_MONTHS)
         self.trend_ends = [min(month_bounds(m)[1], today) for m in self.trend_months]
-        self.trend_completed = [0] * len(self.trend_months)
-        self.trend_overdue = [0] * len(self.trend_months)
+        # Counted tasks by (completed_on, due_on): the trend is computed per distinct pair in
+        # `finish` (a few hundred) rather than six months over for each of 10,000 tasks.
+        self.trend_dates: Counter[tuple[date | None, date | None]] = Counter()
         self.overall = Tally()
         self.statuses: Counter[TaskStatus] = Counter()
         self.measures: dict[str, MeasureLine] = {}
         self.departments: dict[str, DepartmentLine] = {}
+        self._tallies: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Tally]] = {}
         self.overdue: list[OverdueLine] = []
         self.indicators: list[IndicatorLine] = []
 
@@ -233,26 +240,40 @@ class ReportBuilder:
             line = self.departments[name] = DepartmentLine(name)
         return line
 
+    def _department_tallies(
+        self, lead: tuple[str, ...], supporting: tuple[str, ...]
+    ) -> list[Tally]:
+        """The tallies a task counts in as lead and as supporting department, looked up once
+        per distinct pair of department lists."""
+        found = self._tallies.get((lead, supporting))
+        if found is None:
+            found = self._tallies[lead, supporting] = [
+                *(self._dept(name).as_lead for name in lead),
+                *(self._dept(name).as_supporting for name in supporting),
+            ]
+        return found
+
     def add(self, t: TaskFacts) -> None:
         as_of = self.as_of
-        done_by_as_of = t.completed_on is not None and t.completed_on <= as_of
+        done_on = t.completed_on
+        done_by_as_of = done_on is not None and done_on <= as_of
+        on_time = (
+            done_on is not None and done_by_as_of and (t.due_on is None or done_on <= t.due_on)
+        )
         is_overdue = t.due_on is not None and t.due_on < as_of and not done_by_as_of
         m = self.measures.get(t.measure_id)
         if m is None:
             m = self.measures[t.measure_id] = MeasureLine(t.measure_label, t.measure_title)
+        tallies = self._department_tallies(t.lead, t.supporting)
         # A child task is its parent's work split up: the plan counts the parent once; the
         # departments each count the tasks they lead.
         counted = t.parent_id is None
         if counted:
-            self.overall.add(t, is_overdue, as_of)
+            tallies = [self.overall, m.tally, *tallies]
             self.statuses[t.status] += 1
-            m.tally.add(t, is_overdue, as_of)
         else:
             self.child_tasks += 1
-        for name in t.lead:
-            self._dept(name).as_lead.add(t, is_overdue, as_of)
-        for name in t.supporting:
-            self._dept(name).as_supporting.add(t, is_overdue, as_of)
+        Tally.count(tallies, t, done_by_as_of, on_time, is_overdue)
         if is_overdue and t.due_on is not None:
             self.overdue.append(
                 OverdueLine(
@@ -268,12 +289,22 @@ class ReportBuilder:
                 )
             )
         self.indicators += [IndicatorLine(t.seq, t.title, t.lead, i) for i in t.indicators]
-        if not counted:
-            return
-        for i, end in enumerate(self.trend_ends):
-            done = t.completed_on is not None and t.completed_on <= end
-            self.trend_completed[i] += done
-            self.trend_overdue[i] += t.due_on is not None and t.due_on < end and not done
+        if counted:
+            self.trend_dates[t.completed_on, t.due_on] += 1
+
+    def _trend(self) -> list[TrendPoint]:
+        total = self.overall.tasks
+        points = []
+        for month, end in zip(self.trend_months, self.trend_ends, strict=True):
+            completed = overdue = 0
+            for (completed_on, due_on), n in self.trend_dates.items():
+                done = completed_on is not None and completed_on <= end
+                completed += n * done
+                overdue += n * (due_on is not None and due_on < end and not done)
+            points.append(
+                TrendPoint(month, completed, overdue, completed / total if total else 0.0)
+            )
+        return points
 
     def finish(self) -> MonthlyReport:
         activity = self.activity
@@ -301,13 +332,6 @@ class ReportBuilder:
         for _, group in groupby(ranked, key=lambda d: d.level):
             for rank, d in enumerate(group, start=1):
                 d.rank = rank
-        total = self.overall.tasks
-        trend = [
-            TrendPoint(m, c, o, c / total if total else 0.0)
-            for m, c, o in zip(
-                self.trend_months, self.trend_completed, self.trend_overdue, strict=True
-            )
-        ]
         return MonthlyReport(
             plan_id=self.plan_id,
             plan_title=self.plan_title,
@@ -319,7 +343,7 @@ class ReportBuilder:
             departments=ranked,
             overdue=self.overdue,
             activity=activity,
-            trend=trend,
+            trend=self._trend(),
             indicators=self.indicators,
             child_tasks=self.child_tasks,
         )
