@@ -10,10 +10,12 @@ and the inbox page shows no Markdown syntax.
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e.e2e_system import liaison_username
@@ -62,6 +64,23 @@ def _client(system: SystemLauncher, username: str, password: str = "liaison-demo
 
 def _liaison(system: SystemLauncher, department_id: str) -> str:
     return liaison_username(system.url("task-ledger"), department_id)
+
+
+def _ask_completion(liaison: LedgerClient, path: str, summary: str) -> Any:
+    """申请办结 is a form with at least one evidence file (佐证材料)."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="summary"\r\n\r\n{summary}\r\n',
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="evidence.txt"'
+        f"\r\nContent-Type: text/plain\r\n\r\n{summary}：佐证材料\r\n",
+        f"--{boundary}--\r\n",
+    ]
+    return liaison.request(
+        "POST",
+        path,
+        raw="".join(parts).encode(),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 class People:
@@ -188,13 +207,13 @@ def test_each_decision_reaches_who_must_act_next_once(system: SystemLauncher) ->
     )
     _report_progress(liaison, tid)
     completion = f"/api/tasks/{tid}/completion-requests"
-    asked = liaison.request("POST", completion, {"summary": "已完成全省摸底"})
+    asked = _ask_completion(liaison, completion, "已完成全省摸底")
     sup.request(
         "POST",
         f"{completion}/{asked['id']}/decision",
         {"decision": "rejected", "comment": "佐证材料不足，请补充名录"},
     )
-    asked = liaison.request("POST", completion, {"summary": "已补充培育名录"})
+    asked = _ask_completion(liaison, completion, "已补充培育名录")
     sup.request("POST", f"{completion}/{asked['id']}/decision", {"decision": "approved"})
     sup.request("POST", f"/api/tasks/{tid}/close")
 

@@ -8,9 +8,11 @@ from datetime import date
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import repository as repo
+from task_ledger.adapters import tables as t
 from task_ledger.service_layer import handlers as h
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +27,14 @@ def _a_task_of_another_plan(ledger_server):  # type: ignore[no-untyped-def]
 
     async def drafts() -> list:  # type: ignore[type-arg]
         async with ledger_server.ledger.reading() as conn:
-            return await repo.list_tasks(conn, repo.TaskFilter(status=TaskStatus.DRAFT))
+            # Tasks led by a collective group (no liaison; they wait to be split) are left out.
+            groups = set(
+                (await conn.execute(select(t.departments.c.id).where(t.departments.c.collective)))
+                .scalars()
+                .all()
+            )
+            found = await repo.list_tasks(conn, repo.TaskFilter(status=TaskStatus.DRAFT))
+            return [d for d in found if not groups & set(d.lead_department_ids)]
 
     task = next(
         d

@@ -161,6 +161,8 @@ def test_supervisor_issues_a_notice_and_approves_a_completion(
     expect(sup.get_by_role("heading", level=1)).to_contain_text("调度总览")
     plan_row = sup.locator("#by-plan tr", has_text="关于加强劳务品牌建设的行动方案")
     expect(plan_row.locator("td").nth(1)).to_have_text("9")  # the plan's nine tasks
+    # Within the seeded plan (other tests give this department tasks of other plans).
+    sup.goto(f"/?plan={ledger_server.plan_id}")
     dep_row = sup.locator("#by-department tr", has_text="广东省人力资源和社会保障厅")
     expect(dep_row.locator("td").nth(2)).to_have_text("5")  # lead of five of them
     shot(sup, "06-supervisor-home")

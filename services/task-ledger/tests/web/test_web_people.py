@@ -96,7 +96,7 @@ def test_an_admin_sets_up_departments_and_loads_their_liaisons(browsers, shot) -
     # Without tasks nobody waits for it, so it is not listed as lacking a liaison (other tests'
     # departments may be: the server is shared).
     page.goto("/admin/departments?unstaffed=1")
-    expect(page.locator("main")).not_to_contain_text(f"乙{tag}县人力社保局")
+    expect(page.get_by_test_id("departments")).not_to_contain_text(f"乙{tag}县人力社保局")
     # Merging the duplicate leaves one county bureau.
     page.goto(f"/admin/departments/{twin}")
     page.get_by_label("保留的单位").select_option(county)
