@@ -15,7 +15,10 @@ from duban_common.embedded_broker import free_port
 
 
 def launched_at(
-    tmp_path_factory: pytest.TempPathFactory, name: str, start: datetime
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    start: datetime,
+    digest_window_seconds: int = 1,
 ) -> Iterator[SystemLauncher]:
     """Start every service on the embedded broker at `start`, import the seeds (first start),
     yield the launcher, and check at the end that nothing died on the way."""
@@ -28,7 +31,7 @@ def launched_at(
         extra_env={
             "DUBAN_ARGON2_TIME_COST": "1",
             "DUBAN_ARGON2_MEMORY_COST": "1024",
-            "DUBAN_DIGEST_WINDOW_SECONDS": "1",
+            "DUBAN_DIGEST_WINDOW_SECONDS": str(digest_window_seconds),
         },
     )
     with launcher:

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.e2e_system import liaison_username
+from e2e.e2e_system import launched_at, liaison_username
 
-from duban.first_start import LedgerClient, first_start
-from duban.launcher import SERVICES, SystemLauncher
+from duban.first_start import LedgerClient
+from duban.launcher import SystemLauncher
 from duban_common.clock import CHINA, FileClock
-from duban_common.embedded_broker import free_port
 from duban_common.testing.polling import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -38,22 +37,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemLauncher]:
-    data = tmp_path_factory.mktemp("duban") / "data"
-    FileClock.write(data / "clock.json", START)
-    launcher = SystemLauncher(
-        data_dir=data,
-        broker_port=free_port(),
-        ports={s.name: free_port() for s in SERVICES},
-        extra_env={
-            "DUBAN_ARGON2_TIME_COST": "1",
-            "DUBAN_ARGON2_MEMORY_COST": "1024",
-            "DUBAN_DIGEST_WINDOW_SECONDS": "2",
-        },
-    )
-    with launcher:
-        first_start(launcher)
-        yield launcher
-    assert launcher.check_alive() is None
+    yield from launched_at(tmp_path_factory, "duban", START, digest_window_seconds=2)
 
 
 def _client(system: SystemLauncher, username: str, password: str = "liaison-demo") -> LedgerClient:

@@ -7,9 +7,8 @@ most once.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,11 +16,10 @@ from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from duban_common import inbox
-from duban_common.batch_consumer import Inbound
+from duban_common.batch_consumer import Inbound, consumer_span
 from duban_common.clock import Clock
 from duban_common.logging import get_logger
 from duban_common.messagebus import handled_types, handler_for
-from duban_common.telemetry import context_from
 from duban_common.uow import UnitOfWork
 from duban_contracts import Envelope, Message
 from duban_contracts import events as e
@@ -77,7 +75,7 @@ class EventHandler:
                     continue
                 fresh.discard(event_id)  # a duplicate within the batch counts once
                 handled += 1
-                with _consumer_span(item):
+                with consumer_span(item):
                     await self._apply(conn, item.envelope, item.message, batch)
             queued = await batch.enqueuing.write(conn)
         if any(n and notice.urgent for notice, n in queued):
@@ -214,18 +212,3 @@ HANDLERS: dict[type[Message], Handler] = {
     **dict.fromkeys(NOTICE_MESSAGES, on_notice_message),
 }
 ACCEPTED_EVENT_TYPES = handled_types(HANDLERS)
-
-
-@contextlib.contextmanager
-def _consumer_span(item: Inbound) -> Iterator[None]:
-    """Each event of a batch continues the trace its record carries (as a single consumer
-    would), so the deliveries it queues belong to that trace."""
-    if item.traceparent is None:
-        yield
-        return
-    with tracer.start_as_current_span(
-        f"{item.topic} process",
-        context=context_from(item.traceparent),
-        kind=trace.SpanKind.CONSUMER,
-    ):
-        yield

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import replace
@@ -10,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_common.calendar import china_calendar
@@ -18,6 +17,11 @@ from duban_common.clock import CHINA
 from duban_contracts.vocabulary import Decision, EscalationLevel, JurisdictionLevel, TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
+from task_ledger.adapters.reports.task_rows import (
+    TASK_COLUMNS,
+    TaskRow,
+    in_tree_order,
+)
 from task_ledger.domain.errors import UnknownPlan
 from task_ledger.domain.indicators import completion
 from task_ledger.domain.light import light, time_light
@@ -34,107 +38,6 @@ from task_ledger.domain.reports.facts import (
 from task_ledger.domain.reports.monthly import MonthlyReport, ReportBuilder, month_bounds
 
 REMINDER_KINDS = ("reminder", "overdue", "manual_reminder")
-# What a Task is built from: not the row's time stamps, whose conversion cost a tenth of the
-# report's time with 10,000 tasks.
-# Department lists come as their JSON text and are decoded once per distinct list (a few
-# hundred among 10,000 tasks; decoding each row's took a sixth of the report's time).
-DEPARTMENT_LISTS = ("lead_department_ids", "supporting_department_ids")
-# The columns every report reads come first, in this order, and are unpacked by position
-# (reading them by name cost ~50 ms per 10,000 tasks); the rest only build a full Task.
-REPORT_COLUMNS = (
-    "id",
-    "title",
-    "measure_id",
-    "parent_task_id",
-    "progress",
-    "due_on",
-    "original_due_on",
-    "start_on",
-    "status",
-)
-TASK_COLUMNS = [
-    *(t.tasks.c[name] for name in REPORT_COLUMNS),
-    type_coerce(t.tasks.c.lead_department_ids, String).label("lead_ids_json"),
-    type_coerce(t.tasks.c.supporting_department_ids, String).label("supporting_ids_json"),
-    *(
-        c
-        for c in t.tasks.c
-        if c.name not in ("created_at", "updated_at", *DEPARTMENT_LISTS, *REPORT_COLUMNS)
-    ),
-]
-
-
-def _department_ids(raw: str | list[str] | None) -> tuple[str, ...]:
-    # asyncpg hands JSON over as text; a driver that decodes it already gives the list.
-    return _decoded_ids(raw) if isinstance(raw, str) else tuple(raw or ())
-
-
-STATUSES = {s.value: s for s in TaskStatus}
-
-
-class _TaskRow:
-    """What the report reads of a task row, with its status as a TaskStatus and its
-    department lists decoded. The light is computed on it directly (it has what
-    `light.HasSchedule` asks for): building a Task model per row, then reading the row through
-    `__getattr__`, took over half of the report's time with 10,000 tasks; a Task is built only
-    for the few tasks with indicators or milestones."""
-
-    __slots__ = (
-        "due_on",
-        "id",
-        "lead_department_ids",
-        "measure_id",
-        "original_due_on",
-        "parent_task_id",
-        "progress",
-        "row",
-        "start_on",
-        "status",
-        "supporting_department_ids",
-        "title",
-    )
-
-    def __init__(self, row: Any) -> None:
-        self.row = row
-        (
-            self.id,
-            self.title,
-            self.measure_id,
-            self.parent_task_id,
-            self.progress,
-            self.due_on,
-            self.original_due_on,
-            self.start_on,
-            status,
-            lead_ids,
-            supporting_ids,
-        ) = row[:11]
-        self.status = STATUSES[status]
-        self.lead_department_ids = _department_ids(lead_ids)
-        self.supporting_department_ids = _department_ids(supporting_ids)
-
-    def task(self) -> Task:
-        """The full domain Task (for a task whose indicators or milestones light it too)."""
-        return repo.task_from(_RowWithDepartments(self))
-
-
-class _RowWithDepartments:
-    """The row as `repo.task_from` reads it: its columns, with the decoded department lists."""
-
-    __slots__ = ("_task_row",)
-
-    def __init__(self, task_row: _TaskRow) -> None:
-        self._task_row = task_row
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("lead_department_ids", "supporting_department_ids"):
-            return getattr(self._task_row, name)
-        return getattr(self._task_row.row, name)
-
-
-@lru_cache(maxsize=4096)
-def _decoded_ids(raw: str) -> tuple[str, ...]:
-    return tuple(json.loads(raw) or ())
 
 
 def _window(month: str) -> tuple[datetime, datetime]:
@@ -336,7 +239,7 @@ class PlanReportSource:
         seq = 0
         for measure in sorted(measures.values(), key=lambda m: (m.position, m.id)):
             stored_milestones = milestones[measure.id]
-            for task, sub_seq in _in_tree_order(by_measure.get(measure.id, [])):
+            for task, sub_seq in in_tree_order(by_measure.get(measure.id, [])):
                 # The light counts the numbers too (the worse of time and indicators).
                 indicators = tuple(tracked.get(task.id, ()))
                 due = (
@@ -420,7 +323,7 @@ class PlanReportSource:
         )
         return list((await self.conn.execute(query)).scalars())
 
-    async def _task_rows(self) -> list[_TaskRow]:
+    async def _task_rows(self) -> list[TaskRow]:
         """The plan's task rows in ledger order, read once for the month's activity and the
         task facts (a query per measure plus one for the activity read the same rows ten
         times over with 10,000 tasks)."""
@@ -432,37 +335,16 @@ class PlanReportSource:
             )
             # All at once: iterating the result fetched the rows one call each through the
             # async driver adapter (~25 ms per 10,000 rows).
-            self._rows = [_TaskRow(row) for row in rows.all()]
+            self._rows = [TaskRow(row) for row in rows.all()]
         return self._rows
 
-    async def _tasks_by_measure(self, measure_ids: Collection[str]) -> dict[str, list[_TaskRow]]:
+    async def _tasks_by_measure(self, measure_ids: Collection[str]) -> dict[str, list[TaskRow]]:
         """The plan's tasks in ledger order, by measure; only the plan's own measures."""
-        rows_by_measure: dict[str, list[_TaskRow]] = {}
+        rows_by_measure: dict[str, list[TaskRow]] = {}
         for row in await self._task_rows():
             if row.measure_id in measure_ids:
                 rows_by_measure.setdefault(row.measure_id, []).append(row)
         return rows_by_measure
-
-
-def _in_tree_order(rows: list[_TaskRow]) -> Iterator[tuple[_TaskRow, int]]:
-    """A measure's tasks in ledger order, each child task right after its parent: (task, 0)
-    for a task, (child, n) for the parent's n-th child. A child whose parent is not in the
-    measure is listed as a task of its own (its seq is its own)."""
-    ids = {task.id for task in rows}
-    children: dict[str, list[_TaskRow]] = {}
-    for task in rows:
-        if task.parent_task_id in ids:
-            children.setdefault(task.parent_task_id, []).append(task)
-
-    def descendants(task: _TaskRow) -> list[_TaskRow]:
-        return [d for c in children.get(task.id, ()) for d in (c, *descendants(c))]
-
-    for task in rows:
-        if task.parent_task_id not in ids:
-            yield task, 0
-            # Children and their own children, numbered in one run under the top task.
-            for n, child in enumerate(descendants(task), start=1):
-                yield child, n
 
 
 def indicator_facts(task: Task, as_of: date) -> tuple[IndicatorFacts, ...]:
