@@ -55,6 +55,9 @@ def _ask_completion(liaison: LedgerClient, path: str, summary: str) -> Any:
     boundary = uuid.uuid4().hex
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="summary"\r\n\r\n{summary}\r\n',
+        # Reported at 60 %: below 100 % the request must say why (说明).
+        f'--{boundary}\r\nContent-Disposition: form-data; name="explanation"\r\n\r\n'
+        "余下工作转入常态化推进\r\n",
         f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="evidence.txt"'
         f"\r\nContent-Type: text/plain\r\n\r\n{summary}：佐证材料\r\n",
         f"--{boundary}--\r\n",
