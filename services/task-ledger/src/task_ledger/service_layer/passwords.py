@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 from task_ledger.domain.errors import DomainError
 from task_ledger.settings import Settings
@@ -56,6 +55,9 @@ def policy_problems(settings: Settings, username: str, password: str) -> list[st
     name = username.strip().lower()
     if name and name in password.lower():
         problems.append("不能包含用户名")
+    # zxcvbn's word lists load with the first password set, not in every process at start.
+    from zxcvbn import zxcvbn
+
     if (
         settings.password_refuse_common
         and len(password) <= MAX_PASSWORD_CHARS

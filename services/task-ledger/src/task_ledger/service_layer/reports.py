@@ -8,8 +8,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from task_ledger.adapters import repository as repo
-from task_ledger.adapters.reports.render_docx import render_docx
-from task_ledger.adapters.reports.render_pdf import render_pdf
 from task_ledger.adapters.reports.render_text import render_html, render_markdown
 from task_ledger.adapters.reports.render_xlsx import write_ledger_xlsx
 from task_ledger.adapters.reports.source import monthly_report
@@ -77,7 +75,12 @@ async def monthly_report_file(
             f"{month}-月度调度报告.md", FORMATS[fmt], render_markdown(report).encode()
         )
     if fmt in ("docx", "pdf"):  # rendering takes a while: off the event loop
-        render = render_docx if fmt == "docx" else render_pdf
+        # python-docx and WeasyPrint (with Pillow and fontTools, ~60 MB resident) are loaded
+        # by the first download, not by every ledger process at start.
+        if fmt == "docx":
+            from task_ledger.adapters.reports.render_docx import render_docx as render
+        else:
+            from task_ledger.adapters.reports.render_pdf import render_pdf as render
         content = await asyncio.to_thread(render, report)
         return ReportFile(f"{month}-月度调度报告.{fmt}", FORMATS[fmt], content)
 

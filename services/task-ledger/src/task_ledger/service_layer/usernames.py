@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 from task_ledger.domain.model import Department
 
 # The usual short forms of government department names (the long form is what plans print).
@@ -58,6 +56,9 @@ MAX_NAME = 8
 
 
 def initials(text: str) -> str:
+    # pypinyin's dictionaries (~20 MB) load when a username is first made, not at start.
+    from pypinyin import Style, lazy_pinyin
+
     letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")
     return re.sub(r"[^a-z0-9]", "", "".join(letters).lower())
 
