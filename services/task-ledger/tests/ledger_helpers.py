@@ -127,3 +127,9 @@ async def read_topic(
     finally:
         await consumer.stop()
     return kept
+
+
+async def first_task(api: Api, headers: dict[str, str]) -> dict[str, Any]:
+    r = await api.client.get("/api/tasks", params={"page_size": 1}, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()["items"][0]
