@@ -31,7 +31,7 @@ def ledger_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_cost": 1024,
         "environment": "test",
-        # Many tests create users with short passwords; test_ledger_auth.py runs the default
+        # Many tests create users with short passwords; test_ledger_passwords_and_headers.py runs the default
         # (strict) policy.
         "password_policy": False,
         "max_body_bytes": 64 * 1024,

@@ -171,7 +171,7 @@ def ledger_server(
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         environment="test",
-        password_policy=False,  # the page tests' users; test_ledger_auth.py runs the default
+        password_policy=False,  # the page tests' users; test_ledger_passwords_and_headers.py runs the default
         secret_key="web-test-secret-" + uuid.uuid4().hex,
         max_attachment_bytes=1024 * 1024,
         # Topics are shared by the whole test session and task and user ids derive from the
