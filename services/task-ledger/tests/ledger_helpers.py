@@ -133,3 +133,9 @@ async def first_task(api: Api, headers: dict[str, str]) -> dict[str, Any]:
     r = await api.client.get("/api/tasks", params={"page_size": 1}, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["items"][0]
+
+
+def csrf_of(page) -> str:  # type: ignore[no-untyped-def]
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    assert token
+    return str(token)
