@@ -87,6 +87,22 @@ class Api:
         assert r.status_code == 200, r.text
         return {"preview": preview, "result": r.json()}
 
+    async def complete(self, tid: str, lead: dict[str, str], sup: dict[str, str]) -> None:
+        """申请办结 at 100 % with an evidence file, approved by the supervisor."""
+        r = await self.client.post(
+            f"/api/tasks/{tid}/completion-requests",
+            data={"summary": "已完成"},
+            files=EVIDENCE,
+            headers=lead,
+        )
+        assert r.status_code == 201, r.text
+        r = await self.client.post(
+            f"/api/tasks/{tid}/completion-requests/{r.json()['id']}/decision",
+            json={"decision": "approved"},
+            headers=sup,
+        )
+        assert r.status_code == 200, r.text
+
     async def outbox(self, event_type: str | None = None) -> list[Any]:
         query = select(t.outbox).order_by(t.outbox.c.id)
         if event_type:

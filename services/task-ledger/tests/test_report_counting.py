@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from docx import Document
-from ledger_helpers import EVIDENCE, Api
+from ledger_helpers import Api
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.integration
@@ -50,19 +50,7 @@ async def _close(api: Api, task: dict, sup: dict[str, str]) -> None:
         f"/api/tasks/{tid}/progress-reports", data={"percent": "100"}, headers=lead
     )
     assert r.status_code == 201, r.text
-    r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests",
-        data={"summary": "已完成"},
-        files=EVIDENCE,
-        headers=lead,
-    )
-    assert r.status_code == 201, r.text
-    r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests/{r.json()['id']}/decision",
-        json={"decision": "approved"},
-        headers=sup,
-    )
-    assert r.status_code == 200, r.text
+    await api.complete(tid, lead, sup)
 
 
 async def test_report_counts_once_rates_on_closed_and_ranks_by_level(api: Api, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from ledger_helpers import EVIDENCE, Api
+from ledger_helpers import Api
 from openpyxl import load_workbook
 
 from duban_contracts import Envelope
@@ -43,19 +43,7 @@ async def test_monthly_report_matches_the_ledger(api: Api) -> None:
         headers=lead,
     )
     assert r.status_code == 201, r.text
-    r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests",
-        data={"summary": "已完成"},
-        files=EVIDENCE,
-        headers=lead,
-    )
-    assert r.status_code == 201, r.text
-    r = await api.client.post(
-        f"/api/tasks/{tid}/completion-requests/{r.json()['id']}/decision",
-        json={"decision": "approved"},
-        headers=sup,
-    )
-    assert r.status_code == 200, r.text
+    await api.complete(tid, lead, sup)
 
     now = api.clock.now()
     common = dict(
