@@ -10,6 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from duban_contracts import Envelope
 from duban_contracts import events as e
 from duban_contracts.topics import ALL_TOPICS
 from duban_contracts.vocabulary import (
@@ -102,10 +103,14 @@ def escalation(
 async def read_topic(
     bootstrap: str, topic: str, want: Callable[[Any], bool], n: int, timeout: float = 30
 ) -> list[Any]:
-    """Records of `topic` matching `want`, read from the start without joining a group."""
+    """Records of `topic` matching `want`, read from the start without joining a group.
+
+    Delivery is at-least-once: a relay that timed out waiting for an ack publishes the row
+    again, so an event read twice (same event id) counts once, as every consumer treats it.
+    """
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
-    got: list[Any] = []
+    got: dict[str, Any] = {}
     try:
         partitions = range(next(t.partitions for t in ALL_TOPICS if t.name == topic))
         consumer.assign([TopicPartition(topic, p) for p in partitions])
@@ -113,10 +118,12 @@ async def read_topic(
         async with asyncio.timeout(timeout):
             while len(got) < n:
                 for records in (await consumer.getmany(timeout_ms=300)).values():
-                    got.extend(r for r in records if want(r))
+                    for r in records:
+                        if want(r):
+                            got.setdefault(str(Envelope.from_bytes(r.value).event_id), r)
     finally:
         await consumer.stop()
-    return got
+    return list(got.values())
 
 
 def at(hour: int, minute: int = 0, day: int = 2) -> datetime:
