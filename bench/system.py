@@ -146,6 +146,9 @@ class System:
                 "DUBAN_LOG_LEVEL": "WARNING",
                 # A handful of liaisons send every report: per-user write limits would cap it.
                 "DUBAN_WRITE_LIMITS": "{}",
+                # As deployed (docker-compose.yml, deploy/k8s): reports arriving together
+                # share a commit (the ledger's group-commit accelerator).
+                "DUBAN_WRITE_BATCHING": "true",
             }
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", module],

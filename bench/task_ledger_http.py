@@ -94,15 +94,23 @@ def _synthetic_plan() -> bytes:
     return "\n".join(lines).encode()
 
 
-async def _http(ctx: BenchContext, database_url: str | None = None, workers: int = 1) -> Result:
+async def _http(
+    ctx: BenchContext,
+    database_url: str | None = None,
+    workers: int = 1,
+    group_commit: bool = False,
+) -> Result:
     """HTTP figures on SQLite (`ledger.http.*`) or PostgreSQL (`ledger.http.postgresql.*`,
-    with N worker processes `ledger.http.postgresql.workers_N.*`)."""
+    with N worker processes `ledger.http.postgresql.workers_N.*`); with the group-commit
+    accelerator on (`DUBAN_WRITE_BATCHING`), `….group_commit.*`."""
     port = _free_port()
     workdir = Path(ctx.workdir) / f"ledger-http-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True)
     prefix = "ledger.http.postgresql" if database_url else "ledger.http"
     if workers > 1:
         prefix += f".workers_{workers}"
+    if group_commit:
+        prefix += ".group_commit"
     env = {
         **os.environ,
         "DUBAN_DATABASE_URL": database_url or f"sqlite:///{workdir / 'ledger.db'}",
@@ -115,6 +123,7 @@ async def _http(ctx: BenchContext, database_url: str | None = None, workers: int
         # A handful of liaisons send every report: each report is counted against the per-user
         # write limit as in production, under a limit this load never reaches.
         "DUBAN_WRITE_LIMITS": '{"progress_report": 1000000}',
+        "DUBAN_WRITE_BATCHING": "true" if group_commit else "false",
     }
     server = _start_server(env, workdir)
     base = f"http://127.0.0.1:{port}"
@@ -183,9 +192,12 @@ async def _http(ctx: BenchContext, database_url: str | None = None, workers: int
 async def _run(ctx: BenchContext) -> Result:
     results: Result = {}
     results.update(await _http(ctx))
+    results.update(await _http(ctx, group_commit=True))
     if ctx.postgres_url:
         results.update(await _http(ctx, ctx.postgres_url))
+        results.update(await _http(ctx, ctx.postgres_url, group_commit=True))
         results.update(await _http(ctx, ctx.postgres_url, workers=HTTP_WORKERS))
+        results.update(await _http(ctx, ctx.postgres_url, workers=HTTP_WORKERS, group_commit=True))
     return results
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ from sqlalchemy import select
 
 from duban_common.clock import ManualClock
 from task_ledger.adapters import tables as t
+from task_ledger.entrypoints.http import create_app
 from task_ledger.service_layer.directory import liaison_user_id
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
@@ -155,3 +158,15 @@ def csrf_of(page) -> str:  # type: ignore[no-untyped-def]
     token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
     assert token
     return str(token)
+
+
+@contextlib.asynccontextmanager
+async def running_api(settings: Settings) -> AsyncIterator[Api]:
+    """The ledger's app on `settings` (no broker), a client of it and its manual clock."""
+    clock = ManualClock(START)
+    ledger = Ledger(settings, clock)
+    app = create_app(settings, ledger=ledger, background=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
+            yield Api(client, ledger, clock, app)

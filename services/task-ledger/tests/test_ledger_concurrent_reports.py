@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import Api
-from sqlalchemy import func, select
+from ledger_helpers import Api, ledger_settings, running_api
+from sqlalchemy import event, func, select
 
 from duban_common.telemetry import setup_tracing
 from duban_contracts import Envelope
@@ -18,6 +20,15 @@ from task_ledger.adapters.audit import verify_chain
 from task_ledger.service_layer import uow
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=[False, True], ids=["plain", "group-commit"])
+async def api(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+    """Both write paths: each report a transaction of its own, and the group-commit
+    accelerator (service_layer/write_batches.py), which must leave exactly the same."""
+    settings = ledger_settings(db_url, tmp_path, write_batching=request.param)
+    async with running_api(settings) as api:
+        yield api
 
 
 async def _count(api: Api, table: object, **where: str) -> int:
@@ -63,6 +74,8 @@ async def test_concurrent_reports_are_each_stored_and_refusals_reach_only_their_
         (stranger_task, stranger, 91),  # another department's task: 404, audited
         (undispatched["id"], await api.liaison_of(undispatched["lead_department_ids"][0]), 92),
     ]
+    commits = []
+    event.listen(api.ledger.write_engine.sync_engine, "commit", lambda _: commits.append(1))
     codes = await asyncio.gather(*(report(*args) for args in good + bad))
     assert codes[:30] == [201] * 30
     assert codes[30:] == [404, 422]  # not dispatched yet: no reports
@@ -81,6 +94,8 @@ async def test_concurrent_reports_are_each_stored_and_refusals_reach_only_their_
         actions = Counter((await conn.execute(select(t.audit_log.c.action))).scalars())
     assert actions["progress.report"] == 30 and actions["access.denied"] == 1
     assert (await verify_chain(api.ledger.engine)).ok
+    if api.ledger.batches is not None:  # reports arriving together shared transactions
+        assert len(commits) < 30
 
 
 async def in_transaction(ledger: uow.Ledger, step: Any) -> Any:

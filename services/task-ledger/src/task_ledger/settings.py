@@ -62,6 +62,9 @@ class Settings(ServiceSettings):
             "notice": 20,  # supervision notices and their answers
         }
     )
+    # Group commit for progress reports (service_layer/write_batches.py): reports arriving
+    # together share one transaction. Off: each is a transaction of its own (the reference).
+    write_batching: bool = False
     token_lifetime_seconds: int = Field(default=8 * 3600, ge=60)
     # Request limits: JSON/form bodies, whole multipart uploads, one attachment, count.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)

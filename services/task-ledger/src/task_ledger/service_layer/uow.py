@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from task_ledger.adapters import tables as t
 from task_ledger.adapters.audit import AuditEntry, append_audit, plain
 from task_ledger.adapters.repository import auth as auth_repo
 from task_ledger.domain.model import Task, TimelineEntry
+from task_ledger.service_layer.write_batches import Command, WriteBatches
 from task_ledger.settings import Settings
 
 PRODUCER = "task-ledger"
@@ -35,6 +37,15 @@ WRITE_CONNECTIONS = 4  # PostgreSQL; see Ledger.write_engine
 T = TypeVar("T")
 # A write the repository prepares: a statement and its parameters (see Transaction.defer).
 Write = tuple[Executable, Any]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How much a transaction had collected when a command began (see Transaction.undo)."""
+
+    envelopes: int
+    audits: int
+    timeline_rows: int
 
 
 class Transaction(UnitOfWork):
@@ -55,6 +66,7 @@ class Transaction(UnitOfWork):
         self.users_changed = False
         # The tasks this transaction locked, so a second look at one finds the same object.
         self.tasks: dict[str, Task] = {}
+        self.touched: set[str] = set()  # tasks looked at since the last mark
         # Writes sent together before the outbox and audit rows (one executemany per statement).
         self.deferred: list[Write] = []
 
@@ -106,6 +118,7 @@ class Transaction(UnitOfWork):
 
     async def task(self, task_id: str, for_update: bool = True) -> Task | None:
         """The task, locked (for_update) and kept for the rest of the transaction."""
+        self.touched.add(task_id)
         found = self.tasks.get(task_id)
         if found is not None:
             return found
@@ -113,6 +126,22 @@ class Transaction(UnitOfWork):
         if task is not None and for_update:
             self.tasks[task_id] = task
         return task
+
+    def mark(self) -> Mark:
+        """Where a command of a shared transaction begins (see service_layer/write_batches)."""
+        self.touched = set()
+        return Mark(len(self.envelopes), len(self.audits), len(self.timeline_rows))
+
+    def undo(self, mark: Mark) -> None:
+        """Forget what a command collected since `mark`, when none of it was written: its
+        rows and events, and the tasks it looked at (it may have changed them in memory; the
+        next look reads them again, with what earlier commands wrote)."""
+        del self.envelopes[mark.envelopes :]
+        del self.audits[mark.audits :]
+        del self.timeline_rows[mark.timeline_rows :]
+        self.deferred = []
+        for task_id in self.touched:
+            self.tasks.pop(task_id, None)
 
     def defer(self, *writes: Write) -> None:
         self.deferred.extend(writes)
@@ -163,6 +192,8 @@ class Ledger:
         self.relay: outbox_lib.OutboxRelay | None = None
         # Bumped after a transaction that changed a user commits (see Transaction.users_changed).
         self.users_version = 0
+        # The group-commit accelerator (service_layer/write_batches.py); None: the plain path.
+        self.batches = WriteBatches(self) if settings.write_batching else None
 
     def today(self) -> date:
         return today(self.clock)
@@ -170,12 +201,31 @@ class Ledger:
     def now(self) -> datetime:
         return self.clock.now().astimezone(UTC)
 
+    def new_transaction(self) -> Transaction:
+        return Transaction(self.write_engine, self.clock, self.now(), self._wake)
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with Transaction(self.write_engine, self.clock, self.now(), self._wake) as tx:
+        async with self.new_transaction() as tx:
             yield tx
+        self.committed(tx)
+
+    def committed(self, tx: Transaction) -> None:
+        """After `tx` committed."""
         if tx.users_changed:
             self.users_version += 1
+
+    async def write(self, command: Command[T]) -> T:
+        """Run a re-runnable write command: in a batch sharing a transaction with others when
+        the group-commit accelerator is on, else in a transaction of its own."""
+        if self.batches is not None:
+            return await self.batches.run(command)
+        return await self.write_alone(command)
+
+    async def write_alone(self, command: Command[T]) -> T:
+        """The plain path: `command` in a transaction of its own (the reference)."""
+        async with self.transaction() as tx:
+            return await command(tx)
 
     def _wake(self) -> None:
         if self.relay is not None:

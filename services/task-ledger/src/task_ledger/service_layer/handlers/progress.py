@@ -10,9 +10,9 @@ from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz, lifecycle
 from task_ledger.domain.indicators import check_values
 from task_ledger.domain.model import Attachment, ProgressReport, User
-from task_ledger.service_layer import milestones
-from task_ledger.service_layer.handlers.frame import TaskCommand, new_id, run_command
-from task_ledger.service_layer.uow import Ledger
+from task_ledger.service_layer import milestones, rate_limits
+from task_ledger.service_layer.handlers.frame import TaskCommand, command_in, new_id
+from task_ledger.service_layer.uow import Ledger, Transaction
 
 
 @dataclass(frozen=True)
@@ -39,25 +39,35 @@ async def report_progress(
     count_write: bool = False,
 ) -> ProgressReport:
     """`count_write`: count the report against the user's write limit, in the report's own
-    transaction (the API does; a caller that counted first, before storing files, does not)."""
-    async with run_command(
-        ledger,
-        user,
-        task_id,
-        action="report_progress",
-        allowed=authz.can_report,
-        refusal="只有牵头或配合单位的联络员可以填报进展",
-        stored_as="task.progress",
-        counted_as="progress_report" if count_write else None,
-    ) as c:
-        if data.indicator_values:
-            owner = await repo.indicator_owner(c.tx.conn, c.task)
-            rows = await repo.indicator_rows(c.tx.conn, [owner])
-            check_values({r.id for r in rows}, data.indicator_values)
-        await milestones.check_done(
-            c.tx.conn, c.task, data.milestones_done, data.done_work, len(attachments)
-        )
-        return _record(c, data, attachments)
+    transaction (the API does; a caller that counted first, before storing files, does not).
+    A re-runnable command: with the group-commit accelerator on, reports arriving together
+    share a transaction (see service_layer/write_batches.py)."""
+
+    async def command(tx: Transaction) -> ProgressReport:
+        async with command_in(
+            tx,
+            user,
+            task_id,
+            action="report_progress",
+            allowed=authz.can_report,
+            refusal="只有牵头或配合单位的联络员可以填报进展",
+            stored_as="task.progress",
+        ) as c:
+            if data.indicator_values:
+                owner = await repo.indicator_owner(c.tx.conn, c.task)
+                rows = await repo.indicator_rows(c.tx.conn, [owner])
+                check_values({r.id for r in rows}, data.indicator_values)
+            await milestones.check_done(
+                c.tx.conn, c.task, data.milestones_done, data.done_work, len(attachments)
+            )
+            report = _record(c, data, attachments)
+        # Counted last: a refused report writes nothing before its refusal, so in a shared
+        # transaction it fails alone (over the limit, RateLimited rolls the count back too).
+        if count_write:
+            await rate_limits.count_in(tx, ledger.settings, user, "progress_report")
+        return report
+
+    return await ledger.write(command)
 
 
 def _record(c: TaskCommand, data: ReportInput, attachments: Sequence[Attachment]) -> ProgressReport:

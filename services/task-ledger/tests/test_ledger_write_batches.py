@@ -1,0 +1,145 @@
+"""The group-commit accelerator (service_layer/write_batches.py): commands sharing a
+transaction leave what each would leave alone, and one command's trouble is nobody else's."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ledger_helpers import Api, ledger_settings, running_api
+from sqlalchemy import event, func, insert, select
+
+from task_ledger.adapters import tables as t
+from task_ledger.adapters.audit import verify_chain
+from task_ledger.service_layer import uow
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def api(db_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+    settings = ledger_settings(
+        db_url, tmp_path, write_batching=True, write_limits={"progress_report": 5}
+    )
+    async with running_api(settings) as api:
+        yield api
+
+
+def count_commits(ledger: uow.Ledger) -> list[int]:
+    commits: list[int] = []
+    event.listen(ledger.write_engine.sync_engine, "commit", lambda _: commits.append(1))
+    return commits
+
+
+async def timeline_of(ledger: uow.Ledger) -> list[str]:
+    async with ledger.reading() as conn:
+        rows = await conn.execute(select(t.timeline.c.task_id).order_by(t.timeline.c.id))
+        return sorted(rows.scalars())
+
+
+def step(n: int, *, fails: bool = False, writes_then_fails: bool = False) -> Callable[..., Any]:
+    """A command: notes a timeline row (sent at commit); may write a row itself and fail."""
+
+    async def run(tx: uow.Transaction) -> int:
+        await asyncio.sleep(0)  # commands yield, as real ones do on the database
+        tx.timeline(f"task-step-{n}", "progress", f"第{n}步", None)
+        if writes_then_fails:
+            row = {"task_id": f"task-step-{n}", "at": tx.now, "kind": "x", "summary": "写入"}
+            await tx.conn.execute(insert(t.timeline), row)
+        if fails or writes_then_fails:
+            raise ValueError(f"第 {n} 步出错")
+        return n
+
+    return run
+
+
+async def test_commands_arriving_together_share_a_commit(api: Api) -> None:
+    commits = count_commits(api.ledger)
+    results = await asyncio.gather(*(api.ledger.write(step(n)) for n in range(20)))
+    assert results == list(range(20))
+    assert await timeline_of(api.ledger) == sorted(f"task-step-{n}" for n in range(20))
+    assert len(commits) < 20
+
+
+async def test_a_command_failing_before_it_wrote_fails_alone(api: Api) -> None:
+    commands = [step(n, fails=n == 7) for n in range(12)]
+    outcomes = await asyncio.gather(
+        *(api.ledger.write(c) for c in commands), return_exceptions=True
+    )
+    assert [o for o in outcomes if not isinstance(o, BaseException)] == [
+        n for n in range(12) if n != 7
+    ]
+    assert str(outcomes[7]) == "第 7 步出错"
+    assert await timeline_of(api.ledger) == sorted(f"task-step-{n}" for n in range(12) if n != 7)
+
+
+async def test_a_command_failing_after_it_wrote_sends_the_batch_back_to_the_plain_path(
+    api: Api,
+) -> None:
+    commits = count_commits(api.ledger)
+    commands = [step(n, writes_then_fails=n == 3) for n in range(10)]
+    outcomes = await asyncio.gather(
+        *(api.ledger.write(c) for c in commands), return_exceptions=True
+    )
+    assert str(outcomes[3]) == "第 3 步出错"  # its own error, from its run on the plain path
+    assert [o for n, o in enumerate(outcomes) if n != 3] == [n for n in range(10) if n != 3]
+    # Nothing of the failed command, everything of the others, each once.
+    assert await timeline_of(api.ledger) == sorted(f"task-step-{n}" for n in range(10) if n != 3)
+    assert commits  # the others committed (in batches or alone)
+
+
+async def test_a_failed_commit_runs_every_command_again_alone(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_flush = uow.Transaction.flush
+    failures = []
+
+    async def flaky_flush(self: uow.Transaction) -> None:
+        shared = len(self.timeline_rows) > 1  # a batch's commit, not a replay's
+        await real_flush(self)
+        if shared and not failures:
+            failures.append(1)
+            raise ConnectionError("数据库连接中断")
+
+    monkeypatch.setattr(uow.Transaction, "flush", flaky_flush)
+    results = await asyncio.gather(*(api.ledger.write(step(n)) for n in range(8)))
+    assert failures and results == list(range(8))
+    assert await timeline_of(api.ledger) == sorted(f"task-step-{n}" for n in range(8))
+
+
+async def test_reports_over_the_write_limit_are_refused_and_the_rest_stored(api: Api) -> None:
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    tasks = (await api.client.get("/api/tasks", params={"page_size": 50}, headers=sup)).json()
+    by_lead = {task["lead_department_ids"][0]: task for task in tasks["items"]}
+    ready = []
+    for task in list(by_lead.values())[:2]:  # two liaisons: a limit each
+        lead = await api.liaison_of(task["lead_department_ids"][0])
+        assert (await api.client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)).is_success
+        r = await api.client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)
+        assert r.is_success
+        ready.append((task["id"], lead))
+
+    async def report(task_id: str, headers: dict[str, str], n: int) -> int:
+        r = await api.client.post(
+            f"/api/tasks/{task_id}/progress-reports",
+            data={"percent": str(n), "done_work": f"第{n}次"},
+            headers=headers,
+        )
+        return r.status_code
+
+    (first, first_lead), (second, second_lead) = ready
+    codes = await asyncio.gather(
+        *(report(first, first_lead, n) for n in range(1, 9)),  # 8 reports, limit 5
+        *(report(second, second_lead, n) for n in range(11, 15)),
+    )
+    assert sorted(codes[:8]) == [201] * 5 + [429] * 3
+    assert codes[8:] == [201] * 4
+    async with api.ledger.reading() as conn:
+        stored = await conn.scalar(select(func.count()).select_from(t.progress_reports))
+        counted = await conn.scalar(select(func.sum(t.write_quota.c.count)))
+    assert stored == 9 and counted == 9  # refused reports left no count behind
+    assert (await verify_chain(api.ledger.engine)).ok
