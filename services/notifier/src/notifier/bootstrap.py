@@ -92,7 +92,11 @@ class NotifierService(Service):
             self.clock,
             self.senders,
             # Robots count real minutes, even when the demo runs a simulated clock faster.
-            limiter=SharedRobotLimiter(settings.robot_limit_per_minute, SystemClock().now),
+            limiter=SharedRobotLimiter(
+                settings.robot_limit_per_minute,
+                SystemClock().now,
+                settings.robot_limit_window_seconds,
+            ),
             publish_dead_letter=functools.partial(dead_letter, broker),
             on_recorded=relay.wake,
         )

@@ -50,6 +50,9 @@ class Settings(ServiceSettings):
     robot_limit_per_minute: int = Field(
         default=20, ge=0, description="messages per minute per robot; 0 turns the limiter off"
     )
+    robot_limit_window_seconds: float = Field(
+        default=60.0, ge=1, le=3600, description="the limit's window: the platforms' minute"
+    )
     webhook_timeout_seconds: float = 10.0
     webhook_concurrency: int = Field(
         default=8, ge=1, le=256, description="robot requests in flight (HTTP connections)"

@@ -65,7 +65,9 @@ class DeliveryLoop:
         self.senders = senders
         self.renderer = renderer or Renderer(settings.public_base_url)
         self.limiter = limiter or SharedRobotLimiter(
-            settings.robot_limit_per_minute, lambda: self.clock.now()
+            settings.robot_limit_per_minute,
+            lambda: self.clock.now(),
+            settings.robot_limit_window_seconds,
         )
         self.publish_dead_letter = publish_dead_letter
         self.on_recorded = on_recorded  # wakes the outbox relay
