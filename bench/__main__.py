@@ -28,6 +28,7 @@ MODULES = [
     "bench.task_ledger_cascade",
     "bench.task_ledger",
     "bench.task_ledger_http",
+    "bench.task_ledger_commands",  # the write command without HTTP, plain vs group commit
     "bench.task_ledger_reports",
     "bench.people_admin",
     "bench.pages",  # each page's server time with 10,000 tasks (issue 21)

@@ -2,8 +2,8 @@
 
 The subscriber takes records in batches (`duban_common.batch_consumer`): event types the
 watcher does not handle are dropped by their header unparsed; the others are handled in record
-order, each in its own transaction with its inbox claim (as before), but the batch's offsets
-are committed once, after all of them, instead of once per record.
+order in one transaction with their inbox claims (`handlers.handle_batch`; if one fails, each
+is handled alone), and the batch's offsets are committed once, after all of them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from faststream.kafka import KafkaBroker
 from deadline_watcher.service_layer import handlers
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.settings import Settings
-from duban_common.batch_consumer import Inbound, batch_subscriber, consumer_span
+from duban_common.batch_consumer import Inbound, batch_subscriber
 from duban_common.kafka import make_broker
 from duban_contracts import events as e
 from duban_contracts.topics import COMMANDS, SUPERVISION_EVENTS, TASK_EVENTS
@@ -48,9 +48,7 @@ def build_broker(
     async def handle(events: list[Inbound]) -> None:
         if "ctx" not in holder:
             holder["ctx"] = WatcherContext.from_settings(settings)
-        for event in events:
-            with consumer_span(event):
-                await handlers.handle(holder["ctx"], event.envelope, event.message)
+        await handlers.handle_batch(holder["ctx"], events)
 
     batch_subscriber(
         broker,

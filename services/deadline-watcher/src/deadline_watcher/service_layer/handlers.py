@@ -6,7 +6,7 @@ message changes nothing, and every event it causes goes to the outbox in that tr
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +21,12 @@ from deadline_watcher.service_layer import monthly
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import replan
 from duban_common import inbox
+from duban_common.batch_consumer import Inbound, consumer_span
 from duban_common.db import dialect_insert
 from duban_common.logging import get_logger
 from duban_common.messagebus import handled_types, handler_for
 from duban_common.telemetry import current_traceparent
+from duban_common.uow import UnitOfWork
 from duban_contracts import Envelope, Message
 from duban_contracts import commands as c
 from duban_contracts import events as e
@@ -40,21 +42,46 @@ Handler = Callable[
 
 
 async def handle(ctx: WatcherContext, envelope: Envelope, message: Message) -> None:
-    handler = handler_for(HANDLERS, message)
-    if handler is None:
+    """One message in a transaction of its own, with its inbox claim."""
+    if handler_for(HANDLERS, message) is None:
         return
-    now = ctx.now()
     async with ctx.unit_of_work() as uow:
-        conn = uow.conn
-        if not await inbox.claim(conn, inbox_t, CONSUMER, str(envelope.event_id)):
-            return
-        uow.add_event(*await handler(conn, ctx, envelope, message, now))
-        traceparent, _ = current_traceparent()
-        task_id = getattr(message, "task_id", None)
-        if traceparent and task_id:
-            await conn.execute(
-                update(tasks).where(tasks.c.task_id == task_id).values(traceparent=traceparent)
-            )
+        if await inbox.claim(uow.conn, inbox_t, CONSUMER, str(envelope.event_id)):
+            await _apply(uow, ctx, envelope, message)
+
+
+async def handle_batch(ctx: WatcherContext, events: Sequence[Inbound]) -> None:
+    """A batch of messages in order in one transaction with their inbox claims: one BEGIN,
+    claim and COMMIT for up to a few hundred progress reports. If one fails, the transaction
+    rolls back and the batch consumer hands each message over alone (`duban_common.
+    batch_consumer`), so a poison message fails by itself and is dead-lettered."""
+    wanted = [item for item in events if handler_for(HANDLERS, item.message) is not None]
+    if not wanted:
+        return
+    async with ctx.unit_of_work() as uow:
+        ids = [str(item.envelope.event_id) for item in wanted]
+        fresh = await inbox.claim_new(uow.conn, inbox_t, CONSUMER, ids)
+        for item in wanted:
+            event_id = str(item.envelope.event_id)
+            if event_id in fresh:
+                fresh.discard(event_id)  # a duplicate within the batch counts once
+                with consumer_span(item):
+                    await _apply(uow, ctx, item.envelope, item.message)
+
+
+async def _apply(
+    uow: UnitOfWork, ctx: WatcherContext, envelope: Envelope, message: Message
+) -> None:
+    handler = handler_for(HANDLERS, message)
+    assert handler is not None
+    conn = uow.conn
+    uow.add_event(*await handler(conn, ctx, envelope, message, ctx.now()))
+    traceparent, _ = current_traceparent()
+    task_id = getattr(message, "task_id", None)
+    if traceparent and task_id:
+        await conn.execute(
+            update(tasks).where(tasks.c.task_id == task_id).values(traceparent=traceparent)
+        )
 
 
 def accepts(event_type: str) -> bool:
