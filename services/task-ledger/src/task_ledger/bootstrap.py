@@ -16,7 +16,7 @@ from duban_common.outbox import OutboxRelay
 from duban_common.service import Service
 from task_ledger.adapters import tables as t
 from task_ledger.entrypoints.messaging import build_broker
-from task_ledger.service_layer import directory
+from task_ledger.service_layer import directory, import_jobs
 from task_ledger.service_layer.uow import Ledger
 from task_ledger.settings import Settings
 
@@ -54,7 +54,9 @@ class LedgerService(Service):
         self.ledger = ledger
         self.prepared = prepared
         broker = relay = None
+        loops = []
         if background:
+            loops.append(import_jobs.ImportResumer(ledger))  # jobs a stopped process left
             broker = (
                 build_broker(settings, ledger) if settings.run_consumers else make_broker(settings)
             )
@@ -66,7 +68,12 @@ class LedgerService(Service):
                 retention_seconds=settings.outbox_retention_seconds,
             )
         super().__init__(
-            settings, engine=ledger.engine, broker=broker, relay=relay, migrate=not prepared
+            settings,
+            engine=ledger.engine,
+            broker=broker,
+            relay=relay,
+            loops=loops,
+            migrate=not prepared,
         )
 
     async def prepare(self) -> None:

@@ -103,6 +103,8 @@ class PlanRow(LedgerBase, table=True):
     issued_on: date | None = None
     due_on: date | None = None
     created_at: datetime | None = _ts()
+    # The import that created the plan: its job, resumed or confirmed again, goes on with it.
+    import_id: str | None = Field(default=None, max_length=64)
 
 
 class MeasureRow(LedgerBase, table=True):
@@ -307,6 +309,9 @@ class PlanImportRow(LedgerBase, table=True):
     progress_done: int | None = None
     progress_total: int | None = None
     job_error: str | None = Field(default=None, max_length=500)
+    # Until when the process running the job holds it (renewed with each batch); a lapsed
+    # lease is taken over by another process (service_layer/import_jobs.resume_stalled).
+    job_lease_until: datetime | None = _ts()
 
 
 class WriteQuotaRow(LedgerBase, table=True):

@@ -5,12 +5,17 @@ loop serves other requests between batches. The import ends "confirmed", or back
 "previewed" with `job_error` if a batch fails (measures already created stay; confirming
 again skips them, as ids derive from the document).
 
-A job runs in the process that accepted it; a restart during a job leaves the import
-"confirming" (not resumed yet: see the ledger README)."""
+A job runs in the process that accepted it and holds a lease on the import, renewed with
+each batch. If that process stops (a restart, a crash, a scale-down), the lease lapses and
+another process — or the same one after its restart — takes the job over
+(`resume_stalled`, run every RESUME_CHECK_SECONDS by `ImportResumer`): it goes on with the
+measures not created yet, since a plan remembers the import that created it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from datetime import timedelta
 from typing import Any
 
 from duban_common.logging import get_logger
@@ -23,6 +28,9 @@ from task_ledger.service_layer.uow import Ledger
 
 log = get_logger(__name__)
 _running: set[asyncio.Task[None]] = set()  # strong references until each job ends
+
+LEASE = timedelta(seconds=60)  # a job renews it with every batch (a batch takes ~1 s)
+RESUME_CHECK_SECONDS = 30.0
 
 
 def measure_count(preview: dict[str, Any]) -> int:
@@ -39,14 +47,56 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
     if row.status == "confirmed" or total <= ledger.settings.import_background_measures:
         return await imports.confirm(ledger, actor, import_id)
     async with ledger.transaction() as tx:
-        claimed = await repo.claim_import(tx.conn, import_id, total)
+        claimed = await repo.claim_import(tx.conn, import_id, total, tx.now + LEASE)
         if not claimed:
             raise DomainError("该方案正在后台导入，请稍候查看进度")
         tx.audit(actor.id, "plan_import.confirm_started", "plan_import", import_id, None, {})
+    _start(ledger, actor, import_id)
+    return {"import_id": import_id, "status": "confirming", "done": 0, "total": total}
+
+
+def _start(ledger: Ledger, actor: User, import_id: str) -> None:
     job = asyncio.create_task(_run(ledger, actor, import_id))
     _running.add(job)
     job.add_done_callback(_running.discard)
-    return {"import_id": import_id, "status": "confirming", "done": 0, "total": total}
+
+
+async def resume_stalled(ledger: Ledger) -> list[str]:
+    """Take over the jobs whose process stopped renewing their lease; their ids."""
+    async with ledger.transaction() as tx:
+        taken = await repo.claim_stalled_imports(tx.conn, tx.now, tx.now + LEASE)
+        users = await repo.get_users(tx.conn, [uploader for _, uploader in taken])
+    for import_id, uploader in taken:
+        actor = users.get(uploader)
+        if actor is None:  # the uploader was removed: the import waits for someone else
+            async with ledger.transaction() as tx:
+                await repo.set_import_progress(
+                    tx.conn,
+                    import_id,
+                    status="previewed",
+                    job_error="后台导入中断：上传人已不存在，请重新确认导入",
+                )
+            continue
+        log.warning("plan_import_job_resumed", import_id=import_id)
+        _start(ledger, actor, import_id)
+    return [import_id for import_id, _ in taken]
+
+
+class ImportResumer:
+    """A service loop: resumes stalled import jobs at start and every RESUME_CHECK_SECONDS."""
+
+    def __init__(self, ledger: Ledger, interval: float = RESUME_CHECK_SECONDS) -> None:
+        self.ledger = ledger
+        self.interval = interval
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await resume_stalled(self.ledger)
+            except Exception as exc:  # the database away: try again next round
+                log.warning("import_resume_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.interval)
 
 
 async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
@@ -60,14 +110,14 @@ async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
         size, done = ledger.settings.import_batch_size, 0
         for doc in documents:
             async with ledger.reading() as conn:
-                fresh = not await repo.plan_exists(conn, doc["plan_id"])
+                fresh = await repo.plan_is_new_to(conn, doc["plan_id"], import_id)
             for start in range(0, max(len(doc["measures"]), 1), size):
                 batch = doc["measures"][start : start + size]
                 async with ledger.transaction() as tx:
                     run = imports.Confirmation(
                         tx, actor, import_id, created, new_departments, new_plans
                     )
-                    if fresh and start == 0:
+                    if fresh and start == 0 and not await repo.plan_exists(tx.conn, doc["plan_id"]):
                         await imports.insert_plan(run, doc)
                     if fresh:
                         known = await repo.existing_measures(tx.conn, [m["id"] for m in batch])
@@ -75,7 +125,9 @@ async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
                             if m["id"] not in known:
                                 await imports.insert_measure(run, doc, m)
                     done += len(batch)
-                    await repo.set_import_progress(tx.conn, import_id, progress_done=done)
+                    await repo.set_import_progress(
+                        tx.conn, import_id, progress_done=done, job_lease_until=tx.now + LEASE
+                    )
                 await asyncio.sleep(0)  # let the loop serve requests between batches
         async with ledger.transaction() as tx:
             await directory.add_demo_liaisons(tx, ledger.settings, new_departments)

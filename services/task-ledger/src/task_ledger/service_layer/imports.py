@@ -290,7 +290,7 @@ async def insert_plan(run: Confirmation, doc: dict[str, Any]) -> None:
         issued_on=_date(doc.get("issued_on")),
         due_on=_date(doc.get("due")),
     )
-    await repo.insert_plan(tx.conn, plan, tx.now)
+    await repo.insert_plan(tx.conn, plan, tx.now, run.import_id)
     tx.audit(
         run.actor.id,
         "plan.create",

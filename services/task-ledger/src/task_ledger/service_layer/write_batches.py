@@ -30,7 +30,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from duban_common.logging import get_logger
@@ -43,6 +43,8 @@ T = TypeVar("T")
 Command = Callable[["Transaction"], Awaitable[T]]
 
 MAX_COMMANDS = 64  # per batch: bounds how long the first command waits for its commit
+BATCH_LOCK_KEY = 0x62617463  # "batc"
+_BATCH_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 class _Abandoned(Exception):
@@ -84,6 +86,10 @@ class _Batch:
     async def _begin(self) -> Transaction:
         tx = self.ledger.new_transaction()
         await tx.__aenter__()
+        if self.ledger.postgres:
+            # One batch at a time across processes: two workers' batches would otherwise lock
+            # tasks in their own arrival orders and deadlock each other.
+            await tx.conn.execute(_BATCH_LOCK, {"k": BATCH_LOCK_KEY})
         event.listen(tx.conn.sync_connection, "before_cursor_execute", self._count_write)
         self.tx = tx
         return tx

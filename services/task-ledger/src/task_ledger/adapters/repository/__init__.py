@@ -49,6 +49,7 @@ from task_ledger.adapters.repository.indicators import (
 )
 from task_ledger.adapters.repository.plans import (
     claim_import,
+    claim_stalled_imports,
     confirm_plan_import,
     existing_measures,
     find_plans,
@@ -57,6 +58,7 @@ from task_ledger.adapters.repository.plans import (
     insert_plan,
     insert_plan_import,
     plan_exists,
+    plan_is_new_to,
     plan_title,
     set_import_progress,
 )
@@ -106,6 +108,7 @@ __all__ = [
     "attachments_of",
     "claim_import",
     "claim_new",
+    "claim_stalled_imports",
     "completion_from",
     "confirm_plan_import",
     "count_reports",
@@ -156,6 +159,7 @@ __all__ = [
     "milestones_of",
     "notice_from",
     "plan_exists",
+    "plan_is_new_to",
     "plan_milestones",
     "plan_title",
     "report_writes",

@@ -19,6 +19,13 @@ async def plan_exists(conn: AsyncConnection, plan_id: str) -> bool:
     ).first() is not None
 
 
+async def plan_is_new_to(conn: AsyncConnection, plan_id: str, import_id: str) -> bool:
+    """Whether the import may create the plan's measures: the plan does not exist yet, or this
+    import created it (its job was interrupted, or failed and was confirmed again)."""
+    row = (await conn.execute(select(t.plans.c.import_id).where(t.plans.c.id == plan_id))).first()
+    return row is None or row.import_id == import_id
+
+
 async def plan_title(conn: AsyncConnection, plan_id: str) -> str | None:
     return await conn.scalar(select(t.plans.c.title).where(t.plans.c.id == plan_id))
 
@@ -36,10 +43,13 @@ async def find_plans(
     return list((await conn.execute(query)).all())
 
 
-async def insert_plan(conn: AsyncConnection, plan: Plan, now: datetime) -> None:
+async def insert_plan(
+    conn: AsyncConnection, plan: Plan, now: datetime, import_id: str | None = None
+) -> None:
     await conn.execute(
         insert(t.plans).values(
             id=plan.id,
+            import_id=import_id,
             title=plan.title,
             doc_number=plan.doc_number,
             jurisdiction=plan.jurisdiction,
@@ -116,11 +126,49 @@ async def existing_measures(conn: AsyncConnection, ids: list[str]) -> set[str]:
     return {r.id for r in rows}
 
 
-async def claim_import(conn: AsyncConnection, import_id: str, total: int) -> bool:
+async def claim_import(
+    conn: AsyncConnection, import_id: str, total: int, lease_until: datetime
+) -> bool:
     """Mark a previewed import "confirming" (one job per import, even across processes)."""
     result = await conn.execute(
         update(t.plan_imports)
         .where(t.plan_imports.c.id == import_id, t.plan_imports.c.status == "previewed")
-        .values(status="confirming", progress_done=0, progress_total=total, job_error=None)
+        .values(
+            status="confirming",
+            progress_done=0,
+            progress_total=total,
+            job_error=None,
+            job_lease_until=lease_until,
+        )
     )
     return bool(result.rowcount)
+
+
+async def claim_stalled_imports(
+    conn: AsyncConnection, now: datetime, lease_until: datetime
+) -> list[tuple[str, str]]:
+    """(import id, uploader) of the jobs whose process stopped renewing their lease, now
+    leased to the caller: a conditional update, so two processes never take the same job."""
+    t_ = t.plan_imports
+    stalled = (
+        await conn.execute(
+            select(t_.c.id, t_.c.created_by).where(
+                t_.c.status == "confirming",
+                or_(t_.c.job_lease_until.is_(None), t_.c.job_lease_until < now),
+            )
+        )
+    ).all()
+    taken = []
+    for row in stalled:
+        result = await conn.execute(
+            update(t_)
+            .where(
+                t_.c.id == row.id,
+                t_.c.status == "confirming",
+                or_(t_.c.job_lease_until.is_(None), t_.c.job_lease_until < now),
+            )
+            .values(job_lease_until=lease_until)
+        )
+        if result.rowcount:
+            taken.append((str(row.id), str(row.created_by)))
+    return taken
