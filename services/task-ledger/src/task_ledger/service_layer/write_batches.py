@@ -89,7 +89,11 @@ class _Batch:
         if self.ledger.postgres:
             # One batch at a time across processes: two workers' batches would otherwise lock
             # tasks in their own arrival orders and deadlock each other.
-            await tx.conn.execute(_BATCH_LOCK, {"k": BATCH_LOCK_KEY})
+            try:
+                await tx.conn.execute(_BATCH_LOCK, {"k": BATCH_LOCK_KEY})
+            except BaseException as error:
+                await asyncio.shield(tx.__aexit__(type(error), error, error.__traceback__))
+                raise
         event.listen(tx.conn.sync_connection, "before_cursor_execute", self._count_write)
         self.tx = tx
         return tx
