@@ -97,21 +97,25 @@ async def _import(ctx: BenchContext, database_url: str | None) -> Result:
             r.raise_for_status()
             health: list[float] = []
             status = "confirming" if r.status_code == 202 else "confirmed"
+            job_error = None
             last_poll = 0.0
             while status == "confirming":
                 h0 = time.perf_counter()
                 (await client.get("/health/live")).raise_for_status()
                 health.append(time.perf_counter() - h0)
-                if time.perf_counter() - last_poll > 2:
+                if time.perf_counter() - last_poll > 2:  # the list: no preview read
                     last_poll = time.perf_counter()
-                    r = await client.get(f"/api/imports/{import_id}", headers=sup)
-                    status = r.raise_for_status().json()["status"]
+                    r = await client.get("/api/imports", params={"page_size": 5}, headers=sup)
+                    found = [
+                        i for i in r.raise_for_status().json()["items"] if i["id"] == import_id
+                    ]
+                    status, job_error = found[0]["status"], found[0]["job_error"]
                 await asyncio.sleep(0.2)
             confirmed = time.perf_counter() - t1
             stop.set()
             await sampler
             if status != "confirmed":
-                raise RuntimeError(f"import ended {status}: {r.json().get('job_error')}")
+                raise RuntimeError(f"import ended {status}: {job_error}")
     finally:
         server.terminate()
         try:

@@ -73,6 +73,10 @@ async def test_a_job_whose_process_stopped_is_taken_over_when_its_lease_lapses(a
     state = await until(api, import_id, sup, "confirmed")
     assert state["progress"]["done"] == state["progress"]["total"]
     await assert_each_task_once(api, uploaded)
+    # The import list carries the progress too (a poll that does not read the whole preview).
+    listed = (await api.client.get("/api/imports", headers=sup)).json()["items"]
+    (mine,) = [i for i in listed if i["id"] == import_id]
+    assert mine["progress_done"] == mine["progress_total"] == state["progress"]["total"]
 
 
 async def test_a_failed_job_confirmed_again_creates_what_was_missing(

@@ -267,13 +267,24 @@ async def recent_imports(
     ledger: Ledger, user: User, page: int = 1, page_size: int = 20
 ) -> tuple[list[Any], int]:
     """The imports `user` may handle (see `authz.can_manage_import`), newest first, one page
-    of them (without their previews) and how many there are."""
+    of them (without their previews: a background job's progress is read here, not through
+    the whole stored preview) and how many there are."""
     c = t.plan_imports.c
     where = []
     if authz.plan_scope(user) is not None:
         where.append(c.created_by == user.id)
     query = (
-        select(c.id, c.filename, c.created_by, c.created_at, c.status, c.plan_ids)
+        select(
+            c.id,
+            c.filename,
+            c.created_by,
+            c.created_at,
+            c.status,
+            c.plan_ids,
+            c.progress_done,
+            c.progress_total,
+            c.job_error,
+        )
         .where(*where)
         .order_by(c.created_at.desc(), c.id.desc())
         .limit(page_size)

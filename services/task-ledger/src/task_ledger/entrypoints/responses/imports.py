@@ -157,6 +157,9 @@ class ImportSummary(Out):
     created_at: datetime | None
     status: ImportStatus
     plan_ids: list[str] | None
+    progress_done: int | None = Field(default=None, description="后台导入：已处理的措施数")
+    progress_total: int | None = Field(default=None, description="后台导入：措施总数")
+    job_error: str | None = Field(default=None, description="后台导入中断的原因")
 
     @field_validator("created_at")
     @classmethod
