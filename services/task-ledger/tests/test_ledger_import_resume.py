@@ -57,9 +57,10 @@ async def test_a_job_whose_process_stopped_is_taken_over_when_its_lease_lapses(a
         if (await state_of(api, import_id, sup))["progress"]["done"] >= 4:
             break
         await asyncio.sleep(0)
-    for job in list(import_jobs._running):
+    jobs = list(import_jobs._running)
+    for job in jobs:
         job.cancel()
-    await asyncio.sleep(0.05)
+    await asyncio.gather(*jobs, return_exceptions=True)  # its transaction rolled back
     state = await state_of(api, import_id, sup)
     assert (
         state["status"] == "confirming" and state["progress"]["done"] < state["progress"]["total"]
