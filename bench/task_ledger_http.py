@@ -85,6 +85,20 @@ def _start_server(env: dict[str, str], workdir: Path) -> subprocess.Popen[bytes]
     )
 
 
+async def wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
+    """Until the server started by `_start_server` answers /health/ready (at most 2 min)."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if (await client.get("/health/ready")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise RuntimeError("ledger server did not start")
+        await asyncio.sleep(0.3)
+
+
 def _synthetic_plan() -> bytes:
     lines = ["关于加强劳务品牌建设的行动方案", "", "一、重点任务"]
     lines += [
@@ -130,16 +144,7 @@ async def _http(
     try:
         limits = httpx.Limits(max_connections=HTTP_CONCURRENCY * 2)
         async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if (await client.get("/health/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("ledger server did not start")
-                await asyncio.sleep(0.3)
+            await wait_ready(client, server)
             pairs = await prepare_tasks(client)
 
         latencies: list[float] = []

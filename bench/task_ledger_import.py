@@ -22,7 +22,7 @@ import httpx
 
 from bench.common import BenchContext, Result, entry, process_rss_mb
 from bench.ledger_load import process_tree
-from bench.task_ledger_http import _free_port, _start_server
+from bench.task_ledger_http import _free_port, _start_server, wait_ready
 
 MEASURES = int(os.environ.get("IMPORT_MEASURES", "100000"))
 PER_SECTION = 100
@@ -62,16 +62,7 @@ async def _import(ctx: BenchContext, database_url: str | None) -> Result:
     rss: list[float] = []
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if (await client.get("/health/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("ledger server did not start")
-                await asyncio.sleep(0.3)
+            await wait_ready(client, server)
             r = await client.post(
                 "/api/auth/login", json={"username": "supervisor", "password": "supervisor-demo"}
             )
