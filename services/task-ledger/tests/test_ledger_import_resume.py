@@ -60,7 +60,8 @@ async def test_a_job_whose_process_stopped_is_taken_over_when_its_lease_lapses(a
     jobs = list(import_jobs._running)
     for job in jobs:
         job.cancel()
-    await asyncio.gather(*jobs, return_exceptions=True)  # its transaction rolled back
+    await asyncio.gather(*jobs, return_exceptions=True)
+    await import_jobs.finish_in_flight()  # the batch it was storing commits whole
     state = await state_of(api, import_id, sup)
     assert (
         state["status"] == "confirming" and state["progress"]["done"] < state["progress"]["total"]
@@ -78,6 +79,23 @@ async def test_a_job_whose_process_stopped_is_taken_over_when_its_lease_lapses(a
     listed = (await api.client.get("/api/imports", headers=sup)).json()["items"]
     (mine,) = [i for i in listed if i["id"] == import_id]
     assert mine["progress_done"] == mine["progress_total"] == state["progress"]["total"]
+
+
+async def test_a_job_stopped_with_its_process_is_taken_over_at_once(api: Api) -> None:
+    import_id, sup, uploaded = await start_large_import(api)
+    for _ in range(1000):
+        if (await state_of(api, import_id, sup))["progress"]["done"] >= 2:
+            break
+        await asyncio.sleep(0)
+    # A shutdown (LedgerService.close) stops the job after its batch and releases the lease.
+    assert await import_jobs.stop_jobs(api.ledger) == [import_id]
+    state = await state_of(api, import_id, sup)
+    assert (
+        state["status"] == "confirming" and state["progress"]["done"] < state["progress"]["total"]
+    )
+    assert await import_jobs.resume_stalled(api.ledger) == [import_id]  # no LEASE to wait
+    state = await until(api, import_id, sup, "confirmed")
+    await assert_each_task_once(api, uploaded)
 
 
 async def test_a_failed_job_confirmed_again_creates_what_was_missing(

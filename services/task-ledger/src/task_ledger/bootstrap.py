@@ -86,6 +86,7 @@ class LedgerService(Service):
 
     async def close(self) -> None:
         self.ledger.relay = None
+        await import_jobs.stop_jobs(self.ledger)  # taken over by another process at once
         await self.ledger.dispose()
 
     async def check_database(self) -> None:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from duban_common.logging import get_logger
 from task_ledger.adapters import repository as repo
@@ -27,7 +29,10 @@ from task_ledger.service_layer import directory, imports
 from task_ledger.service_layer.uow import Ledger
 
 log = get_logger(__name__)
-_running: set[asyncio.Task[None]] = set()  # strong references until each job ends
+T = TypeVar("T")
+# The jobs this process runs (strong references until each ends): job → (ledger, import id).
+_running: dict[asyncio.Task[None], tuple[Ledger, str]] = {}
+_in_flight: set[asyncio.Future[Any]] = set()  # batch transactions a stopped job lets finish
 
 LEASE = timedelta(seconds=60)  # a job renews it with every batch (a batch takes ~1 s)
 RESUME_CHECK_SECONDS = 30.0
@@ -56,9 +61,41 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
 
 
 def _start(ledger: Ledger, actor: User, import_id: str) -> None:
-    job = asyncio.create_task(_run(ledger, actor, import_id))
-    _running.add(job)
-    job.add_done_callback(_running.discard)
+    job = asyncio.create_task(_run(ledger, actor, import_id), name=f"import-{import_id}")
+    _running[job] = (ledger, import_id)
+    job.add_done_callback(lambda done: _running.pop(done, None))
+
+
+async def stop_jobs(ledger: Ledger) -> list[str]:
+    """At shutdown: stop `ledger`'s jobs once the batch each is storing has committed, and
+    release their leases, so another process takes them over at its next check instead of
+    after LEASE. The ids of the stopped imports."""
+    jobs = {job: import_id for job, (owner, import_id) in _running.items() if owner is ledger}
+    for job in jobs:
+        job.cancel()
+    await asyncio.gather(*jobs, return_exceptions=True)
+    await finish_in_flight()
+    if jobs:
+        async with ledger.transaction() as tx:
+            for import_id in jobs.values():
+                await repo.release_import_lease(tx.conn, import_id)
+    return list(jobs.values())
+
+
+async def finish_in_flight() -> None:
+    """Until the batch transactions of stopped jobs have ended."""
+    await asyncio.gather(*list(_in_flight), return_exceptions=True)
+
+
+async def _to_the_end(transaction: Awaitable[T]) -> T:
+    """Run a batch's transaction to its commit or rollback even when the job is stopped: a
+    transaction cut in the middle of a statement leaves its connection to be discarded with
+    the statement still open, and on SQLite that connection keeps the database's write lock
+    until the garbage collector finds it."""
+    batch = asyncio.ensure_future(transaction)
+    _in_flight.add(batch)
+    batch.add_done_callback(_in_flight.discard)
+    return await asyncio.shield(batch)
 
 
 async def resume_stalled(ledger: Ledger) -> list[str]:
@@ -99,10 +136,46 @@ class ImportResumer:
                 await asyncio.wait_for(stop.wait(), timeout=self.interval)
 
 
+@dataclass
+class _Job:
+    """One background confirmation: what it has created so far, across its batches."""
+
+    ledger: Ledger
+    actor: User
+    import_id: str
+    created: dict[str, int] = field(
+        default_factory=lambda: {"plans": 0, "measures": 0, "tasks": 0, "departments": 0}
+    )
+    new_departments: list[Department] = field(default_factory=list)
+    new_plans: list[str] = field(default_factory=list)
+
+    async def store_batch(
+        self, doc: dict[str, Any], batch: list[dict[str, Any]], *, first: bool, done: int
+    ) -> None:
+        """The batch's measures not created yet, and the progress, in one transaction."""
+        async with self.ledger.transaction() as tx:
+            run = imports.Confirmation(
+                tx, self.actor, self.import_id, self.created, self.new_departments, self.new_plans
+            )
+            if first and not await repo.plan_exists(tx.conn, doc["plan_id"]):
+                await imports.insert_plan(run, doc)
+            known = await repo.existing_measures(tx.conn, [m["id"] for m in batch])
+            for m in batch:
+                if m["id"] not in known:
+                    await imports.insert_measure(run, doc, m)
+            await repo.set_import_progress(
+                tx.conn, self.import_id, progress_done=done, job_lease_until=tx.now + LEASE
+            )
+
+    async def renew_lease(self, done: int) -> None:
+        async with self.ledger.transaction() as tx:
+            await repo.set_import_progress(
+                tx.conn, self.import_id, progress_done=done, job_lease_until=tx.now + LEASE
+            )
+
+
 async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
-    created = {"plans": 0, "measures": 0, "tasks": 0, "departments": 0}
-    new_departments: list[Department] = []
-    new_plans: list[str] = []
+    job = _Job(ledger, actor, import_id)
     try:
         async with ledger.reading() as conn:
             row = await repo.get_plan_import(conn, import_id)
@@ -110,31 +183,22 @@ async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
         size, done = ledger.settings.import_batch_size, 0
         for doc in documents:
             async with ledger.reading() as conn:
+                # A plan another import created is left as it is (its measures included).
                 fresh = await repo.plan_is_new_to(conn, doc["plan_id"], import_id)
             for start in range(0, max(len(doc["measures"]), 1), size):
                 batch = doc["measures"][start : start + size]
-                async with ledger.transaction() as tx:
-                    run = imports.Confirmation(
-                        tx, actor, import_id, created, new_departments, new_plans
-                    )
-                    if fresh and start == 0 and not await repo.plan_exists(tx.conn, doc["plan_id"]):
-                        await imports.insert_plan(run, doc)
-                    if fresh:
-                        known = await repo.existing_measures(tx.conn, [m["id"] for m in batch])
-                        for m in batch:
-                            if m["id"] not in known:
-                                await imports.insert_measure(run, doc, m)
-                    done += len(batch)
-                    await repo.set_import_progress(
-                        tx.conn, import_id, progress_done=done, job_lease_until=tx.now + LEASE
-                    )
+                done += len(batch)
+                if fresh:
+                    await _to_the_end(job.store_batch(doc, batch, first=start == 0, done=done))
+                else:
+                    await _to_the_end(job.renew_lease(done))
                 await asyncio.sleep(0)  # let the loop serve requests between batches
         async with ledger.transaction() as tx:
-            await directory.add_demo_liaisons(tx, ledger.settings, new_departments)
+            await directory.add_demo_liaisons(tx, ledger.settings, job.new_departments)
             await repo.confirm_plan_import(tx.conn, import_id, [d["plan_id"] for d in documents])
-            tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, created)
-            if new_plans and authz.plan_scope(actor) is not None:
-                await directory.widen_scope(tx, actor, new_plans)
+            tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, job.created)
+            if job.new_plans and authz.plan_scope(actor) is not None:
+                await directory.widen_scope(tx, actor, job.new_plans)
     except Exception as exc:
         log.exception("plan_import_job_failed", import_id=import_id)
         async with ledger.transaction() as tx:

@@ -60,6 +60,7 @@ from task_ledger.adapters.repository.plans import (
     plan_exists,
     plan_is_new_to,
     plan_title,
+    release_import_lease,
     set_import_progress,
 )
 from task_ledger.adapters.repository.quotas import count_write
@@ -162,6 +163,7 @@ __all__ = [
     "plan_is_new_to",
     "plan_milestones",
     "plan_title",
+    "release_import_lease",
     "report_writes",
     "save_task",
     "schedules",

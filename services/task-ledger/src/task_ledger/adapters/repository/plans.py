@@ -144,6 +144,15 @@ async def claim_import(
     return bool(result.rowcount)
 
 
+async def release_import_lease(conn: AsyncConnection, import_id: str) -> None:
+    """A job stopped at shutdown: any process may take it over at once."""
+    await conn.execute(
+        update(t.plan_imports)
+        .where(t.plan_imports.c.id == import_id, t.plan_imports.c.status == "confirming")
+        .values(job_lease_until=None)
+    )
+
+
 async def claim_stalled_imports(
     conn: AsyncConnection, now: datetime, lease_until: datetime
 ) -> list[tuple[str, str]]:
