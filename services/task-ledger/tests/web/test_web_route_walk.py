@@ -206,11 +206,16 @@ def test_a_scoped_supervisor_is_refused_on_another_supervisors_import_pages(
     pending = preview["import_id"]
 
     def stored() -> Any:
+        m = t.plan_import_measures
         return ledger_server.rows(
             select(t.plan_imports.c.status, t.plan_imports.c.preview).where(
                 t.plan_imports.c.id == pending
             )
-        )[0]
+        )[0], ledger_server.rows(
+            select(m.c.document, m.c.position, m.c.data)
+            .where(m.c.import_id == pending)
+            .order_by(m.c.document, m.c.position)
+        )
 
     before = stored()
     with httpx.Client(base_url=ledger_server.base_url) as client:

@@ -314,6 +314,18 @@ class PlanImportRow(LedgerBase, table=True):
     job_lease_until: datetime | None = _ts()
 
 
+class PlanImportMeasureRow(LedgerBase, table=True):
+    """One measure of an import's preview (the import's `preview` holds its documents without
+    their measures), so a page of the preview or a batch of the background job reads only
+    its own measures: a 100,000-measure preview is 90 MB of JSON."""
+
+    __tablename__ = "plan_import_measure"
+    import_id: str = Field(primary_key=True, max_length=64)
+    document: int = Field(primary_key=True)  # the document's place in the file
+    position: int = Field(primary_key=True)  # the measure's place in its document
+    data: dict[str, Any] | None = _json(nullable=False)
+
+
 class WriteQuotaRow(LedgerBase, table=True):
     """Writes per user and kind in the current fixed window (per-user rate limits): one row
     per user and kind, started again when a new window begins. Kept in the database so that
@@ -351,6 +363,7 @@ audit_log = table(AuditRow)
 inbox_messages = table(InboxMessageRow)
 monthly_reports = table(MonthlyReportRow)
 plan_imports = table(PlanImportRow)
+plan_import_measures = table(PlanImportMeasureRow)
 login_throttle = table(LoginThrottleRow)
 auth_sessions = table(AuthSessionRow)
 credential_epoch = table(CredentialEpochRow)

@@ -75,10 +75,11 @@ def _propose(documents: list[dict[str, Any]], mine: list[Plan], stored: dict[str
         doc["measure_links"] = measure_proposals(best, plan) if best else []
 
 
-def _preview_document(preview: dict[str, Any], plan_id: str) -> dict[str, Any]:
-    for doc in preview.get("documents", []):
+def _preview_document(preview: dict[str, Any], plan_id: str) -> tuple[int, dict[str, Any]]:
+    """The previewed document of `plan_id` and its place in the file."""
+    for d, doc in enumerate(preview.get("documents", [])):
         if doc["plan_id"] == plan_id:
-            return doc
+            return d, doc
     raise NotFound("导入预览中没有该方案")
 
 
@@ -104,8 +105,8 @@ async def choose_superior_in_preview(
     measure links are proposed again against the chosen plan."""
     async with ledger.transaction() as tx:
         row = await _editable_preview(tx, import_id, actor)
-        preview = dict(row.preview or {})
-        doc = _preview_document(preview, plan_id)
+        preview = await repo.load_preview(tx.conn, import_id, row.preview)
+        d, doc = _preview_document(preview, plan_id)
         if superior_plan_id == plan_id:
             raise DomainError("方案不能以自身为上级方案")
         superior = None
@@ -125,7 +126,7 @@ async def choose_superior_in_preview(
             None,
             {"plan_id": plan_id, "superior_plan_id": superior_plan_id},
         )
-    return doc
+        return await _answered(tx, import_id, d, doc, ledger)
 
 
 async def _superior_plan(
@@ -151,8 +152,8 @@ async def decide_in_preview(
     check_statuses(decisions.values())
     async with ledger.transaction() as tx:
         row = await _editable_preview(tx, import_id, actor)
-        preview = dict(row.preview or {})
-        doc = _preview_document(preview, plan_id)
+        preview = dict(row.preview or {})  # its documents: the links are theirs
+        d, doc = _preview_document(preview, plan_id)
         known = {(m["measure_id"], m["superior_measure_id"]): m for m in doc["measure_links"]}
         for key, status in decisions.items():
             if key not in known:
@@ -167,11 +168,20 @@ async def decide_in_preview(
             None,
             {"plan_id": plan_id, "decisions": {"|".join(k): v for k, v in decisions.items()}},
         )
-    return doc
+        return await _answered(tx, import_id, d, doc, ledger)
+
+
+async def _answered(
+    tx: Transaction, import_id: str, d: int, doc: dict[str, Any], ledger: Ledger
+) -> dict[str, Any]:
+    """The changed document as every preview answer carries it: its first page of measures."""
+    page_size = ledger.settings.preview_page_size
+    return await repo.document_first_page(tx.conn, import_id, d, doc, page_size)
 
 
 async def _store_preview(tx: Transaction, row: Any, preview: dict[str, Any]) -> None:
-    await links.update_import_preview(tx.conn, row.id, preview)
+    """The documents' superior and links changed, never their measures."""
+    await repo.store_preview_header(tx.conn, row.id, preview)
 
 
 async def store_confirmed_preview(tx: Transaction, actor: User, doc: dict[str, Any]) -> None:

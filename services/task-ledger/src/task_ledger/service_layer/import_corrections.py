@@ -6,7 +6,6 @@ transaction, audited) and can join that module when the importer grows correctio
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from sqlalchemy import select
@@ -69,13 +68,11 @@ async def correct_department(
         new = await repo.get_department(tx.conn, new_department_id)
         if new is None:
             raise DomainError("请选择已登记的单位")
-        preview = copy.deepcopy(row.preview or {})
+        preview = await repo.load_preview(tx.conn, import_id, row.preview)
         changed = _apply(preview, old_department_id, new, measure_id)
         if not changed:
             raise DomainError("没有找到要更正的单位")
-        await tx.conn.execute(
-            t.plan_imports.update().where(t.plan_imports.c.id == import_id).values(preview=preview)
-        )
+        await repo.store_preview(tx.conn, import_id, preview)
         tx.audit(
             actor.id,
             "plan_import.correct_department",

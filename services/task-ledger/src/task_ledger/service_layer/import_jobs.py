@@ -25,7 +25,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
 from task_ledger.domain.model import Department, User
-from task_ledger.service_layer import directory, imports
+from task_ledger.service_layer import cascade_preview, directory, imports
 from task_ledger.service_layer.uow import Ledger
 
 log = get_logger(__name__)
@@ -38,17 +38,13 @@ LEASE = timedelta(seconds=60)  # a job renews it with every batch (a batch takes
 RESUME_CHECK_SECONDS = 30.0
 
 
-def measure_count(preview: dict[str, Any]) -> int:
-    return sum(len(doc["measures"]) for doc in preview.get("documents", []))
-
-
 async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
     """Confirm at once, or, for a large import, start its job and answer "confirming"."""
     async with ledger.reading() as conn:
         row = imports.check_owner(actor, await repo.get_plan_import(conn, import_id))
+        total = sum((await repo.measure_counts(conn, import_id)).values())
     if row.status == "confirming":
         raise DomainError("该方案正在后台导入，请稍候查看进度")
-    total = measure_count(row.preview or {})
     if row.status == "confirmed" or total <= ledger.settings.import_background_measures:
         return await imports.confirm(ledger, actor, import_id)
     async with ledger.transaction() as tx:
@@ -179,14 +175,20 @@ async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
     try:
         async with ledger.reading() as conn:
             row = await repo.get_plan_import(conn, import_id)
+            counts = await repo.measure_counts(conn, import_id)
+        # The documents without their measures: a batch reads its own (memory stays bounded).
         documents = (row.preview or {}).get("documents", []) if row else []
         size, done = ledger.settings.import_batch_size, 0
-        for doc in documents:
+        created_here = []
+        for d, doc in enumerate(documents):
             async with ledger.reading() as conn:
                 # A plan another import created is left as it is (its measures included).
                 fresh = await repo.plan_is_new_to(conn, doc["plan_id"], import_id)
-            for start in range(0, max(len(doc["measures"]), 1), size):
-                batch = doc["measures"][start : start + size]
+            if fresh:
+                created_here.append(doc)
+            for start in range(0, max(counts.get(d, 0), 1), size):
+                async with ledger.reading() as conn:
+                    batch = await repo.preview_measures(conn, import_id, d, start, size)
                 done += len(batch)
                 if fresh:
                     await _to_the_end(job.store_batch(doc, batch, first=start == 0, done=done))
@@ -195,6 +197,8 @@ async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
                 await asyncio.sleep(0)  # let the loop serve requests between batches
         async with ledger.transaction() as tx:
             await directory.add_demo_liaisons(tx, ledger.settings, job.new_departments)
+            for doc in created_here:  # the superior plan and measure links chosen in the preview
+                await cascade_preview.store_confirmed_preview(tx, actor, doc)
             await repo.confirm_plan_import(tx.conn, import_id, [d["plan_id"] for d in documents])
             tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, job.created)
             if job.new_plans and authz.plan_scope(actor) is not None:

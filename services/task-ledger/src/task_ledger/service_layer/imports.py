@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import JurisdictionLevel
 from task_ledger.adapters import repository as repo
@@ -204,7 +206,10 @@ async def get_import(
     them, for the review page's corrections)."""
     async with ledger.reading() as conn:
         row = check_owner(actor, await repo.get_plan_import(conn, import_id))
-    preview = row.preview or {}
+        if whole:
+            preview = await repo.load_preview(conn, import_id, row.preview)
+        else:
+            preview = await _first_pages(conn, row, ledger.settings.preview_page_size)
     return {
         "import_id": row.id,
         "status": row.status,
@@ -215,8 +220,19 @@ async def get_import(
             else None
         ),
         "job_error": row.job_error,
-        **(preview if whole else first_pages(preview, ledger.settings.preview_page_size)),
+        **preview,
     }
+
+
+async def _first_pages(conn: AsyncConnection, row: Any, page_size: int) -> dict[str, Any]:
+    """`first_pages` of a stored preview, reading only those pages."""
+    preview = dict(row.preview or {})
+    counts = await repo.measure_counts(conn, row.id)
+    preview["documents"] = [
+        await repo.document_first_page(conn, row.id, d, doc, page_size, counts)
+        for d, doc in enumerate(preview.get("documents", []))
+    ]
+    return preview
 
 
 async def import_measures(
@@ -225,12 +241,11 @@ async def import_measures(
     """One page of one document's measures in an import's preview, and how many it has."""
     async with ledger.reading() as conn:
         row = check_owner(actor, await repo.get_plan_import(conn, import_id))
-    documents = (row.preview or {}).get("documents", [])
-    if not 0 <= document < len(documents):
-        raise NotFound("导入记录中没有该文件")
-    measures = documents[document]["measures"]
-    start = (page - 1) * page_size
-    return measures[start : start + page_size], len(measures)
+        if not 0 <= document < len((row.preview or {}).get("documents", [])):
+            raise NotFound("导入记录中没有该文件")
+        start = (page - 1) * page_size
+        measures = await repo.preview_measures(conn, import_id, document, start, page_size)
+        return measures, (await repo.measure_counts(conn, import_id)).get(document, 0)
 
 
 def _date(value: str | None) -> date | None:
@@ -256,7 +271,7 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
         row = check_owner(actor, await repo.get_plan_import(tx.conn, import_id))
         if row.status == "confirming":
             raise DomainError("该方案正在后台导入，请稍候查看进度")
-        preview = row.preview or {}
+        preview = await repo.load_preview(tx.conn, import_id, row.preview)
         run = Confirmation(tx, actor, import_id)
         for doc in preview.get("documents", []):
             if await repo.plan_exists(tx.conn, doc["plan_id"]):

@@ -3,7 +3,6 @@ created with their tasks, reported against in progress reports (docs/indicators.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -171,13 +170,13 @@ async def edit_preview_indicator(
             raise NotFound("导入记录不存在")  # another supervisor's import is as absent
         if row.status != "previewed":
             raise DomainError("该方案已确认导入，请在任务页修改指标")
-        preview = copy.deepcopy(row.preview or {})
+        preview = await repo.load_preview(tx.conn, import_id, row.preview)
         draft, doc = _find_draft(preview, measure_id, key)
         before = dict(draft)
         draft.update(changes.values())
         draft["dropped"] = drop
         doc["indicator_conflicts"] = _keep_resolutions(doc)
-        await repo.store_plan_import_preview(tx.conn, import_id, preview)
+        await repo.store_preview(tx.conn, import_id, preview)
         tx.audit(actor.id, "plan_import.edit_indicator", "plan_import", import_id, before, draft)
         return draft
 
@@ -220,7 +219,7 @@ async def resolve_conflict(
             raise NotFound("导入记录不存在")  # another supervisor's import is as absent
         if row.status != "previewed":
             raise DomainError("该方案已确认导入")
-        preview = copy.deepcopy(row.preview or {})
+        preview = await repo.load_preview(tx.conn, import_id, row.preview)
         for doc in preview.get("documents", []):
             for conflict in doc.get("indicator_conflicts") or ():
                 if conflict["name"] != name:
@@ -232,7 +231,7 @@ async def resolve_conflict(
                     draft, _ = _find_draft(preview, other["measure_id"], other["key"])
                     draft.update(target=chosen["target"], due=chosen["due"], kind=chosen["kind"])
                 conflict["resolution"] = choice
-                await repo.store_plan_import_preview(tx.conn, import_id, preview)
+                await repo.store_preview(tx.conn, import_id, preview)
                 tx.audit(
                     actor.id,
                     "plan_import.resolve_indicator_conflict",

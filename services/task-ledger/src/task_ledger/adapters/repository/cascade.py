@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from task_ledger.adapters import tables as t
@@ -129,12 +129,3 @@ async def delete_measure_link(
 async def insert_measure_links(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         await conn.execute(insert(t.measure_links), list(rows))
-
-
-async def update_import_preview(
-    conn: AsyncConnection, import_id: str, preview: dict[str, Any]
-) -> None:
-    """A preview's plan and measure links as the user chose them."""
-    await conn.execute(
-        update(t.plan_imports).where(t.plan_imports.c.id == import_id).values(preview=preview)
-    )

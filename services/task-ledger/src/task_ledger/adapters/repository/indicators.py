@@ -205,15 +205,6 @@ async def milestones_of(
     }
 
 
-async def store_plan_import_preview(
-    conn: AsyncConnection, import_id: str, preview: dict[str, Any]
-) -> None:
-    """An import's preview after a person corrected its indicators."""
-    await conn.execute(
-        update(t.plan_imports).where(t.plan_imports.c.id == import_id).values(preview=preview)
-    )
-
-
 async def indicator_owner(conn: AsyncConnection, task: Task) -> str:
     """The task whose indicators ``task`` reports against: its own, else its nearest ancestor's
     (a child of a decomposed task reports its share)."""

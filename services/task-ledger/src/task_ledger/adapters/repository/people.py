@@ -131,15 +131,31 @@ async def move_records(conn: AsyncConnection, from_id: str, into_id: str) -> Non
 async def move_import_previews(conn: AsyncConnection, from_id: str, into_id: str) -> int:
     """Imports not yet confirmed name the duplicate in their preview: they name the kept
     department instead, so confirming one later never brings the duplicate back."""
-    p = t.plan_imports
+    p, m = t.plan_imports, t.plan_import_measures
     rows = await conn.execute(select(p.c.id, p.c.preview).where(p.c.status == "previewed"))
-    moved = 0
+    moved = set()
     for row in rows.all():
-        replaced = _replace_value(row.preview, from_id, into_id)
+        replaced = _replace_values(row.preview, {from_id: into_id})
         if replaced != row.preview:
             await conn.execute(update(p).where(p.c.id == row.id).values(preview=replaced))
-            moved += 1
-    return moved
+            moved.add(row.id)
+        measures = await conn.execute(
+            select(m.c.document, m.c.position, m.c.data).where(m.c.import_id == row.id)
+        )
+        for measure in measures.all():
+            data = _replace_values(measure.data, {from_id: into_id})
+            if data != measure.data:
+                await conn.execute(
+                    update(m)
+                    .where(
+                        m.c.import_id == row.id,
+                        m.c.document == measure.document,
+                        m.c.position == measure.position,
+                    )
+                    .values(data=data)
+                )
+                moved.add(row.id)
+    return len(moved)
 
 
 async def follow_merges(conn: AsyncConnection, preview: Any) -> Any:
@@ -148,23 +164,25 @@ async def follow_merges(conn: AsyncConnection, preview: Any) -> Any:
     d = t.departments
     rows = await conn.execute(select(d.c.id, d.c.merged_into).where(d.c.merged_into.is_not(None)))
     merged = {r.id: r.merged_into for r in rows}
+    kept = {}
     for old in merged:
         new = merged[old]
         seen = {old}
         while new in merged and new not in seen:  # merged into one merged later
             seen.add(new)
             new = merged[new]
-        preview = _replace_value(preview, old, new)
-    return preview
+        kept[old] = new
+    return _replace_values(preview, kept) if kept else preview
 
 
-def _replace_value(value: Any, old: str, new: str) -> Any:
-    if value == old:
-        return new
+def _replace_values(value: Any, new: dict[str, str]) -> Any:
+    """`value` with each string that is a key of `new` replaced by its value (one pass)."""
+    if isinstance(value, str):
+        return new.get(value, value)
     if isinstance(value, dict):
-        return {k: _replace_value(v, old, new) for k, v in value.items()}
+        return {k: _replace_values(v, new) for k, v in value.items()}
     if isinstance(value, list):
-        return [_replace_value(v, old, new) for v in value]
+        return [_replace_values(v, new) for v in value]
     return value
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from task_ledger.adapters import tables as t
+from task_ledger.adapters.repository import previews
 from task_ledger.domain.model import Measure, Plan
 
 
@@ -94,10 +95,11 @@ async def insert_plan_import(
             sha256=sha256,
             created_by=created_by,
             created_at=now,
-            preview=preview,
+            preview=previews.header_of(preview),
             status="previewed",
         )
     )
+    await previews.insert_measures(conn, import_id, preview)
 
 
 async def get_plan_import(conn: AsyncConnection, import_id: str) -> Any:

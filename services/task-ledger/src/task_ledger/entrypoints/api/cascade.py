@@ -3,8 +3,6 @@ stored plan, and a superior plan's coverage by its subordinate plans."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from task_ledger.entrypoints.cascade_models import (
@@ -15,8 +13,7 @@ from task_ledger.entrypoints.cascade_models import (
 )
 from task_ledger.entrypoints.deps import CurrentUser, ImporterUser, LedgerDep
 from task_ledger.entrypoints.responses import PreviewDocument
-from task_ledger.service_layer import cascade, cascade_preview, coverage, imports
-from task_ledger.service_layer.uow import Ledger
+from task_ledger.service_layer import cascade, cascade_preview, coverage
 
 router = APIRouter(tags=["cascade"])
 
@@ -53,11 +50,10 @@ async def decide_links(
 async def preview_superior(
     ledger: LedgerDep, me: ImporterUser, import_id: str, plan_id: str, body: SuperiorChoice
 ) -> PreviewDocument:
-    return _first_page(
-        ledger,
+    return PreviewDocument.model_validate(
         await cascade_preview.choose_superior_in_preview(
             ledger, me, import_id, plan_id, body.superior_plan_id
-        ),
+        )
     )
 
 
@@ -68,13 +64,6 @@ async def preview_superior(
 async def preview_decide(
     ledger: LedgerDep, me: ImporterUser, import_id: str, plan_id: str, body: LinkDecisions
 ) -> PreviewDocument:
-    return _first_page(
-        ledger,
-        await cascade_preview.decide_in_preview(ledger, me, import_id, plan_id, body.as_map()),
+    return PreviewDocument.model_validate(
+        await cascade_preview.decide_in_preview(ledger, me, import_id, plan_id, body.as_map())
     )
-
-
-def _first_page(ledger: Ledger, document: dict[str, Any]) -> PreviewDocument:
-    """The document as every preview answer carries it: its first page of measures."""
-    paged = imports.first_pages({"documents": [document]}, ledger.settings.preview_page_size)
-    return PreviewDocument.model_validate(paged["documents"][0])

@@ -1,0 +1,131 @@
+"""An import's preview in two parts: the import's `preview` column holds its documents without
+their measures, `plan_import_measure` one row per measure. A page of the preview, a batch of
+the background job or a count reads only what it needs; `load_preview`/`store_preview` give
+and take the whole preview for the edits made on the review page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from duban_common.db import execute_rows
+from task_ledger.adapters import tables as t
+
+ROWS_PER_STATEMENT = 1000  # measures inserted by one executemany
+
+_m = t.plan_import_measures
+
+
+def header_of(preview: dict[str, Any]) -> dict[str, Any]:
+    """The preview without its documents' measures: what the import's row stores."""
+    return {
+        **preview,
+        "documents": [
+            {k: v for k, v in doc.items() if k != "measures"}
+            for doc in preview.get("documents", [])
+        ],
+    }
+
+
+def _rows(import_id: str, preview: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for d, doc in enumerate(preview.get("documents", [])):
+        for position, measure in enumerate(doc.get("measures", [])):
+            yield {"import_id": import_id, "document": d, "position": position, "data": measure}
+
+
+async def insert_measures(conn: AsyncConnection, import_id: str, preview: dict[str, Any]) -> None:
+    chunk: list[dict[str, Any]] = []
+    for row in _rows(import_id, preview):
+        chunk.append(row)
+        if len(chunk) == ROWS_PER_STATEMENT:
+            await execute_rows(conn, insert(_m), chunk)
+            chunk = []
+    await execute_rows(conn, insert(_m), chunk)
+
+
+async def store_preview(conn: AsyncConnection, import_id: str, preview: dict[str, Any]) -> None:
+    """Replace an import's whole preview (documents and measures)."""
+    await conn.execute(
+        update(t.plan_imports)
+        .where(t.plan_imports.c.id == import_id)
+        .values(preview=header_of(preview))
+    )
+    await conn.execute(delete(_m).where(_m.c.import_id == import_id))
+    await insert_measures(conn, import_id, preview)
+
+
+async def store_preview_header(
+    conn: AsyncConnection, import_id: str, preview: dict[str, Any]
+) -> None:
+    """Store what a change to the preview's documents (not to their measures) changed."""
+    await conn.execute(
+        update(t.plan_imports)
+        .where(t.plan_imports.c.id == import_id)
+        .values(preview=header_of(preview))
+    )
+
+
+async def load_preview(
+    conn: AsyncConnection, import_id: str, header: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The whole preview: `header` (the import's `preview` column) with its measures."""
+    preview = dict(header or {})
+    documents = [dict(doc, measures=[]) for doc in preview.get("documents", [])]
+    rows = await conn.execute(
+        select(_m.c.document, _m.c.data)
+        .where(_m.c.import_id == import_id)
+        .order_by(_m.c.document, _m.c.position)
+    )
+    for row in rows:
+        if row.document < len(documents):
+            documents[row.document]["measures"].append(row.data)
+    preview["documents"] = documents
+    return preview
+
+
+async def preview_measures(
+    conn: AsyncConnection, import_id: str, document: int, start: int, limit: int
+) -> list[dict[str, Any]]:
+    """The measures of one document from place `start` on, at most `limit` of them."""
+    rows = await conn.execute(
+        select(_m.c.data)
+        .where(
+            _m.c.import_id == import_id,
+            _m.c.document == document,
+            _m.c.position >= start,
+            _m.c.position < start + limit,
+        )
+        .order_by(_m.c.position)
+    )
+    return [r.data for r in rows]
+
+
+async def document_first_page(
+    conn: AsyncConnection,
+    import_id: str,
+    d: int,
+    doc: dict[str, Any],
+    page_size: int,
+    counts: dict[int, int] | None = None,
+) -> dict[str, Any]:
+    """Document `d` of a stored preview as answered: its first page of measures, their count."""
+    if counts is None:
+        counts = await measure_counts(conn, import_id)
+    return {
+        **{k: v for k, v in doc.items() if k != "measures"},
+        "measures": await preview_measures(conn, import_id, d, 0, page_size),
+        "measure_count": counts.get(d, 0),
+    }
+
+
+async def measure_counts(conn: AsyncConnection, import_id: str) -> dict[int, int]:
+    """How many measures each document of the import has (by the document's place)."""
+    rows = await conn.execute(
+        select(_m.c.document, func.count())
+        .where(_m.c.import_id == import_id)
+        .group_by(_m.c.document)
+    )
+    return {r[0]: r[1] for r in rows}
