@@ -11,10 +11,14 @@ from .plans import Plan, plan_from_document
 from .segment import split_text
 
 
-def plans_from_result(result: ParseResult, text: str) -> list[Plan]:
-    """``text`` is the decoded text ``result`` was parsed from."""
+def plans_from_result(result: ParseResult, text: str, *, measures: bool = True) -> list[Plan]:
+    """``text`` is the decoded text ``result`` was parsed from (``measures=False``: the plans
+    without their measures, for their citations alone)."""
     segments = split_text(text, result.documents)
-    return [plan_from_document(d, s) for d, s in zip(result.documents, segments, strict=True)]
+    return [
+        plan_from_document(d, s, measures=measures)
+        for d, s in zip(result.documents, segments, strict=True)
+    ]
 
 
 def plans_from_bytes(data: bytes, filename: str) -> list[Plan]:

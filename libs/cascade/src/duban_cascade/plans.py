@@ -104,9 +104,12 @@ def measure_labels(measures: tuple[ParsedMeasure, ...]) -> list[str]:
     return [m.label if counts[m.label] == 1 else "".join(m.path) or m.label for m in measures]
 
 
-def plan_from_document(document: ParsedDocument, text: str | None = None) -> Plan:
+def plan_from_document(
+    document: ParsedDocument, text: str | None = None, *, measures: bool = True
+) -> Plan:
     """``text`` is the document's own text (see ``plans_from_result``) for its citations;
-    without it only the 文号 the parser found (``cites``) are known."""
+    without it only the 文号 the parser found (``cites``) are known. ``measures=False``: the
+    plan without its measures (its citations and names alone)."""
     number = normalize_doc_number(document.doc_number) or document.doc_number
     own_title = plan_title(getattr(document, "plan_title", None) or document.title)
     place = (
@@ -127,19 +130,21 @@ def plan_from_document(document: ParsedDocument, text: str | None = None) -> Pla
         if canonical and canonical != number and canonical not in known:
             citations.append(Citation("cited", None, canonical))
             known.add(canonical)
-    labels = measure_labels(document.measures)
-    keys = measure_keys(document.measures)
-    measures = tuple(
-        _measure(m, key, label, place)
-        for m, key, label in zip(document.measures, keys, labels, strict=True)
-    )
+    found: tuple[PlanMeasure, ...] = ()
+    if measures:
+        labels = measure_labels(document.measures)
+        keys = measure_keys(document.measures)
+        found = tuple(
+            _measure(m, key, label, place)
+            for m, key, label in zip(document.measures, keys, labels, strict=True)
+        )
     return Plan(
         # The ledger's plan key too (build_preview): the 文号 as parsed, else the title.
         key=document.doc_number or document.title or own_title,
         title=own_title,
         doc_number=number,
         jurisdiction=place,
-        measures=measures,
+        measures=found,
         citations=tuple(citations),
         aliases=aliases,
     )

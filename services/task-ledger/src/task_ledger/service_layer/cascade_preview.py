@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from duban_cascade import Plan, plans_from_bytes, superior_candidates
-from duban_planparse import PlanParseError
+from duban_cascade import Plan, plans_from_result, superior_candidates
+from duban_planparse import ParseResult, PlanParseError
+from duban_planparse.decode import decode
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters.repository import cascade as links
 from task_ledger.domain import authz
@@ -30,13 +31,18 @@ from task_ledger.service_layer.uow import Ledger, Transaction
 
 
 async def propose_for_preview(
-    ledger: Ledger, actor: User, preview: dict[str, Any], data: bytes, filename: str
+    ledger: Ledger,
+    actor: User,
+    preview: dict[str, Any],
+    result: ParseResult,
+    data: bytes,
+    filename: str,
 ) -> None:
     """Add each previewed document's proposed superior (`superior`) and measure links
     (`measure_links`). Candidates are the stored plans the actor oversees and the other
-    documents of the file."""
+    documents of the file. `result`: the file as the preview was built from it."""
     documents = preview["documents"]
-    parsed = await asyncio.to_thread(_parsed_plans, data, filename, len(documents))
+    parsed = await asyncio.to_thread(_parsed_plans, result, data, filename, len(documents))
     mine = [preview_plan(doc, p) for doc, p in zip(documents, parsed, strict=True)]
     scope = authz.plan_scope(actor)
     async with ledger.reading() as conn:
@@ -49,11 +55,12 @@ async def propose_for_preview(
     await asyncio.to_thread(_propose, documents, mine, stored)
 
 
-def _parsed_plans(data: bytes, filename: str, count: int) -> list[Plan | None]:
-    """The file's documents as duban_cascade parses them (for their citations); when its
-    split disagrees with the preview's, the previews go without citations."""
+def _parsed_plans(result: ParseResult, data: bytes, filename: str, count: int) -> list[Plan | None]:
+    """The file's documents as duban_cascade reads them, for their citations (which only the
+    text holds; the measures come from the preview); when its split of the text disagrees
+    with the preview's documents, the previews go without citations."""
     try:
-        found = plans_from_bytes(data, filename)
+        found = plans_from_result(result, decode(data, filename).text, measures=False)
     except (PlanParseError, ValueError):  # the preview parsed it already: citations are a bonus
         return [None] * count
     return list(found) if len(found) == count else [None] * count

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import JurisdictionLevel
+from duban_planparse import ParseResult
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters.repository import people as people_repo
 from task_ledger.domain import authz
@@ -65,48 +66,31 @@ def _department_ref(
     }
 
 
-def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
-    """The parse result with ids and resolved departments, exactly what confirm will create."""
+def build_preview(result: ParseResult) -> dict[str, Any]:
+    """The parse result with ids and resolved departments, exactly what confirm will create.
+    Measure by measure (a 100,000-measure plan as one dict took 180 MB more), and each
+    department's reference made once per document and shared by the measures naming it."""
     documents = []
-    for doc in parsed["documents"]:
-        jurisdiction = doc.get("jurisdiction")
-        key = doc.get("doc_number") or doc["title"]
+    for doc in result.documents:
+        jurisdiction = doc.jurisdiction
+        key = doc.doc_number or doc.title
         plan_id = f"plan-{_digest(jurisdiction or '', key)}"
-        measures = []
-        for position, m in enumerate(doc["measures"]):
-            names = list(m.get("departments") or [])
-            lead = list(m.get("lead") or []) or names[:1]
-            supporting = [n for n in (m.get("supporting") or names[1:]) if n not in lead]
-            measure_id = f"msr-{_digest(plan_id, '/'.join(m['path']) or m['label'], str(position))}"
-            parties = {p["name"]: p for p in m.get("parties") or []}
-            measures.append(
-                {
-                    "id": measure_id,
-                    "task_id": f"task-{_digest(measure_id)}" if lead else None,
-                    "position": position,
-                    "label": m["label"],
-                    "path": m["path"],
-                    "title": m["title"],
-                    "text": m["text"],
-                    "due": m.get("due") or doc.get("due"),
-                    "targets": m.get("targets") or [],
-                    "milestones": m.get("milestones") or [],
-                    "lead": [_department_ref(n, jurisdiction, parties.get(n)) for n in lead],
-                    "supporting": [
-                        _department_ref(n, jurisdiction, parties.get(n)) for n in supporting
-                    ],
-                }
-            )
+        due = doc.due.isoformat() if doc.due else None
+        refs: dict[tuple[Any, ...], dict[str, Any]] = {}
+        measures = [
+            _preview_measure(plan_id, position, m.to_dict(), due, jurisdiction, refs)
+            for position, m in enumerate(doc.measures)
+        ]
         document = {
             "plan_id": plan_id,
             # The plan a notice carries (关于印发《X》的通知 → X), else the document's title.
-            "title": doc.get("plan_title") or doc["title"],
-            "doc_number": doc.get("doc_number"),
-            "issuers": doc.get("issuers") or [],
-            "issued_on": doc.get("issued_on"),
-            "due": doc.get("due"),
+            "title": doc.plan_title or doc.title,
+            "doc_number": doc.doc_number,
+            "issuers": list(doc.issuers),
+            "issued_on": doc.issued_on.isoformat() if doc.issued_on else None,
+            "due": due,
             "jurisdiction": jurisdiction,
-            "warnings": doc.get("warnings") or [],
+            "warnings": list(doc.warnings),
             "measures": measures,
             "task_count": sum(1 for m in measures if m["task_id"]),
         }
@@ -114,6 +98,43 @@ def build_preview(parsed: dict[str, Any]) -> dict[str, Any]:
         indicators.annotate_preview(document)  # drafts per measure, conflicts per document
         documents.append(document)
     return {"documents": documents}
+
+
+def _preview_measure(
+    plan_id: str,
+    position: int,
+    m: dict[str, Any],
+    plan_due: str | None,
+    jurisdiction: str | None,
+    refs: dict[tuple[Any, ...], dict[str, Any]],
+) -> dict[str, Any]:
+    names = list(m.get("departments") or [])
+    lead = list(m.get("lead") or []) or names[:1]
+    supporting = [n for n in (m.get("supporting") or names[1:]) if n not in lead]
+    measure_id = f"msr-{_digest(plan_id, '/'.join(m['path']) or m['label'], str(position))}"
+    parties = {p["name"]: p for p in m.get("parties") or []}
+
+    def ref(name: str) -> dict[str, Any]:
+        party = parties.get(name)
+        key = (name, *(party or {}).values())
+        if key not in refs:
+            refs[key] = _department_ref(name, jurisdiction, party)
+        return refs[key]
+
+    return {
+        "id": measure_id,
+        "task_id": f"task-{_digest(measure_id)}" if lead else None,
+        "position": position,
+        "label": m["label"],
+        "path": m["path"],
+        "title": m["title"],
+        "text": m["text"],
+        "due": m.get("due") or plan_due,
+        "targets": m.get("targets") or [],
+        "milestones": m.get("milestones") or [],
+        "lead": [ref(n) for n in lead],
+        "supporting": [ref(n) for n in supporting],
+    }
 
 
 def classify_parties(document: dict[str, Any]) -> None:
@@ -129,11 +150,11 @@ def classify_parties(document: dict[str, Any]) -> None:
     )
 
 
-def _parse(data: bytes, filename: str) -> dict[str, Any]:
+def _parse(data: bytes, filename: str) -> ParseResult:
     from duban_planparse import PlanParseError, parse_bytes
 
     try:
-        return parse_bytes(data, filename).to_dict()
+        return parse_bytes(data, filename)
     except PlanParseError as exc:  # the package's base error: its message is for the user
         raise DomainError(f"无法解析方案文件：{exc}") from exc
     except Exception as exc:
@@ -148,10 +169,11 @@ async def upload(ledger: Ledger, actor: User, filename: str, data: bytes) -> dic
     if not data:
         raise DomainError("上传的文件为空")
     parsed = await asyncio.to_thread(_parse, data, filename)
-    preview = build_preview(parsed)
+    preview = await asyncio.to_thread(build_preview, parsed)
     if not preview["documents"]:
         raise DomainError("文件中没有找到行动方案")
-    await cascade_preview.propose_for_preview(ledger, actor, preview, data, filename)
+    await cascade_preview.propose_for_preview(ledger, actor, preview, parsed, data, filename)
+    del parsed  # the preview holds what is kept
     import_id = new_id("imp")
     async with ledger.transaction() as tx:
         preview = await people_repo.follow_merges(tx.conn, preview)  # never a merged duplicate
