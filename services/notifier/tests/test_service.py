@@ -207,19 +207,29 @@ async def test_escalation_reaches_the_right_people_on_the_right_channels(
     dings = webhooks.to(f"/ding/{o.head}")
     assert len(dings) == 2 and all(d.signature_ok for d in dings)  # DingTalk's HMAC verified
 
-    # The supervisors get one digest per channel listing both tasks by light (红 first).
-    digest = await running.records_for(o.supervisor, 2, {task, task_red})
-    assert sorted(r.channel for r in digest) == [Channel.EMAIL, Channel.INBOX]
-    assert all(set(r.task_ids) == {task, task_red} for r in digest)
+    # The supervisors get a digest per channel listing the tasks by light (红 first). The two
+    # tasks share one digest when both arrive within its window; on a busy machine their two
+    # partitions may be consumed further apart than that, and each has a digest of its own
+    # (one batch's notices always share one: test_inbound_batches.py).
+    both = {task, task_red}
+    digest = await running.records_for(o.supervisor, 2, both)
+    if not all(set(r.task_ids) >= both for r in digest):
+        digest = await running.records_for(o.supervisor, 4, both)
+    for channel in (Channel.EMAIL, Channel.INBOX):
+        mine = [r for r in digest if r.channel is channel]
+        assert set().union(*(r.task_ids for r in mine)) >= both
+        assert len(mine) <= 2  # never a task twice on one channel
     (mail,) = [
         m
         for m in smtp.to(o.email(o.supervisor))
         if task_red in m.get_body(("plain",)).get_content()
     ]
-    assert str(mail["Subject"]) == "【升级督办汇总】您有2项任务需关注（红色督办1项、橙色督办1项）"
-    inbox = next(r for r in digest if r.channel is Channel.INBOX)
+    assert str(mail["Subject"]).startswith("【升级督办汇总】您有")
+    assert "红色督办1项" in str(mail["Subject"])
+    inbox = next(r for r in digest if r.channel is Channel.INBOX and task_red in r.task_ids)
     assert inbox.body and "省人力资源社会保障厅" in inbox.body
-    assert inbox.body.index("红色督办") < inbox.body.index("橙色督办")
+    if task in inbox.task_ids:
+        assert inbox.body.index("红色督办") < inbox.body.index("橙色督办")
     # The leadership group hears of the 红 only (other tests' 红 may reach this unscoped leader).
     (wecom,) = [
         w for w in webhooks.to(f"/wecom/{o.leader}") if task_red in w.body["markdown"]["content"]
