@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from ledger_helpers import SEED_FILE, Api
 
 from duban_common.db import sync_url
 from duban_common.migrations import alembic_config, upgrade
+from task_ledger.adapters import repository as repo
 from task_ledger.bootstrap import MIGRATIONS
+from task_ledger.service_layer import directory, imports
 
 pytestmark = pytest.mark.integration
 
@@ -86,3 +89,49 @@ def test_migration_moves_stored_previews_into_rows_and_back(db_url: str) -> None
         command.downgrade(config, "0014")
     engine.dispose()
     assert _preview(db_url) == PREVIEW
+
+
+async def test_pages_of_a_preview_read_only_their_rows(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.ledger.settings.preview_page_size = 4
+    sup = await api.login("supervisor")
+    r = await api.client.post(
+        "/api/imports",
+        files={"file": (SEED_FILE.name, SEED_FILE.read_bytes(), "text/plain")},
+        headers=sup,
+    )
+    assert r.status_code == 201, r.text
+    uploaded = r.json()
+    import_id, doc = uploaded["import_id"], uploaded["documents"][0]
+    total = doc["measure_count"]
+    assert total > 8 and len(doc["measures"]) == 4
+
+    def whole(*_: Any) -> Any:
+        raise AssertionError("the whole preview was read")
+
+    monkeypatch.setattr(repo, "load_preview", whole)
+    r = await api.client.get(f"/api/imports/{import_id}", headers=sup)
+    assert r.status_code == 200 and r.json()["documents"][0]["measure_count"] == total
+    every = []
+    for page in range(1, -(-total // 4) + 1):
+        r = await api.client.get(
+            f"/api/imports/{import_id}/documents/0/measures",
+            params={"page": page, "page_size": 4},
+            headers=sup,
+        )
+        assert r.headers["X-Total-Count"] == str(total)
+        assert [m["position"] for m in r.json()] == list(
+            range((page - 1) * 4, min(page * 4, total))
+        )
+        every += r.json()
+    async with api.ledger.reading() as conn:
+        me = await repo.get_user(conn, directory.SUPERVISOR_ID)
+    assert me is not None
+    view, pages = await imports.review_page(api.ledger, me, import_id, 99)  # clamped
+    assert pages == -(-total // 4)
+    shown = view["documents"][0]
+    assert [m["position"] for m in shown["measures"]] == list(range((pages - 1) * 4, total))
+    # The units offered for correction are every unit the document names, not one page's.
+    named = {d["id"] for d in shown["departments"]}
+    assert named == {ref["id"] for m in every for ref in (*m["lead"], *m["supporting"])}

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from duban_common.logging import get_logger
 from duban_contracts.vocabulary import JurisdictionLevel
 from duban_planparse import ParseResult
@@ -142,6 +140,10 @@ def classify_parties(document: dict[str, Any]) -> None:
     registered ones) and collective groups (各县（市、区）人民政府), which are no unit to create —
     they are kept as groups and their tasks are expanded to the members after confirming."""
     refs = [d for m in document["measures"] for d in (*m["lead"], *m["supporting"])]
+    # Every unit the document names, once: the review page offers them for correction
+    # without reading every measure.
+    named = {d["id"]: d for d in refs}
+    document["departments"] = sorted(named.values(), key=lambda d: (d["known"], d["name"]))
     document["unknown_departments"] = sorted(
         {d["name"] for d in refs if not d["known"] and not d.get("collective")}
     )
@@ -221,17 +223,40 @@ def check_owner(actor: User, row: Any) -> Any:
     return row
 
 
-async def get_import(
-    ledger: Ledger, actor: User, import_id: str, whole: bool = False
-) -> dict[str, Any]:
-    """An import and its preview: each document's first page of measures (`whole`: all of
-    them, for the review page's corrections)."""
+async def get_import(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]:
+    """An import and its preview: each document's first page of measures and their count."""
+    view, _ = await review_page(ledger, actor, import_id, 1)
+    return view
+
+
+async def review_page(
+    ledger: Ledger, actor: User, import_id: str, page: int
+) -> tuple[dict[str, Any], int]:
+    """An import with each document's `page` of measures (clamped to the pages of the
+    longest document), their count and the units the document names; and how many pages
+    there are. Reads that page's measure rows only."""
+    size = ledger.settings.preview_page_size
     async with ledger.reading() as conn:
         row = check_owner(actor, await repo.get_plan_import(conn, import_id))
-        if whole:
-            preview = await repo.load_preview(conn, import_id, row.preview)
-        else:
-            preview = await _first_pages(conn, row, ledger.settings.preview_page_size)
+        counts = await repo.measure_counts(conn, import_id)
+        pages = max(1, -(-max(counts.values(), default=0) // size))
+        page = min(max(page, 1), pages)
+        documents = (row.preview or {}).get("documents", [])
+        if any("departments" not in doc for doc in documents):  # stored before they were kept
+            whole = await repo.load_preview(conn, import_id, row.preview)
+            for doc in whole["documents"]:
+                classify_parties(doc)
+            documents = whole["documents"]
+        shown = [
+            {
+                **{k: v for k, v in doc.items() if k != "measures"},
+                "measures": await repo.preview_measures(
+                    conn, import_id, d, (page - 1) * size, size
+                ),
+                "measure_count": counts.get(d, 0),
+            }
+            for d, doc in enumerate(documents)
+        ]
     return {
         "import_id": row.id,
         "status": row.status,
@@ -242,19 +267,9 @@ async def get_import(
             else None
         ),
         "job_error": row.job_error,
-        **preview,
-    }
-
-
-async def _first_pages(conn: AsyncConnection, row: Any, page_size: int) -> dict[str, Any]:
-    """`first_pages` of a stored preview, reading only those pages."""
-    preview = dict(row.preview or {})
-    counts = await repo.measure_counts(conn, row.id)
-    preview["documents"] = [
-        await repo.document_first_page(conn, row.id, d, doc, page_size, counts)
-        for d, doc in enumerate(preview.get("documents", []))
-    ]
-    return preview
+        **(row.preview or {}),
+        "documents": shown,
+    }, pages
 
 
 async def import_measures(

@@ -73,38 +73,21 @@ async def upload(request: Request, me: Me) -> Response:
 async def review(request: Request, me: Me, import_id: str) -> Response:
     require_decider(me, "导入方案")
     ledger = get_ledger(request)
-    data = await imports.get_import(ledger, me, import_id, whole=True)
+    raw = request.query_params.get("page", "")
+    shown, pages = await imports.review_page(
+        ledger, me, import_id, int(raw) if raw.isdigit() else 1
+    )
     deps = await q.departments(ledger)
     grouped: dict[str, list[Any]] = defaultdict(list)
     for d in sorted(deps, key=lambda d: (d.jurisdiction, d.name)):
         grouped[d.jurisdiction].append(d)
     # The documents' own jurisdictions first: corrections almost always stay within them.
-    own = {doc.get("jurisdiction") for doc in data.get("documents", [])}
+    own = {doc.get("jurisdiction") for doc in shown["documents"]}
     ordered = sorted(grouped.items(), key=lambda kv: (kv[0] not in own, kv[0]))
-    mentioned = []
-    for doc_index, doc in enumerate(data.get("documents", [])):
-        seen: dict[str, dict[str, Any]] = {}
-        for m in doc["measures"]:
-            for ref in (*m["lead"], *m["supporting"]):
-                seen.setdefault(ref["id"], ref)
-        mentioned.append((doc_index, sorted(seen.values(), key=lambda r: (r["known"], r["name"]))))
-    # The measures table shows one page of each document (a plan may hold 100,000).
-    size = ledger.settings.preview_page_size
-    longest = max((len(doc["measures"]) for doc in data.get("documents", [])), default=0)
-    pages = max(1, -(-longest // size))
+    # The units each document names (a plan may hold 100,000 measures: one page is shown).
+    mentioned = [(i, doc["departments"]) for i, doc in enumerate(shown["documents"])]
     raw = request.query_params.get("page", "")
     page = min(int(raw), pages) if raw.isdigit() and int(raw) > 0 else 1
-    shown = {
-        **data,
-        "documents": [
-            {
-                **doc,
-                "measure_count": len(doc["measures"]),
-                "measures": doc["measures"][(page - 1) * size : page * size],
-            }
-            for doc in data.get("documents", [])
-        ],
-    }
     return render(
         request,
         "import_review.html",
