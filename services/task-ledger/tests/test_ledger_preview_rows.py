@@ -81,6 +81,7 @@ def test_migration_moves_stored_previews_into_rows_and_back(db_url: str) -> None
     header = _preview(db_url)
     assert [d["plan_id"] for d in header["documents"]] == ["plan-a", "plan-b", "plan-c"]
     assert all("measures" not in d for d in header["documents"])
+    assert [d["measure_count"] for d in header["documents"]] == [2, 0, 1]
 
     config = alembic_config(db_url, MIGRATIONS)
     engine = sa.create_engine(sync_url(db_url))

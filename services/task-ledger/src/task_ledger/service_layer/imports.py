@@ -238,7 +238,7 @@ async def review_page(
     size = ledger.settings.preview_page_size
     async with ledger.reading() as conn:
         row = check_owner(actor, await repo.get_plan_import(conn, import_id))
-        counts = await repo.measure_counts(conn, import_id)
+        counts = await repo.measure_counts(conn, import_id, row.preview)
         pages = max(1, -(-max(counts.values(), default=0) // size))
         page = min(max(page, 1), pages)
         documents = (row.preview or {}).get("documents", [])
@@ -282,7 +282,8 @@ async def import_measures(
             raise NotFound("导入记录中没有该文件")
         start = (page - 1) * page_size
         measures = await repo.preview_measures(conn, import_id, document, start, page_size)
-        return measures, (await repo.measure_counts(conn, import_id)).get(document, 0)
+        counts = await repo.measure_counts(conn, import_id, row.preview)
+        return measures, counts.get(document, 0)
 
 
 def _date(value: str | None) -> date | None:

@@ -20,11 +20,15 @@ _m = t.plan_import_measures
 
 
 def header_of(preview: dict[str, Any]) -> dict[str, Any]:
-    """The preview without its documents' measures: what the import's row stores."""
+    """The preview without its documents' measures, but with their count: what the import's
+    row stores."""
     return {
         **preview,
         "documents": [
-            {k: v for k, v in doc.items() if k != "measures"}
+            {
+                **{k: v for k, v in doc.items() if k != "measures"},
+                "measure_count": len(doc.get("measures", [])),
+            }
             for doc in preview.get("documents", [])
         ],
     }
@@ -104,25 +108,27 @@ async def preview_measures(
 
 
 async def document_first_page(
-    conn: AsyncConnection,
-    import_id: str,
-    d: int,
-    doc: dict[str, Any],
-    page_size: int,
-    counts: dict[int, int] | None = None,
+    conn: AsyncConnection, import_id: str, d: int, doc: dict[str, Any], page_size: int
 ) -> dict[str, Any]:
     """Document `d` of a stored preview as answered: its first page of measures, their count."""
-    if counts is None:
-        counts = await measure_counts(conn, import_id)
+    count = doc.get("measure_count")
+    if count is None:
+        count = (await measure_counts(conn, import_id, None)).get(d, 0)
     return {
         **{k: v for k, v in doc.items() if k != "measures"},
         "measures": await preview_measures(conn, import_id, d, 0, page_size),
-        "measure_count": counts.get(d, 0),
+        "measure_count": count,
     }
 
 
-async def measure_counts(conn: AsyncConnection, import_id: str) -> dict[int, int]:
-    """How many measures each document of the import has (by the document's place)."""
+async def measure_counts(
+    conn: AsyncConnection, import_id: str, header: dict[str, Any] | None
+) -> dict[int, int]:
+    """How many measures each document of the import has (by the document's place): as the
+    stored `header` says, else counted (previews stored before the count was kept)."""
+    documents = (header or {}).get("documents", [])
+    if documents and all("measure_count" in doc for doc in documents):
+        return {d: doc["measure_count"] for d, doc in enumerate(documents)}
     rows = await conn.execute(
         select(_m.c.document, func.count())
         .where(_m.c.import_id == import_id)

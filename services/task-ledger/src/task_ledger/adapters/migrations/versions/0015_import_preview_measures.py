@@ -48,7 +48,8 @@ def upgrade() -> None:
                 rows.append(
                     {"import_id": import_id, "document": d, "position": position, "data": m}
                 )
-            documents.append({k: v for k, v in doc.items() if k != "measures"})
+            header = {k: v for k, v in doc.items() if k != "measures"}
+            documents.append({**header, "measure_count": len(doc.get("measures", []))})
         if rows:
             conn.execute(measures.insert(), rows)
         conn.execute(
@@ -68,7 +69,10 @@ def downgrade() -> None:
             .where(measures.c.import_id == import_id)
             .order_by(measures.c.document, measures.c.position)
         ).all()
-        documents = [dict(doc, measures=[]) for doc in preview.get("documents", [])]
+        documents = [
+            {**{k: v for k, v in doc.items() if k != "measure_count"}, "measures": []}
+            for doc in preview.get("documents", [])
+        ]
         for r in rows:
             documents[r.document]["measures"].append(r.data)
         conn.execute(
