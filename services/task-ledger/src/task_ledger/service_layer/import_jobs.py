@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -24,9 +24,9 @@ from duban_common.logging import get_logger
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError
-from task_ledger.domain.model import Department, User
+from task_ledger.domain.model import User
 from task_ledger.service_layer import cascade_preview, directory, imports
-from task_ledger.service_layer.uow import Ledger
+from task_ledger.service_layer.uow import Ledger, Transaction
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -134,25 +134,26 @@ class ImportResumer:
 
 @dataclass
 class _Job:
-    """One background confirmation: what it has created so far, across its batches."""
+    """One background confirmation. Its `Confirmation` counts what the job has created
+    across its batches; each batch's transaction is set on it in turn."""
 
     ledger: Ledger
     actor: User
     import_id: str
-    created: dict[str, int] = field(
-        default_factory=lambda: {"plans": 0, "measures": 0, "tasks": 0, "departments": 0}
-    )
-    new_departments: list[Department] = field(default_factory=list)
-    new_plans: list[str] = field(default_factory=list)
+    run: imports.Confirmation | None = None
+
+    def confirmation(self, tx: Transaction) -> imports.Confirmation:
+        if self.run is None:
+            self.run = imports.Confirmation(tx, self.actor, self.import_id)
+        self.run.tx = tx
+        return self.run
 
     async def store_batch(
         self, doc: dict[str, Any], batch: list[dict[str, Any]], *, first: bool, done: int
     ) -> None:
         """The batch's measures not created yet, and the progress, in one transaction."""
         async with self.ledger.transaction() as tx:
-            run = imports.Confirmation(
-                tx, self.actor, self.import_id, self.created, self.new_departments, self.new_plans
-            )
+            run = self.confirmation(tx)
             if first and not await repo.plan_exists(tx.conn, doc["plan_id"]):
                 await imports.insert_plan(run, doc)
             known = await repo.existing_measures(tx.conn, [m["id"] for m in batch])
@@ -196,13 +197,14 @@ async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
                     await _to_the_end(job.renew_lease(done))
                 await asyncio.sleep(0)  # let the loop serve requests between batches
         async with ledger.transaction() as tx:
-            await directory.add_demo_liaisons(tx, ledger.settings, job.new_departments)
+            run = job.confirmation(tx)
+            await directory.add_demo_liaisons(tx, ledger.settings, run.new_departments)
             for doc in created_here:  # the superior plan and measure links chosen in the preview
                 await cascade_preview.store_confirmed_preview(tx, actor, doc)
             await repo.confirm_plan_import(tx.conn, import_id, [d["plan_id"] for d in documents])
-            tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, job.created)
-            if job.new_plans and authz.plan_scope(actor) is not None:
-                await directory.widen_scope(tx, actor, job.new_plans)
+            tx.audit(actor.id, "plan_import.confirm", "plan_import", import_id, None, run.created)
+            if run.new_plans and authz.plan_scope(actor) is not None:
+                await directory.widen_scope(tx, actor, run.new_plans)
     except Exception as exc:
         log.exception("plan_import_job_failed", import_id=import_id)
         async with ledger.transaction() as tx:
