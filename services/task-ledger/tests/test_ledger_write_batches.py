@@ -143,3 +143,60 @@ async def test_reports_over_the_write_limit_are_refused_and_the_rest_stored(api:
         counted = await conn.scalar(select(func.sum(t.write_quota.c.count)))
     assert stored == 9 and counted == 9  # refused reports left no count behind
     assert (await verify_chain(api.ledger.engine)).ok
+
+
+async def test_a_batchs_row_writes_go_out_together_and_later_commands_read_them(
+    api: Api,
+) -> None:
+    """Reports wait for their batch's commit and go out as one insert per kind; a report on a
+    task an earlier report of the batch changed reads that change (its status and version)."""
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    tasks = (await api.client.get("/api/tasks", params={"page_size": 50}, headers=sup)).json()
+    ready = []
+    for task in tasks["items"][:5]:
+        lead = await api.liaison_of(task["lead_department_ids"][0])
+        assert (await api.client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)).is_success
+        r = await api.client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)
+        assert r.is_success
+        ready.append((task["id"], lead))
+    api.ledger.settings.write_limits = {}
+    inserts: list[int] = []
+
+    def count_report_inserts(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO PROGRESS_REPORT"):
+            inserts.append(len(params) if isinstance(params, list) else 1)
+
+    event.listen(api.ledger.write_engine.sync_engine, "before_cursor_execute", count_report_inserts)
+
+    async def report(task_id: str, headers: dict[str, str], n: int) -> int:
+        r = await api.client.post(
+            f"/api/tasks/{task_id}/progress-reports",
+            data={"percent": str(n), "done_work": f"第{n}次"},
+            headers=headers,
+        )
+        return r.status_code
+
+    codes = await asyncio.gather(*(report(*ready[n % 5], n + 1) for n in range(10)))
+    assert codes == [201] * 10
+    assert sum(inserts) == 10 and len(inserts) < 10  # several reports per statement
+    for n, (task_id, _) in enumerate(ready):
+        detail = (await api.client.get(f"/api/tasks/{task_id}", headers=sup)).json()
+        assert detail["progress_reports_total"] == 2
+        assert {r["percent"] for r in detail["progress_reports"]} == {n + 1, n + 6}
+        async with api.ledger.reading() as conn:  # the timeline keeps the order they ran in
+            summaries = await conn.execute(
+                select(t.timeline.c.summary)
+                .where(t.timeline.c.task_id == task_id, t.timeline.c.kind == "progress")
+                .order_by(t.timeline.c.id)
+            )
+            last = list(summaries.scalars())[-1]
+        assert last == f"填报进展 {detail['progress']}%"  # the later report's percent stands
+        assert detail["status"] == "in_progress"
+    async with api.ledger.reading() as conn:
+        versions = await conn.execute(
+            select(t.tasks.c.id, t.tasks.c.version).where(t.tasks.c.id.in_([i for i, _ in ready]))
+        )
+        after = dict(versions.all())
+    assert len(set(after.values())) == 1  # each task's second report saw its first
+    assert (await verify_chain(api.ledger.engine)).ok

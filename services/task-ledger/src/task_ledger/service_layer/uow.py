@@ -8,7 +8,6 @@ the shared `duban_common.uow.UnitOfWork` plus what only the ledger stores.
 from __future__ import annotations
 
 import contextlib
-import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -46,6 +45,7 @@ class Mark:
     envelopes: int
     audits: int
     timeline_rows: int
+    deferred: int
 
 
 class Transaction(UnitOfWork):
@@ -69,6 +69,9 @@ class Transaction(UnitOfWork):
         self.touched: set[str] = set()  # tasks looked at since the last mark
         # Writes sent together before the outbox and audit rows (one executemany per statement).
         self.deferred: list[Write] = []
+        # Tasks whose changes may wait in `deferred` (with group commit, until the batch
+        # commits): a command that looks at one of them again sends them first.
+        self.deferred_tasks: set[str] = set()
 
     @property
     def today(self) -> date:
@@ -119,6 +122,8 @@ class Transaction(UnitOfWork):
     async def task(self, task_id: str, for_update: bool = True) -> Task | None:
         """The task, locked (for_update) and kept for the rest of the transaction."""
         self.touched.add(task_id)
+        if task_id in self.deferred_tasks:
+            await self.write_deferred()  # what it reads next must include them
         found = self.tasks.get(task_id)
         if found is not None:
             return found
@@ -130,7 +135,9 @@ class Transaction(UnitOfWork):
     def mark(self) -> Mark:
         """Where a command of a shared transaction begins (see service_layer/write_batches)."""
         self.touched = set()
-        return Mark(len(self.envelopes), len(self.audits), len(self.timeline_rows))
+        return Mark(
+            len(self.envelopes), len(self.audits), len(self.timeline_rows), len(self.deferred)
+        )
 
     def undo(self, mark: Mark) -> None:
         """Forget what a command collected since `mark`, when none of it was written: its
@@ -139,7 +146,7 @@ class Transaction(UnitOfWork):
         del self.envelopes[mark.envelopes :]
         del self.audits[mark.audits :]
         del self.timeline_rows[mark.timeline_rows :]
-        self.deferred = []
+        del self.deferred[mark.deferred :]
         for task_id in self.touched:
             self.tasks.pop(task_id, None)
 
@@ -147,10 +154,15 @@ class Transaction(UnitOfWork):
         self.deferred.extend(writes)
 
     async def write_deferred(self) -> None:
-        """Send the deferred writes; call before reading what they change."""
-        writes, self.deferred = self.deferred, []
-        for statement, run in itertools.groupby(writes, key=lambda write: write[0]):
-            await execute_rows(self.conn, statement, [params for _, params in run])
+        """Send the deferred writes, one executemany per statement in the order each statement
+        was first deferred (a row's dependencies are deferred before it); call before reading
+        what they change."""
+        writes, self.deferred, self.deferred_tasks = self.deferred, [], set()
+        by_statement: dict[int, tuple[Executable, list[Any]]] = {}
+        for statement, params in writes:
+            by_statement.setdefault(id(statement), (statement, []))[1].append(params)
+        for statement, rows in by_statement.values():
+            await execute_rows(self.conn, statement, rows)
 
     async def flush(self) -> None:
         await self.write_deferred()
@@ -217,11 +229,11 @@ class Ledger:
         if tx.users_changed:
             self.users_version += 1
 
-    async def write(self, command: Command[T]) -> T:
+    async def write(self, command: Command[T], *, task_id: str | None = None) -> T:
         """Run a re-runnable write command: in a batch sharing a transaction with others when
         the group-commit accelerator is on, else in a transaction of its own."""
         if self.batches is not None:
-            return await self.batches.run(command)
+            return await self.batches.run(command, task_id)
         return await self.write_alone(command)
 
     async def write_alone(self, command: Command[T]) -> T:

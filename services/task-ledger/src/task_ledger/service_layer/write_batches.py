@@ -8,9 +8,12 @@ every writer queueing for the audit lock.
 Batched, commands that arrive while others are running share one transaction:
 
 - Each command still runs in its own request task (its trace, its log context), one at a
-  time on the shared connection, in arrival order. At the end of its turn its deferred row
-  writes are sent, so the next command reads what it changed; timeline, outbox and audit rows
-  wait for the commit and go out as one statement each.
+  time on the shared connection, in arrival order. Its row writes (the report, the task)
+  wait for the commit with the timeline, outbox and audit rows, and go out as one statement
+  per kind for the whole batch. A command names the task it is about (`Ledger.write(...,
+  task_id=)`): when an earlier command of the batch changed that task, those writes are sent
+  before its turn, so it reads what they wrote (`Transaction.task` sends them too, for any
+  other task a command looks at).
 - The command that finds nobody waiting behind it (or fills the batch) commits for all; the
   others wait for that commit and then return their results.
 - A command that fails before it wrote anything fails alone: what it collected is dropped,
@@ -63,14 +66,17 @@ class _Batch:
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._writes = 0  # statements other than SELECT sent on the connection
 
-    async def apply(self, command: Command[T]) -> T:
-        """Run one command in the shared transaction (the caller holds the turn)."""
+    async def apply(self, command: Command[T], task_id: str | None) -> T:
+        """Run one command in the shared transaction (the caller holds the turn). Earlier
+        commands' writes to its task are sent first, so that what it reads includes them and
+        they never count as its own (a command that fails before writing fails alone)."""
         tx = self.tx or await self._begin()
+        if task_id in tx.deferred_tasks:
+            await tx.write_deferred()
         tx.now = self.ledger.now()
         mark, writes = tx.mark(), self._writes
         try:
             result = await command(tx)
-            await tx.write_deferred()
         except Exception as error:
             if self._writes == writes and not isinstance(error, SQLAlchemyError):
                 tx.undo(mark)  # nothing of it reached the database: it fails alone
@@ -80,6 +86,7 @@ class _Batch:
         except BaseException:  # cancelled mid-statement: the connection's state is unknown
             await asyncio.shield(self.abandon())
             raise
+        tx.deferred_tasks |= tx.touched
         self.applied += 1
         return result
 
@@ -158,19 +165,19 @@ class WriteBatches:
         self._open: _Batch | None = None
         self._idle_commits: set[asyncio.Task[None]] = set()
 
-    async def run(self, command: Command[T]) -> T:
+    async def run(self, command: Command[T], task_id: str | None = None) -> T:
         while True:
             batch = self._open
             if batch is None or batch.closed:
                 batch = self._open = _Batch(self.ledger)
             try:
-                return await self._in_batch(batch, command)
+                return await self._in_batch(batch, command, task_id)
             except _Closed:
                 continue
             except _Abandoned:
                 return await self.ledger.write_alone(command)
 
-    async def _in_batch(self, batch: _Batch, command: Command[T]) -> T:
+    async def _in_batch(self, batch: _Batch, command: Command[T], task_id: str | None) -> T:
         await self._take_turn(batch)
         try:
             if batch.abandoned:
@@ -178,7 +185,7 @@ class WriteBatches:
             if batch.closed:
                 raise _Closed()
             try:
-                result = await batch.apply(command)
+                result = await batch.apply(command, task_id)
             finally:
                 if not batch.closed and (batch.waiting == 0 or batch.applied >= self.max_commands):
                     await self._commit(batch)

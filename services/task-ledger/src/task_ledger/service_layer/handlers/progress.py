@@ -67,7 +67,7 @@ async def report_progress(
             await rate_limits.count_in(tx, ledger.settings, user, "progress_report")
         return report
 
-    return await ledger.write(command)
+    return await ledger.write(command, task_id=task_id)
 
 
 def _record(c: TaskCommand, data: ReportInput, attachments: Sequence[Attachment]) -> ProgressReport:
