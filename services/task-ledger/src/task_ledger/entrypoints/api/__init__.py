@@ -25,7 +25,11 @@ from task_ledger.entrypoints.problems import documented
 
 # Every API route may refuse: not signed in, not allowed, not found (or not visible), invalid.
 router = APIRouter(prefix="/api", responses=documented(401, 403, 404, 422))
+# Routes are matched in order: the hot path first. A progress report matched after every
+# other resource's routes took ~0.15 ms (~5 % of its CPU with group commit), first ~0.01 ms.
+# Its paths (/tasks/{task_id}/progress-reports, /attachments/…) shadow no other route.
 for resource in (
+    progress_reports,
     auth,
     inbox,
     departments,
@@ -33,7 +37,6 @@ for resource in (
     imports,
     plans,
     tasks,
-    progress_reports,
     completions,
     extensions,
     notices,
