@@ -187,3 +187,42 @@ def test_page_writes_count_against_the_same_rate_limit(ledger_server, monkeypatc
             assert r.status_code == 200
         assert "操作过于频繁" in r.text and "催办" in r.text
     assert reminders() == before + 1
+
+
+def test_the_import_list_shows_a_background_imports_progress(ledger_server, browsers, shot) -> None:
+    """The import list says how far a background import has got, and that one stopped."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from task_ledger.service_layer import imports
+
+    seed = Path(__file__).resolve().parents[4] / "seeds" / "003_719c3a43df115ca9.txt"
+    uploaded = [
+        ledger_server.call(
+            imports.upload(ledger_server.ledger, ledger_server.supervisor, name, seed.read_bytes())
+        )["import_id"]
+        for name in ("progress-running.txt", "progress-stopped.txt")
+    ]
+
+    async def set_progress(**running: Any) -> None:
+        async with ledger_server.ledger.transaction() as tx:
+            await repo.set_import_progress(tx.conn, uploaded[0], **running)
+            await repo.set_import_progress(tx.conn, uploaded[1], job_error="后台导入中断：测试")
+
+    # A job another process holds (its lease far ahead: no resumer here takes it).
+    lease = datetime(2100, 1, 1, tzinfo=UTC)
+    ledger_server.call(
+        set_progress(
+            status="confirming", progress_done=40, progress_total=160, job_lease_until=lease
+        )
+    )
+    try:
+        page = browsers.login("supervisor", mobile=True)
+        page.goto("/imports")
+        running = page.get_by_role("row").filter(has_text="progress-running.txt")
+        expect(running).to_contain_text("后台导入中（40/160）")
+        stopped = page.get_by_role("row").filter(has_text="progress-stopped.txt")
+        expect(stopped).to_contain_text("上次导入中断，可重新确认")
+        shot(page, "imports-list-progress-phone")
+    finally:
+        ledger_server.call(set_progress(status="previewed", job_lease_until=None))
