@@ -9,9 +9,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from ledger_helpers import Api
+from ledger_helpers import SEED_FILE, Api
 from sqlalchemy import select
 
+from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 
 pytestmark = pytest.mark.integration
@@ -297,3 +298,43 @@ def test_initial_passwords_pass_the_default_password_policy() -> None:
     assert len(made) == 50
     for password in made:
         check_policy(strict, "gd-rst", password)  # raises when refused
+
+
+async def test_a_merge_rewrites_the_pending_import_previews_that_name_the_duplicate(
+    api: Api,
+) -> None:
+    """A preview not yet confirmed names the kept department instead of the duplicate, in
+    its measure rows and in the units it lists for correction; other rows are untouched."""
+    admin = await api.login("admin")
+    sup = await api.login("supervisor")
+    r = await api.client.post(
+        "/api/imports",
+        files={"file": (SEED_FILE.name, SEED_FILE.read_bytes(), "text/plain")},
+        headers=sup,
+    )
+    assert r.status_code == 201, r.text
+    import_id = r.json()["import_id"]
+
+    async def measures() -> list[dict[str, Any]]:
+        r = await api.client.get(
+            f"/api/imports/{import_id}/documents/0/measures",
+            params={"page_size": 200},
+            headers=sup,
+        )
+        return list(r.json())
+
+    before = await measures()
+    duplicate = next(ref["id"] for m in before for ref in m["lead"] if ref["known"])
+    kept = next(d for d in await _departments(api, admin) if d != duplicate)
+    r = await api.client.post(
+        f"/api/departments/{duplicate}/merge", json={"into_id": kept}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    after = await measures()
+    ids = lambda ms: [[r["id"] for r in (*m["lead"], *m["supporting"])] for m in ms]  # noqa: E731
+    assert duplicate in str(ids(before)) and duplicate not in str(ids(after))
+    assert ids(after) == [[kept if i == duplicate else i for i in row] for row in ids(before)]
+    async with api.ledger.reading() as conn:
+        row = await repo.get_plan_import(conn, import_id)
+    doc = row.preview["documents"][0]
+    assert duplicate not in {d["id"] for d in doc["departments"]}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import String, and_, cast, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts.vocabulary import Role
@@ -139,8 +139,10 @@ async def move_import_previews(conn: AsyncConnection, from_id: str, into_id: str
         if replaced != row.preview:
             await conn.execute(update(p).where(p.c.id == row.id).values(preview=replaced))
             moved.add(row.id)
+        # Only the rows that mention it: a preview may hold 100,000 measures.
+        mentioning = cast(m.c.data, String).contains(from_id, autoescape=True)
         measures = await conn.execute(
-            select(m.c.document, m.c.position, m.c.data).where(m.c.import_id == row.id)
+            select(m.c.document, m.c.position, m.c.data).where(m.c.import_id == row.id, mentioning)
         )
         for measure in measures.all():
             data = _replace_values(measure.data, {from_id: into_id})
