@@ -77,7 +77,8 @@ class Api:
     async def liaison_of(self, department_id: str) -> dict[str, str]:
         return await self.login(await self.liaison_username(department_id))
 
-    async def import_seed(self, path: Path = SEED_FILE) -> dict[str, Any]:
+    async def upload(self, path: Path = SEED_FILE) -> dict[str, Any]:
+        """The supervisor uploads a plan file: its preview (not confirmed)."""
         sup = await self.login("supervisor")
         r = await self.client.post(
             "/api/imports",
@@ -85,7 +86,11 @@ class Api:
             headers=sup,
         )
         assert r.status_code == 201, r.text
-        preview = r.json()
+        return dict(r.json())
+
+    async def import_seed(self, path: Path = SEED_FILE) -> dict[str, Any]:
+        sup = await self.login("supervisor")
+        preview = await self.upload(path)
         r = await self.client.post(f"/api/imports/{preview['import_id']}/confirm", headers=sup)
         assert r.status_code == 200, r.text
         return {"preview": preview, "result": r.json()}

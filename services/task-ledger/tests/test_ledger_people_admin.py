@@ -9,7 +9,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from ledger_helpers import SEED_FILE, Api
+from ledger_helpers import Api
 from sqlalchemy import select
 
 from task_ledger.adapters import repository as repo
@@ -307,13 +307,7 @@ async def test_a_merge_rewrites_the_pending_import_previews_that_name_the_duplic
     its measure rows and in the units it lists for correction; other rows are untouched."""
     admin = await api.login("admin")
     sup = await api.login("supervisor")
-    r = await api.client.post(
-        "/api/imports",
-        files={"file": (SEED_FILE.name, SEED_FILE.read_bytes(), "text/plain")},
-        headers=sup,
-    )
-    assert r.status_code == 201, r.text
-    import_id = r.json()["import_id"]
+    import_id = (await api.upload())["import_id"]
 
     async def measures() -> list[dict[str, Any]]:
         r = await api.client.get(

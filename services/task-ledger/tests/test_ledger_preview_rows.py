@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from ledger_helpers import SEED_FILE, Api
+from ledger_helpers import Api
 
 from duban_common.db import sync_url
 from duban_common.migrations import alembic_config, upgrade
@@ -97,13 +97,7 @@ async def test_pages_of_a_preview_read_only_their_rows(
 ) -> None:
     api.ledger.settings.preview_page_size = 4
     sup = await api.login("supervisor")
-    r = await api.client.post(
-        "/api/imports",
-        files={"file": (SEED_FILE.name, SEED_FILE.read_bytes(), "text/plain")},
-        headers=sup,
-    )
-    assert r.status_code == 201, r.text
-    uploaded = r.json()
+    uploaded = await api.upload()
     import_id, doc = uploaded["import_id"], uploaded["documents"][0]
     total = doc["measure_count"]
     assert total > 8 and len(doc["measures"]) == 4

@@ -56,6 +56,29 @@ def step(n: int, *, fails: bool = False, writes_then_fails: bool = False) -> Cal
     return run
 
 
+async def ready_tasks(
+    api: Api, tasks: list[dict[str, Any]], sup: dict[str, str]
+) -> list[tuple[str, dict[str, str]]]:
+    """Dispatch and acknowledge each task: (task id, its lead liaison's headers)."""
+    ready = []
+    for task in tasks:
+        lead = await api.liaison_of(task["lead_department_ids"][0])
+        assert (await api.client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)).is_success
+        r = await api.client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)
+        assert r.is_success
+        ready.append((task["id"], lead))
+    return ready
+
+
+async def report(api: Api, task_id: str, headers: dict[str, str], n: int) -> int:
+    r = await api.client.post(
+        f"/api/tasks/{task_id}/progress-reports",
+        data={"percent": str(n), "done_work": f"第{n}次"},
+        headers=headers,
+    )
+    return r.status_code
+
+
 async def test_commands_arriving_together_share_a_commit(api: Api) -> None:
     commits = count_commits(api.ledger)
     results = await asyncio.gather(*(api.ledger.write(step(n)) for n in range(20)))
@@ -115,26 +138,12 @@ async def test_reports_over_the_write_limit_are_refused_and_the_rest_stored(api:
     sup = await api.login("supervisor")
     tasks = (await api.client.get("/api/tasks", params={"page_size": 50}, headers=sup)).json()
     by_lead = {task["lead_department_ids"][0]: task for task in tasks["items"]}
-    ready = []
-    for task in list(by_lead.values())[:2]:  # two liaisons: a limit each
-        lead = await api.liaison_of(task["lead_department_ids"][0])
-        assert (await api.client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)).is_success
-        r = await api.client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)
-        assert r.is_success
-        ready.append((task["id"], lead))
-
-    async def report(task_id: str, headers: dict[str, str], n: int) -> int:
-        r = await api.client.post(
-            f"/api/tasks/{task_id}/progress-reports",
-            data={"percent": str(n), "done_work": f"第{n}次"},
-            headers=headers,
-        )
-        return r.status_code
-
+    # Two liaisons: a limit each.
+    ready = await ready_tasks(api, list(by_lead.values())[:2], sup)
     (first, first_lead), (second, second_lead) = ready
     codes = await asyncio.gather(
-        *(report(first, first_lead, n) for n in range(1, 9)),  # 8 reports, limit 5
-        *(report(second, second_lead, n) for n in range(11, 15)),
+        *(report(api, first, first_lead, n) for n in range(1, 9)),  # 8 reports, limit 5
+        *(report(api, second, second_lead, n) for n in range(11, 15)),
     )
     assert sorted(codes[:8]) == [201] * 5 + [429] * 3
     assert codes[8:] == [201] * 4
@@ -153,13 +162,7 @@ async def test_a_batchs_row_writes_go_out_together_and_later_commands_read_them(
     await api.import_seed()
     sup = await api.login("supervisor")
     tasks = (await api.client.get("/api/tasks", params={"page_size": 50}, headers=sup)).json()
-    ready = []
-    for task in tasks["items"][:5]:
-        lead = await api.liaison_of(task["lead_department_ids"][0])
-        assert (await api.client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)).is_success
-        r = await api.client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)
-        assert r.is_success
-        ready.append((task["id"], lead))
+    ready = await ready_tasks(api, tasks["items"][:5], sup)
     api.ledger.settings.write_limits = {}
     inserts: list[int] = []
 
@@ -169,15 +172,7 @@ async def test_a_batchs_row_writes_go_out_together_and_later_commands_read_them(
 
     event.listen(api.ledger.write_engine.sync_engine, "before_cursor_execute", count_report_inserts)
 
-    async def report(task_id: str, headers: dict[str, str], n: int) -> int:
-        r = await api.client.post(
-            f"/api/tasks/{task_id}/progress-reports",
-            data={"percent": str(n), "done_work": f"第{n}次"},
-            headers=headers,
-        )
-        return r.status_code
-
-    codes = await asyncio.gather(*(report(*ready[n % 5], n + 1) for n in range(10)))
+    codes = await asyncio.gather(*(report(api, *ready[n % 5], n + 1) for n in range(10)))
     assert codes == [201] * 10
     assert sum(inserts) == 10 and len(inserts) < 10  # several reports per statement
     for n, (task_id, _) in enumerate(ready):
