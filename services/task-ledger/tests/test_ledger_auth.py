@@ -188,7 +188,9 @@ async def test_argon2_runs_off_the_event_loop_with_bounded_concurrency(
         assert [r.status_code for r in results] == [401] * 6
         assert peak[0] == 2  # bounded
         assert threading.get_ident() not in threads  # never on the event loop's thread
-        assert max(gaps) < 0.12, max(gaps)  # the loop kept running meanwhile
+        # The loop kept running meanwhile: on the loop, each of the six 0.15 s hashes would
+        # stall it; one stray stall (a busy machine, a collection) is not the hashing.
+        assert sum(gap >= 0.12 for gap in gaps) <= 1, sorted(gaps)[-3:]
 
 
 async def test_logins_beyond_the_hashing_queue_get_503_with_retry_after(
