@@ -15,7 +15,7 @@ from task_ledger.adapters import tables as t
 from task_ledger.domain import authz
 from task_ledger.domain.errors import DomainError, NotFound
 from task_ledger.domain.model import User
-from task_ledger.service_layer import imports
+from task_ledger.service_layer import import_preview
 from task_ledger.service_layer.uow import Ledger
 
 
@@ -44,7 +44,7 @@ def _apply(preview: dict[str, Any], old_id: str, new: Any, measure_id: str | Non
                 m[role] = refs
             lead_ids = {r["id"] for r in m["lead"]}
             m["supporting"] = [r for r in m["supporting"] if r["id"] not in lead_ids]
-        imports.classify_parties(doc)
+        import_preview.classify_parties(doc)
     return changed
 
 

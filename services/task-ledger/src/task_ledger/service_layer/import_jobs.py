@@ -42,7 +42,7 @@ async def confirm(ledger: Ledger, actor: User, import_id: str) -> dict[str, Any]
     """Confirm at once, or, for a large import, start its job and answer "confirming"."""
     async with ledger.reading() as conn:
         row = imports.check_owner(actor, await repo.get_plan_import(conn, import_id))
-        total = sum((await repo.measure_counts(conn, import_id, row.preview)).values())
+    total = sum(repo.measure_counts(row.preview).values())
     if row.status == "confirming":
         raise DomainError("该方案正在后台导入，请稍候查看进度")
     if row.status == "confirmed" or total <= ledger.settings.import_background_measures:
@@ -179,7 +179,7 @@ async def _run(ledger: Ledger, actor: User, import_id: str) -> None:
     try:
         async with ledger.reading() as conn:
             row = await repo.get_plan_import(conn, import_id)
-            counts = await repo.measure_counts(conn, import_id, row.preview if row else None)
+        counts = repo.measure_counts(row.preview if row else None)
         # The documents without their measures: a batch reads its own (memory stays bounded).
         documents = (row.preview or {}).get("documents", []) if row else []
         size, done = ledger.settings.import_batch_size, 0

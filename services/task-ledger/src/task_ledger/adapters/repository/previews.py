@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_common.db import execute_rows
@@ -111,27 +111,15 @@ async def document_first_page(
     conn: AsyncConnection, import_id: str, d: int, doc: dict[str, Any], page_size: int
 ) -> dict[str, Any]:
     """Document `d` of a stored preview as answered: its first page of measures, their count."""
-    count = doc.get("measure_count")
-    if count is None:
-        count = (await measure_counts(conn, import_id, None)).get(d, 0)
     return {
         **{k: v for k, v in doc.items() if k != "measures"},
         "measures": await preview_measures(conn, import_id, d, 0, page_size),
-        "measure_count": count,
+        "measure_count": doc.get("measure_count", len(doc.get("measures", []))),
     }
 
 
-async def measure_counts(
-    conn: AsyncConnection, import_id: str, header: dict[str, Any] | None
-) -> dict[int, int]:
-    """How many measures each document of the import has (by the document's place): as the
-    stored `header` says, else counted (previews stored before the count was kept)."""
+def measure_counts(header: dict[str, Any] | None) -> dict[int, int]:
+    """How many measures each document of an import has, by the document's place, as its
+    stored header says (`header_of` keeps the count; migration 0015 wrote it for older ones)."""
     documents = (header or {}).get("documents", [])
-    if documents and all("measure_count" in doc for doc in documents):
-        return {d: doc["measure_count"] for d, doc in enumerate(documents)}
-    rows = await conn.execute(
-        select(_m.c.document, func.count())
-        .where(_m.c.import_id == import_id)
-        .group_by(_m.c.document)
-    )
-    return {r[0]: r[1] for r in rows}
+    return {d: int(doc.get("measure_count", 0)) for d, doc in enumerate(documents)}

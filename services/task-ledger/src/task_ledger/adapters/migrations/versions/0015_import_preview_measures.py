@@ -49,7 +49,13 @@ def upgrade() -> None:
                     {"import_id": import_id, "document": d, "position": position, "data": m}
                 )
             header = {k: v for k, v in doc.items() if k != "measures"}
-            documents.append({**header, "measure_count": len(doc.get("measures", []))})
+            items = doc.get("measures", [])
+            # The units the document names, for the review page (as the importer keeps them).
+            named = {
+                r["id"]: r for m in items for r in (*m.get("lead", ()), *m.get("supporting", ()))
+            }
+            units = sorted(named.values(), key=lambda r: (bool(r.get("known")), r["name"]))
+            documents.append({**header, "measure_count": len(items), "departments": units})
         if rows:
             conn.execute(measures.insert(), rows)
         conn.execute(
@@ -70,7 +76,10 @@ def downgrade() -> None:
             .order_by(measures.c.document, measures.c.position)
         ).all()
         documents = [
-            {**{k: v for k, v in doc.items() if k != "measure_count"}, "measures": []}
+            {
+                **{k: v for k, v in doc.items() if k not in ("measure_count", "departments")},
+                "measures": [],
+            }
             for doc in preview.get("documents", [])
         ]
         for r in rows:
