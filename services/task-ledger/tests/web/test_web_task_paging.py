@@ -217,12 +217,15 @@ def test_the_import_list_shows_a_background_imports_progress(ledger_server, brow
         )
     )
     try:
-        page = browsers.login("supervisor", mobile=True)
-        page.goto("/imports")
-        running = page.get_by_role("row").filter(has_text="progress-running.txt")
-        expect(running).to_contain_text("后台导入中（40/160）")
-        stopped = page.get_by_role("row").filter(has_text="progress-stopped.txt")
-        expect(stopped).to_contain_text("上次导入中断，可重新确认")
-        shot(page, "imports-list-progress-phone")
+        for mobile, label in ((True, "phone"), (False, "desktop")):
+            page = browsers.login("supervisor", mobile=mobile)
+            if not mobile:
+                page.set_viewport_size({"width": 1366, "height": 768})
+            page.goto("/imports")
+            running = page.get_by_role("row").filter(has_text="progress-running.txt")
+            expect(running).to_contain_text("后台导入中（40/160）")
+            stopped = page.get_by_role("row").filter(has_text="progress-stopped.txt")
+            expect(stopped).to_contain_text("上次导入中断，可重新确认")
+            shot(page, f"imports-list-progress-{label}")
     finally:
         ledger_server.call(set_progress(status="previewed", job_lease_until=None))
