@@ -17,7 +17,7 @@ from deadline_watcher.adapters import store
 from deadline_watcher.adapters.tables import inbox as inbox_t
 from deadline_watcher.adapters.tables import progress_reports, tasks
 from deadline_watcher.domain.timers import level_rank
-from deadline_watcher.service_layer import monthly
+from deadline_watcher.service_layer import activity, monthly
 from deadline_watcher.service_layer.context import WatcherContext
 from deadline_watcher.service_layer.planning import replan
 from duban_common import inbox
@@ -52,7 +52,8 @@ async def handle(ctx: WatcherContext, envelope: Envelope, message: Message) -> N
 
 async def handle_batch(ctx: WatcherContext, events: Sequence[Inbound]) -> None:
     """A batch of messages in order in one transaction with their inbox claims: one BEGIN,
-    claim and COMMIT for up to a few hundred progress reports. If one fails, the transaction
+    claim and COMMIT for up to a few hundred progress reports, whose plain ones are written
+    together (`service_layer.activity`). If one fails, the transaction
     rolls back and the batch consumer hands each message over alone (`duban_common.
     batch_consumer`), so a poison message fails by itself and is dead-lettered."""
     wanted = [item for item in events if handler_for(HANDLERS, item.message) is not None]
@@ -61,12 +62,19 @@ async def handle_batch(ctx: WatcherContext, events: Sequence[Inbound]) -> None:
     async with ctx.unit_of_work() as uow:
         ids = [str(item.envelope.event_id) for item in wanted]
         fresh = await inbox.claim_new(uow.conn, inbox_t, CONSUMER, ids)
+        reports = activity.ReportRun()
         for item in wanted:
             event_id = str(item.envelope.event_id)
-            if event_id in fresh:
-                fresh.discard(event_id)  # a duplicate within the batch counts once
-                with consumer_span(item):
-                    await _apply(uow, ctx, item.envelope, item.message)
+            if event_id not in fresh:
+                continue
+            fresh.discard(event_id)  # a duplicate within the batch counts once
+            if activity.is_plain_report(item.message):
+                reports.add(ctx, item.envelope, item.message, item.traceparent)
+                continue
+            await reports.write(uow.conn, ctx.now())  # what came before it, first
+            with consumer_span(item):
+                await _apply(uow, ctx, item.envelope, item.message)
+        await reports.write(uow.conn, ctx.now())
 
 
 async def _apply(

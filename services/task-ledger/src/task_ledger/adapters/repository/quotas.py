@@ -3,21 +3,33 @@ for that kind of write, so several ledger processes sharing the database share t
 
 from __future__ import annotations
 
-from sqlalchemy import case
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import BindParameter
 
 from task_ledger.adapters import tables as t
 
 
-async def count_write(conn: AsyncConnection, user_id: str, action: str, window_start: int) -> int:
-    """Add one write to the user's current window; returns the window's count with it.
-    A row of an earlier window starts again at 1 (that window no longer counts)."""
+@cache
+def _count_statement(dialect: str) -> ReturningInsert[Any]:
+    """Built once per dialect with bound parameters: a statement built per call with its values
+    inlined had SQLAlchemy walk those values for its cache key on every report."""
     q = t.write_quota.c
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = (
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    window_start: BindParameter[int] = bindparam("window_start")
+    return (
         insert(t.write_quota)
-        .values(user_id=user_id, action=action, window_start=window_start, count=1)
+        .values(
+            user_id=bindparam("user_id"),
+            action=bindparam("action"),
+            window_start=window_start,
+            count=1,
+        )
         .on_conflict_do_update(
             index_elements=["user_id", "action"],
             set_={
@@ -27,4 +39,10 @@ async def count_write(conn: AsyncConnection, user_id: str, action: str, window_s
         )
         .returning(q.count)
     )
-    return int((await conn.execute(statement)).scalar_one())
+
+
+async def count_write(conn: AsyncConnection, user_id: str, action: str, window_start: int) -> int:
+    """Add one write to the user's current window; returns the window's count with it.
+    A row of an earlier window starts again at 1 (that window no longer counts)."""
+    params = {"user_id": user_id, "action": action, "window_start": window_start}
+    return int((await conn.execute(_count_statement(conn.dialect.name), params)).scalar_one())
