@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_contracts.vocabulary import JurisdictionLevel, Role
@@ -32,8 +32,11 @@ async def get_department(conn: AsyncConnection, department_id: str) -> Departmen
     return department_from(row) if row else None
 
 
+_DEPARTMENTS = select(t.departments).where(t.departments.c.id.in_(bindparam("ids", expanding=True)))
+
+
 async def get_departments(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Department]:
-    rows = (await conn.execute(select(t.departments).where(t.departments.c.id.in_(ids)))).all()
+    rows = (await conn.execute(_DEPARTMENTS, {"ids": list(ids)})).all()
     return {r.id: department_from(r) for r in rows}
 
 

@@ -48,14 +48,31 @@ async def insert_indicator(conn: AsyncConnection, values: dict[str, Any]) -> Non
     await conn.execute(insert(t.indicators).values(values))
 
 
+# Built once with bound parameters (read with every task shown; see task_records).
+_ALL_INDICATORS = (
+    select(t.indicators)
+    .where(t.indicators.c.task_id.in_(bindparam("task_ids", expanding=True)))
+    .order_by(t.indicators.c.task_id, t.indicators.c.position, t.indicators.c.id)
+)
+_INDICATORS = _ALL_INDICATORS.where(t.indicators.c.dropped.is_(False))
+_VALUES = (
+    select(t.indicator_values)
+    .where(t.indicator_values.c.indicator_id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.indicator_values.c.id)
+)
+_MEASURE_MILESTONES = select(t.measures.c.id, t.measures.c.milestones).where(
+    t.measures.c.id.in_(bindparam("ids", expanding=True))
+)
+_DONE = select(t.milestones_done.c.task_id, t.milestones_done.c.key).where(
+    t.milestones_done.c.task_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def indicator_rows(
     conn: AsyncConnection, task_ids: Iterable[str], with_dropped: bool = False
 ) -> list[Any]:
-    query = select(t.indicators).where(t.indicators.c.task_id.in_(list(task_ids)))
-    if not with_dropped:
-        query = query.where(t.indicators.c.dropped.is_(False))
-    order = (t.indicators.c.task_id, t.indicators.c.position, t.indicators.c.id)
-    return list((await conn.execute(query.order_by(*order))).all())
+    query = _ALL_INDICATORS if with_dropped else _INDICATORS
+    return list((await conn.execute(query, {"task_ids": list(task_ids)})).all())
 
 
 async def get_indicator_row(conn: AsyncConnection, indicator_id: str) -> Any:
@@ -107,13 +124,8 @@ async def latest_values(
     """indicator id → {reporting task id → its latest value}."""
     if not indicator_ids:
         return {}
-    query = (
-        select(t.indicator_values)
-        .where(t.indicator_values.c.indicator_id.in_(list(indicator_ids)))
-        .order_by(t.indicator_values.c.id)
-    )
     latest: dict[str, dict[str, float]] = {}
-    for row in (await conn.execute(query)).all():
+    for row in (await conn.execute(_VALUES, {"ids": list(indicator_ids)})).all():
         latest.setdefault(row.indicator_id, {})[row.task_id] = row.value
     return latest
 
@@ -186,17 +198,13 @@ async def milestones_of(
     stored: dict[str, list[dict[str, Any]]] = {}
     measure_ids = list({x.measure_id for x in roots})
     for start in range(0, len(measure_ids), CHUNK):
-        query = select(t.measures.c.id, t.measures.c.milestones).where(
-            t.measures.c.id.in_(measure_ids[start : start + CHUNK])
-        )
-        stored.update({r.id: list(r.milestones or []) for r in await conn.execute(query)})
+        chunk = {"ids": measure_ids[start : start + CHUNK]}
+        rows = await conn.execute(_MEASURE_MILESTONES, chunk)
+        stored.update({r.id: list(r.milestones or []) for r in rows})
     with_any = [x.id for x in roots if stored.get(x.measure_id)]
     done: dict[str, list[str]] = {}
     for start in range(0, len(with_any), CHUNK):
-        query = select(t.milestones_done.c.task_id, t.milestones_done.c.key).where(
-            t.milestones_done.c.task_id.in_(with_any[start : start + CHUNK])
-        )
-        for r in await conn.execute(query):
+        for r in await conn.execute(_DONE, {"ids": with_any[start : start + CHUNK]}):
             done.setdefault(r.task_id, []).append(r.key)
     return {
         x.id: milestones_due(stored[x.measure_id], done.get(x.id, ()))

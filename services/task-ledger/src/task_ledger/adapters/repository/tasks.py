@@ -61,6 +61,9 @@ def task_snapshot(task: Task) -> dict[str, Any]:
 # The statements of the write path are built once, with bound parameters.
 _task_by_id = select(t.tasks).where(t.tasks.c.id == bindparam("task_id"))
 _TASK_BY_ID_FOR_UPDATE = _task_by_id.with_for_update()  # SQLite renders no FOR UPDATE
+_CHILDREN = (
+    select(t.tasks).where(t.tasks.c.parent_task_id == bindparam("task_id")).order_by(t.tasks.c.id)
+)
 _SAVE_TASK = (
     update(t.tasks)
     .where(t.tasks.c.id == bindparam("task_id"))
@@ -89,11 +92,7 @@ async def get_task(conn: AsyncConnection, task_id: str, for_update: bool = False
 
 
 async def get_children(conn: AsyncConnection, task_id: str) -> list[Task]:
-    rows = (
-        await conn.execute(
-            select(t.tasks).where(t.tasks.c.parent_task_id == task_id).order_by(t.tasks.c.id)
-        )
-    ).all()
+    rows = (await conn.execute(_CHILDREN, {"task_id": task_id})).all()
     return [task_from(r) for r in rows]
 
 
