@@ -30,6 +30,7 @@ MODULES = [
     "bench.task_ledger_http",
     "bench.task_ledger_commands",  # the write command without HTTP, plain vs group commit
     "bench.task_ledger_import",  # a 100,000-measure plan: upload, background confirm, memory
+    "bench.task_ledger_reads",  # a task view, a task list, an inbox page: CPU per request
     "bench.task_ledger_reports",
     "bench.people_admin",
     "bench.pages",  # each page's server time with 10,000 tasks (issue 21)
