@@ -35,6 +35,7 @@ MODULES = [
     "bench.people_admin",
     "bench.pages",  # each page's server time with 10,000 tasks (issue 21)
     "bench.deadline_watcher",
+    "bench.deadline_watcher_batches",  # a consumed progress report's cost to the watcher
     "bench.notifier",
     "bench.system",  # last: the whole system, broker and three services, under a mixed load
 ]
