@@ -90,7 +90,13 @@ class Line:
     text: str
     level: int = 0
     label: str = ""
-    rest: str = ""
+    # Where a heading's text after its label starts: ``rest`` is cut only when asked for, as
+    # every line of a document is held at once and most are headings.
+    rest_at: int = 0
+
+    @property
+    def rest(self) -> str:
+        return self.text[self.rest_at :]
 
 
 _NEEDS_TRANSLATE = re.compile(
@@ -175,7 +181,7 @@ def classify(raw: str) -> Line:
             match = pattern.match(s)
             if match:
                 label = norm_label(level, match.group(1))
-                return Line("heading", s, level, label, s[match.end() :])
+                return Line("heading", s, level, label, match.end())
     if (
         len(s) <= 160
         and (last in ORG_SUFFIX_CHARS or last in "）)员")
