@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from . import dates
 from .decode import decode
@@ -32,6 +33,7 @@ from .structure import Node, analyse, leaves, sections
 from .targets import contradictions, find_targets
 from .text_lines import Line, classify_all
 
+T = TypeVar("T")
 MAX_WARNINGS = 200
 SCAN_LIMIT = 100_000  # characters of one measure searched for dates and targets
 _NATIONAL_NUMBER = re.compile(r"^(?:国|国办|中办|人社部|发改|财|教|工信部|民发|农|商)")
@@ -160,11 +162,11 @@ def _ref_year(header: Header) -> int | None:
     return None
 
 
-def _drained(lines: list[Line]) -> Iterator[Line]:
-    """The lines in order, each let go by the list once handed out."""
-    lines.reverse()
-    while lines:
-        yield lines.pop()
+def _drained(values: list[T]) -> Iterator[T]:
+    """The values in order, each let go by the list once handed out."""
+    values.reverse()
+    while values:
+        yield values.pop()
 
 
 def _analysed(body: list[Line], rules: ClauseRules) -> Iterator[Node]:
@@ -204,7 +206,8 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
     all_targets: list[Target] = []
     measure_warnings: list[str] = []
     new_departments: dict[str, tuple[list[str], str | None]] = {}
-    for item in items:
+    unread: list[bool] = []  # per measure: a clause-like bracket in it could not be read
+    for item in _drained(items):  # each item let go once its measure is made
         measure = _measure(item, doc_due, ref_year, jurisdiction, registry, shared)
         measures.append(measure)
         all_targets.extend(measure.targets)
@@ -216,7 +219,8 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
                 if party.name not in printed:
                     printed.append(party.name)
         measure_warnings.extend(_measure_warnings(item, measure))
-    measure_warnings.extend(_unassigned_warnings(items, measures))
+        unread.append(item.unread is not None)
+    measure_warnings.extend(_unassigned_warnings(unread, measures))
     warnings.extend(f"未识别的部门：{name}" for name in unknown)
     warnings.extend(measure_warnings)
     warnings.extend(contradictions(all_targets))
@@ -275,7 +279,7 @@ def _clause_leads(item: Item) -> list[list[str]]:
     return [[raw] for raw in item.clause.raw]
 
 
-def _unassigned_warnings(items: list[Item], measures: list[ParsedMeasure]) -> list[str]:
+def _unassigned_warnings(unread: list[bool], measures: list[ParsedMeasure]) -> list[str]:
     """Measures without any party where their siblings have one (or the plan has none at all).
 
     Goal and safeguard sections (总体要求, 保障措施) name nobody in every measure; they are not
@@ -286,8 +290,8 @@ def _unassigned_warnings(items: list[Item], measures: list[ParsedMeasure]) -> li
         groups.setdefault(measure.path[:-1], []).append(measure)
     none_at_all = not any(m.departments for m in measures)
     out = []
-    for item, measure in zip(items, measures, strict=True):
-        if measure.departments or item.unread is not None:
+    for unreadable, measure in zip(unread, measures, strict=True):
+        if measure.departments or unreadable:
             continue
         siblings = groups[measure.path[:-1]]
         assigned = sum(1 for m in siblings if m.departments)

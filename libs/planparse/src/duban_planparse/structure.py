@@ -16,7 +16,6 @@ from .responsibility import (
     split_inline,
     split_leading,
 )
-from .shared import Shared
 from .text_lines import CLOSERS, OPENERS, Line
 
 _SENTENCE_END = set("。！？；：!?;:”’）)〕】」』")
@@ -70,7 +69,6 @@ def sections(lines: Iterable[Line]) -> Iterator[Node]:
     turn never holds the whole tree (see ``parser._document``)."""
     root = Node(-1, "", (), "")
     stack = [root]
-    labels = Shared()  # 1. 2. 3. … repeat in every section: one string each
     for line in lines:
         if line.kind == "heading":
             while len(stack) > 1 and stack[-1].level >= line.level:
@@ -78,9 +76,8 @@ def sections(lines: Iterable[Line]) -> Iterator[Node]:
             parent = stack[-1]
             if parent is root and root.children:
                 yield root.children.pop()  # nothing is ever added to it again
-            label = labels(line.label)
-            key = labels(label.rstrip("、")) if line.level == 1 else label
-            node = Node(line.level, label, (*parent.path, key), line.rest.strip())
+            key = line.label.rstrip("、") if line.level == 1 else line.label
+            node = Node(line.level, line.label, (*parent.path, key), line.rest.strip())
             if node.heading:
                 node.parts.append([node.heading])
                 node.closed = "。" not in node.heading and len(node.heading) <= _TITLE_ONLY

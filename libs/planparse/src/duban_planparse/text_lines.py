@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .tables import pipe_tables_to_lines
 
@@ -123,6 +124,7 @@ def normalize(text: str) -> str:
     return pipe_tables_to_lines(text)
 
 
+@lru_cache(maxsize=4096)  # one string per label (1. 2. 3. … repeat in every section)
 def norm_label(level: int, num: str) -> str:
     if level == 0:
         return num  # 第一部分
