@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import dates
-from .decode import decode
+from .decode import DecodedText, decode
 from .errors import PlanParseError
 from .header import Header, read_header, split_documents
 from .items import Item
@@ -59,7 +59,14 @@ def parse_file(path: str | Path, registry: DepartmentRegistry | None = None) -> 
 def parse_bytes(
     data: bytes, filename: str, registry: DepartmentRegistry | None = None
 ) -> ParseResult:
-    decoded = decode(data, filename)
+    return parse_decoded(decode(data, filename), filename, registry)
+
+
+def parse_decoded(
+    decoded: DecodedText, filename: str, registry: DepartmentRegistry | None = None
+) -> ParseResult:
+    """``parse_bytes`` of text already decoded (``decode``): for a caller that reads the text
+    too and so decodes the file once."""
     result = parse_text(decoded.text, filename, registry)
     return ParseResult(result.source, result.documents, decoded.format, decoded.encoding)
 
