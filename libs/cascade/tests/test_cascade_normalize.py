@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
+import unicodedata
+
 import pytest
 
-from duban_cascade import find_citations, normalize_doc_number, plan_title, title_keys
+from duban_cascade import find_citations, normalize, normalize_doc_number, plan_title, title_keys
 from duban_cascade.citations import Citation
 from duban_cascade.normalize import find_doc_numbers
 
@@ -108,3 +112,23 @@ def test_annexes_listed_after_the_body_are_carried() -> None:
 
 def test_an_annex_heading_without_a_list_carries_nothing() -> None:
     assert find_citations("附件 1\n\n关于加强劳务品牌建设的行动方案\n\n一、目标任务\n") == []
+
+
+def test_a_long_text_is_compacted_a_piece_at_a_time_as_it_would_be_whole() -> None:
+    """Pieces are cut after a line break, where NFKC never composes (combining marks, jamo)."""
+    rng = random.Random(7)
+    tricky = [
+        "a\u0301",
+        "\u0308",
+        " ",
+        "\t",
+        "\n",
+        "\n\u0301",
+        "\u3000",
+        "（１．〔〕",
+        "ﬁ㍻",
+        "\u1100\n\u1161",
+    ]
+    text = "".join(rng.choice(tricky) for _ in range(3 * normalize._PIECE // 2))
+    assert len(text) > 2 * normalize._PIECE
+    assert normalize.compact(text) == re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))

@@ -78,6 +78,8 @@ def _cited(text: str) -> list[Citation]:
 
 
 def _annexes(text: str) -> list[Citation]:
+    if "附" not in text:
+        return []  # no 附件 line: the text's lines are not worth holding (a long plan's are MBs)
     items: list[str] = []
     lines = [line.strip() for line in text.splitlines()]
     for index, line in enumerate(lines):

@@ -21,6 +21,7 @@ _PREFIX_NOISE = re.compile(
     r"^.*(?:根据|按照|依据|参照|遵照|贯彻落实|贯彻|落实|精神|印发|转发|通知|意见|文件|要求|的|和|及|与)"
 )
 _SPACE = re.compile(r"\s+")
+_PIECE = 256 * 1024  # characters
 _QUOTES = str.maketrans("", "", "《》〈〉<>“”\"'‘’「」『』")
 _WRAPPER = re.compile(r"^(?:.*?关于)?(?:印发|转发|下发|发布)(.+?)(?:的通知|的函)?$")
 _TRAILING_NUMBER = re.compile(r"[(](?:[^()]*\d{4}[^()]*号)[)]$")
@@ -55,7 +56,18 @@ def _canonical(match: re.Match[str]) -> str:
 
 def compact(text: str) -> str:
     """NFKC without whitespace: PDF extraction puts spaces between digits and CJK."""
-    return _SPACE.sub("", nfkc(text))
+    if len(text) <= _PIECE:
+        return _SPACE.sub("", nfkc(text))
+    # A long text (a whole plan's, for its citations) a piece at a time, cut after a line
+    # break (NFKC never composes across one): normalising 13 MB of text at once held four
+    # copies of it.
+    pieces = []
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _PIECE) + 1 or len(text)
+        pieces.append(_SPACE.sub("", nfkc(text[start:end])))
+        start = end
+    return "".join(pieces)
 
 
 def plan_title(title: str) -> str:

@@ -1,7 +1,7 @@
 """Duban plan importer: action-plan documents → measures, departments, deadlines, targets.
 
-A pure library: ``parse_file``/``parse_bytes``/``parse_text`` return a ``ParseResult`` whose
-``to_dict()`` is the JSON shape the ledger imports.
+A pure library: ``parse_file``/``parse_bytes``/``parse_text``/``parse_decoded`` return a
+``ParseResult`` whose ``to_dict()`` is the JSON shape the ledger imports.
 """
 
 from .errors import PlanParseError
@@ -14,7 +14,7 @@ from .models import (
     Party,
     Target,
 )
-from .parser import parse_bytes, parse_file, parse_text
+from .parser import parse_bytes, parse_decoded, parse_file, parse_text
 from .registry import Department, DepartmentRegistry, default_registry
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Target",
     "default_registry",
     "parse_bytes",
+    "parse_decoded",
     "parse_file",
     "parse_text",
 ]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from . import dates
-from .decode import decode
+from .decode import DecodedText, decode
 from .errors import PlanParseError
 from .header import Header, read_header, split_documents
+from .items import Item
 from .models import (
     Milestone,
     NewDepartment,
@@ -25,10 +28,12 @@ from .parties import is_collective, restorable_prefix
 from .registry import NATIONAL, DepartmentRegistry, default_registry
 from .resolve import resolve
 from .responsibility import ClauseRules
-from .structure import Node, analyse, build_tree, leaves
+from .shared import Shared
+from .structure import Node, analyse, leaves, sections
 from .targets import contradictions, find_targets
 from .text_lines import Line, classify_all
 
+T = TypeVar("T")
 MAX_WARNINGS = 200
 SCAN_LIMIT = 100_000  # characters of one measure searched for dates and targets
 _NATIONAL_NUMBER = re.compile(r"^(?:国|国办|中办|人社部|发改|财|教|工信部|民发|农|商)")
@@ -54,7 +59,14 @@ def parse_file(path: str | Path, registry: DepartmentRegistry | None = None) -> 
 def parse_bytes(
     data: bytes, filename: str, registry: DepartmentRegistry | None = None
 ) -> ParseResult:
-    decoded = decode(data, filename)
+    return parse_decoded(decode(data, filename), filename, registry)
+
+
+def parse_decoded(
+    decoded: DecodedText, filename: str, registry: DepartmentRegistry | None = None
+) -> ParseResult:
+    """``parse_bytes`` of text already decoded (``decode``): for a caller that reads the text
+    too and so decodes the file once."""
     result = parse_text(decoded.text, filename, registry)
     return ParseResult(result.source, result.documents, decoded.format, decoded.encoding)
 
@@ -65,8 +77,13 @@ def parse_text(
     if not text or not text.strip():
         raise PlanParseError(f"文件为空：{source}")
     registry = registry or default_registry()
-    lines = classify_all(text)
-    documents = [_document(doc, registry) for doc in split_documents(lines)]
+    # Each document's lines are let go as its tree takes them (`_document`), so none is kept
+    # here: the list is emptied from the front.
+    parts = split_documents(classify_all(text))
+    parts.reverse()
+    documents = []
+    while parts:
+        documents.append(_document(parts.pop(), registry))
     if not documents:
         raise PlanParseError(f"文件没有可识别的文字内容：{source}")
     return ParseResult(source, tuple(_numbers_from_notices(documents)))
@@ -152,6 +169,21 @@ def _ref_year(header: Header) -> int | None:
     return None
 
 
+def _drained(values: list[T]) -> Iterator[T]:
+    """The values in order, each let go by the list once handed out."""
+    values.reverse()
+    while values:
+        yield values.pop()
+
+
+def _analysed(body: list[Line], rules: ClauseRules) -> Iterator[Node]:
+    """Each top-level section analysed in turn, in document order (as the clause rules a
+    note announces apply from there on)."""
+    for section in sections(_drained(body)):
+        analyse(section, rules)
+        yield section
+
+
 def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument:
     header = read_header(lines)
     warnings = list(header.warnings)
@@ -159,17 +191,19 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
     front_text = "\n".join(ln.text for ln in lines[:first_heading] if ln.kind == "text")
     jurisdiction = _jurisdiction(header, front_text, registry)
     ref_year = _ref_year(header)
+    body = lines[first_heading:]
+    del lines  # (the caller holds none): the header's lines go now, the body's one by one
 
     # A note in the preamble (责任单位中逗号前为牵头单位) sets the rule for the whole document.
     rules = ClauseRules.from_preamble(front_text[:SCAN_LIMIT])
-    tree = build_tree(lines[first_heading:])
-    for node in tree:
-        analyse(node, rules)
-    nodes = list(leaves(tree))
+    # The tree is built, analysed and reduced to its measures' items section by section: a
+    # 100,000-measure plan's whole tree and lines were 170 MB.
+    shared = Shared()
+    items = [Item.of(leaf, shared) for leaf in leaves(_analysed(body, rules))]
 
     # The plan horizon comes from the parts that assign nobody: preamble and goal sections.
     general = [header.title, front_text[:SCAN_LIMIT]]
-    general += [n.text[:SCAN_LIMIT] for n in nodes if not n.resp.parties]
+    general += [item.text[:SCAN_LIMIT] for item in items if not item.clause.parties]
     doc_due = dates.latest_deadline(
         [m for text in general for m in dates.find_mentions(text, ref_year)]
     )
@@ -179,8 +213,9 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
     all_targets: list[Target] = []
     measure_warnings: list[str] = []
     new_departments: dict[str, tuple[list[str], str | None]] = {}
-    for node in nodes:
-        measure = _measure(node, doc_due, ref_year, jurisdiction, registry)
+    unread: list[bool] = []  # per measure: a clause-like bracket in it could not be read
+    for item in _drained(items):  # each item let go once its measure is made
+        measure = _measure(item, doc_due, ref_year, jurisdiction, registry, shared)
         measures.append(measure)
         all_targets.extend(measure.targets)
         for name in measure.unknown_departments:
@@ -190,8 +225,9 @@ def _document(lines: list[Line], registry: DepartmentRegistry) -> ParsedDocument
                 printed, _ = new_departments.setdefault(party.proposed, ([], party.jurisdiction))
                 if party.name not in printed:
                     printed.append(party.name)
-        measure_warnings.extend(_measure_warnings(node, measure))
-    measure_warnings.extend(_unassigned_warnings(nodes, measures))
+        measure_warnings.extend(_measure_warnings(item, measure))
+        unread.append(item.unread is not None)
+    measure_warnings.extend(_unassigned_warnings(unread, measures))
     warnings.extend(f"未识别的部门：{name}" for name in unknown)
     warnings.extend(measure_warnings)
     warnings.extend(contradictions(all_targets))
@@ -230,14 +266,14 @@ def _where(measure: ParsedMeasure) -> str:
     return "".join(measure.path) or measure.label
 
 
-def _measure_warnings(node: Node, measure: ParsedMeasure) -> list[str]:
+def _measure_warnings(item: Item, measure: ParsedMeasure) -> list[str]:
     """What the user must check in this measure: unread clauses, items merged into one."""
     out: list[str] = []
     where = _where(measure)
-    if node.unread and not measure.departments:
-        out.append(f"{where}：责任单位未能识别（{node.unread[0][:40]}）")
-    if node.clauses >= 2 and len({tuple(r) for r in _clause_leads(node)}) != 1:
-        out.append(f"{where}：含 {node.clauses} 处责任条款，可能合并了多项措施，请核对编号")
+    if item.unread is not None and not measure.departments:
+        out.append(f"{where}：责任单位未能识别（{item.unread[:40]}）")
+    if item.clauses >= 2 and len({tuple(r) for r in _clause_leads(item)}) != 1:
+        out.append(f"{where}：含 {item.clauses} 处责任条款，可能合并了多项措施，请核对编号")
     marks = [line[:4] for line in measure.text.split("\n")[1:] if _UNKNOWN_NUMBERING.match(line)]
     if len(marks) >= 2:
         out.append(
@@ -246,11 +282,11 @@ def _measure_warnings(node: Node, measure: ParsedMeasure) -> list[str]:
     return out
 
 
-def _clause_leads(node: Node) -> list[list[str]]:
-    return [[raw] for raw in node.resp.raw]
+def _clause_leads(item: Item) -> list[list[str]]:
+    return [[raw] for raw in item.clause.raw]
 
 
-def _unassigned_warnings(nodes: list[Node], measures: list[ParsedMeasure]) -> list[str]:
+def _unassigned_warnings(unread: list[bool], measures: list[ParsedMeasure]) -> list[str]:
     """Measures without any party where their siblings have one (or the plan has none at all).
 
     Goal and safeguard sections (总体要求, 保障措施) name nobody in every measure; they are not
@@ -261,8 +297,8 @@ def _unassigned_warnings(nodes: list[Node], measures: list[ParsedMeasure]) -> li
         groups.setdefault(measure.path[:-1], []).append(measure)
     none_at_all = not any(m.departments for m in measures)
     out = []
-    for node, measure in zip(nodes, measures, strict=True):
-        if measure.departments or node.unread:
+    for unreadable, measure in zip(unread, measures, strict=True):
+        if measure.departments or unreadable:
             continue
         siblings = groups[measure.path[:-1]]
         assigned = sum(1 for m in siblings if m.departments)
@@ -284,14 +320,15 @@ def _plan_title(title: str) -> str | None:
 
 
 def _measure(
-    node: Node,
+    item: Item,
     doc_due: date | None,
     ref_year: int | None,
     jurisdiction: str | None,
     registry: DepartmentRegistry,
+    shared: Shared,
 ) -> ParsedMeasure:
-    resp = node.resp
-    text = node.text
+    resp = item.clause
+    text = item.text
     # Real measures are a few thousand characters; a runaway one (noise) is only skimmed.
     scanned = text[:SCAN_LIMIT]
     mentions = dates.find_mentions(scanned, ref_year)
@@ -328,23 +365,24 @@ def _measure(
             unknown.append(party)
         role = "lead" if party in leads else "supporting"
         parties.append(
-            Party(party, role, kind, found.canonical, found.proposed, found.jurisdiction)
+            shared(Party(party, role, kind, found.canonical, found.proposed, found.jurisdiction))
         )
     return ParsedMeasure(
-        label=node.label,
-        path=node.path,
-        title=node.title,
+        label=item.label,
+        path=item.path,
+        title=item.title,
         text=text,
-        departments=tuple(resp.parties),
-        lead=tuple(resp.lead),
-        supporting=tuple(resp.supporting),
-        leaders=tuple(resp.leaders),
+        departments=resp.parties,
+        lead=resp.lead,
+        supporting=resp.supporting,
+        leaders=resp.leaders,
         due=due,
         targets=tuple(find_targets(scanned, due_for)),
         milestones=tuple(Milestone(d, t) for d, t in phases),
-        collective=tuple(collective),
-        canonical=tuple(canonical),
-        unknown_departments=tuple(unknown),
-        responsibility="；".join(resp.raw) or None,
-        parties=tuple(parties),
+        # The same clause gives the same values: shared (see `Shared`).
+        collective=shared(tuple(collective)),
+        canonical=shared(tuple(canonical)),
+        unknown_departments=shared(tuple(unknown)),
+        responsibility=shared("；".join(resp.raw)) or None,
+        parties=shared(tuple(parties)),
     )

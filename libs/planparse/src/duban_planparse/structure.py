@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .responsibility import (
@@ -63,7 +63,10 @@ class Node:
         return any("。" in fragment for p in self.parts for fragment in p)
 
 
-def build_tree(lines: list[Line]) -> list[Node]:
+def sections(lines: Iterable[Line]) -> Iterator[Node]:
+    """The top-level items of the heading tree, each handed out as soon as it is complete (at
+    the next top-level heading or the end): a caller that analyses and lets go of each one in
+    turn never holds the whole tree (see ``parser._document``)."""
     root = Node(-1, "", (), "")
     stack = [root]
     for line in lines:
@@ -71,6 +74,8 @@ def build_tree(lines: list[Line]) -> list[Node]:
             while len(stack) > 1 and stack[-1].level >= line.level:
                 stack.pop()
             parent = stack[-1]
+            if parent is root and root.children:
+                yield root.children.pop()  # nothing is ever added to it again
             key = line.label.rstrip("、") if line.level == 1 else line.label
             node = Node(line.level, line.label, (*parent.path, key), line.rest.strip())
             if node.heading:
@@ -83,7 +88,7 @@ def build_tree(lines: list[Line]) -> list[Node]:
         elif line.kind == "org" and len(stack) > 1 and " " not in line.text:
             # One name alone may be part of a clause broken by a page; rows of names are a grid.
             stack[-1].add_text(line.text)
-    return root.children
+    yield from root.children
 
 
 def _strip_spans(text: str, spans: list[tuple[int, int]]) -> str:
@@ -262,7 +267,7 @@ def _lift_sub_points(node: Node) -> None:
     node.children = []
 
 
-def leaves(nodes: list[Node]) -> Iterator[Node]:
+def leaves(nodes: Iterable[Node]) -> Iterator[Node]:
     """Measures in document order; each takes its own clause, else its section's, else the
     clause a 下同 note carries forward (until the next clause of any measure)."""
     carried: list[Responsibility | None] = [None]
@@ -270,7 +275,7 @@ def leaves(nodes: list[Node]) -> Iterator[Node]:
 
 
 def _leaves(
-    nodes: list[Node], inherited: Responsibility | None, carried: list[Responsibility | None]
+    nodes: Iterable[Node], inherited: Responsibility | None, carried: list[Responsibility | None]
 ) -> Iterator[Node]:
     for node in nodes:
         if node.resp:

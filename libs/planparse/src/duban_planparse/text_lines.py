@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .tables import pipe_tables_to_lines
 
@@ -90,7 +91,13 @@ class Line:
     text: str
     level: int = 0
     label: str = ""
-    rest: str = ""
+    # Where a heading's text after its label starts: ``rest`` is cut only when asked for, as
+    # every line of a document is held at once and most are headings.
+    rest_at: int = 0
+
+    @property
+    def rest(self) -> str:
+        return self.text[self.rest_at :]
 
 
 _NEEDS_TRANSLATE = re.compile(
@@ -117,6 +124,7 @@ def normalize(text: str) -> str:
     return pipe_tables_to_lines(text)
 
 
+@lru_cache(maxsize=4096)  # one string per label (1. 2. 3. … repeat in every section)
 def norm_label(level: int, num: str) -> str:
     if level == 0:
         return num  # 第一部分
@@ -175,7 +183,7 @@ def classify(raw: str) -> Line:
             match = pattern.match(s)
             if match:
                 label = norm_label(level, match.group(1))
-                return Line("heading", s, level, label, s[match.end() :])
+                return Line("heading", s, level, label, match.end())
     if (
         len(s) <= 160
         and (last in ORG_SUFFIX_CHARS or last in "）)员")

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_cascade import Plan, plans_from_result, superior_candidates
 from duban_planparse import ParseResult, PlanParseError
-from duban_planparse.decode import decode
 from task_ledger.adapters import repository as repo
 from task_ledger.adapters.repository import cascade as links
 from task_ledger.domain import authz
@@ -27,23 +26,34 @@ from task_ledger.service_layer.cascade import (
     store_plan_link,
     stored_plans,
 )
+from task_ledger.service_layer.import_preview import PreviewDocument
 from task_ledger.service_layer.uow import Ledger, Transaction
 
 
+def cited_plans(result: ParseResult, text: str) -> list[Plan | None]:
+    """The file's documents as duban_cascade reads them from `text` (the file's), for their
+    citations (which only the text holds; the measures come from the preview); when its
+    split of the text disagrees with the parse result's documents, none."""
+    count = len(result.documents)
+    try:
+        found = plans_from_result(result, text, measures=False)
+    except (PlanParseError, ValueError):  # the preview parsed it already: citations are a bonus
+        return [None] * count
+    return list(found) if len(found) == count else [None] * count
+
+
 async def propose_for_preview(
-    ledger: Ledger,
-    actor: User,
-    preview: dict[str, Any],
-    result: ParseResult,
-    data: bytes,
-    filename: str,
+    ledger: Ledger, actor: User, documents: list[PreviewDocument], cited: list[Plan | None]
 ) -> None:
-    """Add each previewed document's proposed superior (`superior`) and measure links
+    """Set each previewed document's proposed superior (`superior`) and measure links
     (`measure_links`). Candidates are the stored plans the actor oversees and the other
-    documents of the file. `result`: the file as the preview was built from it."""
-    documents = preview["documents"]
-    parsed = await asyncio.to_thread(_parsed_plans, result, data, filename, len(documents))
-    mine = [preview_plan(doc, p) for doc, p in zip(documents, parsed, strict=True)]
+    documents of the file; `cited`: the documents' citations (`cited_plans`)."""
+    # Citations, titles and places choose a superior; measures only match those of a chosen
+    # one, so a document's are made only then (a 100,000-measure plan's were 40 MB).
+    mine = [
+        preview_plan({**doc.fields, "measures": ()}, parsed)
+        for doc, parsed in zip(documents, cited, strict=True)
+    ]
     scope = authz.plan_scope(actor)
     async with ledger.reading() as conn:
         rows = [
@@ -52,34 +62,37 @@ async def propose_for_preview(
             if scope is None or r.id in scope
         ]
         stored = await stored_plans(conn, rows)
-    await asyncio.to_thread(_propose, documents, mine, stored)
+    await asyncio.to_thread(_propose, documents, cited, mine, stored)
 
 
-def _parsed_plans(result: ParseResult, data: bytes, filename: str, count: int) -> list[Plan | None]:
-    """The file's documents as duban_cascade reads them, for their citations (which only the
-    text holds; the measures come from the preview); when its split of the text disagrees
-    with the preview's documents, the previews go without citations."""
-    try:
-        found = plans_from_result(result, decode(data, filename).text, measures=False)
-    except (PlanParseError, ValueError):  # the preview parsed it already: citations are a bonus
-        return [None] * count
-    return list(found) if len(found) == count else [None] * count
+def _propose(
+    documents: list[PreviewDocument],
+    cited: list[Plan | None],
+    mine: list[Plan],
+    stored: dict[str, Plan],
+) -> None:
+    def measured(plan: Plan) -> Plan:
+        """`plan` with its measures: a document of the file's made now, a stored one's read."""
+        for doc, parsed, own in zip(documents, cited, mine, strict=True):
+            if own is plan:
+                return preview_plan({**doc.fields, "measures": doc.measures()}, parsed)
+        return plan
 
-
-def _propose(documents: list[dict[str, Any]], mine: list[Plan], stored: dict[str, Plan]) -> None:
     for doc, plan in zip(documents, mine, strict=True):
         pool = [*stored.values(), *(p for p in mine if p.key != plan.key)]
         candidates = superior_candidates(plan, pool)[:CANDIDATES]
         best = candidates[0].parent if candidates else None
-        doc["superior"] = {
-            "plan_id": best.key if best else None,
-            "candidates": [
-                {**plan_ref(c.parent), "score": c.score, "reason": c.reason}
-                for c in candidates
-                if c.parent is not None
-            ],
+        doc.proposals = {
+            "superior": {
+                "plan_id": best.key if best else None,
+                "candidates": [
+                    {**plan_ref(c.parent), "score": c.score, "reason": c.reason}
+                    for c in candidates
+                    if c.parent is not None
+                ],
+            },
+            "measure_links": measure_proposals(measured(best), measured(plan)) if best else [],
         }
-        doc["measure_links"] = measure_proposals(best, plan) if best else []
 
 
 def _preview_document(preview: dict[str, Any], plan_id: str) -> tuple[int, dict[str, Any]]:

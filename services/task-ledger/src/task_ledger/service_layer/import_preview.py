@@ -1,14 +1,17 @@
 """An uploaded plan file turned into an import preview: parsed (a corrupt or hostile file is a
 Chinese 422, never a 500), each measure given its ids and its departments resolved, exactly
-what confirming will create. Pure: no database (`service_layer.imports` stores it)."""
+what confirming will create. Pure: no database (`service_layer.imports` stores it, each
+document's header as the import's row and its measures as rows of their own)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from duban_common.logging import get_logger
-from duban_planparse import ParseResult
+from duban_planparse import ParsedDocument, ParseResult
 from task_ledger.domain.errors import DomainError
 from task_ledger.service_layer import directory, indicators
 
@@ -51,38 +54,77 @@ def _department_ref(
     }
 
 
-def build_preview(result: ParseResult) -> dict[str, Any]:
-    """The parse result with ids and resolved departments, exactly what confirm will create.
-    Measure by measure (a 100,000-measure plan as one dict took 180 MB more), and each
-    department's reference made once per document and shared by the measures naming it."""
+@dataclass
+class PreviewDocument:
+    """A parsed document as previewed: its own fields (`fields`), the cascade's proposals
+    (`proposals`: its superior, its measure links) and its measures, made afresh from the
+    parse result on each pass (`measures`) and never all held: a 100,000-measure plan's
+    measures were 100 MB as dicts, twice its parse result."""
+
+    fields: dict[str, Any]
+    source: ParsedDocument
+    proposals: dict[str, Any] = field(default_factory=dict)
+    # Each department's reference, made once and shared by the measures naming it.
+    refs: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+
+    def measures(self) -> Iterator[dict[str, Any]]:
+        """Each measure with its ids, resolved departments and indicator drafts."""
+        plan_id, due = self.fields["plan_id"], self.fields["due"]
+        jurisdiction = self.fields["jurisdiction"]
+        for position, m in enumerate(self.source.measures):
+            measure = _preview_measure(plan_id, position, m.to_dict(), due, jurisdiction, self.refs)
+            measure["indicators"] = indicators.preview_indicators(measure)
+            yield measure
+
+    def header(self, tally: Tally) -> dict[str, Any]:
+        """The document as the import's row stores it: all but its measures, with what
+        `tally` gathered of them."""
+        return {**self.fields, **tally.fields(), **self.proposals, "measure_count": tally.count}
+
+
+def build_preview(result: ParseResult) -> list[PreviewDocument]:
+    """The parse result's documents with their ids: exactly what confirm will create."""
     documents = []
     for doc in result.documents:
         jurisdiction = doc.jurisdiction
         key = doc.doc_number or doc.title
-        plan_id = f"plan-{_digest(jurisdiction or '', key)}"
-        due = doc.due.isoformat() if doc.due else None
-        refs: dict[tuple[Any, ...], dict[str, Any]] = {}
-        measures = [
-            _preview_measure(plan_id, position, m.to_dict(), due, jurisdiction, refs)
-            for position, m in enumerate(doc.measures)
-        ]
-        document = {
-            "plan_id": plan_id,
+        fields = {
+            "plan_id": f"plan-{_digest(jurisdiction or '', key)}",
             # The plan a notice carries (关于印发《X》的通知 → X), else the document's title.
             "title": doc.plan_title or doc.title,
             "doc_number": doc.doc_number,
             "issuers": list(doc.issuers),
             "issued_on": doc.issued_on.isoformat() if doc.issued_on else None,
-            "due": due,
+            "due": doc.due.isoformat() if doc.due else None,
             "jurisdiction": jurisdiction,
             "warnings": list(doc.warnings),
-            "measures": measures,
-            "task_count": sum(1 for m in measures if m["task_id"]),
         }
-        classify_parties(document)
-        indicators.annotate_preview(document)  # drafts per measure, conflicts per document
-        documents.append(document)
-    return {"documents": documents}
+        documents.append(PreviewDocument(fields, doc))
+    return documents
+
+
+class Tally:
+    """What a document's header says of its measures, gathered one measure at a time: their
+    count, the tasks they make, the units they name, their indicator conflicts."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._tasks = 0
+        self._parties = _Parties()
+        self._conflicts = indicators.Conflicts()
+
+    def add(self, measure: dict[str, Any]) -> None:
+        self.count += 1
+        self._tasks += bool(measure["task_id"])
+        self._parties.add(measure)
+        self._conflicts.add(measure)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "task_count": self._tasks,
+            **self._parties.fields(),
+            "indicator_conflicts": self._conflicts.found,
+        }
 
 
 def _preview_measure(
@@ -122,28 +164,47 @@ def _preview_measure(
     }
 
 
+class _Parties:
+    """The units a document's measures name, split for the review page: every one once (to
+    offer for correction without reading every measure), the unregistered ones to create
+    (or correct to registered ones) and the collective groups (各县（市、区）人民政府), which
+    are no unit to create: their tasks are expanded to the members after confirming."""
+
+    def __init__(self) -> None:
+        self._named: dict[str, dict[str, Any]] = {}
+        self._unknown: set[str] = set()
+        self._collective: set[str] = set()
+
+    def add(self, measure: dict[str, Any]) -> None:
+        for ref in (*measure["lead"], *measure["supporting"]):
+            self._named[ref["id"]] = ref
+            if not ref["known"]:
+                (self._collective if ref.get("collective") else self._unknown).add(ref["name"])
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "departments": sorted(self._named.values(), key=lambda d: (d["known"], d["name"])),
+            "unknown_departments": sorted(self._unknown),
+            "collective_departments": sorted(self._collective),
+        }
+
+
 def classify_parties(document: dict[str, Any]) -> None:
-    """Split the unregistered parties of a previewed document: units to create (or correct to
-    registered ones) and collective groups (各县（市、区）人民政府), which are no unit to create —
-    they are kept as groups and their tasks are expanded to the members after confirming."""
-    refs = [d for m in document["measures"] for d in (*m["lead"], *m["supporting"])]
-    # Every unit the document names, once: the review page offers them for correction
-    # without reading every measure.
-    named = {d["id"]: d for d in refs}
-    document["departments"] = sorted(named.values(), key=lambda d: (d["known"], d["name"]))
-    document["unknown_departments"] = sorted(
-        {d["name"] for d in refs if not d["known"] and not d.get("collective")}
-    )
-    document["collective_departments"] = sorted(
-        {d["name"] for d in refs if not d["known"] and d.get("collective")}
-    )
+    """Set the units a previewed document names (`_Parties`) from its measures."""
+    parties = _Parties()
+    for measure in document["measures"]:
+        parties.add(measure)
+    document.update(parties.fields())
 
 
-def parse(data: bytes, filename: str) -> ParseResult:
-    from duban_planparse import PlanParseError, parse_bytes
+def parse(data: bytes, filename: str) -> tuple[ParseResult, str]:
+    """The file's parse result and its text (which the cascade reads for citations)."""
+    from duban_planparse import PlanParseError, parse_decoded
+    from duban_planparse.decode import decode
 
     try:
-        return parse_bytes(data, filename)
+        decoded = decode(data, filename)
+        return parse_decoded(decoded, filename), decoded.text
     except PlanParseError as exc:  # the package's base error: its message is for the user
         raise DomainError(f"无法解析方案文件：{exc}") from exc
     except Exception as exc:
@@ -152,15 +213,3 @@ def parse(data: bytes, filename: str) -> ParseResult:
         # a 422, never a 500. Logged, as it names a parser gap to close.
         log.warning("plan_parse_failed", filename=filename, error=repr(exc)[:300])
         raise DomainError("无法解析方案文件：文件已损坏或格式不受支持，请检查后重新上传") from exc
-
-
-def first_pages(preview: dict[str, Any], page_size: int) -> dict[str, Any]:
-    """The preview as answered: each document whole but its measures cut to the first page,
-    with their count (a 100,000-measure plan answered 47 MB in one piece)."""
-    return {
-        **preview,
-        "documents": [
-            {**doc, "measures": doc["measures"][:page_size], "measure_count": len(doc["measures"])}
-            for doc in preview.get("documents", [])
-        ],
-    }

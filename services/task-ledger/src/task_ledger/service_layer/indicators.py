@@ -4,7 +4,7 @@ created with their tasks, reported against in progress reports (docs/indicators.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -70,35 +70,54 @@ def preview_indicators(measure: Mapping[str, Any]) -> list[dict[str, Any]]:
     return drafts
 
 
-def conflicts(measures: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+class Conflicts:
     """The same indicator stated with different values or dates in two places of one plan
-    (a 目标任务 section and a measure): both sentences, for a person to choose."""
-    seen: dict[tuple[str, str], tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
-    found = []
-    for m in measures:
+    (a 目标任务 section and a measure): both sentences, for a person to choose (`found`).
+
+    Gathered one measure at a time (`add`): an import's preview is stored in batches, never
+    whole. Of each indicator's first place only its measure's id and label are kept."""
+
+    def __init__(self) -> None:
+        self.found: list[dict[str, Any]] = []
+        # (name, unit) → (the measure's place in the order added, its id, its label, the draft)
+        self._first: dict[tuple[str, str], tuple[int, str, str, Mapping[str, Any]]] = {}
+        self._added = 0
+
+    def add(self, m: Mapping[str, Any]) -> None:
+        self._added += 1
         for draft in m.get("indicators") or ():
             if draft.get("dropped"):
                 continue
             key = (draft["name"], draft["unit"])
-            first = seen.setdefault(key, (m, draft))
-            other_m, other = first
-            if other_m is m:
+            first = self._first.setdefault(key, (self._added, m["id"], m["label"], draft))
+            added, first_id, first_label, other = first
+            if added == self._added:
                 continue
             if (other["target"], other["due"]) == (draft["target"], draft["due"]):
                 continue
-            found.append(
+            self.found.append(
                 {
                     "name": draft["name"],
                     "unit": draft["unit"],
                     "message": (
-                        f"指标“{draft['name']}”前后不一致：{other_m['label']}为{_stated(other)}，"
+                        f"指标“{draft['name']}”前后不一致：{first_label}为{_stated(other)}，"
                         f"{m['label']}为{_stated(draft)}，请确认以哪一处为准"
                     ),
-                    "places": [_place(other_m, other), _place(m, draft)],
+                    "places": [
+                        _place(first_id, first_label, other),
+                        _place(m["id"], m["label"], draft),
+                    ],
                     "resolution": None,
                 }
             )
-    return found
+
+
+def conflicts(measures: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`Conflicts` of a plan's measures."""
+    gathered = Conflicts()
+    for m in measures:
+        gathered.add(m)
+    return gathered.found
 
 
 def _stated(draft: Mapping[str, Any]) -> str:
@@ -106,10 +125,10 @@ def _stated(draft: Mapping[str, Any]) -> str:
     return f"{new}{fmt(draft['target'])}{draft['unit']}（{draft['due'] or '未定时限'}）"
 
 
-def _place(measure: Mapping[str, Any], draft: Mapping[str, Any]) -> dict[str, Any]:
+def _place(measure_id: str, label: str, draft: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "measure_id": measure["id"],
-        "measure_label": measure["label"],
+        "measure_id": measure_id,
+        "measure_label": label,
         "key": draft["key"],
         "target": draft["target"],
         "due": draft["due"],

@@ -64,6 +64,7 @@ from task_ledger.adapters.repository.plans import (
 )
 from task_ledger.adapters.repository.previews import (
     document_first_page,
+    insert_measure_rows,
     load_preview,
     measure_counts,
     preview_measures,
@@ -146,6 +147,7 @@ __all__ = [
     "insert_extension",
     "insert_indicator",
     "insert_measure",
+    "insert_measure_rows",
     "insert_notice",
     "insert_plan",
     "insert_plan_import",

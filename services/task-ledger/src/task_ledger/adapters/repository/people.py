@@ -160,9 +160,8 @@ async def move_import_previews(conn: AsyncConnection, from_id: str, into_id: str
     return len(moved)
 
 
-async def follow_merges(conn: AsyncConnection, preview: Any) -> Any:
-    """An import preview naming the kept department wherever it names a merged duplicate
-    (the registry still resolves the duplicate's printed name to its id)."""
+async def merged_departments(conn: AsyncConnection) -> dict[str, str]:
+    """Each merged duplicate's id → the id of the department kept (through later merges)."""
     d = t.departments
     rows = await conn.execute(select(d.c.id, d.c.merged_into).where(d.c.merged_into.is_not(None)))
     merged = {r.id: r.merged_into for r in rows}
@@ -174,7 +173,14 @@ async def follow_merges(conn: AsyncConnection, preview: Any) -> Any:
             seen.add(new)
             new = merged[new]
         kept[old] = new
-    return _replace_values(preview, kept) if kept else preview
+    return kept
+
+
+def follow_merges(value: Any, kept: dict[str, str]) -> Any:
+    """An import preview, or a part of it, naming the kept department wherever it names a
+    merged duplicate (`kept`: `merged_departments`; the registry still resolves the
+    duplicate's printed name to its id)."""
+    return _replace_values(value, kept) if kept else value
 
 
 def _replace_values(value: Any, new: dict[str, str]) -> Any:

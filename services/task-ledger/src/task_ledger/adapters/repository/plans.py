@@ -10,7 +10,6 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from task_ledger.adapters import tables as t
-from task_ledger.adapters.repository import previews
 from task_ledger.domain.model import Measure, Plan
 
 
@@ -85,9 +84,11 @@ async def insert_plan_import(
     filename: str,
     sha256: str,
     created_by: str,
-    preview: dict[str, Any],
+    header: dict[str, Any],
     now: datetime,
 ) -> None:
+    """A new import whose preview's measures are stored (`insert_measure_rows`) apart from
+    `header`: the preview without them (`previews.header_of`)."""
     await conn.execute(
         insert(t.plan_imports).values(
             id=import_id,
@@ -95,11 +96,10 @@ async def insert_plan_import(
             sha256=sha256,
             created_by=created_by,
             created_at=now,
-            preview=previews.header_of(preview),
+            preview=header,
             status="previewed",
         )
     )
-    await previews.insert_measures(conn, import_id, preview)
 
 
 async def get_plan_import(conn: AsyncConnection, import_id: str) -> Any:

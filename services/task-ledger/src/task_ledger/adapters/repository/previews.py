@@ -5,7 +5,7 @@ and take the whole preview for the edits made on the review page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -34,20 +34,28 @@ def header_of(preview: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _rows(import_id: str, preview: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for d, doc in enumerate(preview.get("documents", [])):
-        for position, measure in enumerate(doc.get("measures", [])):
-            yield {"import_id": import_id, "document": d, "position": position, "data": measure}
+async def insert_measure_rows(
+    conn: AsyncConnection,
+    import_id: str,
+    document: int,
+    start: int,
+    measures: Sequence[dict[str, Any]],
+) -> None:
+    """Measures `start`, `start + 1`, … of document `document` of an import's preview (at most
+    ROWS_PER_STATEMENT of them: one executemany)."""
+    rows = [
+        {"import_id": import_id, "document": document, "position": position, "data": measure}
+        for position, measure in enumerate(measures, start)
+    ]
+    await execute_rows(conn, insert(_m), rows)
 
 
 async def insert_measures(conn: AsyncConnection, import_id: str, preview: dict[str, Any]) -> None:
-    chunk: list[dict[str, Any]] = []
-    for row in _rows(import_id, preview):
-        chunk.append(row)
-        if len(chunk) == ROWS_PER_STATEMENT:
-            await execute_rows(conn, insert(_m), chunk)
-            chunk = []
-    await execute_rows(conn, insert(_m), chunk)
+    for d, doc in enumerate(preview.get("documents", [])):
+        measures = doc.get("measures", [])
+        for start in range(0, len(measures), ROWS_PER_STATEMENT):
+            chunk = measures[start : start + ROWS_PER_STATEMENT]
+            await insert_measure_rows(conn, import_id, d, start, chunk)
 
 
 async def store_preview(conn: AsyncConnection, import_id: str, preview: dict[str, Any]) -> None:
