@@ -49,5 +49,6 @@ class Item:
             shared(tuple(resp.raw)),
         )
         unread = node.unread[0] if node.unread else None
-        clause = shared(clause)
-        return cls(node.label, node.path, node.title, node.text, clause, unread, node.clauses)
+        return cls(
+            node.label, node.path, node.title, node.text, shared(clause), unread, node.clauses
+        )

@@ -97,6 +97,7 @@ class Line:
 
     @property
     def rest(self) -> str:
+        """A heading's text after its label."""
         return self.text[self.rest_at :]
 
 
