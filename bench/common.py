@@ -17,6 +17,11 @@ class BenchContext:
     workdir: str
     baseline: Result  # raw aiokafka figures measured in this run on the same broker
 
+    def stores(self) -> list[tuple[str, str | None]]:
+        """(store, PostgreSQL URL or None for SQLite): SQLite always, PostgreSQL when present."""
+        postgres = [("postgresql", self.postgres_url)] if self.postgres_url else []
+        return [("sqlite", None), *postgres]
+
 
 def entry(
     value: float, unit: str, baseline: str | None = None, base_value: float | None = None

@@ -73,8 +73,7 @@ async def _cpu_per_report(url: str) -> float:
 
 async def _run(ctx: BenchContext) -> Result:
     results: Result = {}
-    stores = [("sqlite", None)] + ([("postgresql", ctx.postgres_url)] if ctx.postgres_url else [])
-    for store, url in stores:
+    for store, url in ctx.stores():
         workdir = Path(ctx.workdir) / f"watcher-batches-{uuid.uuid4().hex[:6]}"
         workdir.mkdir(parents=True)
         ms = await _cpu_per_report(url or f"sqlite:///{workdir / 'watcher.db'}")

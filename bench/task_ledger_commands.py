@@ -77,8 +77,7 @@ async def _reports(database_url: str, workdir: Path, batching: bool) -> tuple[fl
 
 async def _run(ctx: BenchContext) -> Result:
     results: Result = {}
-    stores = [("sqlite", None)] + ([("postgresql", ctx.postgres_url)] if ctx.postgres_url else [])
-    for store, url in stores:
+    for store, url in ctx.stores():
         for path, batching in (("plain", False), ("group_commit", True)):
             workdir = Path(ctx.workdir) / f"commands-{uuid.uuid4().hex[:6]}"
             workdir.mkdir(parents=True)

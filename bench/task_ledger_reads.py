@@ -66,8 +66,7 @@ async def _reads(database_url: str, workdir: Path) -> dict[str, float]:
 
 async def _run(ctx: BenchContext) -> Result:
     results: Result = {}
-    stores = [("sqlite", None)] + ([("postgresql", ctx.postgres_url)] if ctx.postgres_url else [])
-    for store, url in stores:
+    for store, url in ctx.stores():
         workdir = Path(ctx.workdir) / f"reads-{uuid.uuid4().hex[:6]}"
         workdir.mkdir(parents=True)
         cpu = await _reads(url or f"sqlite:///{workdir / 'ledger.db'}", workdir)
