@@ -238,3 +238,31 @@ async def test_a_batch_locks_the_tasks_of_waiting_commands_in_one_statement(api:
     steps = {x: 4, y: 3} | {task_id: 2 for task_id, _ in ready[2:]}
     assert {i: after[i] - before[i] for i in steps} == steps
     assert (await verify_chain(api.ledger.engine)).ok
+
+
+async def test_a_batch_counts_its_writes_together_at_its_commit(api: Api) -> None:
+    """Rate-limited writes of a batch are counted in one statement when it commits, per user;
+    every stored report counted once, a refused one not at all."""
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    tasks = (await api.client.get("/api/tasks", params={"page_size": 50}, headers=sup)).json()
+    ready = await ready_tasks(api, tasks["items"][:5], sup)
+    api.ledger.settings.write_limits = {"progress_report": 100}
+    counts: list[int] = []
+
+    def count_quota_statements(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO WRITE_QUOTA"):
+            counts.append(len(params) if isinstance(params, list) else 1)
+
+    event.listen(
+        api.ledger.write_engine.sync_engine, "before_cursor_execute", count_quota_statements
+    )
+    calls = [report(api, *ready[n % 5], n + 1) for n in range(10)]
+    codes = await asyncio.gather(*calls, report(api, ready[0][0], sup, 50))
+    assert codes == [201] * 10 + [403]
+    assert len(counts) < 10
+    async with api.ledger.reading() as conn:
+        rows = await conn.execute(select(t.write_quota.c.user_id, t.write_quota.c.count))
+        counted = dict(rows.all())
+    leads = {(await api.client.get("/api/me", headers=lead)).json()["id"] for _, lead in ready}
+    assert sum(counted.values()) == 10 and set(counted) == leads

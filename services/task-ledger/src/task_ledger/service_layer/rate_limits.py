@@ -4,8 +4,10 @@ Limits and the window come from settings (`write_limits`, `write_limit_window_se
 
 A command counts in its own write transaction (`count_in`, e.g. a progress report through
 the command frame's `counted_as`), so a refused or failed write does not count and costs no
-transaction of its own; a write that must be refused before work outside the database (storing
-uploaded files, parsing a plan) counts first in a transaction of its own (`count`).
+transaction of its own; in a write batch the count waits for the batch's commit, one statement
+for all its writes (`uow.Transaction.flush`). A write that must be refused before work outside
+the database (storing uploaded files, parsing a plan) counts first in a transaction of its own
+(`count`).
 
 Windows follow the wall clock, not the ledger's business clock: a limit is about requests
 per real minute, also when a demo or a test moves the business date."""
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from task_ledger.adapters import repository as repo
 from task_ledger.domain.errors import RateLimited
 from task_ledger.domain.model import User
-from task_ledger.service_layer.uow import Ledger, Transaction
+from task_ledger.service_layer.uow import Ledger, Transaction, WriteCount
 from task_ledger.settings import Settings
 
 wall_clock: Callable[[], float] = time.time  # seconds since the epoch; tests replace it
@@ -50,6 +52,9 @@ async def count_in(tx: Transaction, settings: Settings, user: User, action: str)
     window = settings.write_limit_window_seconds
     now = int(wall_clock())
     start = now - now % window
+    if tx.count_at_commit:  # a write batch counts its writes together (Transaction.flush)
+        tx.write_counts.append(WriteCount(user.id, action, limit, start))
+        return
     done = await repo.count_write(tx.conn, user.id, action, start)
     if done > limit:
         retry_after = max(1, start + window - now)

@@ -8,6 +8,7 @@ the shared `duban_common.uow.UnitOfWork` plus what only the ledger stores.
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,6 +28,7 @@ from task_ledger.adapters import repository as repo
 from task_ledger.adapters import tables as t
 from task_ledger.adapters.audit import AuditEntry, append_audit, plain
 from task_ledger.adapters.repository import auth as auth_repo
+from task_ledger.domain.errors import RateLimited
 from task_ledger.domain.model import Task, TimelineEntry
 from task_ledger.service_layer.write_batches import Command, WriteBatches
 from task_ledger.settings import Settings
@@ -39,6 +41,16 @@ Write = tuple[Executable, Any]
 
 
 @dataclass(frozen=True)
+class WriteCount:
+    """One write counted against a user's rate limit at the commit (see count_at_commit)."""
+
+    user_id: str
+    action: str
+    limit: int
+    window_start: int
+
+
+@dataclass(frozen=True)
 class Mark:
     """How much a transaction had collected when a command began (see Transaction.undo)."""
 
@@ -46,6 +58,7 @@ class Mark:
     audits: int
     timeline_rows: int
     deferred: int
+    write_counts: int
 
 
 class Transaction(UnitOfWork):
@@ -72,6 +85,10 @@ class Transaction(UnitOfWork):
         # Tasks whose changes may wait in `deferred` (with group commit, until the batch
         # commits): a command that looks at one of them again sends them first.
         self.deferred_tasks: set[str] = set()
+        # Set by a write batch: rate-limited writes are counted at the commit, all in one
+        # statement (`service_layer.rate_limits.count_in`); over a limit, the commit fails.
+        self.count_at_commit = False
+        self.write_counts: list[WriteCount] = []
 
     @property
     def today(self) -> date:
@@ -146,7 +163,11 @@ class Transaction(UnitOfWork):
         """Where a command of a shared transaction begins (see service_layer/write_batches)."""
         self.touched = set()
         return Mark(
-            len(self.envelopes), len(self.audits), len(self.timeline_rows), len(self.deferred)
+            len(self.envelopes),
+            len(self.audits),
+            len(self.timeline_rows),
+            len(self.deferred),
+            len(self.write_counts),
         )
 
     def undo(self, mark: Mark) -> None:
@@ -157,6 +178,7 @@ class Transaction(UnitOfWork):
         del self.audits[mark.audits :]
         del self.timeline_rows[mark.timeline_rows :]
         del self.deferred[mark.deferred :]
+        del self.write_counts[mark.write_counts :]
         for task_id in self.touched:
             self.tasks.pop(task_id, None)
 
@@ -175,6 +197,7 @@ class Transaction(UnitOfWork):
             await execute_rows(self.conn, statement, rows)
 
     async def flush(self) -> None:
+        await self._count_writes()
         await self.write_deferred()
         await execute_rows(self.conn, insert(t.timeline), self.timeline_rows)
         self.timeline_rows = []
@@ -182,6 +205,20 @@ class Transaction(UnitOfWork):
             await auth_repo.bump_credential_epoch(self.conn)
         await super().flush()
         await append_audit(self.conn, self.audits, self.now)
+
+    async def _count_writes(self) -> None:
+        """The writes counted at the commit, per user and kind in the latest window among
+        them; RateLimited (the batch then runs again on the plain path, where each write is
+        counted and refused on its own) when one of them is over its limit."""
+        if not self.write_counts:
+            return
+        added = Counter((c.user_id, c.action) for c in self.write_counts)
+        limits = {(c.user_id, c.action): c.limit for c in self.write_counts}
+        window = max(c.window_start for c in self.write_counts)
+        self.write_counts = []
+        counts = await repo.count_writes(self.conn, dict(added), window)
+        if any(counts[key] > limit for key, limit in limits.items()):
+            raise RateLimited("操作过于频繁", 1)
 
 
 class Ledger:

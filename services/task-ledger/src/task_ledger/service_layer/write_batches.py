@@ -16,11 +16,16 @@ Batched, commands that arrive while others are running share one transaction:
   other task a command looks at).
 - The command that finds nobody waiting behind it (or fills the batch) commits for all; the
   others wait for that commit and then return their results.
+- The first command of a batch to run locks its task and those of the commands waiting
+  behind it in one statement; rate-limited writes are counted at the commit, one statement
+  for the batch (`rate_limits.count_in`): a report in a batch sends no statement of its own
+  unless its task arrived after the batch locked the others.
 - A command that fails before it wrote anything fails alone: what it collected is dropped,
   the tasks it loaded are read again by the next command. A command that fails after writing
-  (a rate limit counted, a roll-up sent), or a commit that fails, abandons the batch: it rolls
-  back and every command of it runs again on the plain path, each in a transaction of its
-  own, so one command's trouble never becomes another's error and nothing is half-written.
+  (a roll-up sent), or a commit that fails (a user over a rate limit among them), abandons the
+  batch: it rolls back and every command of it runs again on the plain path, each in a
+  transaction of its own (where the writes over the limit are refused one by one), so one
+  command's trouble never becomes another's error and nothing is half-written.
 
 Only commands written as `Command` callables (re-runnable, nothing committed before they
 return) can be batched; `report_progress` is one. Figures: docs/scaling.md, "Group commit".
@@ -96,6 +101,7 @@ class _Batch:
 
     async def _begin(self) -> Transaction:
         tx = self.ledger.new_transaction()
+        tx.count_at_commit = True
         await tx.__aenter__()
         if self.ledger.postgres:
             # One batch at a time across processes: two workers' batches would otherwise lock

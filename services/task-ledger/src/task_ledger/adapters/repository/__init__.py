@@ -71,7 +71,7 @@ from task_ledger.adapters.repository.previews import (
     store_preview,
     store_preview_header,
 )
-from task_ledger.adapters.repository.quotas import count_write
+from task_ledger.adapters.repository.quotas import count_write, count_writes
 from task_ledger.adapters.repository.task_records import (
     attachments_of,
     completion_from,
@@ -126,6 +126,7 @@ __all__ = [
     "count_timeline",
     "count_users",
     "count_write",
+    "count_writes",
     "department_from",
     "document_first_page",
     "existing_measures",

@@ -41,6 +41,46 @@ def _count_statement(dialect: str) -> ReturningInsert[Any]:
     )
 
 
+@cache
+def _counts_statement(dialect: str) -> ReturningInsert[Any]:
+    """Like `_count_statement`, several users' counts in one statement (each row adds `n`)."""
+    q = t.write_quota.c
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(t.write_quota)
+    new = statement.excluded
+    return (
+        statement.values(
+            user_id=bindparam("user_id"),
+            action=bindparam("action"),
+            window_start=bindparam("window_start"),
+            count=bindparam("n"),
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id", "action"],
+            set_={
+                "count": case(
+                    (q.window_start == new.window_start, q.count + new.count), else_=new.count
+                ),
+                "window_start": new.window_start,
+            },
+        )
+        .returning(q.user_id, q.action, q.count)
+    )
+
+
+async def count_writes(
+    conn: AsyncConnection, writes: dict[tuple[str, str], int], window_start: int
+) -> dict[tuple[str, str], int]:
+    """Add `n` writes to each (user, kind) of `writes` in one statement; returns each one's
+    count in the window with them."""
+    params = [
+        {"user_id": user_id, "action": action, "window_start": window_start, "n": n}
+        for (user_id, action), n in writes.items()
+    ]
+    rows = await conn.execute(_counts_statement(conn.dialect.name), params)
+    return {(r.user_id, r.action): int(r.count) for r in rows}
+
+
 async def count_write(conn: AsyncConnection, user_id: str, action: str, window_start: int) -> int:
     """Add one write to the user's current window; returns the window's count with it.
     A row of an earlier window starts again at 1 (that window no longer counts)."""

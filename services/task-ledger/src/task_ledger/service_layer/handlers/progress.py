@@ -62,7 +62,8 @@ async def report_progress(
             )
             report = _record(c, data, attachments)
         # Counted last: a refused report writes nothing before its refusal, so in a shared
-        # transaction it fails alone (over the limit, RateLimited rolls the count back too).
+        # transaction it fails alone (over the limit, RateLimited rolls the count back too;
+        # a write batch counts at its commit, see rate_limits).
         if count_write:
             await rate_limits.count_in(tx, ledger.settings, user, "progress_report")
         return report
