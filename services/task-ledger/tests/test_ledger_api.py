@@ -397,3 +397,37 @@ async def test_decomposition_to_a_city_and_roll_up(api: Api) -> None:
         f"/api/tasks/{tid}/completion-requests", data={"summary": "完成"}, headers=lead
     )
     assert r.status_code == 422 and "下级任务尚未办结" in r.json()["detail"]
+
+
+async def test_a_reports_uploaded_files_are_closed_when_it_is_done(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The progress report reads its form itself (entrypoints/forms.py): the uploaded files are
+    closed after the route, whether the report was stored or refused."""
+    from starlette.datastructures import UploadFile
+
+    closed: list[str | None] = []
+    real_close = UploadFile.close
+
+    async def close(self: UploadFile) -> None:
+        closed.append(self.filename)
+        await real_close(self)
+
+    monkeypatch.setattr(UploadFile, "close", close)
+    await api.import_seed()
+    sup = await api.login("supervisor")
+    task = await first_task(api, sup)
+    lead = await api.liaison_of(task["lead_department_ids"][0])
+    assert (await api.client.post(f"/api/tasks/{task['id']}/dispatch", headers=sup)).is_success
+    assert (await api.client.post(f"/api/tasks/{task['id']}/acknowledge", headers=lead)).is_success
+    url = f"/api/tasks/{task['id']}/progress-reports"
+    for headers, status in ((lead, 201), (sup, 403)):
+        closed.clear()
+        r = await api.client.post(
+            url,
+            data={"percent": "30"},
+            files=[("files", ("进展.pdf", b"%PDF-1.4 x", "application/pdf"))],
+            headers=headers,
+        )
+        assert r.status_code == status, r.text
+        assert closed == ["进展.pdf"]

@@ -85,13 +85,13 @@ async def list_reports(
 async def report_progress(
     request: Request, ledger: LedgerDep, me: CurrentUser, task_id: str
 ) -> ProgressReportOut:
-    form = await forms.read_form(request, ProgressForm)
-    files = form.files or []
-    if files:  # refused and counted before any file is stored (else in the report's transaction)
-        await queries.may_report(ledger, me, task_id)
-        await rate_limits.count(ledger, me, "progress_report")
-    stored = await uploads.store_attachments(ledger.settings, files)
-    data = form.report_input()
+    async with forms.posted(request, ProgressForm) as form:
+        files = form.files or []
+        if files:  # refused and counted before any file is stored (else in the report's tx)
+            await queries.may_report(ledger, me, task_id)
+            await rate_limits.count(ledger, me, "progress_report")
+        stored = await uploads.store_attachments(ledger.settings, files)
+        data = form.report_input()
     report = await h.report_progress(ledger, me, task_id, data, stored, count_write=not files)
     return ProgressReportOut.model_validate(report)
 
