@@ -188,7 +188,11 @@ class WriteBatches:
                 return await self.ledger.write_alone(command)
 
     async def _in_batch(self, batch: _Batch, command: Command[T], task_id: str | None) -> T:
-        await self._take_turn(batch, task_id)
+        try:
+            await self._take_turn(batch, task_id)
+        except BaseException:
+            self._left_waiting(batch)
+            raise
         try:
             if batch.abandoned:
                 raise _Abandoned()
@@ -210,18 +214,18 @@ class WriteBatches:
             batch.upcoming.append(task_id)
         try:
             await batch.turn.acquire()
-        except BaseException:  # cancelled while waiting: it may have been the one to commit
+        finally:  # its turn came, or it was cancelled while waiting
             batch.waiting -= 1
             if task_id is not None:
                 batch.upcoming.remove(task_id)
-            if not batch.waiting and not batch.closed and not batch.turn.locked():
-                task = asyncio.create_task(self._commit_when_idle(batch))
-                self._idle_commits.add(task)
-                task.add_done_callback(self._idle_commits.discard)
-            raise
-        batch.waiting -= 1
-        if task_id is not None:
-            batch.upcoming.remove(task_id)
+
+    def _left_waiting(self, batch: _Batch) -> None:
+        """A command cancelled while waiting for its turn: if nobody else waits and nobody runs,
+        the batch still has to commit for the commands already in it."""
+        if not batch.waiting and not batch.closed and not batch.turn.locked():
+            task = asyncio.create_task(self._commit_when_idle(batch))
+            self._idle_commits.add(task)
+            task.add_done_callback(self._idle_commits.discard)
 
     async def _commit_when_idle(self, batch: _Batch) -> None:
         async with batch.turn:

@@ -10,40 +10,15 @@ from sqlalchemy import bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
-from sqlalchemy.sql.elements import BindParameter
 
 from task_ledger.adapters import tables as t
 
 
 @cache
-def _count_statement(dialect: str) -> ReturningInsert[Any]:
-    """Built once per dialect with bound parameters: a statement built per call with its values
-    inlined had SQLAlchemy walk those values for its cache key on every report."""
-    q = t.write_quota.c
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    window_start: BindParameter[int] = bindparam("window_start")
-    return (
-        insert(t.write_quota)
-        .values(
-            user_id=bindparam("user_id"),
-            action=bindparam("action"),
-            window_start=window_start,
-            count=1,
-        )
-        .on_conflict_do_update(
-            index_elements=["user_id", "action"],
-            set_={
-                "count": case((q.window_start == window_start, q.count + 1), else_=1),
-                "window_start": window_start,
-            },
-        )
-        .returning(q.count)
-    )
-
-
-@cache
 def _counts_statement(dialect: str) -> ReturningInsert[Any]:
-    """Like `_count_statement`, several users' counts in one statement (each row adds `n`)."""
+    """Built once per dialect with bound parameters: a statement built per call with its values
+    inlined had SQLAlchemy walk those values for its cache key on every report. Each row adds
+    `n` to its (user, kind) in the window; a row of an earlier window starts again at `n`."""
     q = t.write_quota.c
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(t.write_quota)
@@ -82,7 +57,6 @@ async def count_writes(
 
 
 async def count_write(conn: AsyncConnection, user_id: str, action: str, window_start: int) -> int:
-    """Add one write to the user's current window; returns the window's count with it.
-    A row of an earlier window starts again at 1 (that window no longer counts)."""
-    params = {"user_id": user_id, "action": action, "window_start": window_start}
-    return int((await conn.execute(_count_statement(conn.dialect.name), params)).scalar_one())
+    """Add one write to the user's current window; returns the window's count with it."""
+    counts = await count_writes(conn, {(user_id, action): 1}, window_start)
+    return counts[(user_id, action)]
