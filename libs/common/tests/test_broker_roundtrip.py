@@ -9,7 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from duban_common.kafka import record_headers
-from duban_contracts import ALL_TOPICS, Envelope
+from duban_contracts import ALL_TOPICS, ContractError, Envelope
 from duban_contracts.examples import examples
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,12 @@ async def test_every_contract_round_trips_through_the_broker(kafka_bootstrap: st
                 batch = await consumer.getmany(timeout_ms=500)
                 for records in batch.values():
                     for rec in records:
-                        env = Envelope.from_bytes(rec.value)
+                        # The topics are the session's: other tests' records (tombstones,
+                        # poison on purpose) are there too.
+                        try:
+                            env = Envelope.from_bytes(rec.value or b"")
+                        except ContractError:
+                            continue
                         if env.producer == f"test-{run}":
                             assert rec.key == env.key.encode()
                             received[env.event_id] = env

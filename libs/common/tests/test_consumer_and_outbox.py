@@ -116,8 +116,10 @@ async def test_outbox_relay_publishes_in_order_once_marked(
     assert [Envelope.from_bytes(r.value).event_id for r in got] == [e.event_id for e in envs]
     # The relay continues each event's trace from the outbox's traceparent column.
     traced = [dict(r.headers).get("traceparent") for r in got]
-    assert [t is not None for t in traced] == [bool(i % 2) for i in range(30)]
-    assert all(t.decode().split("-")[1] == trace_id for t in traced if t is not None)
+    # A row without one starts no trace of its own, or a new one when a tracer provider is set
+    # (another test of this process may have set one): never the row's neighbour's trace.
+    continued = [t is not None and t.decode().split("-")[1] == trace_id for t in traced]
+    assert continued == [bool(i % 2) for i in range(30)]
     await engine.dispose()
 
 
