@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,28 @@ class BenchContext:
         """(store, PostgreSQL URL or None for SQLite): SQLite always, PostgreSQL when present."""
         postgres = [("postgresql", self.postgres_url)] if self.postgres_url else []
         return [("sqlite", None), *postgres]
+
+    @contextlib.contextmanager
+    def fresh_databases(self, count: int) -> Iterator[list[str]]:
+        """`count` new, empty PostgreSQL databases on the server of `postgres_url`, dropped
+        afterwards: one per configuration measured, so that none is measured on what another
+        left behind (as each SQLite configuration gets a file of its own)."""
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        assert self.postgres_url, "PostgreSQL is absent"
+        server = make_url(self.postgres_url)
+        admin = server.set(database="postgres").render_as_string(hide_password=False)
+        names = [f"duban_bench_{uuid.uuid4().hex[:10]}" for _ in range(count)]
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            for name in names:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield [server.set(database=n).render_as_string(hide_password=False) for n in names]
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                for name in names:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def entry(

@@ -292,38 +292,12 @@ async def _store(ctx: BenchContext, store: str, databases: dict[str, str]) -> Re
     return results
 
 
-def _postgres_databases() -> tuple[dict[str, str], list[str]] | None:
-    try:
-        import psycopg
-
-        names = {s: f"duban_bench_{s}_{uuid.uuid4().hex[:6]}" for s in SERVICES}
-        with psycopg.connect(ADMIN, autocommit=True, connect_timeout=3) as conn:
-            for name in names.values():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        print(f"PostgreSQL unavailable, whole-system PostgreSQL run skipped: {exc}")
-        return None
-    return {s: f"postgresql://postgres@127.0.0.1:5432/{n}" for s, n in names.items()}, list(
-        names.values()
-    )
-
-
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
 def run(ctx: BenchContext) -> Result:
     results: Result = {}
     sqlite = {s: f"sqlite:///{Path(ctx.workdir) / f'system-{s}.db'}" for s in SERVICES}
     results.update(asyncio.run(_store(ctx, "sqlite", sqlite)))
-    found = _postgres_databases() if ctx.postgres_url else None
-    if found is not None:
-        databases, names = found
-        try:
+    if ctx.postgres_url:  # each service has a database of its own, as in production
+        with ctx.fresh_databases(len(SERVICES)) as urls:
+            databases = dict(zip(SERVICES, urls, strict=True))
             results.update(asyncio.run(_store(ctx, "postgresql", databases)))
-        finally:
-            import psycopg
-
-            with psycopg.connect(ADMIN, autocommit=True) as conn:
-                for name in names:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results

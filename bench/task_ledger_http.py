@@ -199,10 +199,12 @@ async def _run(ctx: BenchContext) -> Result:
     results.update(await _http(ctx))
     results.update(await _http(ctx, group_commit=True))
     if ctx.postgres_url:
-        results.update(await _http(ctx, ctx.postgres_url))
-        results.update(await _http(ctx, ctx.postgres_url, group_commit=True))
-        results.update(await _http(ctx, ctx.postgres_url, workers=HTTP_WORKERS))
-        results.update(await _http(ctx, ctx.postgres_url, workers=HTTP_WORKERS, group_commit=True))
+        # A fresh database for each configuration, as each SQLite one gets a file of its own:
+        # otherwise each would start from what the ones before it left.
+        configurations = [(1, False), (1, True), (HTTP_WORKERS, False), (HTTP_WORKERS, True)]
+        with ctx.fresh_databases(len(configurations)) as urls:
+            for url, (workers, group_commit) in zip(urls, configurations, strict=True):
+                results.update(await _http(ctx, url, workers=workers, group_commit=group_commit))
     return results
 
 
