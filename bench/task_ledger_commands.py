@@ -11,6 +11,7 @@ Just this part: `python -m bench task_ledger_commands`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import resource
 import time
 import uuid
@@ -81,31 +82,16 @@ async def _run(ctx: BenchContext) -> Result:
         for path, batching in (("plain", False), ("group_commit", True)):
             workdir = Path(ctx.workdir) / f"commands-{uuid.uuid4().hex[:6]}"
             workdir.mkdir(parents=True)
-            if url is None:
-                database_url = f"sqlite:///{workdir / 'ledger.db'}"
-            else:  # each run starts from an empty ledger, in a database of its own
-                database_url = await _database(url, "CREATE")
-            try:
+            with contextlib.ExitStack() as stack:
+                if url is None:
+                    database_url = f"sqlite:///{workdir / 'ledger.db'}"
+                else:  # each run starts from an empty ledger, in a database of its own
+                    (database_url,) = stack.enter_context(ctx.fresh_databases(1))
                 rate, cpu = await _reports(database_url, workdir, batching)
-            finally:
-                if url is not None:
-                    await _database(database_url, "DROP")
             prefix = f"ledger.commands.{store}.{path}"
             results[f"{prefix}.reports_per_s"] = entry(rate, "reports/s")
             results[f"{prefix}.cpu_per_report"] = entry(cpu * 1000, "ms")
     return results
-
-
-async def _database(url: str, verb: str) -> str:
-    """CREATE a new database on the bench's server (returns its URL), or DROP `url`'s."""
-    import psycopg
-
-    server, _, current = url.rpartition("/")
-    name = f"duban_cmd_{uuid.uuid4().hex[:8]}" if verb == "CREATE" else current
-    async with await psycopg.AsyncConnection.connect(f"{server}/postgres", autocommit=True) as conn:
-        suffix = " WITH (FORCE)" if verb == "DROP" else ""
-        await conn.execute(f'{verb} DATABASE "{name}"{suffix}')  # type: ignore[arg-type]
-    return f"{server}/{name}"
 
 
 def run(ctx: BenchContext) -> Result:
