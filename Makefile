@@ -39,10 +39,10 @@ test-deps: ## Debian packages the tests need (chromium, fonts-noto-cjk), install
 	{ $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing >/dev/null; } \
 		|| echo "warning: apt-get could not install$$missing; the browser tests will fail" >&2
 
-# Most tests wait on brokers, services and browsers rather than compute: three worker processes
+# Most tests wait on brokers, services and browsers rather than compute: two worker processes
 # (pytest-xdist) halve the suite on a 2-core machine. A test file stays on one worker (its module
 # fixtures are set up once); each worker has its own broker and PostgreSQL database.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 test: install test-deps lint ## linters, then every test: unit, integration (real broker, SQLite and PostgreSQL), e2e
 	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile
 
