@@ -15,10 +15,9 @@ import multiprocessing
 import sys
 import tempfile
 import traceback
-import uuid
 from pathlib import Path
 
-from bench.common import BenchContext, Result
+from bench.common import BenchContext, Result, database_if_any
 from duban_common.embedded_broker import EmbeddedBroker
 
 MODULES = [
@@ -62,30 +61,6 @@ def _run_module(module: str, ctx: BenchContext) -> Result:
     return value
 
 
-def _postgres() -> str | None:
-    try:
-        import psycopg
-
-        name = f"duban_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return f"postgresql://postgres@127.0.0.1:5432/{name}"
-    except Exception as exc:
-        print(f"PostgreSQL unavailable, PostgreSQL figures skipped: {exc}", file=sys.stderr)
-        return None
-
-
-def _drop(url: str | None) -> None:
-    if url:
-        import psycopg
-
-        name = url.rsplit("/", 1)[1]
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     only = sys.argv[1:]
     results: Result = {}
@@ -97,12 +72,9 @@ def main() -> None:
             if only and not any(o in module for o in only):
                 continue
             print(f".. {module}", file=sys.stderr, flush=True)
-            pg = _postgres()  # each service has a database of its own, as in production
-            try:
+            with database_if_any() as pg:  # each module a database of its own
                 ctx = BenchContext(broker.bootstrap_servers, pg, tmp, baseline)
                 results.update(_run_module(module, ctx))
-            finally:
-                _drop(pg)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     if only and OUT.exists():  # a partial run updates its own figures, keeps the others
         results = {**json.loads(OUT.read_text()), **results}

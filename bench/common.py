@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,27 +26,48 @@ class BenchContext:
         postgres = [("postgresql", self.postgres_url)] if self.postgres_url else []
         return [("sqlite", None), *postgres]
 
-    @contextlib.contextmanager
-    def fresh_databases(self, count: int) -> Iterator[list[str]]:
-        """`count` new, empty PostgreSQL databases on the server of `postgres_url`, dropped
-        afterwards: one per configuration measured, so that none is measured on what another
-        left behind (as each SQLite configuration gets a file of its own)."""
-        import psycopg
-        from sqlalchemy.engine import make_url
-
+    def fresh_databases(self, count: int) -> contextlib.AbstractContextManager[list[str]]:
+        """`count` new databases on the server of `postgres_url` (see `fresh_databases`)."""
         assert self.postgres_url, "PostgreSQL is absent"
-        server = make_url(self.postgres_url)
-        admin = server.set(database="postgres").render_as_string(hide_password=False)
-        names = [f"duban_bench_{uuid.uuid4().hex[:10]}" for _ in range(count)]
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            for name in names:
-                conn.execute(f'CREATE DATABASE "{name}"')
+        return fresh_databases(self.postgres_url, count)
+
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@contextlib.contextmanager
+def database_if_any() -> Iterator[str | None]:
+    """A fresh database on the local PostgreSQL server, or None (said once) when there is
+    none: the PostgreSQL figures are then skipped."""
+    with contextlib.ExitStack() as stack:
+        url: str | None = None
         try:
-            yield [server.set(database=n).render_as_string(hide_password=False) for n in names]
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                for name in names:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            (url,) = stack.enter_context(fresh_databases(POSTGRES_SERVER, 1))
+        except Exception as exc:
+            print(f"PostgreSQL unavailable, PostgreSQL figures skipped: {exc}", file=sys.stderr)
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_databases(server_url: str, count: int) -> Iterator[list[str]]:
+    """`count` new, empty PostgreSQL databases on the server of `server_url`, dropped
+    afterwards: one per configuration measured, so that none is measured on what another
+    left behind (as each SQLite configuration gets a file of its own)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url)
+    admin = server.set(database="postgres").render_as_string(hide_password=False)
+    names = [f"duban_bench_{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+        for name in names:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield [server.set(database=n).render_as_string(hide_password=False) for n in names]
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def entry(

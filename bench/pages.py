@@ -300,19 +300,12 @@ def run(ctx: Any) -> dict[str, Any]:
 
 
 if __name__ == "__main__":  # python -m bench.pages: this benchmark alone, printed
+    import contextlib
     import tempfile
 
-    from bench.common import BenchContext
+    from bench.common import BenchContext, database_if_any
 
-    with tempfile.TemporaryDirectory() as tmp:
-        pg = None
-        if "--postgres" in sys.argv:
-            from bench.__main__ import _drop, _postgres
-
-            pg = _postgres()
-        try:
-            for key, value in run(BenchContext("", pg, tmp, {})).items():
-                print(f"{key:<48} {value['value']:>10,.1f} {value['unit']}")
-        finally:
-            if pg:
-                _drop(pg)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        pg = stack.enter_context(database_if_any()) if "--postgres" in sys.argv else None
+        for key, value in run(BenchContext("", pg, tmp, {})).items():
+            print(f"{key:<48} {value['value']:>10,.1f} {value['unit']}")

@@ -3,8 +3,10 @@ clock set to a given moment before the first start."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -47,3 +49,17 @@ def liaison_username(ledger_url: str, department_id: str) -> str:
     admin.login("admin", "admin-demo")
     users = admin.request("GET", f"/api/users?role=liaison&department_id={department_id}")
     return str(users[0]["username"])
+
+
+def peek(system: SystemLauncher, store: str, query: str, *args: Any) -> list[Any]:
+    """Rows read (read-only) from a service's own SQLite store: `watcher.db`, `notifier.db`."""
+    with sqlite3.connect(f"file:{system.data_dir / store}?mode=ro", uri=True) as db:
+        return db.execute(query, args).fetchall()
+
+
+def planned_timers(system: SystemLauncher, task_id: str) -> int:
+    """How many timers the watcher holds for the task."""
+    ((count,),) = peek(
+        system, "watcher.db", "SELECT count(*) FROM timers WHERE task_id = ?", task_id
+    )
+    return int(count)

@@ -8,12 +8,11 @@ the milestone left open turns the task red with the reason.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from e2e.e2e_system import launched_at, liaison_username
+from e2e.e2e_system import launched_at, liaison_username, peek
 
 from duban.first_start import LedgerClient
 from duban.launcher import SystemLauncher
@@ -48,9 +47,7 @@ def _timers(
     args = [task_id, milestone]
     if due_on is not None:
         query, args = query + " AND due_on = ?", [*args, due_on]
-    with sqlite3.connect(f"file:{system.data_dir / 'watcher.db'}?mode=ro", uri=True) as db:
-        rows = db.execute(query, args).fetchall()
-    return [(kind, bool(fired)) for kind, fired in rows]
+    return [(kind, bool(fired)) for kind, fired in peek(system, "watcher.db", query, *args)]
 
 
 def _form(fields: list[tuple[str, str]]) -> tuple[bytes, str]:

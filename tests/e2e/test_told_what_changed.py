@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.e2e_system import launched_at, liaison_username
+from e2e.e2e_system import launched_at, liaison_username, peek, planned_timers
 
 from duban.first_start import LedgerClient
 from duban.launcher import SystemLauncher
@@ -282,7 +282,7 @@ def test_each_decision_reaches_who_must_act_next_once(system: SystemLauncher) ->
     for ladder_id in ladder:
         sup.request("POST", f"/api/tasks/{ladder_id}/dispatch")
         people.clients[ladder_lead].request("POST", f"/api/tasks/{ladder_id}/acknowledge")
-    wait_until(lambda: _planned_timers(system, ladder[-1]) >= 3, 120, "排定提醒", 1)
+    wait_until(lambda: planned_timers(system, ladder[-1]) >= 3, 120, "排定提醒", 1)
 
     FileClock.write(system.clock_file, BEFORE_DUE)
     blue = wait_until(
@@ -383,18 +383,5 @@ def test_the_inbox_page_shows_no_markdown_syntax(system: SystemLauncher, tmp_pat
 
 
 def _notifier_knows(system: SystemLauncher, user_id: str) -> bool:
-    """Peek (read-only) into the notifier's own store: whether its directory has the user."""
-    import sqlite3
-
-    with sqlite3.connect(f"file:{system.data_dir / 'notifier.db'}?mode=ro", uri=True) as db:
-        row = db.execute("SELECT count(*) FROM users WHERE user_id = ?", (user_id,)).fetchone()
-    return bool(row[0])
-
-
-def _planned_timers(system: SystemLauncher, task_id: str) -> int:
-    """Peek (read-only) into the watcher's own store: how many timers it holds for the task."""
-    import sqlite3
-
-    with sqlite3.connect(f"file:{system.data_dir / 'watcher.db'}?mode=ro", uri=True) as db:
-        row = db.execute("SELECT count(*) FROM timers WHERE task_id = ?", (task_id,)).fetchone()
-    return int(row[0])
+    """Whether the notifier's own directory has the user."""
+    return bool(peek(system, "notifier.db", "SELECT 1 FROM users WHERE user_id = ?", user_id))

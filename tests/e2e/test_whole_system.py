@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 
 import pytest
-from e2e.e2e_system import launched_at, liaison_username
+from e2e.e2e_system import launched_at, liaison_username, planned_timers
 
 from duban.first_start import LedgerClient, first_start
 from duban.launcher import SystemLauncher
@@ -70,7 +70,7 @@ def test_reminders_escalations_and_the_report(system: SystemLauncher) -> None:
 
     # The clock only moves once the watcher has planned the task's timers (it plans from now
     # on, so a clock that jumped first would make the early reminders moot).
-    wait_until(lambda: _planned_timers(system, tid) >= 3, 120, "时限监控服务为任务排定提醒", 1)
+    wait_until(lambda: planned_timers(system, tid) >= 3, 120, "时限监控服务为任务排定提醒", 1)
     # Before the due date: reminders 5, 3 and 1 working days ahead arrive on the timeline.
     FileClock.write(system.clock_file, datetime(2025, 12, 31, 10, 0, tzinfo=CHINA))
     wait_until(
@@ -149,15 +149,6 @@ def _html_text(html: str) -> str:
     reader = _Text()
     reader.feed(html)
     return "".join(reader.parts)
-
-
-def _planned_timers(system: SystemLauncher, task_id: str) -> int:
-    """Peek (read-only) into the watcher's own store: how many timers it holds for the task."""
-    import sqlite3
-
-    with sqlite3.connect(f"file:{system.data_dir / 'watcher.db'}?mode=ro", uri=True) as db:
-        row = db.execute("SELECT count(*) FROM timers WHERE task_id = ?", (task_id,)).fetchone()
-    return int(row[0])
 
 
 def _fetch(system: SystemLauncher, client: LedgerClient, path: str) -> str:
