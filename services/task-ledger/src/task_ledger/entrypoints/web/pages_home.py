@@ -27,7 +27,7 @@ from task_ledger.entrypoints.web.common import (
 )
 from task_ledger.entrypoints.web.session import get_session
 from task_ledger.service_layer import completions as completion_requests
-from task_ledger.service_layer import inbound
+from task_ledger.service_layer import dashboards, inbound
 from task_ledger.service_layer import queries as q
 
 Me = Annotated[User, Depends(page_user)]
@@ -57,10 +57,10 @@ async def liaison_home(request: Request, me: User) -> Response:
     async with ledger.reading() as conn:
         tasks = await q.visible_tasks(conn, me)
         names = await q.department_names(conn)
-        reported = await q.reported_task_ids(conn, me.department_id or "-", period)
-        monthly = await q.monthly_request(conn, me.department_id or "-", period)
+        reported = await dashboards.reported_task_ids(conn, me.department_id or "-", period)
+        monthly = await dashboards.monthly_request(conn, me.department_id or "-", period)
         inbox = await q.inbox_of(conn, me, True)
-        notices = await q.notices_for_department(conn, me.department_id or "-")
+        notices = await dashboards.notices_for_department(conn, me.department_id or "-")
     items = task_rows(request, tasks, names)
     items.sort(key=lambda v: (LIGHT_ORDER[v["light"]], v["due_on"] or date.max))
     open_items = [v for v in items if TaskStatus(v["status"]).is_open]
@@ -121,12 +121,12 @@ async def supervisor_home(request: Request, me: User) -> Response:
         plans = await q.plans(conn, scope)
         tasks = await q.schedules(conn, me, plan_id)
         names = await q.department_names(conn)
-        completions = await q.pending_completions(conn, scope)
+        completions = await dashboards.pending_completions(conn, scope)
         evidence = await completion_requests.evidence_of(conn, [c.id for c in completions])
-        extensions = await q.pending_extensions(conn, scope)
-        escalations = await q.escalations(conn, scope)
-        missing = await q.missing_reports(conn, scope)
-        notices = await q.open_notices(conn, scope)
+        extensions = await dashboards.pending_extensions(conn, scope)
+        escalations = await dashboards.escalations(conn, scope)
+        missing = await dashboards.missing_reports(conn, scope)
+        notices = await dashboards.open_notices(conn, scope)
         inbox = await q.inbox_of(conn, me, True)
     # Every task is counted by its light: the light alone, not a whole row per task (10,000
     # rows cost a second); full rows only for the overdue list shown.
