@@ -105,7 +105,9 @@ class _Batch:
         await tx.__aenter__()
         if self.ledger.postgres:
             # One batch at a time across processes: two workers' batches would otherwise lock
-            # tasks in their own arrival orders and deadlock each other.
+            # tasks in their own arrival orders and deadlock each other. (Batches side by side
+            # without deadlocks were measured and not kept: docs/scaling.md, "Tried and not
+            # kept".)
             try:
                 await tx.conn.execute(_BATCH_LOCK, {"k": BATCH_LOCK_KEY})
             except BaseException as error:
