@@ -3,6 +3,10 @@
 `python -m bench [NAME ...]` runs only the modules whose name contains one of NAMEs (after the
 raw aiokafka baseline, which always runs) and updates their figures in the file.
 
+The raw aiokafka yardstick is measured first (the `kafka.raw_aiokafka.*` keys) and again just
+before each module: a module's ratios are to the raw figures of its own moment on the same
+broker (each compared entry records that value as `baseline_value`).
+
 Each module in MODULES has `run(ctx: BenchContext) -> Result`. Modules run one at a time in
 a fresh subprocess each, so one's memory figures are not polluted by another's.
 """
@@ -17,7 +21,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from bench.common import BenchContext, Result, database_if_any
+from bench.common import PRODUCE, BenchContext, Result, database_if_any
 from duban_common.embedded_broker import EmbeddedBroker
 
 MODULES = [
@@ -66,25 +70,29 @@ def main() -> None:
     results: Result = {}
     with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
         ctx = BenchContext(broker.bootstrap_servers, None, tmp, {})
-        baseline = _run_module("bench.kafka_baseline", ctx)
-        results.update(baseline)
+        results.update(_run_module("bench.kafka_baseline", ctx))
         for module in MODULES[1:]:
             if only and not any(o in module for o in only):
                 continue
-            print(f".. {module}", file=sys.stderr, flush=True)
+            # The yardstick again, just before the module: a run lasts half an hour and the
+            # machine's speed moves within it; a ratio is to raw aiokafka at the module's time.
+            baseline = _run_module("bench.kafka_baseline", ctx)
+            produce = baseline[PRODUCE]["value"]
+            print(f".. {module} (raw aiokafka {produce:,.0f} msg/s)", file=sys.stderr, flush=True)
             with database_if_any() as pg:  # each module a database of its own
-                ctx = BenchContext(broker.bootstrap_servers, pg, tmp, baseline)
-                results.update(_run_module(module, ctx))
+                module_ctx = BenchContext(broker.bootstrap_servers, pg, tmp, baseline)
+                results.update(_run_module(module, module_ctx))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     if only and OUT.exists():  # a partial run updates its own figures, keeps the others
         results = {**json.loads(OUT.read_text()), **results}
     OUT.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     width = max((len(k) for k in results), default=10)
-    print(f"{'benchmark':<{width}}  {'value':>14}  {'unit':<8}  {'ratio':>7}  baseline")
+    print(f"{'benchmark':<{width}}  {'value':>14}  {'unit':<8}  {'ratio':>8}  baseline")
     for name, r in results.items():
-        ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
-        base = r["baseline"] or ""
-        print(f"{name:<{width}}  {r['value']:>14,.3f}  {r['unit']:<8}  {ratio:>7}  {base}")
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.4g}"
+        at = r.get("baseline_value")  # absent from files written before it was recorded
+        base = f"{r['baseline']} ({at:,.0f})" if r.get("baseline") and at else r["baseline"] or ""
+        print(f"{name:<{width}}  {r['value']:>14,.3f}  {r['unit']:<8}  {ratio:>8}  {base}")
     print(f"\nwritten to {OUT}")
 
 

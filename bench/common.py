@@ -73,8 +73,16 @@ def fresh_databases(server_url: str, count: int) -> Iterator[list[str]]:
 def entry(
     value: float, unit: str, baseline: str | None = None, base_value: float | None = None
 ) -> dict[str, Any]:
-    ratio = round(value / base_value, 3) if base_value else None
-    return {"value": round(value, 3), "unit": unit, "baseline": baseline, "ratio": ratio}
+    """One figure; with `baseline`, its ratio to that raw aiokafka figure, whose value
+    (`baseline_value`) was measured just before the figure's module ran."""
+    ratio = round(value / base_value, 6) if base_value else None
+    return {
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline": baseline if base_value else None,
+        "baseline_value": round(base_value, 1) if base_value else None,
+        "ratio": ratio,
+    }
 
 
 def peak_rss_mb() -> float:
@@ -86,10 +94,14 @@ def current_rss_mb() -> float:
     return process_rss_mb(os.getpid())
 
 
+PRODUCE = "kafka.raw_aiokafka.produce_per_s"
+CONSUME = "kafka.raw_aiokafka.consume_per_s"
+
+
 def compared(value: float, unit: str, baseline: str, ctx: BenchContext) -> dict[str, Any]:
-    """An entry beside the raw aiokafka figure `baseline` measured in the same run."""
-    base = (ctx.baseline.get(baseline) or {}).get("value")
-    return entry(value, unit, baseline if base else None, base)
+    """An entry beside the raw aiokafka figure `baseline` measured in the same run, on the
+    same broker, just before this module (`ctx.baseline`)."""
+    return entry(value, unit, baseline, (ctx.baseline.get(baseline) or {}).get("value"))
 
 
 def process_rss_mb(pid: int) -> float:

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bench.common import PRODUCE, compared, entry
 from deadline_watcher.adapters.tables import outbox, timers
 from deadline_watcher.bootstrap import MIGRATIONS, relay_batch_size
 from deadline_watcher.service_layer.context import WatcherContext
@@ -37,7 +38,6 @@ from duban_common.migrations import upgrade
 from duban_common.outbox import OutboxRelay
 
 BATCH = 1_000
-PRODUCE = "kafka.raw_aiokafka.produce_per_s"
 # DUBAN_BENCH_SCALE shrinks everything for a quick try (e.g. 0.05).
 _SCALE = float(os.environ.get("DUBAN_BENCH_SCALE", "1"))
 
@@ -74,16 +74,6 @@ def run(ctx: Any) -> dict[str, dict[str, Any]]:
     return results
 
 
-def _entry(value: float, unit: str, ctx: Any = None) -> dict[str, Any]:
-    base = (ctx.baseline.get(PRODUCE) or {}).get("value") if ctx is not None else None
-    return {
-        "value": round(value, 3),
-        "unit": unit,
-        "baseline": PRODUCE if base else None,
-        "ratio": round(value / base, 3) if base else None,
-    }
-
-
 def _say(message: str) -> None:
     print(f"   bench.deadline_watcher: {message}", file=sys.stderr, flush=True)
 
@@ -113,7 +103,7 @@ async def _bench_store(store: str, url: str, sizes: Sizes, ctx: Any) -> dict[str
     )
     wctx = WatcherContext.from_settings(settings, clock=SystemClock())
     scheduler = Scheduler(wctx)
-    results = {f"{prefix}.timers_bulk_insert_per_s": _entry(sizes.total / load_s, "timers/s")}
+    results = {f"{prefix}.timers_bulk_insert_per_s": entry(sizes.total / load_s, "timers/s")}
 
     async def drain() -> int:
         fired = 0
@@ -127,8 +117,8 @@ async def _bench_store(store: str, url: str, sizes: Sizes, ctx: Any) -> dict[str
     _say(f"{store}: {fired} due timers fired in {fire_s:.1f}s ({scheduler.workers} workers)")
     if scheduler.fired_total != sizes.due:
         raise RuntimeError(f"fired {scheduler.fired_total} of {sizes.due} due timers")
-    results[f"{prefix}.fire_due_timers_per_s"] = _entry(fired / fire_s, "timers/s", ctx)
-    results[f"{prefix}.rss_with_{stored}_timers"] = _entry(rss_mb(), "MB")
+    results[f"{prefix}.fire_due_timers_per_s"] = compared(fired / fire_s, "timers/s", PRODUCE, ctx)
+    results[f"{prefix}.rss_with_{stored}_timers"] = entry(rss_mb(), "MB")
 
     # The relay (shared outbox machinery) on a slice of those events, then the rest is
     # marked sent so the lateness run measures firing, not this backlog.
@@ -141,16 +131,16 @@ async def _bench_store(store: str, url: str, sizes: Sizes, ctx: Any) -> dict[str
         relayed += n
     relay_s = time.perf_counter() - started
     _say(f"{store}: {relayed} events relayed to Kafka in {relay_s:.1f}s")
-    results[f"{prefix}.outbox_relay_per_s"] = _entry(relayed / relay_s, "events/s", ctx)
+    results[f"{prefix}.outbox_relay_per_s"] = compared(relayed / relay_s, "events/s", PRODUCE, ctx)
     async with wctx.engine.begin() as conn:
         await conn.execute(
             update(outbox).where(outbox.c.published_at.is_(None)).values(published_at=now)
         )
 
     p50, p99 = await _lateness(wctx, scheduler, relay, sizes)
-    results[f"{prefix}.lateness_p50"] = _entry(p50 * 1000, "ms")
-    results[f"{prefix}.lateness_p99"] = _entry(p99 * 1000, "ms")
-    results[f"{prefix}.rss_after_lateness_run"] = _entry(rss_mb(), "MB")
+    results[f"{prefix}.lateness_p50"] = entry(p50 * 1000, "ms")
+    results[f"{prefix}.lateness_p99"] = entry(p99 * 1000, "ms")
+    results[f"{prefix}.rss_after_lateness_run"] = entry(rss_mb(), "MB")
     await broker.stop()
     await wctx.engine.dispose()
     return results

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from bench.common import CONSUME, compared, entry
 from duban_common.kafka import record_headers
 from duban_common.logging import configure_logging
 from duban_contracts import Envelope, Message
@@ -33,14 +34,12 @@ EVENTS = 1000  # per department: 8,000 notifications in all
 RECIPIENTS_PER_EVENT = 4
 # The measurement stops here and reports the rate so far, so the benchmark stays short.
 MEASURE_SECONDS = 15.0
-BASELINE = "kafka.raw_aiokafka.consume_per_s"
 
 
 def run(ctx: Any) -> dict[str, dict[str, Any]]:
     # Errors only: a few records of an earlier run may still reach the fresh group and log
     # "no recipients" (the directory of that run lives in the other store).
     configure_logging("notifier", "ERROR", json=True)
-    base = (ctx.baseline or {}).get(BASELINE, {}).get("value")
     results: dict[str, dict[str, Any]] = {}
     stores = [("sqlite", f"sqlite:///{Path(ctx.workdir) / 'notifier-bench.db'}")]
     if ctx.postgres_url:
@@ -50,15 +49,13 @@ def run(ctx: Any) -> dict[str, dict[str, Any]]:
             figures = asyncio.run(_measure(ctx.bootstrap_servers, url, sinks))
             prefix = "notifier" if store_name == "sqlite" else "notifier.postgresql"
             for name, (value, unit) in figures.items():
-                baseline = BASELINE if unit == "notifications/s" else None
-                results[f"{prefix}.{name}"] = _entry(value, unit, baseline, base)
-    results["notifier.rss_mb"] = _entry(_rss_mb(), "MB", None, None)
+                results[f"{prefix}.{name}"] = (
+                    compared(value, unit, CONSUME, ctx)
+                    if unit == "notifications/s"
+                    else entry(value, unit)
+                )
+    results["notifier.rss_mb"] = entry(_rss_mb(), "MB")
     return results
-
-
-def _entry(value: float, unit: str, baseline: str | None, base: float | None) -> dict[str, Any]:
-    ratio = round(value / base, 3) if baseline and base else None
-    return {"value": round(value, 1), "unit": unit, "baseline": baseline, "ratio": ratio}
 
 
 def _rss_mb() -> float:

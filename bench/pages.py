@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select, text
 
+from bench.common import entry
 from duban_common.clock import ManualClock
 from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import tables as t
@@ -225,7 +226,7 @@ async def _bench(url: str, workdir: Path, store: str) -> dict[str, Any]:
             async with ledger.transaction() as tx:
                 await tx.conn.execute(text("ANALYZE"))
         load_s = time.perf_counter() - t0
-        out[f"pages.{store}.load_{TASKS}_tasks_s"] = _entry(load_s, "s")
+        out[f"pages.{store}.load_{TASKS}_tasks_s"] = entry(load_s, "s")
         transport = httpx.ASGITransport(app=app)
         s = settings
         users = {
@@ -279,15 +280,11 @@ async def _bench(url: str, workdir: Path, store: str) -> dict[str, Any]:
                     headers={"Authorization": f"Bearer {token}"},
                 )
             wall, cpu = await _time(client, path)
-            out[f"pages.{store}.{name}_ms"] = _entry(wall, "ms")
-            out[f"pages.{store}.{name}_cpu_ms"] = _entry(cpu, "ms")
+            out[f"pages.{store}.{name}_ms"] = entry(wall, "ms")
+            out[f"pages.{store}.{name}_cpu_ms"] = entry(cpu, "ms")
         for client in clients.values():
             await client.aclose()
     return out
-
-
-def _entry(value: float, unit: str) -> dict[str, Any]:
-    return {"value": round(value, 1), "unit": unit, "baseline": None, "ratio": None}
 
 
 def run(ctx: Any) -> dict[str, Any]:
