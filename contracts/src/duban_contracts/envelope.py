@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-import uuid6
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from duban_contracts import commands, events
 from duban_contracts.base import Message
+from duban_contracts.ids import uuid7
 
 # Largest record a consumer accepts; anything bigger is poison (Kafka's default is 1 MiB).
 MAX_RECORD_BYTES = 1_000_000
@@ -29,7 +29,7 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_id: UUID = Field(default_factory=uuid6.uuid7)
+    event_id: UUID = Field(default_factory=uuid7)
     event_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     schema_version: int = Field(ge=1)
     occurred_at: AwareDatetime
@@ -54,7 +54,7 @@ class Envelope(BaseModel):
         tracestate: str | None = None,
     ) -> Self:
         """Wrap a message. A caused message inherits the cause's correlation id."""
-        event_id = uuid6.uuid7()
+        event_id = uuid7()
         if causation is not None:
             correlation_id = correlation_id or causation.correlation_id or causation.event_id
         return cls(

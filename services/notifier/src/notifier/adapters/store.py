@@ -4,9 +4,6 @@ transaction."""
 from __future__ import annotations
 
 import hashlib
-import random
-import time
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from duban_common.db import insert_rows
 from duban_common.telemetry import current_traceparent
+from duban_contracts.ids import uuid7
 from duban_contracts.vocabulary import Channel
 from notifier.adapters import directory
 from notifier.adapters.sql import among
@@ -32,12 +30,8 @@ from notifier.domain.model import DeliveryStatus, Kind, Notice, Recipient
 
 
 def new_notification_id() -> str:
-    """A UUIDv7 (time-ordered). Ids are not secrets: the fast PRNG is enough, where the
-    uuid6 package asks the OS for random bits each time."""
-    random_bits = random.getrandbits(74)
-    value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (random_bits >> 62) << 64
-    value |= 0b10 << 62 | random_bits & (1 << 62) - 1
-    return str(uuid.UUID(int=value))
+    """A UUIDv7 (time-ordered), as text."""
+    return str(uuid7())
 
 
 def dedupe_key(source_key: str, recipient_id: str, channel: Channel) -> str:

@@ -14,10 +14,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import uuid6
-
 from duban_contracts import Envelope, Message
 from duban_contracts import events as ev
+from duban_contracts.ids import uuid7
 from duban_contracts.vocabulary import TaskStatus
 from task_ledger.adapters import repository as repo
 from task_ledger.domain import authz, lifecycle
@@ -43,7 +42,7 @@ class AccessDenied(Exception):
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid6.uuid7().hex}"
+    return f"{prefix}-{uuid7().hex}"
 
 
 def require(condition: bool, message: str) -> None:
