@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from task_ledger.adapters import tables as t
@@ -36,26 +36,29 @@ async def monthly_request(conn: AsyncConnection, department_id: str, period: str
 
 
 # --- a supervisor's desk (callers check the role) ------------------------------------------
-async def pending_completions(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
-    c = t.completion_requests
+async def _awaiting(
+    conn: AsyncConnection, table: Table, unanswered: Any, order: Any, scope: Scope, *extra: Any
+) -> list[Any]:
+    """Rows of `table` still waiting for an answer (`unanswered` is null), each with its task's
+    title (and `extra` task columns), in the plans of `scope`."""
     query = (
-        select(c, t.tasks.c.title.label("task_title"))
-        .join(t.tasks, t.tasks.c.id == c.c.task_id)
-        .where(c.c.decision.is_(None))
-        .order_by(c.c.created_at)
+        select(table, t.tasks.c.title.label("task_title"), *extra)
+        .join(t.tasks, t.tasks.c.id == table.c.task_id)
+        .where(unanswered.is_(None))
+        .order_by(order)
     )
     return list((await conn.execute(in_scope(query, scope))).all())
+
+
+async def pending_completions(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
+    c = t.completion_requests
+    return await _awaiting(conn, c, c.c.decision, c.c.created_at, scope)
 
 
 async def pending_extensions(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
     e = t.extension_requests
-    query = (
-        select(e, t.tasks.c.title.label("task_title"), t.tasks.c.due_on.label("task_due_on"))
-        .join(t.tasks, t.tasks.c.id == e.c.task_id)
-        .where(e.c.decision.is_(None))
-        .order_by(e.c.created_at)
-    )
-    return list((await conn.execute(in_scope(query, scope))).all())
+    due_on = t.tasks.c.due_on.label("task_due_on")
+    return await _awaiting(conn, e, e.c.decision, e.c.created_at, scope, due_on)
 
 
 async def escalations(conn: AsyncConnection, scope: Scope = None, limit: int = 30) -> list[Any]:
@@ -72,13 +75,7 @@ async def escalations(conn: AsyncConnection, scope: Scope = None, limit: int = 3
 
 async def open_notices(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
     n = t.supervision_notices
-    query = (
-        select(n, t.tasks.c.title.label("task_title"))
-        .join(t.tasks, t.tasks.c.id == n.c.task_id)
-        .where(n.c.answer.is_(None))
-        .order_by(n.c.reply_due_on)
-    )
-    return list((await conn.execute(in_scope(query, scope))).all())
+    return await _awaiting(conn, n, n.c.answer, n.c.reply_due_on, scope)
 
 
 async def missing_reports(conn: AsyncConnection, scope: Scope = None, limit: int = 50) -> list[Any]:
