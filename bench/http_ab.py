@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench import kafka_baseline
 from bench.common import POSTGRES_SERVER, BenchContext, Result, fresh_databases
-from bench.task_ledger_http import _http
+from bench.task_ledger_http import measure_http
 from duban_common.embedded_broker import EmbeddedBroker
 
 CONFIGS = {"sqlite": (None, 1), "postgresql": ("pg", 1), "workers_2": ("pg", 2)}
@@ -43,9 +43,9 @@ def _figure(result: Result, suffix: str) -> float:
 async def _one(ctx: BenchContext, config: str) -> Result:
     store, workers = CONFIGS[config]
     if store is None:
-        return await _http(ctx, None, workers=workers, group_commit=True)
+        return await measure_http(ctx, None, workers=workers, group_commit=True)
     with fresh_databases(POSTGRES_SERVER, 1) as (url,):
-        return await _http(ctx, url, workers=workers, group_commit=True)
+        return await measure_http(ctx, url, workers=workers, group_commit=True)
 
 
 def main() -> None:

@@ -111,7 +111,7 @@ def _synthetic_plan() -> bytes:
     return "\n".join(lines).encode()
 
 
-async def _http(
+async def measure_http(
     ctx: BenchContext,
     database_url: str | None = None,
     workers: int = 1,
@@ -199,15 +199,17 @@ async def _http(
 
 async def _run(ctx: BenchContext) -> Result:
     results: Result = {}
-    results.update(await _http(ctx))
-    results.update(await _http(ctx, group_commit=True))
+    results.update(await measure_http(ctx))
+    results.update(await measure_http(ctx, group_commit=True))
     if ctx.postgres_url:
         # A fresh database for each configuration, as each SQLite one gets a file of its own:
         # otherwise each would start from what the ones before it left.
         configurations = [(1, False), (1, True), (HTTP_WORKERS, False), (HTTP_WORKERS, True)]
         with ctx.fresh_databases(len(configurations)) as urls:
             for url, (workers, group_commit) in zip(urls, configurations, strict=True):
-                results.update(await _http(ctx, url, workers=workers, group_commit=group_commit))
+                results.update(
+                    await measure_http(ctx, url, workers=workers, group_commit=group_commit)
+                )
     return results
 
 

@@ -13,6 +13,26 @@ from task_ledger.adapters import tables as t
 from task_ledger.service_layer.queries import Scope, in_scope
 
 
+async def _awaiting(
+    conn: AsyncConnection,
+    table: Table,
+    unanswered: Any,
+    order: Any,
+    scope: Scope,
+    *extra: Any,
+    where: Any = None,
+) -> list[Any]:
+    """Rows of `table` still waiting for an answer (`unanswered` is null, and `where`), each
+    with its task's title (and `extra` task columns), in the plans of `scope`."""
+    query = (
+        select(table, t.tasks.c.title.label("task_title"), *extra)
+        .join(t.tasks, t.tasks.c.id == table.c.task_id)
+        .where(unanswered.is_(None), *([] if where is None else [where]))
+        .order_by(order)
+    )
+    return list((await conn.execute(in_scope(query, scope))).all())
+
+
 async def reported_task_ids(conn: AsyncConnection, department_id: str, period: str) -> set[str]:
     """Tasks my department has already reported on this period."""
     rows = await conn.execute(
@@ -36,20 +56,6 @@ async def monthly_request(conn: AsyncConnection, department_id: str, period: str
 
 
 # --- a supervisor's desk (callers check the role) ------------------------------------------
-async def _awaiting(
-    conn: AsyncConnection, table: Table, unanswered: Any, order: Any, scope: Scope, *extra: Any
-) -> list[Any]:
-    """Rows of `table` still waiting for an answer (`unanswered` is null), each with its task's
-    title (and `extra` task columns), in the plans of `scope`."""
-    query = (
-        select(table, t.tasks.c.title.label("task_title"), *extra)
-        .join(t.tasks, t.tasks.c.id == table.c.task_id)
-        .where(unanswered.is_(None))
-        .order_by(order)
-    )
-    return list((await conn.execute(in_scope(query, scope))).all())
-
-
 async def pending_completions(conn: AsyncConnection, scope: Scope = None) -> list[Any]:
     c = t.completion_requests
     return await _awaiting(conn, c, c.c.decision, c.c.created_at, scope)
@@ -98,10 +104,5 @@ async def missing_reports(conn: AsyncConnection, scope: Scope = None, limit: int
 
 async def notices_for_department(conn: AsyncConnection, department_id: str) -> list[Any]:
     n = t.supervision_notices
-    query = (
-        select(n, t.tasks.c.title.label("task_title"))
-        .join(t.tasks, t.tasks.c.id == n.c.task_id)
-        .where(n.c.department_id == department_id, n.c.answer.is_(None))
-        .order_by(n.c.reply_due_on)
-    )
-    return list((await conn.execute(query)).all())
+    mine = n.c.department_id == department_id
+    return await _awaiting(conn, n, n.c.answer, n.c.reply_due_on, None, where=mine)
